@@ -1,0 +1,74 @@
+using Microsoft.Extensions.Options;
+
+namespace Moderation.BlobStorage;
+
+/// <summary>Blobs as files under one root; writes go to a temporary file that is renamed into place when complete.</summary>
+public sealed class FileSystemBlobStore : IBlobStore
+{
+    private readonly string _root;
+
+    public FileSystemBlobStore(IOptions<BlobStoreOptions> options)
+    {
+        _root = Path.GetFullPath(options.Value.Root);
+        Directory.CreateDirectory(_root);
+    }
+
+    public async Task<StoredBlob> PutAsync(string key, Stream content, CancellationToken cancellationToken)
+    {
+        var path = Resolve(key);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temporary = path + ".partial-" + Guid.NewGuid().ToString("N");
+        try
+        {
+            await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
+            {
+                await content.CopyToAsync(file, cancellationToken);
+                await file.FlushAsync(cancellationToken);
+            }
+
+            File.Move(temporary, path, overwrite: true);
+            return new StoredBlob(key, new FileInfo(path).Length);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+    }
+
+    public Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken)
+    {
+        var path = Resolve(key);
+        Stream? stream = File.Exists(path)
+            ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.Asynchronous | FileOptions.SequentialScan)
+            : null;
+        return Task.FromResult(stream);
+    }
+
+    public string? TryGetLocalPath(string key) => Resolve(key);
+
+    public Task<bool> ExistsAsync(string key, CancellationToken cancellationToken) => Task.FromResult(File.Exists(Resolve(key)));
+
+    public Task DeleteAsync(string key, CancellationToken cancellationToken)
+    {
+        File.Delete(Resolve(key));
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Maps a key to a path inside the root, refusing anything that would escape it.</summary>
+    private string Resolve(string key)
+    {
+        if (string.IsNullOrWhiteSpace(key) || key.Contains('\\') || key.Contains('\0') || key.StartsWith('/') ||
+            key.Split('/').Any(segment => segment is "" or "." or ".."))
+        {
+            throw new ArgumentException($"Invalid blob key '{key}'.", nameof(key));
+        }
+
+        var path = Path.GetFullPath(Path.Combine(_root, key));
+        if (!path.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"Blob key '{key}' escapes the store root.", nameof(key));
+        }
+
+        return path;
+    }
+}

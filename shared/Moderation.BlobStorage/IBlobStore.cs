@@ -1,0 +1,23 @@
+namespace Moderation.BlobStorage;
+
+/// <summary>
+/// Where uploaded media live. Keys are relative, slash-separated and produced by the store itself
+/// (never taken from user input), e.g. <c>media/3f/3f2c…</c>.
+/// </summary>
+public interface IBlobStore
+{
+    /// <summary>Streams <paramref name="content"/> into a new blob; the blob becomes visible only when complete.</summary>
+    Task<StoredBlob> PutAsync(string key, Stream content, CancellationToken cancellationToken);
+
+    /// <summary>Opens a blob for reading, or returns null when it does not exist.</summary>
+    Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>A local file path for tools that need one (ffmpeg); null when the store is not file-backed.</summary>
+    string? TryGetLocalPath(string key);
+
+    Task<bool> ExistsAsync(string key, CancellationToken cancellationToken);
+
+    Task DeleteAsync(string key, CancellationToken cancellationToken);
+}
+
+public sealed record StoredBlob(string Key, long Length);

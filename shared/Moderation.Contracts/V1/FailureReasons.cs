@@ -1,0 +1,20 @@
+namespace Moderation.Contracts.V1;
+
+/// <summary>Stable, machine-readable reasons carried by <see cref="MediaFailed"/>. Documented in docs/messages.md.</summary>
+public static class FailureReasons
+{
+    public const string BlobMissing = "blob-missing";
+    public const string Unreadable = "unreadable";
+    public const string Truncated = "truncated";
+    public const string NoVisualStream = "no-visual-stream";
+    public const string UnsupportedFormat = "unsupported-format";
+    public const string TooLong = "too-long";
+    public const string TooManyPixels = "too-many-pixels";
+    public const string TooManyFrames = "too-many-frames";
+    public const string TooManyStreams = "too-many-streams";
+    public const string ForbiddenReference = "forbidden-reference";
+    public const string ExtractionTimeout = "extraction-timeout";
+    public const string FrameUndecodable = "frame-undecodable";
+    public const string FetchFailed = "fetch-failed";
+    public const string Internal = "internal-error";
+}

@@ -1,0 +1,15 @@
+namespace Moderation.Contracts.V1;
+
+/// <summary>Scores of one frame. Unique on (<see cref="MediaId"/>, <see cref="FrameIndex"/>, <see cref="ModelVersion"/>).</summary>
+/// <param name="Scores">Probability per class name, in the model manifest's class order.</param>
+/// <param name="Embedding">The model's penultimate-layer embedding, used by the review feedback loop.</param>
+public sealed record FrameClassified(
+    Guid MediaId,
+    Guid CorrelationId,
+    int FrameIndex,
+    double TimestampSeconds,
+    IReadOnlyDictionary<string, float> Scores,
+    float[]? Embedding,
+    string ModelName,
+    string ModelVersion,
+    DateTimeOffset ClassifiedAt) : IMediaMessage;

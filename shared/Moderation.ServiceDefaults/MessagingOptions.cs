@@ -1,0 +1,28 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Moderation.ServiceDefaults;
+
+/// <summary>Settings of the RabbitMQ bus shared by every service (section <c>Messaging</c>).</summary>
+public sealed class MessagingOptions
+{
+    public const string Section = "Messaging";
+
+    /// <summary>Immediate in-process retries before a message goes to redelivery / its <c>_error</c> queue.</summary>
+    [Range(0, 20)]
+    public int RetryLimit { get; set; } = 3;
+
+    /// <summary>First retry interval; later ones grow by the same step.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan RetryInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Messages the broker may push to a consumer before acks (per endpoint, unless a definition sizes it).</summary>
+    [Range(1, 10_000)]
+    public int PrefetchCount { get; set; } = 32;
+
+    /// <summary>Quorum queues (replicated, durable, poison-message aware). Turn off only for throwaway brokers.</summary>
+    public bool QuorumQueues { get; set; } = true;
+
+    /// <summary>Prefix for every queue this deployment declares, so several clusters can share a broker.</summary>
+    [RegularExpression("^[a-z0-9-]*$")]
+    public string QueuePrefix { get; set; } = "";
+}
