@@ -1,0 +1,43 @@
+namespace Moderation.Contracts.V1;
+
+/// <summary>Request (answered by results): the status, progress and verdict of one medium.</summary>
+public sealed record GetMediaStatus(Guid MediaId);
+
+/// <summary>Request (answered by results): the newest completed verdict for content with this SHA-256, for de-duplication.</summary>
+public sealed record FindVerdictByContent(string Sha256, string? Policy);
+
+/// <summary>Response to <see cref="GetMediaStatus"/> and <see cref="FindVerdictByContent"/>.</summary>
+/// <param name="State">One of <see cref="MediaStates"/>.</param>
+public sealed record MediaStatus(
+    Guid MediaId,
+    bool Found,
+    string State,
+    string? ExternalId,
+    string? Sha256,
+    int PlannedFrames,
+    int FramesScored,
+    double Progress,
+    MediaVerdict? Verdict,
+    MediaFailure? Failure);
+
+public sealed record MediaVerdict(
+    Decision Decision,
+    IReadOnlyList<ClassMaximum> Maxima,
+    string ModelName,
+    string ModelVersion,
+    string Policy,
+    int PolicyVersion,
+    bool DecidedEarly,
+    bool ByReviewer,
+    DateTimeOffset DecidedAt);
+
+public sealed record MediaFailure(string Reason, string Detail, string Stage, DateTimeOffset FailedAt);
+
+public static class MediaStates
+{
+    public const string Unknown = "unknown";
+    public const string Pending = "pending";
+    public const string Processing = "processing";
+    public const string Completed = "completed";
+    public const string Failed = "failed";
+}
