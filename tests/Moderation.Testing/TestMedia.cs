@@ -61,8 +61,20 @@ public static class TestMedia
     /// <summary>SFW clip art from Debian's openclipart-png (scores high on the model's Drawing class).</summary>
     public static IReadOnlyList<string> ClipArt(int count) => Pictures("/usr/share/openclipart/png", count);
 
-    /// <summary>SFW photographs from Debian's gnome-backgrounds.</summary>
+    /// <summary>SFW photographs and renderings from Debian's gnome-backgrounds (WebP files).</summary>
     public static IReadOnlyList<string> Photos(int count) => Pictures("/usr/share/backgrounds", count);
+
+    /// <summary><see cref="Photos"/> converted to JPEG no wider than <paramref name="maxWidth"/> (cached).</summary>
+    public static async Task<IReadOnlyList<string>> PhotoJpegsAsync(int count, int maxWidth = 1024)
+    {
+        var jpegs = new List<string>();
+        foreach (var photo in Photos(count))
+        {
+            jpegs.Add(await GenerateAsync("jpg", "-i", photo, "-vf", $"scale='min({maxWidth},iw)':-2", "-frames:v", "1", "-q:v", "3"));
+        }
+
+        return jpegs;
+    }
 
     private static List<string> Pictures(string root, int count)
     {
@@ -72,7 +84,7 @@ public static class TestMedia
         }
 
         var files = Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
-            .Where(f => f.EndsWith(".png", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".jpg", StringComparison.OrdinalIgnoreCase))
+            .Where(f => Path.GetExtension(f).ToLowerInvariant() is ".png" or ".jpg" or ".jpeg" or ".webp")
             .Order(StringComparer.Ordinal)
             .ToList();
         if (files.Count < count)
