@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Moderation.Model;
 using Moderation.ModelImport.Tests.Infrastructure;
+using Xunit;
 using Xunit.Abstractions;
 
 namespace Moderation.ModelImport.Tests;
