@@ -17,7 +17,8 @@ public sealed class ImagePreprocessorTests
 
         new ImagePreprocessor(Input(2, 2)).Preprocess(png, tensor);
 
-        Assert.Equal(new[] { 10f, 20, 200, 11, 20, 200, 10, 21, 200, 11, 21, 200 }.Select(v => v / 255f), tensor);
+        // nsfwjs divides by 255 (in double, stored as float32).
+        Assert.Equal(new[] { 10, 20, 200, 11, 20, 200, 10, 21, 200, 11, 21, 200 }.Select(v => (float)(v / 255.0)), tensor);
     }
 
     [Fact]

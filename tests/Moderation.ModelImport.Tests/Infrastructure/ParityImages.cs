@@ -25,6 +25,7 @@ internal static class ParityImages
         (string Name, string[] Input, string? Filter)[] generated =
         [
             ("testsrc2.jpg", ["-f", "lavfi", "-i", "testsrc2=size=640x480"], null),
+            ("testsrc2-444.jpg", ["-f", "lavfi", "-i", "testsrc2=size=640x480"], "format=yuvj444p"),
             ("testsrc.png", ["-f", "lavfi", "-i", "testsrc=size=320x240"], null),
             ("smptebars.jpg", ["-f", "lavfi", "-i", "smptebars=size=1280x720"], null),
             ("smptehdbars.jpg", ["-f", "lavfi", "-i", "smptehdbars=size=1920x1080"], null),
