@@ -19,9 +19,9 @@ public abstract class ParityTests(ITestOutputHelper output)
 
     /// <summary>
     /// Lossless PNGs decode to identical pixels on both sides; our resize then reproduces tfjs's CPU kernel bit for bit,
-    /// while the WASM kernel (float32 arithmetic in C++) may differ in the last bits.
+    /// while the WASM kernel interpolates in float32 (measured: up to 4e-5).
     /// </summary>
-    private float PngPreprocessingTolerance => Backend == "cpu" ? 0f : 1e-6f;
+    private float PngPreprocessingTolerance => Backend == "cpu" ? 0f : 1e-4f;
 
     protected abstract string ModelName { get; }
 
