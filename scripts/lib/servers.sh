@@ -68,6 +68,12 @@ CONF
   fi
 }
 
+rabbit_vhost() { # rabbit_vhost <dir> <port> <name>: a fresh vhost the moderation user may use
+  local dir=$1 port=$2 name=$3
+  rabbit_ctl "$dir" "$port" add_vhost "$name" >/dev/null
+  rabbit_ctl "$dir" "$port" set_permissions -p "$name" moderation '.*' '.*' '.*' >/dev/null
+}
+
 rabbit_stop() {
   local dir=$1 port=$2
   rabbit_ctl "$dir" "$port" stop >/dev/null 2>&1 || true

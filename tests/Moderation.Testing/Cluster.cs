@@ -1,0 +1,322 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+
+namespace Moderation.Testing;
+
+/// <summary>
+/// The four services as real processes (the built assemblies, as scripts/up runs them) against the shared real servers,
+/// isolated in a fresh virtual host, fresh databases and a fresh blob directory. Tests may kill and restart any service.
+/// </summary>
+public sealed class Cluster : IAsyncDisposable
+{
+    public const string Ingest = "ingest";
+    public const string FrameExtractor = "frame-extractor";
+    public const string Classifier = "classifier";
+    public const string Results = "results";
+    public static readonly IReadOnlyList<string> Services = [Results, Ingest, FrameExtractor, Classifier];
+
+    private readonly Dictionary<string, ServiceProcess> _processes = [];
+    private readonly Dictionary<string, Dictionary<string, string>> _environment = [];
+
+    private Cluster(string directory) => Directory = directory;
+
+    /// <summary>Scratch directory of this cluster: blobs, logs.</summary>
+    public string Directory { get; }
+
+    public string RabbitMqUri { get; private set; } = "";
+
+    public string ResultsDatabase { get; private set; } = "";
+
+    public string IngestDatabase { get; private set; } = "";
+
+    public string CallbackSecret { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
+    /// <summary>An API key with every scope, created with ingest's CLI.</summary>
+    public string ApiKey { get; private set; } = "";
+
+    public Uri BaseAddress(string service) => _processes[service].BaseAddress;
+
+    /// <summary>Starts a cluster; <paramref name="configure"/> may add or override settings per service (env-var style keys).</summary>
+    public static async Task<Cluster> StartAsync(Action<string, IDictionary<string, string>>? configure = null, IEnumerable<string>? services = null)
+    {
+        var servers = await TestServers.GetAsync();
+        var cluster = new Cluster(System.IO.Directory.CreateTempSubdirectory("moderation-cluster-").FullName);
+        cluster.RabbitMqUri = await servers.CreateVirtualHostAsync("cluster");
+        cluster.ResultsDatabase = await servers.CreateDatabaseAsync("results");
+        cluster.IngestDatabase = await servers.CreateDatabaseAsync("ingest");
+        var manifest = await TestModel.ManifestPathAsync();
+
+        foreach (var service in Services)
+        {
+            var env = cluster.BaseEnvironment(service, manifest);
+            configure?.Invoke(service, env);
+            cluster._environment[service] = env;
+        }
+
+        cluster.ApiKey = (await cluster.RunOnceAsync(Ingest, "keys", "create", "--client", "tests", "--scopes", "submit,read,review,admin", "--quiet")).Trim();
+        try
+        {
+            var selected = (services ?? Services).ToList();
+            foreach (var service in selected)
+            {
+                cluster.Start(service);
+            }
+
+            await Task.WhenAll(selected.Select(s => cluster.WaitReadyAsync(s, TimeSpan.FromMinutes(2))));
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+
+        return cluster;
+    }
+
+    private Dictionary<string, string> BaseEnvironment(string service, string manifest)
+    {
+        var env = new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["DOTNET_gcServer"] = "0",
+            ["ConnectionStrings__rabbitmq"] = RabbitMqUri,
+            ["Messaging__QuorumQueues"] = "true",
+        };
+        var blobs = Path.Combine(Directory, "blobs");
+        switch (service)
+        {
+            case Ingest:
+                env["ConnectionStrings__postgres"] = IngestDatabase;
+                env["Database__MigrateOnStart"] = "true";
+                env["BlobStore__Root"] = blobs;
+                break;
+            case FrameExtractor:
+                env["BlobStore__Root"] = blobs;
+                env["Model__ManifestPath"] = manifest;
+                break;
+            case Classifier:
+                env["Classifier__ManifestPath"] = manifest;
+                break;
+            case Results:
+                env["ConnectionStrings__postgres"] = ResultsDatabase;
+                env["Database__MigrateOnStart"] = "true";
+                env["BlobStore__Root"] = blobs;
+                env["Callbacks__Secret"] = CallbackSecret;
+                break;
+        }
+
+        return env;
+    }
+
+    /// <summary>Runs a service's one-shot command (e.g. <c>migrate</c>, <c>keys create</c>) with the cluster's settings.</summary>
+    public async Task<string> RunOnceAsync(string service, params string[] arguments)
+    {
+        var info = StartInfo(service, arguments);
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {service}.");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(cts.Token);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{service} {string.Join(' ', arguments)} exited with {process.ExitCode}: {await stdout}{await stderr}");
+        }
+
+        return await stdout;
+    }
+
+    public void Start(string service)
+    {
+        if (_processes.TryGetValue(service, out var running) && !running.Process.HasExited)
+        {
+            return;
+        }
+
+        var port = running?.BaseAddress.Port ?? FreePort();
+        var info = StartInfo(service, ["--urls", $"http://127.0.0.1:{port}"]);
+        var log = Path.Combine(Directory, $"{service}.log");
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {service}.");
+        var writer = new StreamWriter(log, append: true) { AutoFlush = true };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (writer) { writer.WriteLine(e.Data); } } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (writer) { writer.WriteLine(e.Data); } } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _processes[service] = new ServiceProcess(process, new Uri($"http://127.0.0.1:{port}"), writer);
+    }
+
+    /// <summary>kill -9: no graceful shutdown, in-flight work is lost to the process.</summary>
+    public void Kill(string service)
+    {
+        var p = _processes[service].Process;
+        p.Kill(entireProcessTree: true);
+        p.WaitForExit();
+    }
+
+    /// <summary>SIGTERM and wait for a graceful exit.</summary>
+    public async Task StopAsync(string service)
+    {
+        var p = _processes[service].Process;
+        if (p.HasExited)
+        {
+            return;
+        }
+
+        using (var kill = Process.Start("kill", ["-TERM", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(40));
+        try
+        {
+            await p.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            p.Kill(entireProcessTree: true);
+        }
+    }
+
+    public async Task RestartAsync(string service)
+    {
+        Start(service);
+        await WaitReadyAsync(service, TimeSpan.FromMinutes(2));
+    }
+
+    public async Task WaitReadyAsync(string service, TimeSpan timeout)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + timeout;
+        var process = _processes[service];
+        while (true)
+        {
+            if (process.Process.HasExited)
+            {
+                throw new InvalidOperationException($"{service} exited with {process.Process.ExitCode}:\n{Log(service)}");
+            }
+
+            try
+            {
+                using var response = await http.GetAsync(new Uri(process.BaseAddress, "/health/ready"));
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException)
+            {
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{service} not ready after {timeout}:\n{Log(service)}");
+            }
+
+            await Task.Delay(250);
+        }
+    }
+
+    /// <summary>The tail of a service's log, for assertion messages.</summary>
+    public string Log(string service, int lines = 60)
+    {
+        var path = Path.Combine(Directory, $"{service}.log");
+        if (!File.Exists(path))
+        {
+            return "(no log)";
+        }
+
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        var all = reader.ReadToEnd().Split('\n');
+        return string.Join('\n', all.TakeLast(lines));
+    }
+
+    /// <summary>An HTTP client for a service with the cluster's API key.</summary>
+    public HttpClient Client(string service)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress(service), Timeout = TimeSpan.FromSeconds(60) };
+        client.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
+        return client;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var (_, service) in _processes)
+        {
+            if (!service.Process.HasExited)
+            {
+                service.Process.Kill(entireProcessTree: true);
+                await service.Process.WaitForExitAsync();
+            }
+
+            service.Process.Dispose();
+            lock (service.Log)
+            {
+                service.Log.Dispose();
+            }
+        }
+
+        if (Environment.GetEnvironmentVariable("MODERATION_KEEP_CLUSTER") != "1")
+        {
+            try
+            {
+                System.IO.Directory.Delete(Directory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private ProcessStartInfo StartInfo(string service, IEnumerable<string> arguments)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(AssemblyPath(service))!,
+        };
+        info.ArgumentList.Add(AssemblyPath(service));
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in _environment[service])
+        {
+            info.Environment[key] = value;
+        }
+
+        return info;
+    }
+
+    /// <summary>The service's built assembly, in the configuration the tests themselves were built in.</summary>
+    public static string AssemblyPath(string service)
+    {
+        var (folder, name) = service switch
+        {
+            Ingest => ("ingest", "Moderation.Ingest"),
+            FrameExtractor => ("frame-extractor", "Moderation.FrameExtractor"),
+            Classifier => ("classifier", "Moderation.Classifier"),
+            Results => ("results", "Moderation.Results"),
+            _ => throw new ArgumentOutOfRangeException(nameof(service), service, "Unknown service."),
+        };
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+        var path = Path.Combine(RepoPaths.Root, "services", folder, "bin", configuration, "net10.0", name + ".dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is not built; build Moderation.sln -c {configuration} first.");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private sealed record ServiceProcess(Process Process, Uri BaseAddress, StreamWriter Log);
+}
