@@ -16,5 +16,6 @@ public sealed record IntakeServices(
     QueueDepthMonitor BackPressure,
     IngestDbContext Db,
     IRequestClient<GetMediaStatus> Status,
+    IOptions<IngestOptions> IngestOptions,
     IOptions<IntakeOptions> IntakeOptions,
     IOptions<ResultsClientOptions> ResultsOptions);

@@ -104,7 +104,7 @@ public static class MediaApi
             throw Invalid("multipart", "Put metadata fields before the file part, and send a single file.");
         }
 
-        return Respond(http, await services.Submissions.SubmitAsync(staged, request, cancellationToken));
+        return Respond(http, services, await services.Submissions.SubmitAsync(staged, request, cancellationToken));
     }
 
     public static async Task<Results<Accepted<SubmissionResponse>, Ok<SubmissionResponse>>> SubmitUrlAsync(
@@ -135,7 +135,7 @@ public static class MediaApi
 
         var staged = await services.Fetcher.FetchAsync(new Uri(request.SourceUrl!),
             (response, token) => services.Intake.StageAsync(response.Content, response.ContentLength, token), cancellationToken);
-        return Respond(http, await services.Submissions.SubmitAsync(staged, request, cancellationToken));
+        return Respond(http, services, await services.Submissions.SubmitAsync(staged, request, cancellationToken));
     }
 
     public static async Task<Results<Ok<MediaStatusResponse>, ProblemHttpResult>> GetAsync(
@@ -170,17 +170,17 @@ public static class MediaApi
     {
         if (previous.State != SubmissionState.Duplicate)
         {
-            return Respond(http, new AcceptedSubmission(previous));
+            return Respond(http, services, new AcceptedSubmission(previous));
         }
 
         var existing = await AskResultsAsync(services, previous.MediaId, cancellationToken);
-        return Respond(http, new DuplicateSubmission(previous, existing));
+        return Respond(http, services, new DuplicateSubmission(previous, existing));
     }
 
-    private static Results<Accepted<SubmissionResponse>, Ok<SubmissionResponse>> Respond(HttpContext http, SubmissionOutcome outcome)
+    private static Results<Accepted<SubmissionResponse>, Ok<SubmissionResponse>> Respond(HttpContext http, IntakeServices services, SubmissionOutcome outcome)
     {
         var s = outcome.Submission;
-        var statusUrl = $"/media/{s.MediaId}";
+        var statusUrl = services.IngestOptions.Value.StatusUrl(s.MediaId);
         if (outcome is DuplicateSubmission duplicate)
         {
             http.Response.Headers.Location = statusUrl;

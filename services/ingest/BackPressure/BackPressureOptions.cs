@@ -14,8 +14,11 @@ public sealed class BackPressureOptions : IValidatableObject
 
     public bool Enabled { get; set; } = true;
 
-    /// <summary>Queues whose depth is watched: the frame extractor's and the classifier's input queues.</summary>
-    public string[] Queues { get; set; } = ["media-submitted", "frame-extracted"];
+    /// <summary>
+    /// Queues whose depth is watched: the frame extractor's and the classifier's input queues, named as their consumers
+    /// name them (without <c>Messaging:QueuePrefix</c>, which is added).
+    /// </summary>
+    public string[] Queues { get; set; } = ["media-submitted", "frame-classification"];
 
     [Range(1, long.MaxValue)]
     public long MaxDepth { get; set; } = 10_000;
@@ -28,9 +31,10 @@ public sealed class BackPressureOptions : IValidatableObject
 
     /// <summary>
     /// Refuse work while a watched queue does not exist: a message published before its consumer declared the queue
-    /// would be dropped by the broker, and ingest promises that accepted work is never lost.
+    /// would be dropped by the broker. Off by default so a misnamed queue cannot stop all intake; turn it on once
+    /// <see cref="Queues"/> is known to be right for the deployment.
     /// </summary>
-    public bool RequireQueues { get; set; } = true;
+    public bool RequireQueues { get; set; }
 
     [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);

@@ -16,14 +16,19 @@ namespace Moderation.Ingest.BackPressure;
 public sealed class QueueDepthMonitor : BackgroundService
 {
     private readonly IOptions<BackPressureOptions> _options;
+    private readonly string _queuePrefix;
     private readonly ConnectionFactory _factory;
     private readonly TimeProvider _clock;
     private readonly ILogger<QueueDepthMonitor> _logger;
     private volatile Snapshot? _snapshot;
+    private HashSet<string> _missing = [];
 
-    public QueueDepthMonitor(IOptions<BackPressureOptions> options, IConfiguration configuration, TimeProvider clock, IMeterFactory meters, ILogger<QueueDepthMonitor> logger)
+    public QueueDepthMonitor(
+        IOptions<BackPressureOptions> options, IOptions<MessagingOptions> messaging, IConfiguration configuration, TimeProvider clock, IMeterFactory meters,
+        ILogger<QueueDepthMonitor> logger)
     {
         _options = options;
+        _queuePrefix = string.IsNullOrEmpty(messaging.Value.QueuePrefix) ? "" : messaging.Value.QueuePrefix + "-";
         _clock = clock;
         _logger = logger;
         _factory = new ConnectionFactory
@@ -119,7 +124,7 @@ public sealed class QueueDepthMonitor : BackgroundService
     private async Task<Snapshot> ReadAsync(IConnection connection, CancellationToken cancellationToken)
     {
         var depths = new Dictionary<string, long?>(StringComparer.Ordinal);
-        foreach (var queue in _options.Value.Queues)
+        foreach (var queue in _options.Value.Queues.Select(q => _queuePrefix + q))
         {
             // A passive declare of a missing queue closes the channel (404), so each queue gets its own.
             await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
@@ -130,10 +135,16 @@ public sealed class QueueDepthMonitor : BackgroundService
             }
             catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
             {
+                if (!_missing.Contains(queue))
+                {
+                    _logger.LogWarning("Watched queue {Queue} does not exist; is BackPressure:Queues right for this deployment?", queue);
+                }
+
                 depths[queue] = null;
             }
         }
 
+        _missing = depths.Where(d => d.Value is null).Select(d => d.Key).ToHashSet();
         return new Snapshot(_clock.GetUtcNow(), depths);
     }
 

@@ -8,7 +8,7 @@ namespace Moderation.Ingest.CommandLine;
 /// One-shot commands run instead of the web service, needing only the database:
 /// <code>
 ///   migrate                                                   apply EF Core migrations and exit
-///   keys create --client wiki --scopes submit,read [--description text]   print a new key (once) on stdout
+///   keys create --client wiki --scopes submit,read [--description text] [--quiet]   print a new key (once) on stdout
 ///   keys list
 ///   keys revoke &lt;id or prefix&gt;
 /// </code>
@@ -31,6 +31,12 @@ public static class IngestCommandLine
         var keys = scope.ServiceProvider.GetRequiredService<ApiKeys>();
         try
         {
+            // A fresh deployment may create its first key before the service ever started.
+            if (args is not ["migrate", ..] && builder.Configuration.GetValue<bool>(DatabaseMigrator.MigrateOnStartKey))
+            {
+                await db.Database.MigrateAsync();
+            }
+
             switch (args)
             {
                 case ["migrate"]:
@@ -45,8 +51,12 @@ public static class IngestCommandLine
                     }
 
                     var created = await keys.CreateAsync(client, scopes.Split(','), named.GetValueOrDefault("description"), CancellationToken.None);
-                    await Console.Error.WriteLineAsync($"Created key {created.Client.KeyPrefix} (id {created.Client.Id}) for '{created.Client.ClientId}' " +
-                        $"with scopes {string.Join(",", created.Client.Scopes)}. It is shown only now:");
+                    if (!named.ContainsKey("quiet"))
+                    {
+                        await Console.Error.WriteLineAsync($"Created key {created.Client.KeyPrefix} (id {created.Client.Id}) for '{created.Client.ClientId}' " +
+                            $"with scopes {string.Join(",", created.Client.Scopes)}. It is shown only now:");
+                    }
+
                     Console.WriteLine(created.Key);
                     return 0;
                 case ["keys", "list"]:
@@ -76,15 +86,19 @@ public static class IngestCommandLine
         }
     }
 
+    /// <summary><c>--name value</c> pairs; a <c>--flag</c> followed by another option or nothing has the value "true".</summary>
     private static Dictionary<string, string> Options(string[] args)
     {
         var options = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        for (var i = 0; i + 1 < args.Length; i += 2)
+        for (var i = 0; i < args.Length; i++)
         {
-            if (args[i].StartsWith("--", StringComparison.Ordinal))
+            if (!args[i].StartsWith("--", StringComparison.Ordinal))
             {
-                options[args[i][2..]] = args[i + 1];
+                continue;
             }
+
+            var hasValue = i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal);
+            options[args[i][2..]] = hasValue ? args[++i] : "true";
         }
 
         return options;
@@ -95,7 +109,7 @@ public static class IngestCommandLine
         Console.Error.WriteLine("""
             Usage:
               Moderation.Ingest migrate
-              Moderation.Ingest keys create --client <id> --scopes <submit,read,review,admin> [--description <text>]
+              Moderation.Ingest keys create --client <id> --scopes <submit,read,review,admin> [--description <text>] [--quiet]
               Moderation.Ingest keys list
               Moderation.Ingest keys revoke <id or prefix>
             The database comes from ConnectionStrings__postgres.

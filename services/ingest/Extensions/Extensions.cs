@@ -23,6 +23,7 @@ public static class Extensions
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
 
+        AddValidatedOptions<IngestOptions>(builder, IngestOptions.Section);
         AddValidatedOptions<IntakeOptions>(builder, IntakeOptions.Section);
         AddValidatedOptions<DeduplicationOptions>(builder, DeduplicationOptions.Section);
         AddValidatedOptions<ResultsClientOptions>(builder, ResultsClientOptions.Section);

@@ -65,3 +65,15 @@ public sealed class ResultsClientOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }
+
+/// <summary>Section <c>Ingest</c>: how the service is seen from outside.</summary>
+public sealed class IngestOptions
+{
+    public const string Section = "Ingest";
+
+    /// <summary>The externally visible base URL (e.g. behind a proxy); status URLs are absolute when set, relative otherwise.</summary>
+    [Url]
+    public string? PublicBaseUrl { get; set; }
+
+    public string StatusUrl(Guid mediaId) => $"{PublicBaseUrl?.TrimEnd('/')}/media/{mediaId}";
+}
