@@ -43,6 +43,9 @@ public sealed partial class FrameDecoder(FfmpegSandbox sandbox, FrameSize size)
                     {
                         times.Writer.TryWrite(pts);
                     }
+
+                    // showinfo's lines would crowd the diagnostics out of the tail.
+                    return line.StartsWith("[Parsed_showinfo", StringComparison.Ordinal);
                 });
             }
             finally
@@ -97,6 +100,11 @@ public sealed partial class FrameDecoder(FfmpegSandbox sandbox, FrameSize size)
     {
         var o = sandbox.Options;
         var args = new List<string> { "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-threads", Invariant(o.ThreadsPerProcess) };
+        if (o.StrictDecoding)
+        {
+            args.Add("-xerror");
+        }
+
         if (o.HardwareAcceleration != "none")
         {
             args.AddRange(["-hwaccel", o.HardwareAcceleration]);
