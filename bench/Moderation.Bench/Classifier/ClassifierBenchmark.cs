@@ -17,7 +17,7 @@ internal static class ClassifierBenchmark
 {
     private const string Usage = """
         classifier [--images 480] [--model mobilenet_v2] [--manifest path/model.json] [--provider Cpu|Cuda|TensorRt]
-                   [--batch 32] [--wait-ms 10] [--concurrent-batches 2] [--intra-op 0] [--spinning] [--preprocess-parallelism 0]
+                   [--batch 8] [--wait-ms 10] [--concurrent-batches 2] [--intra-op 0] [--spinning] [--preprocess-parallelism 0]
                    [--rounds 3] [--raw-seconds 6] [--saturate-frames 1500] [--latency-seconds 20] [--nsfwjs-seconds 30]
                    [--rabbitmq amqp://user:pass@127.0.0.1:5672/vhost | --shared-broker] [--skip-service] [--skip-nsfwjs]
         Without --rabbitmq, the service runs against a RabbitMQ of the benchmark's own (local Debian server on a free port);
@@ -51,7 +51,7 @@ internal static class ClassifierBenchmark
         {
             ManifestPath = manifestPath,
             ExecutionProvider = Enum.Parse<ExecutionProviderKind>(arguments.String("provider") ?? "Cpu", ignoreCase: true),
-            MaxBatchSize = arguments.Int("batch", 32),
+            MaxBatchSize = arguments.Int("batch", 8),
             MaxBatchWait = TimeSpan.FromMilliseconds(arguments.Double("wait-ms", 10)),
             ConcurrentBatches = arguments.Int("concurrent-batches", 2),
             IntraOpThreads = arguments.Int("intra-op", 0),
