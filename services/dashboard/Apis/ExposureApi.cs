@@ -33,7 +33,7 @@ public static class ExposureApi
         }
 
         var state = exposure.RecordReveal(request.TaskId, request.FrameIndex);
-        logger.LogDebug("{Reviewer} revealed frame {FrameIndex} of task {TaskId}", context.User.Reviewer(), request.FrameIndex, request.TaskId);
+        logger.LogDebug("{Reviewer} revealed frame {FrameIndex} of task {TaskId}", context.User.ReviewerName(), request.FrameIndex, request.TaskId);
         return TypedResults.Ok(ExposureView.From(state, exposure.DueBreak(state)));
     }
 }

@@ -34,7 +34,7 @@ public static class DashboardPolicies
 
     public static bool IsAdmin(this ClaimsPrincipal user) => HasAnyScope(user, ApiScopes.Admin);
 
-    public static string Reviewer(this ClaimsPrincipal user) => user.FindFirstValue(ClaimTypes.NameIdentifier) ?? "unknown";
+    public static string ReviewerName(this ClaimsPrincipal user) => user.FindFirstValue(ClaimTypes.NameIdentifier) ?? "unknown";
 
     public static string SessionId(this ClaimsPrincipal user) => user.FindFirstValue(DashboardClaims.SessionId) ?? "";
 
@@ -140,7 +140,7 @@ public static class DashboardAuthentication
         if (identity is null)
         {
             services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DashboardAuthentication))
-                .LogInformation("Session of {Reviewer} ended: the results service no longer accepts its API key", principal.Reviewer());
+                .LogInformation("Session of {Reviewer} ended: the results service no longer accepts its API key", principal.ReviewerName());
             await RejectAsync(context);
             return;
         }

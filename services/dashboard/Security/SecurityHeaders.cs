@@ -43,7 +43,7 @@ public static class SecurityHeaders
             if (e.Status == HttpStatusCode.Unauthorized)
             {
                 context.RequestServices.GetRequiredService<ILogger<ResultsClient>>()
-                    .LogInformation("Results refused the API key of {Reviewer}; signing out", context.User.Reviewer());
+                    .LogInformation("Results refused the API key of {Reviewer}; signing out", context.User.ReviewerName());
                 await context.SignOutAsync(DashboardAuthentication.Scheme);
                 context.Response.Redirect("/SignIn?expired=1");
             }
