@@ -2,6 +2,8 @@ using Moderation.Dashboard.Extensions;
 using Moderation.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
+// Serves wwwroot from a plain build too (scripts/up, tests), not only from `dotnet publish` output; a no-op when published.
+builder.WebHost.UseStaticWebAssets();
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
 

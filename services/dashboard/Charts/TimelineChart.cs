@@ -69,9 +69,17 @@ public sealed record TimelineChart(
             .Select(t => new TimelineThreshold(t.Class, t.Level, t.Score, Y(t.Score), Palette.Colour(classIndex[t.Class]))).ToList();
 
         var yTicks = new[] { 0, 0.25, 0.5, 0.75, 1 }.Select(v => new Tick(Y(v), v.ToString("0.##", CultureInfo.InvariantCulture))).ToList();
-        var xTicks = Enumerable.Range(0, 6).Select(i => i / 5.0).Select(fraction => new Tick(L + plotWidth * fraction,
-            byIndex ? $"#{Math.Round(span * fraction)}" : FormatTime(span * fraction))).ToList();
+        var step = NiceStep(span / 5);
+        var xTicks = Enumerable.Range(0, (int)Math.Floor(span / step) + 1).Select(i => i * step)
+            .Select(at => new Tick(L + plotWidth * (at / span), byIndex ? $"#{at:0}" : FormatTime(at))).ToList();
         return new TimelineChart(W, H, L, T, plotWidth, plotHeight, series, points, worstPoints, lines, xTicks, yTicks);
+    }
+
+    /// <summary>1, 2 or 5 times a power of ten, at least <paramref name="rough"/>: tick labels a person reads at a glance.</summary>
+    private static double NiceStep(double rough)
+    {
+        var power = Math.Pow(10, Math.Floor(Math.Log10(Math.Max(rough, 1e-9))));
+        return new[] { 1, 2, 5, 10 }.Select(m => m * power).First(s => s >= rough);
     }
 
     public static string FormatTime(double seconds)

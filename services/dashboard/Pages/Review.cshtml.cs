@@ -31,17 +31,18 @@ public sealed class ReviewModel(ResultsClient results, ExposureTracker exposure,
     [TempData]
     public string? LastDecision { get; set; }
 
+    // Typed: TempData reads a string that looks like a Guid or a date back as one.
     [TempData]
-    public string? LastTaskId { get; set; }
+    public Guid? LastTaskId { get; set; }
 
     [TempData]
-    public string? LastUndoUntil { get; set; }
+    public DateTime? LastUndoUntil { get; set; }
 
     [TempData]
     public string? Notice { get; set; }
 
-    public DateTimeOffset? UndoUntil => DateTimeOffset.TryParse(LastUndoUntil, System.Globalization.CultureInfo.InvariantCulture,
-        System.Globalization.DateTimeStyles.RoundtripKind, out var until) && until > clock.GetUtcNow() ? until : null;
+    public DateTimeOffset? UndoUntil => LastUndoUntil is { } until && new DateTimeOffset(until, TimeSpan.Zero) > clock.GetUtcNow()
+        ? new DateTimeOffset(until, TimeSpan.Zero) : null;
 
     public DashboardOptions Options => options.Value;
 
@@ -90,8 +91,8 @@ public sealed class ReviewModel(ResultsClient results, ExposureTracker exposure,
         exposure.RecordItem(taskId);
         logger.LogInformation("{Reviewer} decided {Decision} on task {TaskId}", User.ReviewerName(), decision, taskId);
         LastDecision = decision.ToString();
-        LastTaskId = taskId.ToString();
-        LastUndoUntil = (clock.GetUtcNow() + options.Value.UndoWindow).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        LastTaskId = taskId;
+        LastUndoUntil = (clock.GetUtcNow() + options.Value.UndoWindow).UtcDateTime;
         return RedirectToPage();
     }
 
