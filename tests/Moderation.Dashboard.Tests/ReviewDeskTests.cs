@@ -164,6 +164,11 @@ public sealed class ReviewDeskTests(ReviewDeskFixture fixture) : IClassFixture<R
         });
         Assert.Equal(400, forged.Status);
 
+        await page.ClickAsync("header button:has-text('Sign out')");
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/SignIn$"));
+        await page.GotoAsync("/Status");
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/SignIn\\?ReturnUrl=%2FStatus$"));
+
         // Thumbnails need a session: a fresh context without one is sent to sign in.
         var anonymous = await fixture.Browser.NewPageAsync(stack.Dashboard);
         var thumbnail = await anonymous.Context.APIRequest.GetAsync($"/thumbnails/{Guid.NewGuid()}/0", new APIRequestContextOptions { MaxRedirects = 0 });
