@@ -105,6 +105,16 @@ public sealed class DashboardStack : IAsyncDisposable
         return connection;
     }
 
+    public async Task<long> CountAsync(string sql) => Convert.ToInt64(await ScalarAsync<object>(sql), System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The first column of the first row of <paramref name="sql"/> on the results database (test-made SQL only).</summary>
+    public async Task<T> ScalarAsync<T>(string sql)
+    {
+        await using var db = await OpenResultsDatabaseAsync();
+        await using var command = new NpgsqlCommand(sql, db);
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
     /// <summary>Appends a version of the default policy that sends high Drawing scores (clip art, test patterns) to review.</summary>
     public async Task SetDefaultPolicyAsync(Dictionary<string, float> review, Dictionary<string, float> block)
     {

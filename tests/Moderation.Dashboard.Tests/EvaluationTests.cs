@@ -8,93 +8,42 @@ using static Microsoft.Playwright.Assertions;
 
 namespace Moderation.Dashboard.Tests;
 
-/// <summary>Eight reviewed stills: Drawing applies to the five scoring 0.6 and above, not to the three below.</summary>
-public sealed class ReviewedStillsFixture : IAsyncLifetime
-{
-    public static readonly float[] DrawingScores = [0.95f, 0.90f, 0.85f, 0.70f, 0.60f, 0.50f, 0.45f, 0.35f];
-
-    public DashboardStack Stack { get; private set; } = null!;
-
-    public Browser Browser { get; private set; } = null!;
-
-    public IReadOnlyList<SeededMedium> Stills { get; private set; } = [];
-
-    public async Task InitializeAsync()
-    {
-        var start = DashboardStack.StartAsync();
-        var launch = Browser.LaunchAsync();
-        Stack = await start;
-        Browser = await launch;
-        await Stack.SetDefaultPolicyAsync(review: new() { ["Drawing"] = 0.3f }, block: new() { ["Porn"] = 0.9f });
-
-        await using var seeder = new MediaSeeder(Stack);
-        Stills = [.. DrawingScores.Select((score, i) => new SeededMedium(Guid.NewGuid(), $"File:Clip art {i + 1}.png",
-            Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(BitConverter.GetBytes(i))), MediaKind.Still, [SeededMedium.Scores(score)], 0))];
-        foreach (var still in Stills)
-        {
-            await seeder.PublishAsync(still);
-        }
-
-        await seeder.WaitConcludedAsync([.. Stills.Select(s => s.MediaId)]);
-
-        // The reviewer works through the queue over the API (the browser path is the desk test's): block and label what is drawing.
-        using var reviewer = Stack.ResultsClient(Stack.ReviewerKey);
-        for (var i = 0; i < Stills.Count; i++)
-        {
-            using var next = await reviewer.GetAsync("reviews/next");
-            Assert.Equal(HttpStatusCode.OK, next.StatusCode);
-            var task = await next.Content.ReadFromJsonAsync<JsonElement>();
-            var score = task.GetProperty("media").GetProperty("verdict").GetProperty("maxima").EnumerateArray()
-                .First(m => m.GetProperty("class").GetString() == "Drawing").GetProperty("score").GetSingle();
-            var drawing = score >= 0.6f;
-            using var decided = await reviewer.PostAsJsonAsync($"reviews/{task.GetProperty("taskId").GetGuid()}/decision",
-                new { decision = drawing ? "block" : "allow", labels = new Dictionary<string, bool> { ["Drawing"] = drawing }, timeSpentSeconds = 3.5 });
-            decided.EnsureSuccessStatusCode();
-        }
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Browser.DisposeAsync();
-        await Stack.DisposeAsync();
-    }
-}
-
-public sealed class EvaluationTests(ReviewedStillsFixture fixture) : IClassFixture<ReviewedStillsFixture>
+[Collection(DashboardCollection.Name)]
+public sealed class EvaluationTests(DashboardFixture fixture)
 {
     private const string DrawingAtFullRecall = "/Evaluation?class=Drawing&targetRecall=1&policy=default&level=Review";
 
     [Fact]
     public async Task Admin_sees_the_ROC_curve_with_both_thresholds_and_applies_the_recommendation_as_a_new_policy_version()
     {
-        var page = await SignInAsync(fixture.Stack.AdminKey);
+        var page = await fixture.SignInAsync(fixture.Stack.AdminKey);
         await page.GotoAsync(DrawingAtFullRecall);
 
         // One ROC point per distinct reviewed score plus the two corners; the threshold in force (0.3) and the recommended
-        // one (the highest that still catches every drawing: 0.6) are marked.
+        // one (the highest that still catches every drawing: 0.45) are marked.
         var curve = await page.Locator("svg.roc polyline.roc-curve").GetAttributeAsync("points");
-        Assert.Equal(ReviewedStillsFixture.DrawingScores.Length + 2, curve!.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Equal(DashboardFixture.Reviewed.Length + 2, curve!.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);
         await Expect(page.Locator("svg.roc circle.roc-current")).ToHaveAttributeAsync("data-threshold", "0.3");
-        await Expect(page.Locator("svg.roc circle.roc-recommended")).ToHaveAttributeAsync("data-threshold", "0.6");
-        await Expect(page.Locator("[data-testid=recommended-threshold]")).ToHaveTextAsync("0.6");
+        await Expect(page.Locator("svg.roc circle.roc-recommended")).ToHaveAttributeAsync("data-threshold", "0.45");
+        await Expect(page.Locator("[data-testid=recommended-threshold]")).ToHaveTextAsync("0.45");
         await Expect(page.Locator("tr[data-class=Drawing]")).ToBeVisibleAsync();
         await Browser.ScreenshotAsync(page, "evaluation");
 
         page.Dialog += (_, dialog) => dialog.AcceptAsync();
         await page.ClickAsync("[data-testid=apply]");
-        await Expect(page.Locator("[data-testid=notice]")).ToContainTextAsync("is now version 3: review Drawing at 0.6");
+        await Expect(page.Locator("[data-testid=notice]")).ToContainTextAsync("is now version 3: review Drawing at 0.45");
         var policy = await DefaultPolicyAsync();
         Assert.Equal(3, policy.GetProperty("version").GetInt32());
-        Assert.Equal(0.6f, policy.GetProperty("review").GetProperty("Drawing").GetSingle());
+        Assert.Equal(0.45f, policy.GetProperty("review").GetProperty("Drawing").GetSingle());
         Assert.Equal(DashboardStack.AdminName, policy.GetProperty("createdBy").GetString());
-        await Expect(page.Locator("svg.roc circle.roc-current")).ToHaveAttributeAsync("data-threshold", "0.6");
+        await Expect(page.Locator("svg.roc circle.roc-current")).ToHaveAttributeAsync("data-threshold", "0.45");
         await page.Context.CloseAsync();
     }
 
     [Fact]
     public async Task Reviewer_is_not_offered_the_apply_button_and_is_refused_when_posting_it_anyway()
     {
-        var page = await SignInAsync(fixture.Stack.ReviewerKey);
+        var page = await fixture.SignInAsync(fixture.Stack.ReviewerKey);
         await page.GotoAsync(DrawingAtFullRecall);
         await Expect(page.Locator("svg.roc")).ToBeVisibleAsync();
         await Expect(page.Locator("[data-testid=apply]")).ToHaveCountAsync(0);
@@ -118,11 +67,12 @@ public sealed class EvaluationTests(ReviewedStillsFixture fixture) : IClassFixtu
     [Fact]
     public async Task Status_shows_queue_depths_throughput_and_the_verdict_mix_over_time()
     {
-        var page = await SignInAsync(fixture.Stack.ReviewerKey);
+        var page = await fixture.SignInAsync(fixture.Stack.ReviewerKey);
         await page.GotoAsync("/Status?window=1h");
         await Expect(page.Locator("[data-testid=queue-review-open]")).ToHaveTextAsync("0");
         var reviewSegments = await page.Locator("svg.mix rect.mix-review").EvaluateAllAsync<int[]>("rs => rs.map(r => Number(r.dataset.count))");
-        Assert.Equal(ReviewedStillsFixture.DrawingScores.Length, reviewSegments.Sum());
+        Assert.Equal(await fixture.Stack.CountAsync("SELECT count(*) FROM verdicts WHERE decision = 'Review'"), reviewSegments.Sum());
+        Assert.True(reviewSegments.Sum() >= DashboardFixture.Reviewed.Length);
         await Expect(page.Locator("svg.mix polyline.reviewed-line")).ToHaveCountAsync(1);
         await Browser.ScreenshotAsync(page, "status");
 
@@ -135,7 +85,7 @@ public sealed class EvaluationTests(ReviewedStillsFixture fixture) : IClassFixtu
     public async Task Search_finds_media_by_external_id_content_hash_and_media_id()
     {
         var still = fixture.Stills[0];
-        var page = await SignInAsync(fixture.Stack.ReviewerKey);
+        var page = await fixture.SignInAsync(fixture.Stack.ReviewerKey);
 
         await page.GotoAsync("/Search?q=" + Uri.EscapeDataString(still.ExternalId));
         await Expect(page.Locator("[data-testid=search-results] tbody tr")).ToHaveCountAsync(1);
@@ -159,16 +109,6 @@ public sealed class EvaluationTests(ReviewedStillsFixture fixture) : IClassFixtu
         await Expect(page.Locator("[data-testid=search-results]")).ToHaveCountAsync(0);
         await Expect(page.Locator("main")).ToContainTextAsync("0 result(s)");
         await page.Context.CloseAsync();
-    }
-
-    private async Task<IPage> SignInAsync(string key)
-    {
-        var page = await fixture.Browser.NewPageAsync(fixture.Stack.Dashboard);
-        await page.GotoAsync("/SignIn");
-        await page.FillAsync("#apiKey", key);
-        await page.ClickAsync("button[type=submit].primary");
-        await Expect(page.Locator("[data-testid=user]")).ToBeVisibleAsync();
-        return page;
     }
 
     private async Task<JsonElement> DefaultPolicyAsync()

@@ -7,34 +7,8 @@ using static Microsoft.Playwright.Assertions;
 
 namespace Moderation.Dashboard.Tests;
 
-public sealed class ReviewDeskFixture : IAsyncLifetime
-{
-    public DashboardStack Stack { get; private set; } = null!;
-
-    public Browser Browser { get; private set; } = null!;
-
-    public MediaSeeder Seeder { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        // A break is due after two finished items, so the desk test meets the reminder.
-        var start = DashboardStack.StartAsync(new Dictionary<string, string> { ["Dashboard__BreakReminder__Items"] = "2" });
-        var launch = Browser.LaunchAsync();
-        Stack = await start;
-        Browser = await launch;
-        Seeder = new MediaSeeder(Stack);
-        await Stack.SetDefaultPolicyAsync(review: new() { ["Drawing"] = 0.5f }, block: new() { ["Porn"] = 0.9f });
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Seeder.DisposeAsync();
-        await Browser.DisposeAsync();
-        await Stack.DisposeAsync();
-    }
-}
-
-public sealed class ReviewDeskTests(ReviewDeskFixture fixture) : IClassFixture<ReviewDeskFixture>
+[Collection(DashboardCollection.Name)]
+public sealed class ReviewDeskTests(DashboardFixture fixture)
 {
     private static readonly float[] DrawingOverTime = [0.10f, 0.20f, 0.35f, 0.60f, 0.92f, 0.70f, 0.30f, 0.20f, 0.55f, 0.81f, 0.40f, 0.15f];
 
