@@ -35,7 +35,11 @@ public sealed class DashboardFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var start = DashboardStack.StartAsync(new Dictionary<string, string> { ["Dashboard__BreakReminder__Items"] = "2" });
+        var start = DashboardStack.StartAsync(new Dictionary<string, string>
+        {
+            ["Dashboard__BreakReminder__Items"] = "2",
+            ["Dashboard__SignInAttemptsPerMinute"] = "1000",
+        });
         var launch = Browser.LaunchAsync();
         Stack = await start;
         Browser = await launch;

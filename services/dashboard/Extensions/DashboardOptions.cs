@@ -29,6 +29,10 @@ public sealed class DashboardOptions
     [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
     public TimeSpan RevalidateEvery { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>Sign-in attempts allowed per client address and minute (guessing keys through the form).</summary>
+    [Range(1, 10_000)]
+    public int SignInAttemptsPerMinute { get; set; } = 10;
+
     /// <summary>
     /// How long the dashboard offers to undo a decision. The results service enforces its own window
     /// (<c>Review:UndoWindow</c>); keep this one no longer.
