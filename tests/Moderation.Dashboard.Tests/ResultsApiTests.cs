@@ -15,28 +15,29 @@ public sealed class ResultsApiTests(DashboardFixture fixture)
     public async Task Undo_is_only_for_the_deciding_reviewer_within_the_window_and_restores_the_decision_in_force()
     {
         var stack = fixture.Stack;
-        var still = new SeededMedium(Guid.NewGuid(), "File:Undo.png", new string('b', 64), MediaKind.Still, [SeededMedium.Scores(0.8f)], 0);
+        // Scored above anything else in the queue, so it is the task the admin claims next.
+        var still = new SeededMedium(Guid.NewGuid(), "File:Undo.png", new string('b', 64), MediaKind.Still, [SeededMedium.Scores(0.99f)], 0);
         await fixture.Seeder.PublishAsync(still);
         await fixture.Seeder.WaitConcludedAsync(still.MediaId);
 
-        using var alice = stack.ResultsClient(stack.ReviewerKey);
-        using var admin = stack.ResultsClient(stack.AdminKey);
-        var task = await alice.GetFromJsonAsync<JsonElement>("reviews/next");
+        using var decider = stack.ResultsClient(stack.AdminKey);
+        using var other = stack.ResultsClient(stack.ReviewerKey);
+        var task = await decider.GetFromJsonAsync<JsonElement>("reviews/next");
         Assert.Equal(still.MediaId, task.GetProperty("mediaId").GetGuid());
         var taskId = task.GetProperty("taskId").GetGuid();
-        using (var decided = await alice.PostAsJsonAsync($"reviews/{taskId}/decision", new { decision = "block" }))
+        using (var decided = await decider.PostAsJsonAsync($"reviews/{taskId}/decision", new { decision = "block" }))
         {
             decided.EnsureSuccessStatusCode();
         }
 
         Assert.Equal(("Block", true), await DecisionAsync(still.MediaId));
 
-        using (var other = await admin.PostAsync($"reviews/{taskId}/undo", null))
+        using (var refused = await other.PostAsync($"reviews/{taskId}/undo", null))
         {
-            Assert.Equal(HttpStatusCode.Conflict, other.StatusCode);
+            Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
         }
 
-        using (var undone = await alice.PostAsync($"reviews/{taskId}/undo", null))
+        using (var undone = await decider.PostAsync($"reviews/{taskId}/undo", null))
         {
             Assert.Equal(HttpStatusCode.NoContent, undone.StatusCode);
         }
@@ -44,18 +45,18 @@ public sealed class ResultsApiTests(DashboardFixture fixture)
         Assert.Equal(0, await stack.CountAsync($"SELECT count(*) FROM review_feedback WHERE media_id = '{still.MediaId}'"));
         Assert.Equal(("Review", false), await DecisionAsync(still.MediaId));
         Assert.Equal(1, await stack.CountAsync(
-            $"SELECT count(*) FROM review_tasks WHERE id = '{taskId}' AND status = 'open' AND claimed_by = '{DashboardStack.ReviewerName}' AND lease_expires_at > now()"));
+            $"SELECT count(*) FROM review_tasks WHERE id = '{taskId}' AND status = 'open' AND claimed_by = '{DashboardStack.AdminName}' AND lease_expires_at > now()"));
         // Whether the block had gone out or was withdrawn in time, the last announcement is the decision in force again.
         var last = await stack.ScalarAsync<string>(
             $"SELECT payload FROM outbox WHERE media_id = '{still.MediaId}' AND message_type = 'VerdictReached' ORDER BY created_at DESC LIMIT 1");
         Assert.Equal("review", JsonDocument.Parse(last).RootElement.GetProperty("decision").GetString());
 
-        using (var again = await alice.PostAsync($"reviews/{taskId}/undo", null))
+        using (var again = await decider.PostAsync($"reviews/{taskId}/undo", null))
         {
             Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
         }
 
-        using (var redecided = await alice.PostAsJsonAsync($"reviews/{taskId}/decision", new { decision = "allow" }))
+        using (var redecided = await decider.PostAsJsonAsync($"reviews/{taskId}/decision", new { decision = "allow" }))
         {
             redecided.EnsureSuccessStatusCode();
         }

@@ -61,7 +61,7 @@ public sealed class ReviewDeskTests(DashboardFixture fixture)
         await Expect(focus).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("blurred"));
         await page.Keyboard.PressAsync("r");
         await Expect(focus).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex("blurred"));
-        Assert.Equal("none", await page.EvalOnSelectorAsync<string>(".thumb.focus img", "e => getComputedStyle(e).filter"));
+        await Expect(page.Locator(".thumb.focus img")).ToHaveCSSAsync("filter", "none");
         await Expect(page.Locator("[data-testid=exposure-reveals]").First).ToHaveTextAsync("1");
         await page.Keyboard.PressAsync("Escape");
         await Expect(focus).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("blurred"));
