@@ -15,7 +15,13 @@ public static class FailureReasons
     public const string TooManyStreams = "too-many-streams";
     public const string ForbiddenReference = "forbidden-reference";
     public const string ExtractionTimeout = "extraction-timeout";
+
+    /// <summary>A decoder hit its memory or CPU-time limit (a decompression bomb, or limits set too low).</summary>
+    public const string ResourceLimit = "resource-limit";
     public const string FrameUndecodable = "frame-undecodable";
     public const string FetchFailed = "fetch-failed";
+
+    /// <summary>Extraction finished without producing a single frame, so there is nothing to judge.</summary>
+    public const string NoFrames = "no-frames";
     public const string Internal = "internal-error";
 }
