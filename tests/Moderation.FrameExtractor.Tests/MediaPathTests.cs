@@ -100,5 +100,15 @@ public sealed class MediaPathTests : IDisposable
         Assert.Empty(run.Frames);
     }
 
+    [Fact]
+    public async Task Long_video_frame_table_listed_in_parallel_ranges_has_every_frame_once()
+    {
+        var medium = await _harness.ProbeAsync(await ExtractorMedia.ThirtyMinuteScaledAsync());
+
+        Assert.Equal(3600, medium.Frames.Count);
+        Assert.Equal(Enumerable.Range(0, 3600).Select(i => i * 0.5), medium.Frames.Timestamps.Select(t => Math.Round(t, 3)));
+        Assert.Equal(Enumerable.Range(0, 180).Select(i => i * 10.0), medium.Frames.Keyframes.Select(t => Math.Round(t, 3)));
+    }
+
     public void Dispose() => _harness.Dispose();
 }

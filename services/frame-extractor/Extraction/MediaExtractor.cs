@@ -58,9 +58,9 @@ public sealed class MediaExtractor(
             var plan = planner.Plan(medium);
             extraction.Planned(plan.Kind, plan.Frames.Count);
             logger.LogInformation(
-                "Planned {Frames} frames of {Kind} {Format}/{Codec} {Width}x{Height} lasting {Duration:0.##} s: every {Interval:0.##} s, {Mode}, {Segments} segments",
+                "Planned {Frames} frames of {Kind} {Format}/{Codec} {Width}x{Height} lasting {Duration:0.##} s: every {Interval:0.##} s, {Mode}, {Segments} segments, after {PlanSeconds:0.###} s",
                 plan.Frames.Count, plan.Kind, medium.Probe.FormatName, medium.Visual.Codec, medium.Visual.Width, medium.Visual.Height,
-                plan.DurationSeconds, plan.Schedule.IntervalSeconds, plan.ExactTimestamps ? "exact" : "keyframe-snapped", plan.Segments.Count);
+                plan.DurationSeconds, plan.Schedule.IntervalSeconds, plan.ExactTimestamps ? "exact" : "keyframe-snapped", plan.Segments.Count, started.Elapsed.TotalSeconds);
             await publisher.PublishAsync(new FramesPlanned(submitted.MediaId, submitted.CorrelationId, plan.Kind, plan.Frames.Count, plan.DurationSeconds,
                 plan.Schedule.IntervalSeconds, medium.Visual.Width, medium.Visual.Height, medium.Visual.Codec, submitted.Priority, clock.GetUtcNow()), linked.Token);
 

@@ -11,8 +11,6 @@ public sealed record MediaProbe(string FormatName, double DurationSeconds, int S
 {
     /// <summary>Containers with an index ffmpeg seeks in precisely, so segments can start anywhere.</summary>
     public bool SupportsIndexedSeeking => FormatName.Split(',')[0] is "mov" or "matroska" or "avi";
-
-    public bool IsImageContainer => FormatName.EndsWith("_pipe", StringComparison.Ordinal);
 }
 
 /// <param name="Index">Absolute stream index in the container.</param>
@@ -67,13 +65,6 @@ public sealed class FrameTable
     {
         var position = LastAtOrBefore(Timestamps, time);
         return Math.Max(position, 0);
-    }
-
-    /// <summary>Timestamp of the keyframe at or before <paramref name="time"/>, or of the first frame.</summary>
-    public double KeyframeAtOrBefore(double time)
-    {
-        var position = LastAtOrBefore(Keyframes, time);
-        return position >= 0 ? Keyframes[position] : Timestamps[0];
     }
 
     /// <summary>The keyframe nearest to <paramref name="time"/>, if any.</summary>
