@@ -49,6 +49,19 @@ public sealed class MediaPathTests : IDisposable
     }
 
     [Fact]
+    public async Task Animated_webp_is_decoded_although_ffmpeg_cannot()
+    {
+        var run = await _harness.ExtractAsync(await ExtractorMedia.AnimatedWebpAsync());
+
+        Assert.Equal(ExtractionOutcome.Completed, run.Outcome);
+        Assert.Equal(MediaKind.Animation, run.Planned!.Kind);
+        Assert.Equal((160, 120), (run.Planned.Width, run.Planned.Height));
+        Assert.Equal([0.0, 1.0, 2.0], run.Frames.Select(f => Math.Round(f.TimestampSeconds, 2)));
+        Assert.All(run.Frames, f => Assert.Equal((224, 224), JpegInfo.Size(f.Jpeg)));
+        Assert.Equal(3, run.Frames.Select(f => Convert.ToHexString(f.Jpeg)).Distinct().Count());
+    }
+
+    [Fact]
     public async Task Still_yields_one_frame_scaled_to_the_model_input()
     {
         var run = await _harness.ExtractAsync(await TestMedia.JpegAsync(640, 480));

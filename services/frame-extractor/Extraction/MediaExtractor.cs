@@ -27,7 +27,8 @@ public sealed class MediaExtractor(
     IBlobStore blobs,
     MediaProber prober,
     ExtractionPlanner planner,
-    FrameDecoder decoder,
+    IEnumerable<IFrameSource> sources,
+    FrameSize frameSize,
     ExtractionRegistry registry,
     ExtractionMetrics metrics,
     IOptions<ExtractionOptions> options,
@@ -106,13 +107,14 @@ public sealed class MediaExtractor(
         RunningExtraction extraction, IExtractionPublisher publisher, Stopwatch started, CancellationToken cancellationToken)
     {
         var pending = segment.Frames.ToList();
-        await foreach (var frame in decoder.DecodeAsync(path, medium.Visual, segment, workDirectory, cancellationToken))
+        var source = sources.Single(s => s.Name == medium.Source);
+        await foreach (var frame in source.DecodeAsync(path, medium, segment, workDirectory, cancellationToken))
         {
             // ffmpeg keeps exactly the planned times, so the nearest pending plan entry is the frame's own.
             var planned = pending.MinBy(p => Math.Abs(p.Pts - frame.Pts))!;
             pending.Remove(planned);
             await publisher.PublishAsync(new FrameExtracted(submitted.MediaId, submitted.CorrelationId, planned.Index, frame.Pts - medium.Origin,
-                frame.Jpeg, decoder.Size.Width, decoder.Size.Height, submitted.Priority), cancellationToken);
+                frame.Jpeg, frameSize.Width, frameSize.Height, submitted.Priority), cancellationToken);
             metrics.Frames.Add(1);
             if (extraction.FramePublished() == 1)
             {

@@ -12,7 +12,7 @@ namespace Moderation.FrameExtractor.Media;
 /// the packet list of the visual stream (timestamps and keyframe flags, no decoding) — and refuses anything over the
 /// configured limits before a single frame is decoded.
 /// </summary>
-public sealed class MediaProber(FfmpegSandbox sandbox, IOptions<MediaLimitsOptions> limits, IOptions<ExtractionOptions> extraction)
+public sealed class MediaProber(FfmpegSandbox sandbox, WebpAnimation webp, IOptions<MediaLimitsOptions> limits, IOptions<ExtractionOptions> extraction)
 {
     /// <summary>Shorter media are listed in one pass: a second ffprobe would cost more than it saves.</summary>
     private const double MinimumParallelListingSeconds = 120;
@@ -22,6 +22,11 @@ public sealed class MediaProber(FfmpegSandbox sandbox, IOptions<MediaLimitsOptio
     public async Task<ProbedMedium> ProbeAsync(string path, string workingDirectory, CancellationToken cancellationToken)
     {
         var probe = await ProbeContainerAsync(path, workingDirectory, cancellationToken);
+        if (WebpAnimation.Handles(probe))
+        {
+            return webp.Probe(path, probe);
+        }
+
         var visual = CheckLimits(probe);
         var frames = await ReadFrameTableAsync(path, workingDirectory, probe, visual, cancellationToken);
 
@@ -99,14 +104,8 @@ public sealed class MediaProber(FfmpegSandbox sandbox, IOptions<MediaLimitsOptio
                 $"The picture declares {width}×{height} pixels, more than any decoder accepts; at most {limits.Value.MaxPixels} are accepted.");
         }
 
-        if (visual is null && streams.Any(s => s.CodecType == "video"))
-        {
-            var codec = streams.First(s => s.CodecType == "video").CodecName;
-            throw new MediaRejectedException(FailureReasons.UnsupportedFormat,
-                $"The video stream ({codec}) has no decodable picture size; animated WebP, for example, needs a newer ffmpeg.");
-        }
-
-        return new MediaProbe(analysis.Format.FormatName ?? "unknown", formatDuration, Math.Max(analysis.Format.NbStreams, streams.Count), visual);
+        var unsized = visual is null ? streams.FirstOrDefault(s => s.CodecType == "video")?.CodecName : null;
+        return new MediaProbe(analysis.Format.FormatName ?? "unknown", formatDuration, Math.Max(analysis.Format.NbStreams, streams.Count), visual, unsized);
     }
 
     private VisualStream CheckLimits(MediaProbe probe)
@@ -115,6 +114,11 @@ public sealed class MediaProber(FfmpegSandbox sandbox, IOptions<MediaLimitsOptio
         if (probe.StreamCount > l.MaxStreams)
         {
             throw new MediaRejectedException(FailureReasons.TooManyStreams, $"The container holds {probe.StreamCount} streams; at most {l.MaxStreams} are accepted.");
+        }
+
+        if (probe.Visual is null && probe.UnsizedVideoCodec is { } codec)
+        {
+            throw new MediaRejectedException(FailureReasons.UnsupportedFormat, $"The video stream ({codec}) has no picture size ffmpeg can decode.");
         }
 
         var visual = probe.Visual ?? throw new MediaRejectedException(FailureReasons.NoVisualStream,
