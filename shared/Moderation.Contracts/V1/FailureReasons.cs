@@ -9,6 +9,7 @@ public static class FailureReasons
     public const string NoVisualStream = "no-visual-stream";
     public const string UnsupportedFormat = "unsupported-format";
     public const string TooLong = "too-long";
+    public const string TooLarge = "too-large";
     public const string TooManyPixels = "too-many-pixels";
     public const string TooManyFrames = "too-many-frames";
     public const string TooManyStreams = "too-many-streams";
@@ -19,5 +20,8 @@ public static class FailureReasons
     public const string ResourceLimit = "resource-limit";
     public const string FrameUndecodable = "frame-undecodable";
     public const string FetchFailed = "fetch-failed";
+
+    /// <summary>Extraction finished without producing a single frame, so there is nothing to judge.</summary>
+    public const string NoFrames = "no-frames";
     public const string Internal = "internal-error";
 }
