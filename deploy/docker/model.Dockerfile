@@ -1,0 +1,29 @@
+# syntax=docker/dockerfile:1
+# The model as an image of its own: tools/model-import converts the nsfwjs weights (from the npm registry) to ONNX and
+# writes /models/<model>/{model.onnx,model.json}. Classifier and frame-extractor pods copy it into a volume with an
+# init container, so a model upgrade is a new tag of this image, not a rebuild of the services.
+#   docker build -f deploy/docker/model.Dockerfile --build-arg MODEL=mobilenet_v2 -t moderation-model:mobilenet_v2 .
+ARG DOTNET_VERSION=10.0
+
+FROM mcr.microsoft.com/dotnet/sdk:${DOTNET_VERSION} AS build
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends nodejs npm \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY global.json Directory.Build.props Directory.Packages.props ./
+COPY shared/ shared/
+COPY tools/ tools/
+COPY scripts/ scripts/
+ARG MODEL=mobilenet_v2
+RUN --mount=type=cache,id=nuget,target=/root/.nuget/packages \
+    --mount=type=cache,id=npm,target=/root/.npm \
+    MODERATION_MODEL_DIR=/models MODERATION_SKIP_DEPS=1 scripts/model "$MODEL" \
+ && test -s "/models/$MODEL/model.json"
+
+FROM busybox:1.37
+COPY --from=build /models /models
+# 65532: an unprivileged user with no entry in /etc/passwd; the files stay world-readable.
+USER 65532:65532
+ENTRYPOINT ["/bin/sh", "-c"]
+# Default action of the init container: copy the model into the volume mounted at /model-volume.
+CMD ["cp -R /models/. /model-volume/ && ls -R /model-volume"]
