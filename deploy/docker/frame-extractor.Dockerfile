@@ -18,7 +18,8 @@ FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION}
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ffmpeg curl \
  && rm -rf /var/lib/apt/lists/* \
- && ffprobe -version >/dev/null
+ && ffprobe -version >/dev/null \
+ && mkdir -p /data/blobs && chown "$APP_UID:$APP_UID" /data/blobs
 WORKDIR /app
 COPY --from=build /app ./
 ENV ASPNETCORE_HTTP_PORTS=8080

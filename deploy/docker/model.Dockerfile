@@ -22,6 +22,8 @@ RUN --mount=type=cache,id=nuget,target=/root/.nuget/packages \
 
 FROM busybox:1.37
 COPY --from=build /models /models
+# Owned by the init user so an empty named volume mounted here (docker compose) inherits a writable mount point.
+RUN mkdir /model-volume && chown 65532:65532 /model-volume
 # 65532: an unprivileged user with no entry in /etc/passwd; the files stay world-readable.
 USER 65532:65532
 ENTRYPOINT ["/bin/sh", "-c"]

@@ -49,7 +49,7 @@ public sealed class ServiceCatalog
     /// <summary>
     /// The service an image belongs to, from the image's last path segment: <c>moderation-ingest:dev</c>,
     /// <c>registry/moderation/ingest:1.0</c> and <c>registry/moderation/classifier-gpu:1.0</c> all name a service.
-    /// Null for images that are not services (the model image).
+    /// Null for images that are not services (the model image, RabbitMQ, PostgreSQL).
     /// </summary>
     public static ServiceCatalog? ForImage(string image)
     {
@@ -66,7 +66,7 @@ public sealed class ServiceCatalog
             name = name[..^"-gpu".Length];
         }
 
-        return name == "model" ? null : Get(name);
+        return Services.GetValueOrDefault(name);
     }
 
     /// <summary>
