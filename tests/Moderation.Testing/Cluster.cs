@@ -37,14 +37,28 @@ public sealed class Cluster : IAsyncDisposable
 
     public Uri BaseAddress(string service) => _processes[service].BaseAddress;
 
-    /// <summary>Starts a cluster; <paramref name="configure"/> may add or override settings per service (env-var style keys).</summary>
-    public static async Task<Cluster> StartAsync(Action<string, IDictionary<string, string>>? configure = null, IEnumerable<string>? services = null)
+    /// <summary>
+    /// Starts a cluster on the shared servers (fresh vhost and databases), or on <paramref name="dedicated"/> servers that
+    /// the test may stop and restart. <paramref name="configure"/> may add or override settings per service (env-var keys).
+    /// </summary>
+    public static async Task<Cluster> StartAsync(
+        Action<string, IDictionary<string, string>>? configure = null, IEnumerable<string>? services = null, DedicatedServers? dedicated = null)
     {
-        var servers = await TestServers.GetAsync();
         var cluster = new Cluster(System.IO.Directory.CreateTempSubdirectory("moderation-cluster-").FullName);
-        cluster.RabbitMqUri = await servers.CreateVirtualHostAsync("cluster");
-        cluster.ResultsDatabase = await servers.CreateDatabaseAsync("results");
-        cluster.IngestDatabase = await servers.CreateDatabaseAsync("ingest");
+        if (dedicated is null)
+        {
+            var servers = await TestServers.GetAsync();
+            cluster.RabbitMqUri = await servers.CreateVirtualHostAsync("cluster");
+            cluster.ResultsDatabase = await servers.CreateDatabaseAsync("results");
+            cluster.IngestDatabase = await servers.CreateDatabaseAsync("ingest");
+        }
+        else
+        {
+            cluster.RabbitMqUri = dedicated.RabbitMqUri;
+            cluster.ResultsDatabase = await TestServers.CreateDatabaseAsync(dedicated.PostgresConnectionString, "results");
+            cluster.IngestDatabase = await TestServers.CreateDatabaseAsync(dedicated.PostgresConnectionString, "ingest");
+        }
+
         var manifest = await TestModel.ManifestPathAsync();
 
         foreach (var service in Services)

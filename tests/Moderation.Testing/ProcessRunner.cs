@@ -32,16 +32,22 @@ public static class ProcessRunner
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{fileName} {string.Join(' ', info.ArgumentList)} did not finish in {timeout}: {output}");
+            throw new TimeoutException($"{Describe(fileName, info)} did not finish in {timeout}: {output}");
         }
 
         await Task.WhenAll(stdout, stderr);
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException($"{fileName} {string.Join(' ', info.ArgumentList)} exited with {process.ExitCode}: {output}");
+            throw new InvalidOperationException($"{Describe(fileName, info)} exited with {process.ExitCode}: {output}");
         }
 
         return output.ToString();
+    }
+
+    private static string Describe(string fileName, ProcessStartInfo info)
+    {
+        var command = $"{fileName} {string.Join(' ', info.ArgumentList)}";
+        return command.Length <= 300 ? command : command[..300] + "…";
     }
 
     private static async Task PumpAsync(StreamReader reader, StringBuilder sink)

@@ -41,17 +41,20 @@ public sealed class TestServers
     }
 
     /// <summary>A fresh empty database; returns its connection string.</summary>
-    public async Task<string> CreateDatabaseAsync(string prefix = "t")
+    public Task<string> CreateDatabaseAsync(string prefix = "t") => CreateDatabaseAsync(PostgresConnectionString, prefix);
+
+    /// <summary>A fresh empty database on the server of <paramref name="serverConnectionString"/>; returns its connection string.</summary>
+    public static async Task<string> CreateDatabaseAsync(string serverConnectionString, string prefix)
     {
         var name = $"{prefix}_{Guid.NewGuid():N}".ToLowerInvariant();
-        await using (var connection = new NpgsqlConnection(PostgresConnectionString))
+        await using (var connection = new NpgsqlConnection(serverConnectionString))
         {
             await connection.OpenAsync();
             await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
             await command.ExecuteNonQueryAsync();
         }
 
-        return new NpgsqlConnectionStringBuilder(PostgresConnectionString) { Database = name, Pooling = true }.ConnectionString;
+        return new NpgsqlConnectionStringBuilder(serverConnectionString) { Database = name, Pooling = true }.ConnectionString;
     }
 
     private static async Task<TestServers> StartAsync()
