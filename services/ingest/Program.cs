@@ -1,8 +1,21 @@
+using Moderation.Ingest.CommandLine;
+using Moderation.Ingest.Extensions;
 using Moderation.ServiceDefaults;
+
+if (IngestCommandLine.IsCommand(args))
+{
+    return await IngestCommandLine.RunAsync(args);
+}
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
+builder.AddApplicationServices();
 
 var app = builder.Build();
+app.UseIngest();
 app.MapDefaultEndpoints();
-app.Run();
+app.MapIngestApis();
+await app.RunAsync();
+return 0;
+
+public partial class Program;

@@ -9,6 +9,7 @@ public static class FailureReasons
     public const string NoVisualStream = "no-visual-stream";
     public const string UnsupportedFormat = "unsupported-format";
     public const string TooLong = "too-long";
+    public const string TooLarge = "too-large";
     public const string TooManyPixels = "too-many-pixels";
     public const string TooManyFrames = "too-many-frames";
     public const string TooManyStreams = "too-many-streams";
