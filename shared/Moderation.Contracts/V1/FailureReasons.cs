@@ -15,6 +15,9 @@ public static class FailureReasons
     public const string TooManyStreams = "too-many-streams";
     public const string ForbiddenReference = "forbidden-reference";
     public const string ExtractionTimeout = "extraction-timeout";
+
+    /// <summary>A decoder hit its memory or CPU-time limit (a decompression bomb, or limits set too low).</summary>
+    public const string ResourceLimit = "resource-limit";
     public const string FrameUndecodable = "frame-undecodable";
     public const string FetchFailed = "fetch-failed";
     public const string Internal = "internal-error";
