@@ -1,0 +1,39 @@
+using Moderation.Testing;
+
+namespace Moderation.Classifier.Tests;
+
+/// <summary>SFW 224×224 JPEG frames made the way the extractor makes them: ffmpeg scales straight to the model size.</summary>
+internal static class TestFrames
+{
+    private static readonly string[] Patterns =
+    [
+        "testsrc2=size=224x224", "smptebars=size=224x224", "rgbtestsrc=size=224x224", "mandelbrot=size=224x224",
+        "testsrc=size=224x224", "smptehdbars=size=224x224", "color=c=steelblue:size=224x224", "cellauto=size=224x224",
+    ];
+
+    /// <summary><paramref name="count"/> frames cycling through ffmpeg's test patterns.</summary>
+    public static async Task<IReadOnlyList<byte[]>> PatternsAsync(int count)
+    {
+        var distinct = new List<byte[]>();
+        foreach (var pattern in Patterns)
+        {
+            var path = await TestMedia.GenerateAsync("jpg", "-f", "lavfi", "-i", pattern, "-frames:v", "1", "-q:v", "3");
+            distinct.Add(await File.ReadAllBytesAsync(path));
+        }
+
+        return Enumerable.Range(0, count).Select(i => distinct[i % distinct.Count]).ToList();
+    }
+
+    /// <summary>Debian openclipart pictures scaled to 224×224 JPEG frames.</summary>
+    public static async Task<IReadOnlyList<byte[]>> ClipArtAsync(int count)
+    {
+        var frames = new List<byte[]>();
+        foreach (var picture in TestMedia.ClipArt(count))
+        {
+            var path = await TestMedia.GenerateAsync("jpg", "-i", picture, "-vf", "scale=224:224", "-frames:v", "1", "-q:v", "3");
+            frames.Add(await File.ReadAllBytesAsync(path));
+        }
+
+        return frames;
+    }
+}
