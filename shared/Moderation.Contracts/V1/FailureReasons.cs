@@ -20,5 +20,8 @@ public static class FailureReasons
     public const string ResourceLimit = "resource-limit";
     public const string FrameUndecodable = "frame-undecodable";
     public const string FetchFailed = "fetch-failed";
+
+    /// <summary>Extraction finished without producing a single frame, so there is nothing to judge.</summary>
+    public const string NoFrames = "no-frames";
     public const string Internal = "internal-error";
 }

@@ -1,0 +1,357 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Moderation.Contracts.V1;
+using Moderation.Results.Callbacks;
+using Moderation.Results.Data;
+using Moderation.Results.Outbox;
+using Moderation.Results.Policies;
+using Moderation.Results.Review;
+
+namespace Moderation.Results.Aggregation;
+
+public enum ScoreOutcome
+{
+    Recorded,
+    Duplicate,
+}
+
+/// <summary>
+/// Turns the pipeline's messages about a medium into its state: registration, plan, per-class running maxima, and
+/// exactly one conclusion — a verdict (early when a frame crosses a block threshold) or a failure.
+/// </summary>
+public sealed class MediaAggregator(
+    ResultsDbContext db,
+    MediumTransaction mediumTransaction,
+    PolicyStore policies,
+    OutboxWriter outbox,
+    IOptions<ReviewOptions> reviewOptions,
+    ResultsMetrics metrics,
+    TimeProvider clock,
+    ILogger<MediaAggregator> logger)
+{
+    public const string Stage = "results";
+
+    public Task RegisterAsync(MediaSubmitted message, CancellationToken cancellationToken) =>
+        mediumTransaction.RunAsync(message.MediaId, message.CorrelationId, async medium =>
+        {
+            if (medium.IsRegistered)
+            {
+                logger.LogDebug("Medium {MediaId} is already registered; redelivered MediaSubmitted ignored", medium.Id);
+                return true;
+            }
+
+            medium.CorrelationId = message.CorrelationId;
+            medium.ExternalId = message.ExternalId;
+            medium.Sha256 = message.Sha256?.ToLowerInvariant();
+            medium.ContentType = message.ContentType;
+            medium.SizeBytes = message.SizeBytes;
+            medium.CallbackUrl = string.IsNullOrWhiteSpace(message.CallbackUrl) ? null : message.CallbackUrl;
+            medium.PolicyName = string.IsNullOrWhiteSpace(message.Policy) ? null : message.Policy;
+            medium.ClientId = message.ClientId;
+            medium.Priority = message.Priority;
+            medium.SubmittedAt = message.SubmittedAt;
+
+            if (medium.State == MediaStates.Failed)
+            {
+                // The failure overtook the submission; the submitter learns about it now that we know where to call.
+                QueueFailureCallback(medium);
+            }
+            else
+            {
+                await TryConcludeAsync(medium, cancellationToken);
+            }
+
+            return true;
+        }, cancellationToken);
+
+    public Task PlanAsync(FramesPlanned message, CancellationToken cancellationToken) =>
+        mediumTransaction.RunAsync(message.MediaId, message.CorrelationId, async medium =>
+        {
+            medium.PlannedFrames = message.PlannedFrames;
+            medium.Kind = message.Kind;
+            medium.DurationSeconds = message.DurationSeconds;
+            if (medium.State == MediaStates.Pending)
+            {
+                medium.State = MediaStates.Processing;
+            }
+
+            await TryConcludeAsync(medium, cancellationToken);
+            return true;
+        }, cancellationToken);
+
+    public Task<ScoreOutcome> RecordScoresAsync(FrameClassified message, CancellationToken cancellationToken) =>
+        mediumTransaction.RunAsync(message.MediaId, message.CorrelationId, async medium =>
+        {
+            var frames = db.FrameScores.Where(f => f.MediaId == medium.Id && f.FrameIndex == message.FrameIndex);
+            if (await frames.AnyAsync(f => f.ModelVersion == message.ModelVersion, cancellationToken))
+            {
+                logger.LogDebug("Frame {FrameIndex} of medium {MediaId} was already scored by {ModelVersion}; redelivery ignored",
+                    message.FrameIndex, medium.Id, message.ModelVersion);
+                metrics.DuplicateFrame();
+                return ScoreOutcome.Duplicate;
+            }
+
+            var firstScoreOfFrame = !await frames.AnyAsync(cancellationToken);
+            var scores = Sanitise(message.Scores);
+            db.FrameScores.Add(new FrameScore
+            {
+                MediaId = medium.Id,
+                FrameIndex = message.FrameIndex,
+                ModelVersion = message.ModelVersion,
+                ModelName = message.ModelName,
+                TimestampSeconds = message.TimestampSeconds,
+                Scores = scores,
+                Embedding = message.Embedding,
+                ClassifiedAt = message.ClassifiedAt,
+                ReceivedAt = clock.GetUtcNow(),
+            });
+            if (firstScoreOfFrame)
+            {
+                medium.FramesScored++;
+            }
+
+            var maxima = await db.ClassMaxima.Where(c => c.MediaId == medium.Id).ToDictionaryAsync(c => c.ClassName, cancellationToken);
+            foreach (var (cls, score) in scores)
+            {
+                if (!maxima.TryGetValue(cls, out var current))
+                {
+                    current = new ClassMaximumRow { MediaId = medium.Id, ClassName = cls, Score = float.NegativeInfinity, FrameIndex = int.MaxValue };
+                    maxima[cls] = current;
+                    db.ClassMaxima.Add(current);
+                }
+
+                // Ties go to the lower frame index, so the result does not depend on arrival order.
+                if (score > current.Score || (score == current.Score && message.FrameIndex < current.FrameIndex))
+                {
+                    current.Score = score;
+                    current.FrameIndex = message.FrameIndex;
+                    current.TimestampSeconds = message.TimestampSeconds;
+                    current.ModelVersion = message.ModelVersion;
+                }
+            }
+
+            if (medium.State == MediaStates.Pending)
+            {
+                medium.State = MediaStates.Processing;
+            }
+
+            await TryConcludeAsync(medium, cancellationToken, maxima.Values);
+            return ScoreOutcome.Recorded;
+        }, cancellationToken);
+
+    public Task CompleteExtractionAsync(FrameExtractionCompleted message, CancellationToken cancellationToken) =>
+        mediumTransaction.RunAsync(message.MediaId, message.CorrelationId, async medium =>
+        {
+            if (medium.ExpectedFrames is int known && known != message.FrameCount)
+            {
+                logger.LogWarning("Medium {MediaId}: extraction reported {FrameCount} frames after earlier reporting {KnownCount}; the later count wins",
+                    medium.Id, message.FrameCount, known);
+            }
+
+            medium.ExpectedFrames = message.FrameCount;
+            medium.ExtractionElapsed = message.Elapsed;
+            await TryConcludeAsync(medium, cancellationToken);
+            return true;
+        }, cancellationToken);
+
+    public Task FailAsync(Guid mediaId, Guid correlationId, MediaFailure failure, CancellationToken cancellationToken) =>
+        mediumTransaction.RunAsync(mediaId, correlationId, medium =>
+        {
+            Fail(medium, failure);
+            return Task.FromResult(true);
+        }, cancellationToken);
+
+    /// <summary>Fails media that stopped making progress; returns how many were failed.</summary>
+    public async Task<int> FailStalledAsync(TimeSpan stallTimeout, CancellationToken cancellationToken)
+    {
+        var cutoff = clock.GetUtcNow() - stallTimeout;
+        var stalled = await db.Media.AsNoTracking()
+            .Where(m => (m.State == MediaStates.Pending || m.State == MediaStates.Processing) && m.UpdatedAt < cutoff)
+            .OrderBy(m => m.UpdatedAt)
+            .Select(m => new { m.Id, m.CorrelationId })
+            .Take(500)
+            .ToListAsync(cancellationToken);
+        foreach (var medium in stalled)
+        {
+            await mediumTransaction.RunAsync(medium.Id, medium.CorrelationId, locked =>
+            {
+                // Re-checked under the lock: a frame may have arrived since the scan.
+                if (!locked.IsConcluded && locked.UpdatedAt < cutoff)
+                {
+                    Fail(locked, new MediaFailure(FailureReasons.ExtractionTimeout,
+                        $"No progress for {stallTimeout}: {locked.FramesScored} of {locked.ExpectedFrames?.ToString() ?? locked.PlannedFrames?.ToString() ?? "?"} frames scored.",
+                        Stage, clock.GetUtcNow()));
+                }
+
+                return Task.FromResult(true);
+            }, cancellationToken);
+        }
+
+        return stalled.Count;
+    }
+
+    private void Fail(Medium medium, MediaFailure failure)
+    {
+        if (medium.IsConcluded)
+        {
+            logger.LogInformation("Medium {MediaId} is already {State}; failure {Reason} from {Stage} ignored",
+                medium.Id, medium.State, failure.Reason, failure.Stage);
+            return;
+        }
+
+        medium.State = MediaStates.Failed;
+        medium.FailureReason = failure.Reason;
+        medium.FailureDetail = Truncate(failure.Detail, 4096);
+        medium.FailureStage = failure.Stage;
+        medium.FailedAt = failure.FailedAt;
+        metrics.Failed(failure.Reason);
+        logger.LogWarning("Medium {MediaId} failed at {Stage}: {Reason} {Detail}", medium.Id, failure.Stage, failure.Reason, failure.Detail);
+        if (medium.IsRegistered)
+        {
+            QueueFailureCallback(medium);
+        }
+    }
+
+    private async Task TryConcludeAsync(Medium medium, CancellationToken cancellationToken, IEnumerable<ClassMaximumRow>? knownMaxima = null)
+    {
+        if (medium.IsConcluded || !medium.IsRegistered)
+        {
+            return;
+        }
+
+        var allScored = medium.ExpectedFrames is int expected && medium.FramesScored >= expected;
+        if (allScored && medium.FramesScored == 0)
+        {
+            Fail(medium, new MediaFailure(FailureReasons.NoFrames, "The extractor finished without producing any frame.", Stage, clock.GetUtcNow()));
+            return;
+        }
+
+        var maxima = (knownMaxima ?? await db.ClassMaxima.Where(c => c.MediaId == medium.Id).ToListAsync(cancellationToken))
+            .Where(c => float.IsFinite(c.Score))
+            .ToList();
+        if (maxima.Count == 0)
+        {
+            return;
+        }
+
+        var policy = await policies.CurrentAsync(medium.PolicyName, cancellationToken);
+        var decision = ModerationPolicy.Decide(policy, maxima.ToDictionary(c => c.ClassName, c => c.Score));
+        var early = !allScored && decision.Decision == Decision.Block && policy.EarlyExit;
+        if (allScored || early)
+        {
+            await ConcludeAsync(medium, policy, decision, maxima, early, cancellationToken);
+        }
+    }
+
+    private async Task ConcludeAsync(
+        Medium medium, PolicyVersion policy, PolicyDecision decision, List<ClassMaximumRow> maxima, bool early, CancellationToken cancellationToken)
+    {
+        // Flush this transaction's frame first so the model versions below include it.
+        await db.SaveChangesAsync(cancellationToken);
+        var now = clock.GetUtcNow();
+        var models = await db.FrameScores.Where(f => f.MediaId == medium.Id)
+            .Select(f => new { f.ModelName, f.ModelVersion }).Distinct().ToListAsync(cancellationToken);
+        var modelName = string.Join(',', models.Select(m => m.ModelName).Distinct().Order(StringComparer.Ordinal));
+        var modelVersion = string.Join(',', models.Select(m => m.ModelVersion).Distinct().Order(StringComparer.Ordinal));
+        var contractMaxima = maxima.OrderBy(c => c.ClassName, StringComparer.Ordinal)
+            .Select(c => new ClassMaximum(c.ClassName, c.Score, c.FrameIndex, c.TimestampSeconds))
+            .ToList();
+        var trigger = decision.TriggerClass is null ? null : maxima.Single(c => c.ClassName == decision.TriggerClass);
+
+        var verdict = new Verdict
+        {
+            Id = Guid.CreateVersion7(),
+            MediaId = medium.Id,
+            Decision = decision.Decision,
+            Maxima = contractMaxima,
+            FramesScored = medium.FramesScored,
+            ModelName = modelName,
+            ModelVersion = modelVersion,
+            PolicyName = policy.Name,
+            PolicyVersion = policy.Version,
+            DecidedEarly = early,
+            TriggerClass = decision.TriggerClass,
+            TriggerFrameIndex = trigger?.FrameIndex,
+            DecidedAt = now,
+            Latency = medium.SubmittedAt is { } submitted ? now - submitted : null,
+            ExtractionElapsed = medium.ExtractionElapsed,
+        };
+        db.Verdicts.Add(verdict);
+        medium.State = MediaStates.Completed;
+        medium.Decision = decision.Decision;
+        medium.DecidedAt = now;
+
+        if (early && trigger is not null)
+        {
+            outbox.Publish(new MediaDecided(medium.Id, medium.CorrelationId, decision.Decision, trigger.ClassName, trigger.Score, trigger.FrameIndex));
+        }
+
+        outbox.Publish(new VerdictReached(medium.Id, medium.CorrelationId, medium.ExternalId, decision.Decision, contractMaxima,
+            medium.FramesScored, modelName, modelVersion, policy.Name, policy.Version, early, false, now));
+        if (medium.CallbackUrl is not null)
+        {
+            outbox.Callback(medium.Id, medium.CallbackUrl, CallbackEventNames.VerdictReached, (id, at) => new VerdictCallback(
+                id, CallbackEventNames.VerdictReached, at, medium.Id, medium.ExternalId, medium.Sha256, decision.Decision, false, early,
+                contractMaxima, medium.FramesScored, modelName, modelVersion, policy.Name, policy.Version, now));
+        }
+
+        QueueReview(medium, policy, decision, maxima, now);
+        metrics.Verdict(decision.Decision, early, verdict.Latency);
+        logger.LogInformation(
+            "Medium {MediaId} decided {Decision} by policy {Policy} v{PolicyVersion} after {FramesScored} frames (early: {DecidedEarly}, trigger: {TriggerClass})",
+            medium.Id, decision.Decision, policy.Name, policy.Version, medium.FramesScored, early, decision.TriggerClass);
+    }
+
+    private void QueueReview(Medium medium, PolicyVersion policy, PolicyDecision decision, List<ClassMaximumRow> maxima, DateTimeOffset now)
+    {
+        string? reason = decision.Decision == Decision.Review ? ReviewReasons.Policy
+            : AuditSample.Selected(medium.Id, reviewOptions.Value.AuditSampleRate) ? ReviewReasons.Audit
+            : null;
+        if (reason is null)
+        {
+            return;
+        }
+
+        var flagged = maxima.Where(c => ModerationPolicy.FlagThreshold(policy, c.ClassName) is not null).ToList();
+        var priority = decision.Decision == Decision.Review ? decision.TriggerScore
+            : (flagged.Count > 0 ? flagged : maxima).Max(c => c.Score);
+        db.ReviewTasks.Add(new ReviewTask
+        {
+            Id = Guid.CreateVersion7(),
+            MediaId = medium.Id,
+            Reason = reason,
+            Priority = priority,
+            CreatedAt = now,
+        });
+    }
+
+    private void QueueFailureCallback(Medium medium)
+    {
+        if (medium.CallbackUrl is null)
+        {
+            return;
+        }
+
+        var failure = new MediaFailure(medium.FailureReason ?? FailureReasons.Internal, medium.FailureDetail ?? "", medium.FailureStage ?? Stage,
+            medium.FailedAt ?? clock.GetUtcNow());
+        outbox.Callback(medium.Id, medium.CallbackUrl, CallbackEventNames.MediaFailed, (id, at) => new FailureCallback(
+            id, CallbackEventNames.MediaFailed, at, medium.Id, medium.ExternalId, medium.Sha256, failure));
+    }
+
+    /// <summary>Scores are probabilities; anything else (NaN, out of range) is clamped rather than allowed to poison a maximum.</summary>
+    private static Dictionary<string, float> Sanitise(IReadOnlyDictionary<string, float> scores)
+    {
+        var result = new Dictionary<string, float>(scores.Count, StringComparer.Ordinal);
+        foreach (var (cls, score) in scores)
+        {
+            if (!string.IsNullOrWhiteSpace(cls) && cls.Length <= 64)
+            {
+                result[cls] = float.IsNaN(score) ? 0f : Math.Clamp(score, 0f, 1f);
+            }
+        }
+
+        return result;
+    }
+
+    private static string Truncate(string value, int length) => value.Length <= length ? value : value[..length];
+}

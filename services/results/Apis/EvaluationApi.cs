@@ -1,0 +1,54 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Moderation.Results.Auth;
+using Moderation.Results.Data;
+using Moderation.Results.Evaluation;
+
+namespace Moderation.Results.Apis;
+
+public static class EvaluationApi
+{
+    public static RouteGroupBuilder MapEvaluationApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/evaluation").WithTags("Evaluation").RequireAuthorization(AuthorizationPolicies.Read);
+        group.MapGet("/", ReportAsync);
+        group.MapGet("/recommendation", RecommendAsync);
+        return group;
+    }
+
+    /// <summary>Precision, recall and false-positive rate of the automatic decisions against reviewer feedback, per model version and class.</summary>
+    public static async Task<Ok<EvaluationReport>> ReportAsync(EvaluationService evaluation, [FromQuery] DateTimeOffset? since, [FromQuery] DateTimeOffset? until,
+        [FromQuery] string? modelVersion, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await evaluation.ReportAsync(since, until, modelVersion, cancellationToken));
+
+    /// <summary>The threshold for a class that meets a target recall or false-positive rate, with the ROC/PR curve it was read from.</summary>
+    public static async Task<Results<Ok<ClassRecommendation>, ValidationProblem, ProblemHttpResult>> RecommendAsync(
+        EvaluationService evaluation,
+        [FromQuery(Name = "class")] string? className,
+        [FromQuery] double? targetRecall,
+        [FromQuery] double? targetFalsePositiveRate,
+        [FromQuery] string? modelVersion,
+        [FromQuery] DateTimeOffset? since,
+        CancellationToken cancellationToken,
+        [FromQuery] string policy = ResultsDbContext.DefaultPolicyName)
+    {
+        if (string.IsNullOrWhiteSpace(className) || (targetRecall is null) == (targetFalsePositiveRate is null)
+            || targetRecall is < 0 or > 1 || targetFalsePositiveRate is < 0 or > 1)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["query"] = ["Give class and exactly one of targetRecall or targetFalsePositiveRate (0–1)."],
+            });
+        }
+
+        try
+        {
+            var (target, value) = targetRecall is { } recall ? (RecommendationTarget.Recall, recall) : (RecommendationTarget.FalsePositiveRate, targetFalsePositiveRate!.Value);
+            return TypedResults.Ok(await evaluation.RecommendAsync(className, target, value, modelVersion, policy, since, cancellationToken));
+        }
+        catch (InsufficientFeedbackException e)
+        {
+            return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status422UnprocessableEntity, title: "Not enough reviewed feedback.");
+        }
+    }
+}

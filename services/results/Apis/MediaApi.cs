@@ -1,0 +1,56 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Moderation.Contracts.V1;
+using Moderation.Results.Auth;
+using Moderation.Results.Queries;
+
+namespace Moderation.Results.Apis;
+
+public static class MediaApi
+{
+    public static RouteGroupBuilder MapMediaApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/media").WithTags("Media").RequireAuthorization(AuthorizationPolicies.Read);
+        group.MapGet("/", SearchAsync);
+        group.MapGet("/{id:guid}", GetAsync);
+        group.MapGet("/{id:guid}/frames", FramesAsync);
+        return group;
+    }
+
+    /// <summary>Status, progress, verdict (max per class and the frame of each maximum), reviews and failure of one medium.</summary>
+    public static async Task<Results<Ok<MediaDetails>, NotFound>> GetAsync(Guid id, MediaQueries queries, CancellationToken cancellationToken) =>
+        await queries.DetailsAsync(id, cancellationToken) is { } details ? TypedResults.Ok(details) : TypedResults.NotFound();
+
+    /// <summary>Per-frame scores in frame order: the dashboard's timeline.</summary>
+    public static async Task<Results<Ok<IReadOnlyList<FrameView>>, NotFound>> FramesAsync(Guid id, MediaQueries queries, CancellationToken cancellationToken) =>
+        await queries.FramesAsync(id, cancellationToken) is { } frames ? TypedResults.Ok(frames) : TypedResults.NotFound();
+
+    /// <summary>Media by external id, content hash, state or decision, newest first; page with <c>before=nextBefore</c>.</summary>
+    public static async Task<Results<Ok<MediaPage>, ValidationProblem>> SearchAsync(
+        MediaQueries queries,
+        [FromQuery] string? externalId,
+        [FromQuery] string? sha256,
+        [FromQuery] string? state,
+        [FromQuery] Decision? decision,
+        [FromQuery] DateTimeOffset? before,
+        CancellationToken cancellationToken,
+        [FromQuery] int limit = 50)
+    {
+        if (sha256 is not null && (sha256.Length != 64 || !sha256.All(Uri.IsHexDigit)))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["sha256"] = ["Expected 64 hex digits."] });
+        }
+
+        if (state is not null && state is not (MediaStates.Pending or MediaStates.Processing or MediaStates.Completed or MediaStates.Failed))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["state"] = ["Expected pending, processing, completed or failed."] });
+        }
+
+        if (limit is < 1 or > MediaQueries.MaxPageSize)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = [$"Expected 1–{MediaQueries.MaxPageSize}."] });
+        }
+
+        return TypedResults.Ok(await queries.SearchAsync(externalId, sha256, state, decision, before, limit, cancellationToken));
+    }
+}

@@ -1,0 +1,126 @@
+using System.Security.Claims;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Moderation.Results.Auth;
+using Moderation.Results.Data;
+using Moderation.Results.Evaluation;
+using Moderation.Results.Policies;
+
+namespace Moderation.Results.Apis;
+
+public sealed record PolicyView(string Name, int Version, IReadOnlyDictionary<string, float> Block, IReadOnlyDictionary<string, float> Review, bool EarlyExit,
+    DateTimeOffset CreatedAt, string CreatedBy, string? Comment)
+{
+    public static PolicyView From(PolicyVersion p) => new(p.Name, p.Version, p.BlockThresholds, p.ReviewThresholds, p.EarlyExit, p.CreatedAt, p.CreatedBy, p.Comment);
+}
+
+public sealed record PolicyRequest(string Name, Dictionary<string, float>? Block, Dictionary<string, float>? Review, bool? EarlyExit, string? Comment);
+
+public enum ThresholdLevel
+{
+    Review,
+    Block,
+}
+
+/// <summary>Apply the recommended threshold for <paramref name="Class"/> at <paramref name="Level"/> as a new policy version.</summary>
+public sealed record ApplyRecommendationRequest(string Class, ThresholdLevel Level, RecommendationTarget Target, double Value, string? ModelVersion,
+    DateTimeOffset? Since, string? Comment);
+
+public sealed record AppliedRecommendation(PolicyView Policy, ClassRecommendation Recommendation);
+
+public static partial class PoliciesApi
+{
+    public static RouteGroupBuilder MapPoliciesApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/policies").WithTags("Policies").RequireAuthorization(AuthorizationPolicies.Read);
+        group.MapGet("/", ListAsync);
+        group.MapGet("/{name}/versions", VersionsAsync);
+        group.MapGet("/{name}/versions/{version:int}", GetVersionAsync);
+        group.MapPost("/", CreateAsync).RequireAuthorization(AuthorizationPolicies.Admin);
+        group.MapPost("/{name}/apply-recommendation", ApplyRecommendationAsync).RequireAuthorization(AuthorizationPolicies.Admin);
+        return group;
+    }
+
+    /// <summary>The version in force of every policy.</summary>
+    public static async Task<Ok<List<PolicyView>>> ListAsync(PolicyStore store, CancellationToken cancellationToken) =>
+        TypedResults.Ok((await store.ListCurrentAsync(cancellationToken)).Select(PolicyView.From).ToList());
+
+    public static async Task<Results<Ok<List<PolicyView>>, NotFound>> VersionsAsync(string name, PolicyStore store, CancellationToken cancellationToken)
+    {
+        var versions = await store.VersionsAsync(name, cancellationToken);
+        return versions.Count == 0 ? TypedResults.NotFound() : TypedResults.Ok(versions.Select(PolicyView.From).ToList());
+    }
+
+    public static async Task<Results<Ok<PolicyView>, NotFound>> GetVersionAsync(string name, int version, PolicyStore store, CancellationToken cancellationToken) =>
+        await store.FindAsync(name, version, cancellationToken) is { } policy ? TypedResults.Ok(PolicyView.From(policy)) : TypedResults.NotFound();
+
+    /// <summary>Appends a new version of a policy (creating the policy when the name is new). Verdicts keep the version they were decided under.</summary>
+    public static async Task<Results<Created<PolicyView>, ValidationProblem>> CreateAsync(PolicyRequest request, ClaimsPrincipal user, PolicyStore store,
+        CancellationToken cancellationToken)
+    {
+        var block = request.Block ?? [];
+        var review = request.Review ?? [];
+        var errors = ModerationPolicy.Validate(block, review).ToList();
+        if (string.IsNullOrEmpty(request.Name) || !PolicyName().IsMatch(request.Name))
+        {
+            errors.Add("name: 1–64 characters of a-z, 0-9, '-', '_' or '.', starting with a letter or digit.");
+        }
+
+        if (request.Comment is { Length: > 1024 })
+        {
+            errors.Add("comment: at most 1024 characters.");
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["policy"] = [.. errors] });
+        }
+
+        var policy = await store.AddVersionAsync(request.Name, block, review, request.EarlyExit ?? true, user.Caller(), request.Comment, cancellationToken);
+        return TypedResults.Created($"/policies/{policy.Name}/versions/{policy.Version}", PolicyView.From(policy));
+    }
+
+    /// <summary>Computes the threshold recommendation from reviewed feedback and applies it as a new version of the policy.</summary>
+    public static async Task<Results<Created<AppliedRecommendation>, NotFound, ValidationProblem, ProblemHttpResult>> ApplyRecommendationAsync(
+        string name, ApplyRecommendationRequest request, ClaimsPrincipal user, PolicyStore store, EvaluationService evaluation, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(request.Class) || request.Value is < 0 or > 1)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["request"] = ["A class and a target value between 0 and 1 are required."] });
+        }
+
+        var current = await store.LatestAsync(name, cancellationToken);
+        if (current is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        ClassRecommendation recommendation;
+        try
+        {
+            recommendation = await evaluation.RecommendAsync(request.Class, request.Target, request.Value, request.ModelVersion, name, request.Since, cancellationToken);
+        }
+        catch (InsufficientFeedbackException e)
+        {
+            return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status422UnprocessableEntity, title: "Not enough reviewed feedback.");
+        }
+
+        if (!recommendation.Recommendation.Achievable)
+        {
+            return TypedResults.Problem($"No threshold reaches {request.Target} {request.Value} on the reviewed feedback.",
+                statusCode: StatusCodes.Status422UnprocessableEntity, title: "Target not achievable.");
+        }
+
+        var threshold = recommendation.Recommendation.Point.Threshold;
+        var block = new Dictionary<string, float>(current.BlockThresholds);
+        var review = new Dictionary<string, float>(current.ReviewThresholds);
+        (request.Level == ThresholdLevel.Block ? block : review)[request.Class] = threshold;
+        var comment = request.Comment ?? $"{request.Level} threshold of {request.Class} set to {threshold:0.####} for {request.Target} {request.Value:0.####} " +
+            $"(measured recall {recommendation.Recommendation.Point.Recall:0.###}, FPR {recommendation.Recommendation.Point.FalsePositiveRate:0.###}).";
+        var policy = await store.AddVersionAsync(name, block, review, current.EarlyExit, user.Caller(), comment, cancellationToken);
+        return TypedResults.Created($"/policies/{policy.Name}/versions/{policy.Version}", new AppliedRecommendation(PolicyView.From(policy), recommendation));
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$")]
+    private static partial Regex PolicyName();
+}

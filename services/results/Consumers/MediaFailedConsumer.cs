@@ -1,0 +1,28 @@
+using MassTransit;
+using Microsoft.Extensions.Options;
+using Moderation.Contracts.V1;
+using Moderation.Results.Aggregation;
+using Moderation.ServiceDefaults;
+
+namespace Moderation.Results.Consumers;
+
+/// <summary>An explicit failure from any stage ends the medium, unless a verdict was reached first.</summary>
+public sealed class MediaFailedConsumer(MediaAggregator aggregator, ILogger<MediaFailedConsumer> logger) : IConsumer<MediaFailed>
+{
+    public async Task Consume(ConsumeContext<MediaFailed> context)
+    {
+        var message = context.Message;
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["MediaId"] = message.MediaId });
+        await aggregator.FailAsync(message.MediaId, message.CorrelationId,
+            new MediaFailure(message.Reason, message.Detail, message.Stage, message.FailedAt), context.CancellationToken);
+    }
+}
+
+public sealed class MediaFailedConsumerDefinition : ResultsConsumerDefinition<MediaFailedConsumer>
+{
+    public MediaFailedConsumerDefinition(IOptions<MessagingOptions> messaging)
+        : base(messaging, "media-failed")
+    {
+        ConcurrentMessageLimit = 8;
+    }
+}

@@ -1,0 +1,313 @@
+using Moderation.Contracts.V1;
+
+namespace Moderation.Results.Data;
+
+/// <summary>
+/// One submitted medium and its running aggregation state. The row is the unit of locking: every state change of a
+/// medium happens in one transaction that holds <c>SELECT … FOR UPDATE</c> on it, so concurrent frames never lose a
+/// maximum and a medium is concluded once.
+/// </summary>
+public sealed class Medium
+{
+    public Guid Id { get; set; }
+
+    public Guid CorrelationId { get; set; }
+
+    public string? ExternalId { get; set; }
+
+    public string? Sha256 { get; set; }
+
+    public string? ContentType { get; set; }
+
+    public long SizeBytes { get; set; }
+
+    public string? CallbackUrl { get; set; }
+
+    /// <summary>Policy named by the submission; null means the default policy.</summary>
+    public string? PolicyName { get; set; }
+
+    public string? ClientId { get; set; }
+
+    public SubmissionPriority Priority { get; set; }
+
+    public MediaKind? Kind { get; set; }
+
+    public double? DurationSeconds { get; set; }
+
+    /// <summary>Null until <see cref="MediaSubmitted"/> arrives; frames may be scored before that.</summary>
+    public DateTimeOffset? SubmittedAt { get; set; }
+
+    public DateTimeOffset FirstSeenAt { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>One of <see cref="MediaStates"/>.</summary>
+    public string State { get; set; } = MediaStates.Pending;
+
+    public int? PlannedFrames { get; set; }
+
+    /// <summary>Exact frame count from <see cref="FrameExtractionCompleted"/>; the verdict completes when this many frames are scored.</summary>
+    public int? ExpectedFrames { get; set; }
+
+    public int FramesScored { get; set; }
+
+    public TimeSpan? ExtractionElapsed { get; set; }
+
+    /// <summary>The decision in force: the automatic verdict's, or the latest reviewer's when <see cref="DecidedByReviewer"/>.</summary>
+    public Decision? Decision { get; set; }
+
+    public bool DecidedByReviewer { get; set; }
+
+    public DateTimeOffset? DecidedAt { get; set; }
+
+    public string? FailureReason { get; set; }
+
+    public string? FailureDetail { get; set; }
+
+    public string? FailureStage { get; set; }
+
+    public DateTimeOffset? FailedAt { get; set; }
+
+    public bool IsRegistered => SubmittedAt is not null;
+
+    public bool IsConcluded => State is MediaStates.Completed or MediaStates.Failed;
+}
+
+/// <summary>The scores of one frame by one model version. Primary key (media, frame, model version) makes redelivery a no-op.</summary>
+public sealed class FrameScore
+{
+    public Guid MediaId { get; set; }
+
+    public int FrameIndex { get; set; }
+
+    public string ModelVersion { get; set; } = "";
+
+    public string ModelName { get; set; } = "";
+
+    public double TimestampSeconds { get; set; }
+
+    public Dictionary<string, float> Scores { get; set; } = [];
+
+    /// <summary>The model's penultimate-layer embedding, kept for the feedback-trained head.</summary>
+    public float[]? Embedding { get; set; }
+
+    public DateTimeOffset ClassifiedAt { get; set; }
+
+    public DateTimeOffset ReceivedAt { get; set; }
+}
+
+/// <summary>Running maximum of one class over a medium's frames; ties go to the lower frame index so arrival order never matters.</summary>
+public sealed class ClassMaximumRow
+{
+    public Guid MediaId { get; set; }
+
+    public string ClassName { get; set; } = "";
+
+    public float Score { get; set; }
+
+    public int FrameIndex { get; set; }
+
+    public double TimestampSeconds { get; set; }
+
+    public string ModelVersion { get; set; } = "";
+}
+
+/// <summary>The automatic verdict of a medium: written once, never updated. Reviewer decisions live in <see cref="ReviewFeedback"/>.</summary>
+public sealed class Verdict
+{
+    public Guid Id { get; set; }
+
+    public Guid MediaId { get; set; }
+
+    public Decision Decision { get; set; }
+
+    public List<ClassMaximum> Maxima { get; set; } = [];
+
+    public int FramesScored { get; set; }
+
+    public string ModelName { get; set; } = "";
+
+    public string ModelVersion { get; set; } = "";
+
+    public string PolicyName { get; set; } = "";
+
+    public int PolicyVersion { get; set; }
+
+    public bool DecidedEarly { get; set; }
+
+    /// <summary>The class and frame that crossed a threshold first, when one did.</summary>
+    public string? TriggerClass { get; set; }
+
+    public int? TriggerFrameIndex { get; set; }
+
+    public DateTimeOffset DecidedAt { get; set; }
+
+    /// <summary>From submission to verdict; null when the medium was never registered with a submission time.</summary>
+    public TimeSpan? Latency { get; set; }
+
+    public TimeSpan? ExtractionElapsed { get; set; }
+}
+
+public static class ReviewTaskStates
+{
+    public const string Open = "open";
+    public const string Done = "done";
+    public const string Cancelled = "cancelled";
+}
+
+public static class ReviewReasons
+{
+    /// <summary>The policy said review.</summary>
+    public const string Policy = "policy";
+
+    /// <summary>A random sample of allow/block verdicts, so evaluation sees more than the grey zone.</summary>
+    public const string Audit = "audit";
+}
+
+public sealed class ReviewTask
+{
+    public Guid Id { get; set; }
+
+    public Guid MediaId { get; set; }
+
+    public string Reason { get; set; } = ReviewReasons.Policy;
+
+    /// <summary>Highest score among the classes the policy reviews; claims take the highest first, then the oldest.</summary>
+    public double Priority { get; set; }
+
+    public string Status { get; set; } = ReviewTaskStates.Open;
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public string? ClaimedBy { get; set; }
+
+    public DateTimeOffset? ClaimedAt { get; set; }
+
+    public DateTimeOffset? LeaseExpiresAt { get; set; }
+
+    /// <summary>Reviewers who skipped the task; it is not offered to them again.</summary>
+    public List<string> SkippedBy { get; set; } = [];
+
+    public DateTimeOffset? CompletedAt { get; set; }
+}
+
+/// <summary>A reviewer's decision on a medium: the ground truth the evaluation and the feedback head learn from.</summary>
+public sealed class ReviewFeedback
+{
+    public Guid Id { get; set; }
+
+    public Guid TaskId { get; set; }
+
+    public Guid MediaId { get; set; }
+
+    public string Reviewer { get; set; } = "";
+
+    public Decision Decision { get; set; }
+
+    /// <summary>True labels per class name (true: the class applies). Classes the reviewer did not judge are absent.</summary>
+    public Dictionary<string, bool> Labels { get; set; } = [];
+
+    public string? Comment { get; set; }
+
+    public TimeSpan TimeSpent { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public Decision AutomaticDecision { get; set; }
+
+    public string ModelVersion { get; set; } = "";
+
+    public string PolicyName { get; set; } = "";
+
+    public int PolicyVersion { get; set; }
+}
+
+/// <summary>One version of a moderation policy. Versions are append-only; the highest version of a name is in force.</summary>
+public sealed class PolicyVersion
+{
+    public string Name { get; set; } = "";
+
+    public int Version { get; set; }
+
+    /// <summary>Class name → score at or above which the medium is blocked.</summary>
+    public Dictionary<string, float> BlockThresholds { get; set; } = [];
+
+    /// <summary>Class name → score at or above which the medium goes to human review.</summary>
+    public Dictionary<string, float> ReviewThresholds { get; set; } = [];
+
+    /// <summary>Decide as soon as one frame crosses a block threshold, and tell the extractor to stop.</summary>
+    public bool EarlyExit { get; set; } = true;
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public string CreatedBy { get; set; } = "";
+
+    public string? Comment { get; set; }
+}
+
+public static class OutboxKinds
+{
+    public const string Bus = "bus";
+    public const string Callback = "callback";
+}
+
+/// <summary>
+/// A message waiting to leave the service, written in the same transaction as the state change that caused it.
+/// The dispatcher claims rows with a lease, so a crash mid-delivery only delays them until the lease expires.
+/// </summary>
+public sealed class OutboxMessage
+{
+    /// <summary>Stable across retries: the bus MessageId and the callback's X-Moderation-Delivery-Id.</summary>
+    public Guid Id { get; set; }
+
+    public Guid MediaId { get; set; }
+
+    public string Kind { get; set; } = OutboxKinds.Bus;
+
+    /// <summary>Bus: the contract type name. Callback: the event name (e.g. <c>verdict.reached</c>).</summary>
+    public string MessageType { get; set; } = "";
+
+    public string Payload { get; set; } = "";
+
+    /// <summary>The callback URL (callbacks only).</summary>
+    public string? Destination { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset NextAttemptAt { get; set; }
+
+    public int Attempts { get; set; }
+
+    public DateTimeOffset? LockedUntil { get; set; }
+
+    public string? LockedBy { get; set; }
+
+    public DateTimeOffset? DeliveredAt { get; set; }
+
+    /// <summary>Set when delivery was given up (refused target, permanent error, or retries exhausted).</summary>
+    public DateTimeOffset? FailedAt { get; set; }
+
+    public string? LastError { get; set; }
+}
+
+/// <summary>A logistic-regression head trained on reviewer labels, published as a model version the classifier can load.</summary>
+public sealed class ModelHead
+{
+    public string Version { get; set; } = "";
+
+    public string BaseModelName { get; set; } = "";
+
+    public string BaseModelVersion { get; set; } = "";
+
+    /// <summary>The head file (docs/results.md, "Feedback head file").</summary>
+    public string HeadJson { get; set; } = "";
+
+    /// <summary>Before/after precision and recall on held-out feedback.</summary>
+    public string ReportJson { get; set; } = "";
+
+    public bool Published { get; set; }
+
+    public string? FilePath { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+}

@@ -1,0 +1,194 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Moderation.Contracts.V1;
+
+namespace Moderation.Results.Data;
+
+public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options) : DbContext(options)
+{
+    public const string DefaultPolicyName = "default";
+
+    /// <summary>Seed time of the default policy; a constant so the migration stays stable.</summary>
+    private static readonly DateTimeOffset SeededAt = new(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public DbSet<Medium> Media => Set<Medium>();
+
+    public DbSet<FrameScore> FrameScores => Set<FrameScore>();
+
+    public DbSet<ClassMaximumRow> ClassMaxima => Set<ClassMaximumRow>();
+
+    public DbSet<Verdict> Verdicts => Set<Verdict>();
+
+    public DbSet<ReviewTask> ReviewTasks => Set<ReviewTask>();
+
+    public DbSet<ReviewFeedback> ReviewFeedback => Set<ReviewFeedback>();
+
+    public DbSet<PolicyVersion> Policies => Set<PolicyVersion>();
+
+    public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
+
+    public DbSet<ModelHead> ModelHeads => Set<ModelHead>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // Enums as their names: the tables stay readable from psql and a reordered enum cannot silently remap rows.
+        configurationBuilder.Properties<Decision>().HaveConversion<string>().HaveMaxLength(16);
+        configurationBuilder.Properties<SubmissionPriority>().HaveConversion<string>().HaveMaxLength(16);
+        configurationBuilder.Properties<MediaKind>().HaveConversion<string>().HaveMaxLength(16);
+    }
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<Medium>(b =>
+        {
+            b.ToTable("media");
+            b.Property(m => m.ExternalId).HasMaxLength(512);
+            b.Property(m => m.Sha256).HasMaxLength(64);
+            b.Property(m => m.ContentType).HasMaxLength(128);
+            b.Property(m => m.CallbackUrl).HasMaxLength(2048);
+            b.Property(m => m.PolicyName).HasMaxLength(64);
+            b.Property(m => m.ClientId).HasMaxLength(128);
+            b.Property(m => m.State).HasMaxLength(16);
+            b.Property(m => m.FailureReason).HasMaxLength(64);
+            b.Property(m => m.FailureStage).HasMaxLength(64);
+            b.Property(m => m.FailureDetail).HasMaxLength(4096);
+            b.Ignore(m => m.IsRegistered);
+            b.Ignore(m => m.IsConcluded);
+            b.HasIndex(m => m.ExternalId);
+            b.HasIndex(m => m.Sha256);
+            b.HasIndex(m => m.FirstSeenAt).IsDescending();
+            b.HasIndex(m => new { m.State, m.UpdatedAt });
+            b.HasIndex(m => new { m.Decision, m.DecidedAt }).IsDescending(false, true);
+        });
+
+        modelBuilder.Entity<FrameScore>(b =>
+        {
+            b.ToTable("frame_scores");
+            b.HasKey(f => new { f.MediaId, f.FrameIndex, f.ModelVersion });
+            b.Property(f => f.ModelVersion).HasMaxLength(128);
+            b.Property(f => f.ModelName).HasMaxLength(128);
+            Json(b.Property(f => f.Scores));
+            b.HasOne<Medium>().WithMany().HasForeignKey(f => f.MediaId).OnDelete(DeleteBehavior.Cascade);
+            b.HasIndex(f => new { f.ModelVersion, f.ReceivedAt });
+        });
+
+        modelBuilder.Entity<ClassMaximumRow>(b =>
+        {
+            b.ToTable("class_maxima");
+            b.HasKey(c => new { c.MediaId, c.ClassName });
+            b.Property(c => c.ClassName).HasMaxLength(64);
+            b.Property(c => c.ModelVersion).HasMaxLength(128);
+            b.HasOne<Medium>().WithMany().HasForeignKey(c => c.MediaId).OnDelete(DeleteBehavior.Cascade);
+            b.HasIndex(c => new { c.ClassName, c.Score }).IsDescending(false, true);
+        });
+
+        modelBuilder.Entity<Verdict>(b =>
+        {
+            b.ToTable("verdicts");
+            b.Property(v => v.ModelName).HasMaxLength(128);
+            b.Property(v => v.ModelVersion).HasMaxLength(256);
+            b.Property(v => v.PolicyName).HasMaxLength(64);
+            b.Property(v => v.TriggerClass).HasMaxLength(64);
+            Json(b.Property(v => v.Maxima));
+            b.HasOne<Medium>().WithMany().HasForeignKey(v => v.MediaId).OnDelete(DeleteBehavior.Cascade);
+            // Exactly one automatic verdict per medium, enforced by the database as well as by the row lock.
+            b.HasIndex(v => v.MediaId).IsUnique();
+            b.HasIndex(v => v.DecidedAt).IsDescending();
+            b.HasIndex(v => new { v.ModelVersion, v.DecidedAt });
+        });
+
+        modelBuilder.Entity<ReviewTask>(b =>
+        {
+            b.ToTable("review_tasks");
+            b.Property(t => t.Reason).HasMaxLength(16);
+            b.Property(t => t.Status).HasMaxLength(16);
+            b.Property(t => t.ClaimedBy).HasMaxLength(128);
+            b.HasOne<Medium>().WithMany().HasForeignKey(t => t.MediaId).OnDelete(DeleteBehavior.Cascade);
+            // The claim query: open tasks, highest priority first, then oldest.
+            b.HasIndex(t => new { t.Status, t.Priority, t.CreatedAt }).IsDescending(false, true, false);
+            b.HasIndex(t => t.MediaId).IsUnique().HasFilter("status = 'open'");
+        });
+
+        modelBuilder.Entity<ReviewFeedback>(b =>
+        {
+            b.ToTable("review_feedback");
+            b.Property(f => f.Reviewer).HasMaxLength(128);
+            b.Property(f => f.Comment).HasMaxLength(4096);
+            b.Property(f => f.ModelVersion).HasMaxLength(256);
+            b.Property(f => f.PolicyName).HasMaxLength(64);
+            Json(b.Property(f => f.Labels));
+            b.HasOne<Medium>().WithMany().HasForeignKey(f => f.MediaId).OnDelete(DeleteBehavior.Cascade);
+            b.HasOne<ReviewTask>().WithMany().HasForeignKey(f => f.TaskId).OnDelete(DeleteBehavior.Cascade);
+            b.HasIndex(f => new { f.MediaId, f.CreatedAt });
+            b.HasIndex(f => new { f.ModelVersion, f.CreatedAt });
+            b.HasIndex(f => new { f.Reviewer, f.CreatedAt });
+        });
+
+        modelBuilder.Entity<PolicyVersion>(b =>
+        {
+            b.ToTable("policies");
+            b.HasKey(p => new { p.Name, p.Version });
+            b.Property(p => p.Name).HasMaxLength(64);
+            b.Property(p => p.CreatedBy).HasMaxLength(128);
+            b.Property(p => p.Comment).HasMaxLength(1024);
+            Json(b.Property(p => p.BlockThresholds));
+            Json(b.Property(p => p.ReviewThresholds));
+            b.HasData(new PolicyVersion
+            {
+                Name = DefaultPolicyName,
+                Version = 1,
+                BlockThresholds = new() { ["Porn"] = 0.9f, ["Hentai"] = 0.9f },
+                ReviewThresholds = new() { ["Porn"] = 0.5f, ["Hentai"] = 0.5f, ["Sexy"] = 0.5f },
+                EarlyExit = true,
+                CreatedAt = SeededAt,
+                CreatedBy = "seed",
+                Comment = "Block Porn or Hentai at 0.9; review Porn, Hentai or Sexy at 0.5; allow otherwise.",
+            });
+        });
+
+        modelBuilder.Entity<OutboxMessage>(b =>
+        {
+            b.ToTable("outbox");
+            b.Property(o => o.Kind).HasMaxLength(16);
+            b.Property(o => o.MessageType).HasMaxLength(128);
+            b.Property(o => o.Payload).HasColumnType("jsonb");
+            b.Property(o => o.Destination).HasMaxLength(2048);
+            b.Property(o => o.LockedBy).HasMaxLength(128);
+            b.Property(o => o.LastError).HasMaxLength(2048);
+            // The dispatcher's poll only ever looks at undelivered rows.
+            b.HasIndex(o => o.NextAttemptAt).HasFilter("delivered_at IS NULL AND failed_at IS NULL");
+            b.HasIndex(o => new { o.MediaId, o.CreatedAt });
+        });
+
+        modelBuilder.Entity<ModelHead>(b =>
+        {
+            b.ToTable("model_heads");
+            b.HasKey(h => h.Version);
+            b.Property(h => h.Version).HasMaxLength(256);
+            b.Property(h => h.BaseModelName).HasMaxLength(128);
+            b.Property(h => h.BaseModelVersion).HasMaxLength(128);
+            b.Property(h => h.HeadJson).HasColumnType("jsonb");
+            b.Property(h => h.ReportJson).HasColumnType("jsonb");
+            b.HasIndex(h => h.CreatedAt).IsDescending();
+        });
+    }
+
+    internal static readonly JsonSerializerOptions ColumnJson = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Stores a value as <c>jsonb</c>, compared by its JSON text so in-place edits are noticed.</summary>
+    private static void Json<T>(PropertyBuilder<T> property)
+        where T : class, new()
+    {
+        property
+            .HasColumnType("jsonb")
+            .HasConversion(
+                v => JsonSerializer.Serialize(v, ColumnJson),
+                s => JsonSerializer.Deserialize<T>(s, ColumnJson) ?? new T(),
+                new ValueComparer<T>(
+                    (a, b) => JsonSerializer.Serialize(a, ColumnJson) == JsonSerializer.Serialize(b, ColumnJson),
+                    v => JsonSerializer.Serialize(v, ColumnJson).GetHashCode(StringComparison.Ordinal),
+                    v => JsonSerializer.Deserialize<T>(JsonSerializer.Serialize(v, ColumnJson), ColumnJson)!));
+    }
+}

@@ -1,0 +1,105 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using MassTransit;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Moderation.Contracts.V1;
+using Moderation.Results.Aggregation;
+using Moderation.Results.Apis;
+using Moderation.Results.Auth;
+using Moderation.Results.Callbacks;
+using Moderation.Results.Consumers;
+using Moderation.Results.Data;
+using Moderation.Results.Evaluation;
+using Moderation.Results.Feedback;
+using Moderation.Results.Outbox;
+using Moderation.Results.Policies;
+using Moderation.Results.Queries;
+using Moderation.Results.Review;
+using Moderation.ServiceDefaults;
+
+namespace Moderation.Results.Extensions;
+
+public static class Extensions
+{
+    public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder, ResultsCommand command)
+    {
+        var services = builder.Services;
+        services.TryAddSingleton(TimeProvider.System);
+
+        var connectionString = builder.Configuration.GetConnectionString(DatabaseOptions.ConnectionName)
+            ?? throw new InvalidOperationException($"ConnectionStrings:{DatabaseOptions.ConnectionName} (an Npgsql connection string) is required.");
+        services.AddDbContextPool<ResultsDbContext>(o => o.UseNpgsql(connectionString).UseSnakeCaseNamingConvention());
+        services.AddHealthChecks().AddDbContextCheck<ResultsDbContext>("postgres", tags: [ServiceDefaults.Extensions.ReadyTag]);
+
+        AddOptions<DatabaseOptions>(builder, DatabaseOptions.Section);
+        AddOptions<AggregationOptions>(builder, AggregationOptions.Section);
+        AddOptions<ReviewOptions>(builder, ReviewOptions.Section);
+        AddOptions<OutboxOptions>(builder, OutboxOptions.Section);
+        AddOptions<CallbackOptions>(builder, CallbackOptions.Section);
+        AddOptions<AuthOptions>(builder, AuthOptions.Section);
+        AddOptions<FeedbackHeadOptions>(builder, FeedbackHeadOptions.Section);
+
+        services.AddScoped<MediumTransaction>();
+        services.AddScoped<MediaAggregator>();
+        services.AddScoped<PolicyStore>();
+        services.AddScoped<OutboxWriter>();
+        services.AddScoped<ReviewService>();
+        services.AddScoped<MediaQueries>();
+        services.AddScoped<EvaluationService>();
+        services.AddScoped<HeadTrainer>();
+        services.AddSingleton<OutboxSignal>();
+        services.AddSingleton<ResultsMetrics>();
+        services.TryAddSingleton<ICallbackNetwork, SocketCallbackNetwork>();
+        services.AddSingleton<CallbackTargetGuard>();
+        services.AddSingleton<CallbackSender>();
+
+        services.AddMemoryCache();
+        services.AddSingleton<ApiKeyValidator>();
+        services.AddAuthentication(ApiKeyDefaults.Scheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyDefaults.Scheme, null);
+        services.AddResultsAuthorization();
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
+        services.AddOpenApi();
+
+        if (command.NeedsMessaging)
+        {
+            // Before the bus: with Database:MigrateOnStart no consumer ever sees an old schema.
+            services.AddHostedService<DatabaseMigrator>();
+            builder.AddMessaging(x =>
+            {
+                x.AddConsumer<MediaSubmittedConsumer, MediaSubmittedConsumerDefinition>();
+                x.AddConsumer<FramesPlannedConsumer, FramesPlannedConsumerDefinition>();
+                x.AddConsumer<FrameClassifiedConsumer, FrameClassifiedConsumerDefinition>();
+                x.AddConsumer<FrameFailedConsumer, FrameFailedConsumerDefinition>();
+                x.AddConsumer<FrameExtractionCompletedConsumer, FrameExtractionCompletedConsumerDefinition>();
+                x.AddConsumer<MediaFailedConsumer, MediaFailedConsumerDefinition>();
+                x.AddConsumer<GetMediaStatusConsumer, GetMediaStatusConsumerDefinition>();
+                x.AddConsumer<FindVerdictByContentConsumer, FindVerdictByContentConsumerDefinition>();
+                x.AddRequestClient<AuthenticateApiKey>();
+            });
+            services.AddHostedService<OutboxDispatcher>();
+            services.AddHostedService<StalledMediaSweeper>();
+        }
+
+        return builder;
+    }
+
+    public static WebApplication MapResultsApis(this WebApplication app)
+    {
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapOpenApi().AllowAnonymous();
+        app.MapMediaApi();
+        app.MapReviewsApi();
+        app.MapPoliciesApi();
+        app.MapEvaluationApi();
+        app.MapModelsApi();
+        return app;
+    }
+
+    private static void AddOptions<T>(IHostApplicationBuilder builder, string section)
+        where T : class =>
+        builder.Services.AddOptions<T>().BindConfiguration(section).ValidateDataAnnotations().ValidateOnStart();
+}

@@ -1,0 +1,74 @@
+using Microsoft.EntityFrameworkCore;
+using Moderation.Results.Data;
+
+namespace Moderation.Results.Policies;
+
+/// <summary>Reads and appends policy versions. The highest version of a name is the one in force.</summary>
+public sealed class PolicyStore(ResultsDbContext db, TimeProvider clock)
+{
+    /// <summary>The policy in force for <paramref name="name"/>; an unknown or empty name falls back to the default policy.</summary>
+    public async Task<PolicyVersion> CurrentAsync(string? name, CancellationToken cancellationToken)
+    {
+        var wanted = string.IsNullOrWhiteSpace(name) ? ResultsDbContext.DefaultPolicyName : name;
+        var policy = await LatestAsync(wanted, cancellationToken);
+        if (policy is null && wanted != ResultsDbContext.DefaultPolicyName)
+        {
+            policy = await LatestAsync(ResultsDbContext.DefaultPolicyName, cancellationToken);
+        }
+
+        return policy ?? throw new InvalidOperationException("The default policy is missing; migrations seed it.");
+    }
+
+    public Task<PolicyVersion?> LatestAsync(string name, CancellationToken cancellationToken) =>
+        db.Policies.AsNoTracking().Where(p => p.Name == name).OrderByDescending(p => p.Version).FirstOrDefaultAsync(cancellationToken);
+
+    public Task<PolicyVersion?> FindAsync(string name, int version, CancellationToken cancellationToken) =>
+        db.Policies.AsNoTracking().FirstOrDefaultAsync(p => p.Name == name && p.Version == version, cancellationToken);
+
+    public async Task<IReadOnlyList<PolicyVersion>> ListCurrentAsync(CancellationToken cancellationToken)
+    {
+        var all = await db.Policies.AsNoTracking().ToListAsync(cancellationToken);
+        return [.. all.GroupBy(p => p.Name).Select(g => g.MaxBy(p => p.Version)!).OrderBy(p => p.Name)];
+    }
+
+    public async Task<IReadOnlyList<PolicyVersion>> VersionsAsync(string name, CancellationToken cancellationToken) =>
+        await db.Policies.AsNoTracking().Where(p => p.Name == name).OrderByDescending(p => p.Version).ToListAsync(cancellationToken);
+
+    /// <summary>Appends a new version. Concurrent admins racing for the same version number: one wins, the other retries.</summary>
+    public async Task<PolicyVersion> AddVersionAsync(
+        string name,
+        IReadOnlyDictionary<string, float> block,
+        IReadOnlyDictionary<string, float> review,
+        bool earlyExit,
+        string createdBy,
+        string? comment,
+        CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var latest = await db.Policies.Where(p => p.Name == name).MaxAsync(p => (int?)p.Version, cancellationToken) ?? 0;
+            var policy = new PolicyVersion
+            {
+                Name = name,
+                Version = latest + 1,
+                BlockThresholds = new(block),
+                ReviewThresholds = new(review),
+                EarlyExit = earlyExit,
+                CreatedAt = clock.GetUtcNow(),
+                CreatedBy = createdBy,
+                Comment = comment,
+            };
+            db.Policies.Add(policy);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                db.Entry(policy).State = EntityState.Detached;
+                return policy;
+            }
+            catch (DbUpdateException) when (attempt < 3)
+            {
+                db.Entry(policy).State = EntityState.Detached;
+            }
+        }
+    }
+}

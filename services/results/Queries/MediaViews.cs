@@ -1,0 +1,86 @@
+using Moderation.Contracts.V1;
+
+namespace Moderation.Results.Queries;
+
+/// <summary><c>GET /media/{id}</c>: everything the dashboard shows about one medium.</summary>
+public sealed record MediaDetails(
+    Guid Id,
+    string? ExternalId,
+    string? Sha256,
+    string? ContentType,
+    long SizeBytes,
+    string? Policy,
+    SubmissionPriority Priority,
+    string? ClientId,
+    string State,
+    DateTimeOffset? SubmittedAt,
+    DateTimeOffset FirstSeenAt,
+    DateTimeOffset UpdatedAt,
+    MediaKind? Kind,
+    double? DurationSeconds,
+    int? PlannedFrames,
+    int? ExpectedFrames,
+    int FramesScored,
+    double Progress,
+    IReadOnlyList<ClassMaximum> LiveMaxima,
+    VerdictView? Verdict,
+    IReadOnlyList<ReviewView> Reviews,
+    MediaFailure? Failure);
+
+/// <param name="Decision">The decision in force: the reviewer's when <paramref name="ByReviewer"/>, else the automatic one.</param>
+public sealed record VerdictView(
+    Decision Decision,
+    Decision AutomaticDecision,
+    bool ByReviewer,
+    IReadOnlyList<ClassMaximum> Maxima,
+    int FramesScored,
+    string ModelName,
+    string ModelVersion,
+    string Policy,
+    int PolicyVersion,
+    bool DecidedEarly,
+    string? TriggerClass,
+    int? TriggerFrameIndex,
+    DateTimeOffset DecidedAt,
+    DateTimeOffset? OverriddenAt,
+    double? LatencySeconds,
+    double? ExtractionSeconds);
+
+public sealed record ReviewView(
+    Guid TaskId,
+    string Status,
+    string Reason,
+    double Priority,
+    DateTimeOffset CreatedAt,
+    string? ClaimedBy,
+    DateTimeOffset? LeaseExpiresAt,
+    FeedbackView? Feedback);
+
+public sealed record FeedbackView(
+    Guid Id,
+    string Reviewer,
+    Decision Decision,
+    IReadOnlyDictionary<string, bool> Labels,
+    string? Comment,
+    double TimeSpentSeconds,
+    DateTimeOffset CreatedAt);
+
+/// <summary>One row of the dashboard's timeline: <c>GET /media/{id}/frames</c>.</summary>
+public sealed record FrameView(int FrameIndex, double TimestampSeconds, string ModelName, string ModelVersion, IReadOnlyDictionary<string, float> Scores, DateTimeOffset ClassifiedAt);
+
+/// <summary>One row of a search: <c>GET /media?…</c>.</summary>
+public sealed record MediaSummary(
+    Guid Id,
+    string? ExternalId,
+    string? Sha256,
+    string State,
+    Decision? Decision,
+    bool ByReviewer,
+    string? Policy,
+    int FramesScored,
+    double Progress,
+    DateTimeOffset FirstSeenAt,
+    DateTimeOffset? DecidedAt,
+    string? FailureReason);
+
+public sealed record MediaPage(IReadOnlyList<MediaSummary> Items, DateTimeOffset? NextBefore);
