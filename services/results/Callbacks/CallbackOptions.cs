@@ -9,7 +9,7 @@ public sealed class CallbackOptions
 
     /// <summary>HMAC-SHA256 key for X-Moderation-Signature; receivers hold the same secret.</summary>
     [Required]
-    [MinLength(32)]
+    [MinLength(16)]
     public string Secret { get; set; } = "";
 
     [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]

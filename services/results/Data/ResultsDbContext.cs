@@ -153,7 +153,8 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
             b.ToTable("outbox");
             b.Property(o => o.Kind).HasMaxLength(16);
             b.Property(o => o.MessageType).HasMaxLength(128);
-            b.Property(o => o.Payload).HasColumnType("jsonb");
+            // Text, not jsonb: the callback body is signed, so it must go out byte for byte as written.
+            b.Property(o => o.Payload).HasColumnType("text");
             b.Property(o => o.Destination).HasMaxLength(2048);
             b.Property(o => o.LockedBy).HasMaxLength(128);
             b.Property(o => o.LastError).HasMaxLength(2048);

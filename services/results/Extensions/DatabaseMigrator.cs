@@ -21,14 +21,9 @@ public sealed class DatabaseMigrator(IServiceScopeFactory scopes, IOptions<Datab
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ResultsDbContext>();
-        var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
-        if (pending.Count == 0)
-        {
-            logger.LogInformation("Database schema is up to date");
-            return;
-        }
-
-        logger.LogInformation("Applying {Count} migrations: {Migrations}", pending.Count, string.Join(", ", pending));
+        // MigrateAsync creates the database when it does not exist yet, so a fresh install needs no manual step.
         await db.Database.MigrateAsync(cancellationToken);
+        var applied = (await db.Database.GetAppliedMigrationsAsync(cancellationToken)).ToList();
+        logger.LogInformation("Database schema is at {Migration} ({Count} migrations applied)", applied.LastOrDefault(), applied.Count);
     }
 }

@@ -13,7 +13,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Moderation.Results.Data.Migrations
 {
     [DbContext(typeof(ResultsDbContext))]
-    [Migration("20261123143646_Initial")]
+    [Migration("20261123144315_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -380,7 +380,7 @@ namespace Moderation.Results.Data.Migrations
 
                     b.Property<string>("Payload")
                         .IsRequired()
-                        .HasColumnType("jsonb")
+                        .HasColumnType("text")
                         .HasColumnName("payload");
 
                     b.HasKey("Id")

@@ -1,0 +1,258 @@
+using System.Net;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Moderation.Contracts.V1;
+using Moderation.Results.Queries;
+using Moderation.Results.Tests.Infrastructure;
+using Xunit;
+
+namespace Moderation.Results.Tests;
+
+public sealed class AggregationFixture : IAsyncLifetime
+{
+    public ResultsApp App { get; private set; } = null!;
+
+    public BusProbe Probe { get; private set; } = null!;
+
+    public CallbackReceiver Callbacks { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        App = await ResultsApp.StartAsync();
+        Probe = await BusProbe.StartAsync(App.RabbitMq);
+        Callbacks = await CallbackReceiver.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Probe.DisposeAsync();
+        await Callbacks.DisposeAsync();
+        await App.DisposeAsync();
+    }
+}
+
+public sealed class AggregationTests(AggregationFixture fixture) : IClassFixture<AggregationFixture>
+{
+    private ResultsApp App => fixture.App;
+
+    [Fact]
+    public async Task Redelivered_frame_never_changes_the_verdict()
+    {
+        var id = Guid.NewGuid();
+        await App.Bus.Publish(Messages.Submitted(id));
+        await App.Bus.Publish(Messages.Planned(id, 3));
+        await App.Bus.Publish(Messages.Frame(id, 0, ("Sexy", 0.2f)));
+        await App.Bus.Publish(Messages.Frame(id, 1, ("Sexy", 0.3f)));
+        await WaitForFramesAsync(id, 2);
+        // The same frame again, even with different scores: the first delivery stands.
+        await App.Bus.Publish(Messages.Frame(id, 1, ("Sexy", 0.45f)));
+        await App.Bus.Publish(Messages.Frame(id, 1, ("Sexy", 0.45f)));
+        await App.Bus.Publish(Messages.Frame(id, 2, ("Sexy", 0.1f)));
+        await App.Bus.Publish(Messages.Completed(id, 3));
+
+        var verdict = await fixture.Probe.WaitAsync<VerdictReached>(id);
+        Assert.Equal(Decision.Allow, verdict.Decision);
+        Assert.Equal(3, verdict.FramesScored);
+        var sexy = verdict.Maxima.Single(m => m.Class == "Sexy");
+        Assert.Equal(0.3f, sexy.Score);
+        Assert.Equal(1, sexy.FrameIndex);
+        Assert.Equal(5.0, sexy.TimestampSeconds);
+
+        await App.Bus.Publish(Messages.Frame(id, 2, ("Sexy", 0.99f)));
+        await Task.Delay(500);
+        var media = await App.GetAsync<MediaDetails>($"/media/{id}");
+        Assert.Equal(0.3f, media.Verdict!.Maxima.Single(m => m.Class == "Sexy").Score);
+        Assert.Equal(3, media.FramesScored);
+        Assert.Single(fixture.Probe.All<VerdictReached>(id));
+        Assert.Equal(1, await App.QueryAsync(db => db.Verdicts.CountAsync(v => v.MediaId == id)));
+    }
+
+    [Fact]
+    public async Task Messages_in_any_order_reach_one_verdict_once_the_submission_arrives()
+    {
+        var id = Guid.NewGuid();
+        // Scores and the exact frame count overtake the submission and the plan.
+        await App.Bus.Publish(Messages.Frame(id, 2, ("Sexy", 0.61f)));
+        await App.Bus.Publish(Messages.Completed(id, 3));
+        await App.Bus.Publish(Messages.Frame(id, 0, ("Sexy", 0.2f)));
+        await App.Bus.Publish(Messages.Frame(id, 1, ("Hentai", 0.3f)));
+        await WaitForFramesAsync(id, 3);
+        var before = await App.GetAsync<MediaDetails>($"/media/{id}");
+        Assert.Null(before.Verdict);
+        Assert.Equal(MediaStates.Processing, before.State);
+
+        await App.Bus.Publish(Messages.Submitted(id, externalId: "File:Out-of-order.webm"));
+        await App.Bus.Publish(Messages.Planned(id, 3));
+
+        var verdict = await fixture.Probe.WaitAsync<VerdictReached>(id);
+        Assert.Equal(Decision.Review, verdict.Decision);
+        Assert.Equal("File:Out-of-order.webm", verdict.ExternalId);
+        Assert.False(verdict.DecidedEarly);
+        var sexy = verdict.Maxima.Single(m => m.Class == "Sexy");
+        Assert.Equal((0.61f, 2, 10.0), (sexy.Score, sexy.FrameIndex, sexy.TimestampSeconds));
+
+        var media = await App.GetAsync<MediaDetails>($"/media/{id}");
+        Assert.Equal(MediaStates.Completed, media.State);
+        Assert.Equal(1.0, media.Progress);
+        Assert.Equal("Sexy", media.Verdict!.TriggerClass);
+        Assert.Single(media.Reviews);
+        Assert.Equal("policy", media.Reviews[0].Reason);
+    }
+
+    [Fact]
+    public async Task A_frame_over_a_block_threshold_decides_early_and_tells_the_extractor()
+    {
+        var id = Guid.NewGuid();
+        await App.Bus.Publish(Messages.Submitted(id, callbackUrl: fixture.Callbacks.BaseUrl + "/hooks/early"));
+        await App.Bus.Publish(Messages.Planned(id, 100));
+        await App.Bus.Publish(Messages.Frame(id, 0, ("Sexy", 0.2f)));
+        await App.Bus.Publish(Messages.Frame(id, 7, ("Porn", 0.95f)));
+
+        var decided = await fixture.Probe.WaitAsync<MediaDecided>(id);
+        Assert.Equal((Decision.Block, "Porn", 0.95f, 7), (decided.Decision, decided.Class, decided.Score, decided.FrameIndex));
+        var verdict = await fixture.Probe.WaitAsync<VerdictReached>(id);
+        Assert.Equal(Decision.Block, verdict.Decision);
+        Assert.True(verdict.DecidedEarly);
+
+        var media = await App.GetAsync<MediaDetails>($"/media/{id}");
+        Assert.Equal(MediaStates.Completed, media.State);
+        Assert.Null(media.ExpectedFrames);
+        Assert.True(media.Progress == 1.0);
+
+        // The extractor stops; frames already in flight still land for the timeline but decide nothing again.
+        await App.Bus.Publish(Messages.Frame(id, 8, ("Porn", 0.99f)));
+        await App.Bus.Publish(Messages.Completed(id, 9));
+        await WaitForFramesAsync(id, 3);
+        await Task.Delay(300);
+        Assert.Single(fixture.Probe.All<VerdictReached>(id));
+        Assert.Single(fixture.Probe.All<MediaDecided>(id));
+        var callback = await Eventually.GetAsync(() => Task.FromResult(fixture.Callbacks.Received.FirstOrDefault(c => c.Path == "/hooks/early")), "callback");
+        Assert.Contains("\"decidedEarly\":true", System.Text.Encoding.UTF8.GetString(callback.Body));
+    }
+
+    [Fact]
+    public async Task Concurrent_frames_of_one_medium_never_lose_a_maximum()
+    {
+        var id = Guid.NewGuid();
+        var random = new Random(42);
+        var frames = Enumerable.Range(0, 60)
+            .Select(i => Messages.Frame(id, i, ("Sexy", (float)Math.Round(random.NextDouble() * 0.49, 4)), ("Drawing", (float)Math.Round(random.NextDouble(), 4))))
+            .ToList();
+        await App.Bus.Publish(Messages.Submitted(id));
+        await Task.WhenAll(frames.Select(f => App.Bus.Publish(f)));
+        await App.Bus.Publish(Messages.Completed(id, frames.Count));
+
+        var verdict = await fixture.Probe.WaitAsync<VerdictReached>(id, timeout: TimeSpan.FromSeconds(40));
+        Assert.Equal(frames.Count, verdict.FramesScored);
+        foreach (var cls in new[] { "Sexy", "Drawing" })
+        {
+            var expected = frames.Select(f => (Score: f.Scores[cls], f.FrameIndex)).OrderByDescending(x => x.Score).ThenBy(x => x.FrameIndex).First();
+            var actual = verdict.Maxima.Single(m => m.Class == cls);
+            Assert.Equal(expected, (actual.Score, actual.FrameIndex));
+        }
+
+        await Task.Delay(300);
+        Assert.Single(fixture.Probe.All<VerdictReached>(id));
+    }
+
+    [Fact]
+    public async Task A_failure_ends_the_medium_once_and_later_frames_decide_nothing()
+    {
+        var id = Guid.NewGuid();
+        await App.Bus.Publish(Messages.Submitted(id, callbackUrl: fixture.Callbacks.BaseUrl + "/hooks/failed"));
+        await App.Bus.Publish(Messages.Frame(id, 0, ("Sexy", 0.1f)));
+        await App.Bus.Publish(new MediaFailed(id, id, FailureReasons.Truncated, "moov atom missing", "frame-extractor", DateTimeOffset.UtcNow));
+        var failed = await Eventually.GetAsync(async () =>
+        {
+            var m = await App.GetAsync<MediaDetails>($"/media/{id}");
+            return m.State == MediaStates.Failed ? m : null;
+        }, "failure");
+        Assert.Equal((FailureReasons.Truncated, "frame-extractor"), (failed.Failure!.Reason, failed.Failure.Stage));
+
+        await App.Bus.Publish(Messages.Completed(id, 1));
+        await App.Bus.Publish(new FrameFailed(id, id, 3, FailureReasons.FrameUndecodable, "bad jpeg"));
+        var callback = await Eventually.GetAsync(() => Task.FromResult(fixture.Callbacks.Received.FirstOrDefault(c => c.Path == "/hooks/failed")), "failure callback");
+        Assert.Equal("media.failed", callback.Header("X-Moderation-Event"));
+        await Task.Delay(300);
+        var after = await App.GetAsync<MediaDetails>($"/media/{id}");
+        Assert.Equal(FailureReasons.Truncated, after.Failure!.Reason);
+        Assert.Null(after.Verdict);
+        Assert.Empty(fixture.Probe.All<VerdictReached>(id));
+        Assert.Single(fixture.Callbacks.Received, c => c.Path == "/hooks/failed");
+    }
+
+    [Fact]
+    public async Task Extraction_without_frames_fails_with_no_frames()
+    {
+        var id = Guid.NewGuid();
+        await App.Bus.Publish(Messages.Completed(id, 0));
+        await App.Bus.Publish(Messages.Submitted(id));
+        var status = await Eventually.GetAsync(async () =>
+        {
+            var response = await App.Bus.CreateRequestClient<GetMediaStatus>().GetResponse<MediaStatus>(new GetMediaStatus(id));
+            return response.Message.State == MediaStates.Failed ? response.Message : null;
+        }, "failure");
+        Assert.Equal(FailureReasons.NoFrames, status.Failure!.Reason);
+    }
+
+    [Fact]
+    public async Task Status_and_content_lookups_answer_over_the_bus()
+    {
+        var id = Guid.NewGuid();
+        var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(id.ToByteArray()));
+        var statusClient = App.Bus.CreateRequestClient<GetMediaStatus>();
+        var unknown = await statusClient.GetResponse<MediaStatus>(new GetMediaStatus(id));
+        Assert.False(unknown.Message.Found);
+        Assert.Equal(MediaStates.Unknown, unknown.Message.State);
+
+        await App.Bus.Publish(Messages.Submitted(id, sha256: sha));
+        await App.Bus.Publish(Messages.Planned(id, 4));
+        await App.Bus.Publish(Messages.Frame(id, 0, ("Sexy", 0.1f)));
+        var progressing = await Eventually.GetAsync(async () =>
+        {
+            var r = await statusClient.GetResponse<MediaStatus>(new GetMediaStatus(id));
+            return r.Message.FramesScored == 1 ? r.Message : null;
+        }, "progress");
+        Assert.Equal((MediaStates.Processing, 4, 0.25), (progressing.State, progressing.PlannedFrames, progressing.Progress));
+
+        await App.Bus.Publish(Messages.Completed(id, 1));
+        await fixture.Probe.WaitAsync<VerdictReached>(id);
+        var found = await App.Bus.CreateRequestClient<FindVerdictByContent>().GetResponse<MediaStatus>(new FindVerdictByContent(sha.ToUpperInvariant(), null));
+        Assert.True(found.Message.Found);
+        Assert.Equal(id, found.Message.MediaId);
+        Assert.Equal(Decision.Allow, found.Message.Verdict!.Decision);
+        Assert.Equal(("default", 1), (found.Message.Verdict.Policy, found.Message.Verdict.PolicyVersion));
+        var otherPolicy = await App.Bus.CreateRequestClient<FindVerdictByContent>().GetResponse<MediaStatus>(new FindVerdictByContent(sha, "strict"));
+        Assert.False(otherPolicy.Message.Found);
+    }
+
+    [Fact]
+    public async Task Http_api_shows_frames_and_finds_media_by_external_id_and_hash()
+    {
+        var id = Guid.NewGuid();
+        var externalId = "File:Timeline-" + id + ".webm";
+        await App.Bus.Publish(Messages.Submitted(id, externalId: externalId));
+        await App.Bus.Publish(Messages.Frame(id, 1, ("Drawing", 0.7f)));
+        await App.Bus.Publish(Messages.Frame(id, 0, ("Drawing", 0.2f)));
+        await App.Bus.Publish(Messages.Completed(id, 2));
+        await fixture.Probe.WaitAsync<VerdictReached>(id);
+
+        var frames = await App.GetAsync<List<FrameView>>($"/media/{id}/frames", ResultsApp.ReadKey);
+        Assert.Equal([0, 1], frames.Select(f => f.FrameIndex));
+        Assert.Equal(0.7f, frames[1].Scores["Drawing"]);
+
+        var byExternal = await App.GetAsync<MediaPage>($"/media?externalId={Uri.EscapeDataString(externalId)}", ResultsApp.ReadKey);
+        Assert.Equal(id, Assert.Single(byExternal.Items).Id);
+        var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(id.ToByteArray()));
+        var byHash = await App.GetAsync<MediaPage>($"/media?sha256={sha}", ResultsApp.ReadKey);
+        Assert.Equal(id, Assert.Single(byHash.Items).Id);
+
+        using var client = App.Client(ResultsApp.ReadKey);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/media/{Guid.NewGuid()}")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync("/media?sha256=xyz")).StatusCode);
+    }
+
+    private Task WaitForFramesAsync(Guid id, int count) =>
+        Eventually.TrueAsync(() => App.QueryAsync(db => db.FrameScores.CountAsync(f => f.MediaId == id)).ContinueWith(t => t.Result >= count),
+            $"{count} frames of {id}");
+}
