@@ -114,7 +114,7 @@ public sealed class AuthenticationTests(IngestFixture ingest) : IClassFixture<In
         var openApi = await client.GetStringAsync("/openapi/v1.json");
         Assert.Contains("/media:by-url", openApi, StringComparison.Ordinal);
         Assert.Contains("/hooks/upload", openApi, StringComparison.Ordinal);
-        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/scalar")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/scalar/v1")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/admin/keys")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/no-such-endpoint")).StatusCode);
     }

@@ -25,8 +25,8 @@ public static class MediaApi
 
         api.MapPost("/media", UploadAsync)
             .RequireAuthorization(ApiScopes.Submit)
-            .Accepts<IFormFile>("multipart/form-data")
-            .Accepts<Stream>("application/octet-stream", "image/*", "video/*")
+            // Any declared type is accepted: the format is decided by sniffing the content, never by the header.
+            .Accepts<Stream>("application/octet-stream", "multipart/form-data", "image/*", "video/*", "*/*")
             .WithSummary("Upload a medium")
             .WithDescription("Streams the body (raw, or the file part of multipart/form-data) to the blob store. The format is sniffed from the content. " +
                 "Metadata comes from the query string or from form fields placed before the file part.")
