@@ -1,4 +1,5 @@
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Moderation.BlobStorage;
 using Moderation.FrameExtractor.Consumers;
@@ -28,15 +29,7 @@ public static class Extensions
             .Validate(o => File.Exists(o.ManifestPath), "Model:ManifestPath must name an existing model.json.")
             .ValidateOnStart();
 
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(sp => FrameSize.FromManifest(sp.GetRequiredService<IOptions<ModelOptions>>().Value.ManifestPath));
-        builder.Services.AddSingleton<FfmpegSandbox>();
-        builder.Services.AddSingleton<MediaProber>();
-        builder.Services.AddSingleton<ExtractionPlanner>();
-        builder.Services.AddSingleton<FrameDecoder>();
-        builder.Services.AddSingleton<ExtractionRegistry>();
-        builder.Services.AddSingleton<ExtractionMetrics>();
-        builder.Services.AddSingleton<MediaExtractor>();
+        builder.Services.AddFrameExtraction();
         builder.Services.AddHostedService<ScratchJanitor>();
         builder.Services.AddHealthChecks().AddCheck<FfmpegHealthCheck>("ffmpeg", tags: [ServiceDefaults.Extensions.ReadyTag]);
 
@@ -47,5 +40,24 @@ public static class Extensions
             bus.AddConsumer<CancelExtractionConsumer, CancelExtractionConsumerDefinition>();
         });
         return builder;
+    }
+
+    /// <summary>
+    /// The extraction pipeline without hosting or messaging (probe, plan, decode, publish through an
+    /// <see cref="IExtractionPublisher"/>); the benchmark and the tests compose it the same way. Needs the options, an
+    /// <see cref="BlobStorage.IBlobStore"/>, logging and metrics registered.
+    /// </summary>
+    public static IServiceCollection AddFrameExtraction(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => FrameSize.FromManifest(sp.GetRequiredService<IOptions<ModelOptions>>().Value.ManifestPath));
+        services.AddSingleton<FfmpegSandbox>();
+        services.AddSingleton<MediaProber>();
+        services.AddSingleton<ExtractionPlanner>();
+        services.AddSingleton<FrameDecoder>();
+        services.AddSingleton<ExtractionRegistry>();
+        services.AddSingleton<ExtractionMetrics>();
+        services.AddSingleton<MediaExtractor>();
+        return services;
     }
 }
