@@ -156,6 +156,14 @@ public sealed class ImagePreprocessor
     {
         var outWidth = Input.Width;
         var outHeight = Input.Height;
+        if (view.Width == outWidth && view.Height == outHeight)
+        {
+            // Frames usually arrive already at the model size, where align-corners sampling lands on every source
+            // pixel with zero fraction: the resize is the identity, bit for bit, at a fraction of the cost.
+            CopyOriented(pixels, view, destination);
+            return;
+        }
+
         var rowRatio = outHeight > 1 ? (view.Height - 1) / (double)(outHeight - 1) : view.Height / (double)outHeight;
         var colRatio = outWidth > 1 ? (view.Width - 1) / (double)(outWidth - 1) : view.Width / (double)outWidth;
 
@@ -210,6 +218,25 @@ public sealed class ImagePreprocessor
             ArrayPool<int>.Shared.Return(columnLow);
             ArrayPool<int>.Shared.Return(columnHigh);
             ArrayPool<double>.Shared.Return(columnFraction);
+        }
+    }
+
+    private void CopyOriented(ReadOnlySpan<byte> pixels, OrientedView view, Span<float> destination)
+    {
+        var channels = sourceChannels.Length;
+        var plane = view.Width * view.Height;
+        for (var row = 0; row < view.Height; row++)
+        {
+            var source = view.Origin + row * view.StepY;
+            for (var column = 0; column < view.Width; column++, source += view.StepX)
+            {
+                var pixel = row * view.Width + column;
+                for (var channel = 0; channel < channels; channel++)
+                {
+                    var index = planar ? channel * plane + pixel : pixel * channels + channel;
+                    destination[index] = channelValues[pixels[source + sourceChannels[channel]]];
+                }
+            }
         }
     }
 
