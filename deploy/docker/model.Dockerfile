@@ -10,14 +10,15 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends nodejs npm \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY global.json Directory.Build.props Directory.Packages.props ./
+COPY Moderation.sln global.json Directory.Build.props Directory.Packages.props ./
 COPY shared/ shared/
-COPY tools/ tools/
-COPY scripts/ scripts/
+COPY tools/model-import/ tools/model-import/
 ARG MODEL=mobilenet_v2
+# The importer fetches the pinned nsfwjs tarball from the npm registry, checks its integrity, converts it and proves
+# the ONNX graph equal to the tfjs reference before writing model.json.
 RUN --mount=type=cache,id=nuget,target=/root/.nuget/packages \
     --mount=type=cache,id=npm,target=/root/.npm \
-    MODERATION_MODEL_DIR=/models MODERATION_SKIP_DEPS=1 scripts/model "$MODEL" \
+    dotnet run --project tools/model-import -c Release -- --model "$MODEL" --out /models \
  && test -s "/models/$MODEL/model.json"
 
 FROM busybox:1.37

@@ -18,8 +18,7 @@ FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION}
 # curl only serves the container health check; the .NET images ship none.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends curl \
- && rm -rf /var/lib/apt/lists/* \
- && mkdir -p /data/blobs && chown "$APP_UID:$APP_UID" /data/blobs
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app ./
 ENV ASPNETCORE_HTTP_PORTS=8080 \
