@@ -181,9 +181,9 @@ public sealed class CrossCheckTests
             }
         }
 
-        foreach (var workload in objects.Where(o => o["kind"].Text() is "Deployment" or "Job"))
+        foreach (var workload in objects.Where(o => RenderedContainer.PodSpecOf(o) is not null))
         {
-            var pod = workload["spec"]!["template"]!["spec"]!;
+            var pod = RenderedContainer.PodSpecOf(workload)!;
             var account = pod["serviceAccountName"].Text();
             var accountObject = RenderedContainer.Find(objects, "ServiceAccount", account);
             if (accountObject is null)
@@ -236,7 +236,7 @@ public sealed class CrossCheckTests
         var problems = new List<string>();
         foreach (var container in RenderedContainer.All(objects))
         {
-            var pod = container.Workload["spec"]!["template"]!["spec"]!;
+            var pod = container.PodSpec;
             var security = container.Container["securityContext"];
             if (pod["securityContext"]?["runAsNonRoot"]?.GetValue<bool>() != true)
             {
@@ -272,9 +272,9 @@ public sealed class CrossCheckTests
         var objects = await Kubectl.RenderAsync($"overlays/{overlay}");
         var policies = objects.OfKind("NetworkPolicy").ToList();
 
-        foreach (var workload in objects.Where(o => o["kind"].Text() is "Deployment" or "Job"))
+        foreach (var workload in objects.Where(o => RenderedContainer.PodTemplateOf(o) is not null))
         {
-            var labels = workload["spec"]!["template"]!["metadata"]!["labels"]!.AsObject();
+            var labels = RenderedContainer.PodTemplateOf(workload)!["metadata"]!["labels"]!.AsObject();
             var isolating = policies.Where(p => Selects(p["spec"]!["podSelector"]!, labels)).ToList();
             Assert.True(isolating.Any(p => p["spec"]!["policyTypes"]!.AsArray().Any(t => t.Text() == "Ingress")) &&
                         isolating.Any(p => p["spec"]!["policyTypes"]!.AsArray().Any(t => t.Text() == "Egress")),

@@ -27,6 +27,9 @@ public sealed record RenderedContainer(JsonObject Workload, JsonObject Container
 
     public string Describe => $"{WorkloadKind}/{WorkloadName} {(IsInit ? "init container" : "container")} {Name}";
 
+    /// <summary>The pod spec this container belongs to.</summary>
+    public JsonNode PodSpec => PodSpecOf(Workload)!;
+
     /// <summary>The service whose assembly runs in this container, or null for the model image.</summary>
     public ServiceCatalog? Service => ServiceCatalog.ForImage(Image);
 
@@ -106,12 +109,7 @@ public sealed record RenderedContainer(JsonObject Workload, JsonObject Container
     {
         foreach (var workload in objects)
         {
-            var pod = workload["kind"]?.GetValue<string>() switch
-            {
-                "Deployment" or "StatefulSet" or "DaemonSet" or "Job" => workload["spec"]?["template"]?["spec"],
-                "CronJob" => workload["spec"]?["jobTemplate"]?["spec"]?["template"]?["spec"],
-                _ => null,
-            };
+            var pod = PodSpecOf(workload);
             if (pod is null)
             {
                 continue;
@@ -128,6 +126,16 @@ public sealed record RenderedContainer(JsonObject Workload, JsonObject Container
             }
         }
     }
+
+    /// <summary>The pod template of a workload (Deployment, StatefulSet, DaemonSet, Job, CronJob); null for other kinds.</summary>
+    public static JsonNode? PodTemplateOf(JsonObject workload) => workload["kind"]?.GetValue<string>() switch
+    {
+        "Deployment" or "StatefulSet" or "DaemonSet" or "Job" => workload["spec"]?["template"],
+        "CronJob" => workload["spec"]?["jobTemplate"]?["spec"]?["template"],
+        _ => null,
+    };
+
+    public static JsonNode? PodSpecOf(JsonObject workload) => PodTemplateOf(workload)?["spec"];
 
     public static JsonObject? Find(IEnumerable<JsonObject> objects, string kind, string name) =>
         objects.FirstOrDefault(o => o["kind"]?.GetValue<string>() == kind && o["metadata"]?["name"]?.GetValue<string>() == name);
