@@ -85,8 +85,8 @@ public sealed class CrossCheckTests
             var deployment = RenderedContainer.Find(objects, "Deployment", target);
             Assert.True(deployment is not null, $"ScaledObject {scaledObject["metadata"]!["name"]} targets Deployment {target}, which is not rendered");
             var container = RenderedContainer.All([deployment]).Single(c => !c.IsInit && c.Service is not null);
-            var prefix = container.Configuration(container.Environment(objects)).GetValueOrDefault("Messaging:QueuePrefix");
-            var queues = container.Service!.QueueNames(prefix);
+            var configuration = new ConfigurationBuilder().AddInMemoryCollection(container.Configuration(container.Environment(objects))).Build();
+            var queues = container.Service!.QueueNames(configuration);
 
             var triggers = scaledObject["spec"]!["triggers"]!.AsArray().Where(t => t!["type"].Text() == "rabbitmq").ToList();
             Assert.NotEmpty(triggers);

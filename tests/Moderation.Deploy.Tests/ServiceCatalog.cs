@@ -70,22 +70,37 @@ public sealed class ServiceCatalog
     }
 
     /// <summary>
-    /// The queues the service's receive endpoints consume from, computed the way MassTransit does at start: a
+    /// The durable queues the service's receive endpoints consume from, computed the way MassTransit does at start: a
     /// ConsumerDefinition's endpoint name when it sets one, else the kebab-case formatter (with the configured prefix)
     /// applied to the consumer type.
     /// </summary>
-    public IReadOnlySet<string> QueueNames(string? queuePrefix)
+    public IReadOnlySet<string> QueueNames(string? queuePrefix) =>
+        QueueNames(new ConfigurationBuilder().AddInMemoryCollection([KeyValuePair.Create("Messaging:QueuePrefix", queuePrefix)]).Build());
+
+    /// <summary>
+    /// <see cref="QueueNames(string?)"/> with the service's whole configuration: definitions receive their options
+    /// bound from it, as they do at start (some derive their endpoint name or prefix from options).
+    /// </summary>
+    public IReadOnlySet<string> QueueNames(IConfiguration configuration)
     {
+        var queuePrefix = configuration["Messaging:QueuePrefix"];
         var formatter = new KebabCaseEndpointNameFormatter(string.IsNullOrEmpty(queuePrefix) ? null : queuePrefix, false);
         var types = LoadableTypes(Assembly).Where(t => t is { IsClass: true, IsAbstract: false, ContainsGenericParameters: false }).ToList();
         var definitions = types
             .Where(t => typeof(IConsumerDefinition).IsAssignableFrom(t))
             .ToDictionary(t => ConsumerOf(t), t => t);
-        using var provider = new ServiceCollection()
+        var services = new ServiceCollection()
             .AddLogging()
             .AddOptions()
-            .AddSingleton<IConfiguration>(new ConfigurationBuilder().Build())
-            .BuildServiceProvider();
+            .AddSingleton(configuration);
+        var configure = typeof(OptionsConfigurationServiceCollectionExtensions).GetMethod(
+            nameof(OptionsConfigurationServiceCollectionExtensions.Configure), [typeof(IServiceCollection), typeof(IConfiguration)])!;
+        foreach (var options in Options)
+        {
+            configure.MakeGenericMethod(options.Type).Invoke(null, [services, configuration.GetSection(options.Section)]);
+        }
+
+        using var provider = services.BuildServiceProvider();
 
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var consumer in types.Where(t => typeof(IConsumer).IsAssignableFrom(t) && !typeof(IConsumerDefinition).IsAssignableFrom(t)))
@@ -93,7 +108,11 @@ public sealed class ServiceCatalog
             if (definitions.TryGetValue(consumer, out var definitionType))
             {
                 var definition = (IConsumerDefinition)ActivatorUtilities.CreateInstance(provider, definitionType);
-                names.Add(definition.GetEndpointName(formatter));
+                // A temporary endpoint (one auto-deleted queue per replica, randomly named) is never shared work to scale on.
+                if (definition.EndpointDefinition?.IsTemporary != true)
+                {
+                    names.Add(definition.GetEndpointName(formatter));
+                }
             }
             else
             {
