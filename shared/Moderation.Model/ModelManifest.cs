@@ -29,9 +29,16 @@ public sealed record ModelManifest
     /// <summary>Class names in output order (nsfwjs: Drawing, Hentai, Neutral, Porn, Sexy).</summary>
     public required IReadOnlyList<string> Classes { get; init; }
 
+    /// <summary>Tool and revision that wrote the model (e.g. <c>moderation-model-import/1</c>); the importer rebuilds
+    /// models written by another revision.</summary>
+    public string? Producer { get; init; }
+
     public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,
+
+        // Keeps integrity strings readable ("+" rather than "\u002B"); manifests are files, never embedded in HTML.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
     };
 

@@ -11,6 +11,8 @@ internal static class TestFrames
         "testsrc=size=224x224", "smptehdbars=size=224x224", "color=c=steelblue:size=224x224", "cellauto=size=224x224",
     ];
 
+    public static int DistinctPatterns => Patterns.Length;
+
     /// <summary><paramref name="count"/> frames cycling through ffmpeg's test patterns.</summary>
     public static async Task<IReadOnlyList<byte[]>> PatternsAsync(int count)
     {
@@ -22,18 +24,5 @@ internal static class TestFrames
         }
 
         return Enumerable.Range(0, count).Select(i => distinct[i % distinct.Count]).ToList();
-    }
-
-    /// <summary>Debian openclipart pictures scaled to 224×224 JPEG frames.</summary>
-    public static async Task<IReadOnlyList<byte[]>> ClipArtAsync(int count)
-    {
-        var frames = new List<byte[]>();
-        foreach (var picture in TestMedia.ClipArt(count))
-        {
-            var path = await TestMedia.GenerateAsync("jpg", "-i", picture, "-vf", "scale=224:224", "-frames:v", "1", "-q:v", "3");
-            frames.Add(await File.ReadAllBytesAsync(path));
-        }
-
-        return frames;
     }
 }

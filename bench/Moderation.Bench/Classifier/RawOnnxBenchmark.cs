@@ -14,7 +14,7 @@ namespace Moderation.Bench.Classifier;
 /// </summary>
 internal static class RawOnnxBenchmark
 {
-    public sealed record Result(string Provider, int BatchSize, double ImagesPerSecond, double SingleImagesPerSecond, double DecodeImagesPerSecond, double MsPerBatch);
+    public sealed record Result(string Provider, bool Spinning, int BatchSize, double ImagesPerSecond, double SingleImagesPerSecond, double DecodeImagesPerSecond, double MsPerBatch);
 
     public static Result Run(ClassifierOptions options, IReadOnlyList<byte[]> jpegs, TimeSpan duration)
     {
@@ -49,7 +49,7 @@ internal static class RawOnnxBenchmark
         preprocessor.Fill(single, [jpegs[0]]);
         var (singleImages, singleElapsed, _) = Loop(classifier, [single], runOptions, duration / 4);
 
-        return new Result(classifier.ExecutionProvider.ToString(), options.MaxBatchSize, batched, singleImages / singleElapsed.TotalSeconds, decodeRate,
+        return new Result(classifier.ExecutionProvider.ToString(), options.AllowSpinning, options.MaxBatchSize, batched, singleImages / singleElapsed.TotalSeconds, decodeRate,
             elapsed.TotalMilliseconds / runs);
     }
 

@@ -32,7 +32,7 @@ internal sealed class ServiceBenchmark : IAsyncDisposable
         this.log = log;
     }
 
-    public sealed record Run(string Name, double OfferedPerSecond, int Frames, double ImagesPerSecond, double P50Ms, double P95Ms, double P99Ms);
+    public sealed record Run(string Name, double OfferedPerSecond, int Frames, double ImagesPerSecond, double P50Ms, double P95Ms, double P99Ms, double ServiceCpuPercent);
 
     public static async Task<ServiceBenchmark> StartAsync(string rabbitMqUri, ClassifierOptions options, IReadOnlyList<byte[]> jpegs, string logPath)
     {
@@ -142,6 +142,8 @@ internal sealed class ServiceBenchmark : IAsyncDisposable
         var pending = collector.Expect(mediaId, frames);
         using var inFlight = new SemaphoreSlim(256);
         var publishes = new List<Task>(frames);
+        process.Refresh();
+        var cpuBefore = process.TotalProcessorTime;
         var started = Stopwatch.GetTimestamp();
         for (var i = 0; i < frames; i++)
         {
@@ -168,17 +170,21 @@ internal sealed class ServiceBenchmark : IAsyncDisposable
 
         await Task.WhenAll(publishes);
         var arrivals = await pending.WaitAsync(TimeSpan.FromMinutes(5));
+        process.Refresh();
+        var cpu = process.TotalProcessorTime - cpuBefore;
         var first = scheduled[0];
         var last = arrivals.Max();
+        var elapsed = Stopwatch.GetElapsedTime(first, last);
         var latencies = arrivals.Select((arrived, i) => Stopwatch.GetElapsedTime(scheduled[i], arrived).TotalMilliseconds).Order().ToArray();
         return new Run(
             name,
             ratePerSecond ?? double.NaN,
             frames,
-            frames / Stopwatch.GetElapsedTime(first, last).TotalSeconds,
+            frames / elapsed.TotalSeconds,
             Percentile(latencies, 0.50),
             Percentile(latencies, 0.95),
-            Percentile(latencies, 0.99));
+            Percentile(latencies, 0.99),
+            100 * cpu.TotalSeconds / elapsed.TotalSeconds);
     }
 
     private async Task PublishAsync(FrameExtracted frame, SemaphoreSlim inFlight)

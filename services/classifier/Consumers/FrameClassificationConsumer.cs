@@ -2,6 +2,7 @@ using System.Diagnostics;
 using MassTransit;
 using Moderation.Classifier.Inference;
 using Moderation.Contracts.V1;
+using Moderation.ServiceDefaults;
 
 namespace Moderation.Classifier.Consumers;
 
@@ -37,9 +38,14 @@ public sealed class FrameClassificationConsumer(
         var batch = classifier.Batches.Rent();
         try
         {
-            var started = Stopwatch.GetTimestamp();
-            var slots = preprocessor.Fill(batch, jpegs);
-            metrics.Preprocessed(Stopwatch.GetElapsedTime(started));
+            FrameSlot[] slots;
+            using (var activity = Telemetry.ActivitySource.StartActivity("classifier.preprocess"))
+            {
+                activity?.SetTag("classifier.batch.size", frames.Length);
+                var started = Stopwatch.GetTimestamp();
+                slots = preprocessor.Fill(batch, jpegs);
+                metrics.Preprocessed(Stopwatch.GetElapsedTime(started));
+            }
 
             await classifier.ClassifyAsync(batch, cancellationToken);
             await PublishAsync(frames, slots, batch);

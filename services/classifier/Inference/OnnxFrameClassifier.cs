@@ -131,7 +131,7 @@ public sealed class OnnxFrameClassifier : IFrameClassifier, IDisposable
             }
 
             metrics.InferenceStarted(Stopwatch.GetElapsedTime(request.Enqueued));
-            using var activity = Telemetry.ActivitySource.StartActivity("classifier.inference");
+            using var activity = Telemetry.ActivitySource.StartActivity("classifier.inference", ActivityKind.Internal, request.Parent);
             activity?.SetTag("classifier.batch.size", request.Batch.Count);
             activity?.SetTag("classifier.execution_provider", providerName);
             try
@@ -218,6 +218,9 @@ public sealed class OnnxFrameClassifier : IFrameClassifier, IDisposable
         public CancellationToken CancellationToken { get; } = cancellationToken;
 
         public long Enqueued { get; } = Stopwatch.GetTimestamp();
+
+        // The inference thread has no ambient activity; the span joins the trace of the batch that asked for it.
+        public ActivityContext Parent { get; } = Activity.Current?.Context ?? default;
 
         // Continuations must not run on the inference thread, or publishing would delay the next batch.
         public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
