@@ -82,8 +82,9 @@ public sealed class MediaAggregator(
     public Task<ScoreOutcome> RecordScoresAsync(FrameClassified message, CancellationToken cancellationToken) =>
         mediumTransaction.RunAsync(message.MediaId, message.CorrelationId, async medium =>
         {
-            var frames = db.FrameScores.Where(f => f.MediaId == medium.Id && f.FrameIndex == message.FrameIndex);
-            if (await frames.AnyAsync(f => f.ModelVersion == message.ModelVersion, cancellationToken))
+            var scoredBy = await db.FrameScores.Where(f => f.MediaId == medium.Id && f.FrameIndex == message.FrameIndex)
+                .Select(f => f.ModelVersion).ToListAsync(cancellationToken);
+            if (scoredBy.Contains(message.ModelVersion))
             {
                 logger.LogDebug("Frame {FrameIndex} of medium {MediaId} was already scored by {ModelVersion}; redelivery ignored",
                     message.FrameIndex, medium.Id, message.ModelVersion);
@@ -91,7 +92,7 @@ public sealed class MediaAggregator(
                 return ScoreOutcome.Duplicate;
             }
 
-            var firstScoreOfFrame = !await frames.AnyAsync(cancellationToken);
+            var firstScoreOfFrame = scoredBy.Count == 0;
             var scores = Sanitise(message.Scores);
             db.FrameScores.Add(new FrameScore
             {

@@ -20,8 +20,9 @@ public static class ModelsApi
     }
 
     /// <summary>Trains the feedback head now; with <c>publish=true</c> an improving head becomes a new model version.</summary>
-    public static async Task<Ok<HeadTrainingReport>> TrainAsync(HeadTrainer trainer, CancellationToken cancellationToken, bool publish = true) =>
-        TypedResults.Ok(await trainer.TrainAsync(publish, cancellationToken));
+    public static async Task<Ok<HeadTrainingReport>> TrainAsync(HeadTrainer trainer, CancellationToken cancellationToken, bool publish = true,
+        string? baseModelVersion = null) =>
+        TypedResults.Ok(await trainer.TrainAsync(publish, baseModelVersion, cancellationToken));
 
     public static async Task<Ok<List<ModelHeadSummary>>> ListAsync(ResultsDbContext db, CancellationToken cancellationToken) =>
         TypedResults.Ok(await db.ModelHeads.AsNoTracking().OrderByDescending(h => h.CreatedAt)

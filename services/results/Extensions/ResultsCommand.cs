@@ -4,10 +4,10 @@ using Moderation.Results.Feedback;
 namespace Moderation.Results.Extensions;
 
 /// <summary>
-/// One-shot modes besides serving: <c>migrate</c> (a Kubernetes Job before rollout) and <c>train-head [--no-publish]</c>
+/// One-shot modes besides serving: <c>migrate</c> (a Kubernetes Job before rollout) and <c>train-head [--no-publish] [--base-model-version=V]</c>
 /// (a CronJob training the feedback head). Without a command the service runs.
 /// </summary>
-public sealed record ResultsCommand(string Name, bool Publish)
+public sealed record ResultsCommand(string Name, bool Publish, string? BaseModelVersion)
 {
     public const string Serve = "serve";
     public const string Migrate = "migrate";
@@ -24,7 +24,8 @@ public sealed record ResultsCommand(string Name, bool Publish)
             TrainHead => TrainHead,
             _ => args.Contains("--migrate") ? Migrate : Serve,
         };
-        return new ResultsCommand(name, !args.Contains("--no-publish"));
+        var version = args.FirstOrDefault(a => a.StartsWith("--base-model-version=", StringComparison.Ordinal))?.Split('=', 2)[1];
+        return new ResultsCommand(name, !args.Contains("--no-publish"), version);
     }
 
     /// <summary>Runs a one-shot command; returns its exit code, or null when the service should serve.</summary>
@@ -53,7 +54,7 @@ public sealed record ResultsCommand(string Name, bool Publish)
             }
 
             await using var scope = scopes.CreateAsyncScope();
-            var report = await scope.ServiceProvider.GetRequiredService<HeadTrainer>().TrainAsync(Publish, cancellation.Token);
+            var report = await scope.ServiceProvider.GetRequiredService<HeadTrainer>().TrainAsync(Publish, BaseModelVersion, cancellation.Token);
             await Console.Out.WriteLineAsync(JsonSerializer.Serialize(report, HeadFile.Json));
             return 0;
         }

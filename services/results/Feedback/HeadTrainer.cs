@@ -41,7 +41,8 @@ public sealed class HeadTrainer(ResultsDbContext db, PolicyStore policies, IOpti
 {
     private sealed record Example(Guid MediaId, bool Positive, List<(float Score, float[] Embedding)> Frames);
 
-    public async Task<HeadTrainingReport> TrainAsync(bool publish, CancellationToken cancellationToken)
+    /// <param name="baseModelVersion">The base model whose embeddings to train on; by default the one with the most feedback.</param>
+    public async Task<HeadTrainingReport> TrainAsync(bool publish, string? baseModelVersion, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var feedback = await db.ReviewFeedback.AsNoTracking().ToListAsync(cancellationToken);
@@ -52,8 +53,13 @@ public sealed class HeadTrainer(ResultsDbContext db, PolicyStore policies, IOpti
         }
 
         // Embeddings of different base models are not comparable: train on the base version with the most feedback.
-        var baseVersion = latest.GroupBy(f => BaseVersion(f.ModelVersion)).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).First().Key;
+        var baseVersion = baseModelVersion
+            ?? latest.GroupBy(f => BaseVersion(f.ModelVersion)).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).First().Key;
         var reviewed = latest.Where(f => BaseVersion(f.ModelVersion) == baseVersion).ToDictionary(f => f.MediaId);
+        if (reviewed.Count == 0)
+        {
+            return Empty($"No reviewer feedback on media scored by model version {baseVersion}.");
+        }
         var mediaIds = reviewed.Keys.ToList();
         var frames = await db.FrameScores.AsNoTracking()
             .Where(f => mediaIds.Contains(f.MediaId) && f.Embedding != null)

@@ -75,9 +75,9 @@ public sealed class ResultsApp : WebApplicationFactory<Program>
     public static async Task<ResultsApp> StartAsync(IReadOnlyDictionary<string, string?>? overrides = null, Action<IServiceCollection>? services = null)
     {
         var servers = await TestServers.GetAsync();
-        var database = await servers.CreateDatabaseAsync("results");
-        var vhost = await servers.CreateVirtualHostAsync("results");
-        return Start(database, vhost, overrides, services);
+        var database = servers.CreateDatabaseAsync("results");
+        var vhost = servers.CreateVirtualHostAsync("results");
+        return Start(await database, await vhost, overrides, services);
     }
 
     /// <summary>The service on an existing database and virtual host (a restart after a crash).</summary>
@@ -85,7 +85,13 @@ public sealed class ResultsApp : WebApplicationFactory<Program>
         Action<IServiceCollection>? services = null)
     {
         var app = new ResultsApp(database, rabbitMq, overrides, services);
-        _ = app.Server; // starts the host: migrations, bus, outbox dispatcher
+        // Start the host (migrations, bus, outbox dispatcher) outside the caller's execution context: MassTransit keeps
+        // its log context in an AsyncLocal, and a test that restarts the service must not carry the disposed one over.
+        using (ExecutionContext.SuppressFlow())
+        {
+            Task.Run(() => app.Server).GetAwaiter().GetResult();
+        }
+
         return app;
     }
 
