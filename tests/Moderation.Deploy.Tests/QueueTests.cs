@@ -1,3 +1,4 @@
+using System.Reflection;
 using Microsoft.Extensions.Configuration;
 using Xunit;
 
@@ -20,17 +21,24 @@ public sealed class QueueTests
             var configuration = new ConfigurationBuilder().AddInMemoryCollection(container.Configuration(container.Environment(objects))).Build();
             var prefix = configuration["Messaging:QueuePrefix"];
             var declared = ServiceCatalog.All.SelectMany(s => s.QueueNames(configuration)).ToHashSet(StringComparer.Ordinal);
-            foreach (var options in container.Service!.Options.Where(o => o.Type.GetProperty("Queues")?.PropertyType == typeof(string[])))
+            foreach (var options in container.Service!.Options)
             {
-                checkedOptions++;
                 var instance = Activator.CreateInstance(options.Type)!;
                 configuration.GetSection(options.Section).Bind(instance);
-                foreach (var queue in (string[])options.Type.GetProperty("Queues")!.GetValue(instance)!)
+                // Bound lists of queue names, and the defaults a class falls back to when none are configured.
+                var lists = options.Type.GetProperties(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static)
+                    .Where(p => p.Name.EndsWith("Queues", StringComparison.Ordinal) && typeof(IEnumerable<string>).IsAssignableFrom(p.PropertyType))
+                    .Select(p => (p.Name, Values: (IEnumerable<string>?)p.GetValue(p.GetMethod!.IsStatic ? null : instance) ?? []));
+                foreach (var (property, values) in lists)
                 {
-                    var watched = string.IsNullOrEmpty(prefix) ? queue : $"{prefix}-{queue}";
-                    if (!declared.Contains(watched))
+                    checkedOptions++;
+                    foreach (var queue in values)
                     {
-                        problems.Add($"{container.Service} {options.Section}:Queues names '{watched}', which no service consumes from (declared: {string.Join(", ", declared.Order(StringComparer.Ordinal))})");
+                        var watched = string.IsNullOrEmpty(prefix) ? queue : $"{prefix}-{queue}";
+                        if (!declared.Contains(watched))
+                        {
+                            problems.Add($"{container.Service} {options.Section}:{property} names '{watched}', which no service consumes from (declared: {string.Join(", ", declared.Order(StringComparer.Ordinal))})");
+                        }
                     }
                 }
             }
