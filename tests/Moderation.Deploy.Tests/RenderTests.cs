@@ -86,6 +86,10 @@ public sealed class RenderTests
         var hpa = Assert.Single(objects, o => o["kind"]!.GetValue<string>() == "HorizontalPodAutoscaler");
         Assert.Equal("ingest", hpa["spec"]!["scaleTargetRef"]!["name"]!.GetValue<string>());
         Assert.Equal("cpu", hpa["spec"]!["metrics"]![0]!["resource"]!["name"]!.GetValue<string>());
+        var autoscaled = objects.OfKind("ScaledObject").Select(o => o["spec"]!["scaleTargetRef"]!["name"].Text())
+            .Append(hpa["spec"]!["scaleTargetRef"]!["name"].Text());
+        Assert.All(autoscaled, name => Assert.True(RenderedContainer.Find(objects, "Deployment", name)!["spec"]!["replicas"] is null,
+            $"Deployment {name} is autoscaled, so it must not set replicas (every apply would reset them)"));
         var media = RenderedContainer.Find(objects, "PersistentVolumeClaim", "moderation-media");
         Assert.NotNull(media);
         Assert.All(objects.Where(o => o["kind"]!.GetValue<string>() == "Job"), job =>
