@@ -19,8 +19,9 @@ internal static class ClassifierBenchmark
         classifier [--images 480] [--model mobilenet_v2] [--manifest path/model.json] [--provider Cpu|Cuda|TensorRt]
                    [--batch 32] [--wait-ms 10] [--concurrent-batches 2] [--intra-op 0] [--spinning] [--preprocess-parallelism 0]
                    [--raw-seconds 15] [--saturate-frames 3000] [--latency-seconds 20] [--nsfwjs-seconds 30]
-                   [--rabbitmq amqp://user:pass@127.0.0.1:5672/vhost] [--skip-service] [--skip-nsfwjs]
-        Without --rabbitmq, a fresh virtual host is made on the servers the tests use (MODERATION_RABBITMQ, Docker or local).
+                   [--rabbitmq amqp://user:pass@127.0.0.1:5672/vhost | --shared-broker] [--skip-service] [--skip-nsfwjs]
+        Without --rabbitmq, the service runs against a RabbitMQ of the benchmark's own (local Debian server on a free port);
+        --shared-broker uses a fresh virtual host on the servers the tests use instead.
         """;
 
     public static async Task<int> RunAsync(string[] args)
@@ -94,9 +95,20 @@ internal static class ClassifierBenchmark
         if (!arguments.Has("skip-service"))
         {
             Console.Error.WriteLine("(b) classifier service through RabbitMQ…");
-            var rabbitMqUri = arguments.String("rabbitmq") ?? await (await TestServers.GetAsync()).CreateVirtualHostAsync("bench");
+
+            // A broker of the benchmark's own by default: traffic of other test runs on a shared one would be measured too.
+            await using var dedicated = arguments.Has("rabbitmq") || arguments.Has("shared-broker") ? null : await DedicatedServers.StartAsync();
+            var rabbitMqUri = arguments.String("rabbitmq")
+                ?? dedicated?.RabbitMqUri
+                ?? await (await TestServers.GetAsync()).CreateVirtualHostAsync("bench");
             var logPath = Path.Combine(RepoPaths.Data, "bench", "classifier-service.log");
             await using var service = await ServiceBenchmark.StartAsync(rabbitMqUri, options, jpegs, logPath);
+            if (dedicated is not null && File.Exists(Path.Combine(dedicated.Directory, "rabbitmq", "pid")))
+            {
+                var pid = int.Parse(File.ReadAllText(Path.Combine(dedicated.Directory, "rabbitmq", "pid")).Trim(), CultureInfo.InvariantCulture);
+                service.Broker = System.Diagnostics.Process.GetProcessById(pid);
+            }
+
             await service.SaturateAsync("warm-up", options.MaxBatchSize * 8);
             saturated = await service.SaturateAsync("saturation", arguments.Int("saturate-frames", 3000));
             var latencySeconds = TimeSpan.FromSeconds(arguments.Double("latency-seconds", 20));
@@ -128,7 +140,7 @@ internal static class ClassifierBenchmark
         Line($"| JPEG decode + resize alone ({options.EffectivePreprocessParallelism} threads) | {raw.DecodeImagesPerSecond:F0} | | | |");
         if (saturated is not null)
         {
-            Line($"| (b) service through RabbitMQ, saturated ({saturated.Frames} frames; classifier process {saturated.ServiceCpuPercent:F0} % CPU of {Environment.ProcessorCount} cores) | **{saturated.ImagesPerSecond:F1}** | {saturated.P50Ms:F0} | {saturated.P95Ms:F0} | {saturated.P99Ms:F0} |");
+            Line($"| (b) service through RabbitMQ, saturated ({saturated.Frames} frames) | **{saturated.ImagesPerSecond:F1}** | {saturated.P50Ms:F0} | {saturated.P95Ms:F0} | {saturated.P99Ms:F0} |");
             foreach (var run in paced)
             {
                 Line($"| service at {run.Name} ({run.OfferedPerSecond:F0}/s offered, {run.Frames} frames) | {run.ImagesPerSecond:F1} | {run.P50Ms:F0} | {run.P95Ms:F0} | {run.P99Ms:F0} |");
@@ -143,6 +155,10 @@ internal static class ClassifierBenchmark
         Line();
         if (saturated is not null)
         {
+            var cpu = saturated.Cpu;
+            Line($"CPU time per image at saturation: classifier {cpu.ClassifierMsPerImage:F2} ms (it had {cpu.ClassifierPercent:F0} % of one core on average), "
+                + $"broker {cpu.BrokerMsPerImage:F2} ms, benchmark client (publisher + result consumer) {cpu.ClientMsPerImage:F2} ms; raw ONNX Runtime {raw.CpuMsPerImage:F2} ms.");
+            Line();
             Line($"- service / raw ONNX Runtime: **{saturated.ImagesPerSecond / raw.ImagesPerSecond:F2}×** (target ≥ 0.8×)");
             foreach (var result in nsfwjs)
             {

@@ -14,7 +14,7 @@ namespace Moderation.Bench.Classifier;
 /// </summary>
 internal static class RawOnnxBenchmark
 {
-    public sealed record Result(string Provider, bool Spinning, int BatchSize, double ImagesPerSecond, double SingleImagesPerSecond, double DecodeImagesPerSecond, double MsPerBatch);
+    public sealed record Result(string Provider, bool Spinning, int BatchSize, double ImagesPerSecond, double SingleImagesPerSecond, double DecodeImagesPerSecond, double MsPerBatch, double CpuMsPerImage);
 
     public static Result Run(ClassifierOptions options, IReadOnlyList<byte[]> jpegs, TimeSpan duration)
     {
@@ -42,7 +42,9 @@ internal static class RawOnnxBenchmark
         var decodeRate = jpegs.Count / Stopwatch.GetElapsedTime(decodeStarted).TotalSeconds;
         using var runOptions = new RunOptions();
 
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var (images, elapsed, runs) = Loop(classifier, batches, runOptions, duration);
+        var cpuMsPerImage = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds / images;
         var batched = images / elapsed.TotalSeconds;
 
         var single = classifier.Batches.Rent();
@@ -50,7 +52,7 @@ internal static class RawOnnxBenchmark
         var (singleImages, singleElapsed, _) = Loop(classifier, [single], runOptions, duration / 4);
 
         return new Result(classifier.ExecutionProvider.ToString(), options.AllowSpinning, options.MaxBatchSize, batched, singleImages / singleElapsed.TotalSeconds, decodeRate,
-            elapsed.TotalMilliseconds / runs);
+            elapsed.TotalMilliseconds / runs, cpuMsPerImage);
     }
 
     private static (long Images, TimeSpan Elapsed, int Runs) Loop(OnnxFrameClassifier classifier, IReadOnlyList<FrameBatch> batches, RunOptions runOptions, TimeSpan duration)

@@ -32,7 +32,13 @@ internal sealed class ServiceBenchmark : IAsyncDisposable
         this.log = log;
     }
 
-    public sealed record Run(string Name, double OfferedPerSecond, int Frames, double ImagesPerSecond, double P50Ms, double P95Ms, double P99Ms, double ServiceCpuPercent);
+    public sealed record Run(string Name, double OfferedPerSecond, int Frames, double ImagesPerSecond, double P50Ms, double P95Ms, double P99Ms, CpuShare Cpu);
+
+    /// <summary>CPU time per image of each process on the path, and the classifier's share of the wall clock.</summary>
+    public sealed record CpuShare(double ClassifierPercent, double ClassifierMsPerImage, double BrokerMsPerImage, double ClientMsPerImage);
+
+    /// <summary>The broker's process when it runs on this machine, for its CPU time.</summary>
+    public Process? Broker { get; set; }
 
     public static async Task<ServiceBenchmark> StartAsync(string rabbitMqUri, ClassifierOptions options, IReadOnlyList<byte[]> jpegs, string logPath)
     {
@@ -142,8 +148,7 @@ internal sealed class ServiceBenchmark : IAsyncDisposable
         var pending = collector.Expect(mediaId, frames);
         using var inFlight = new SemaphoreSlim(256);
         var publishes = new List<Task>(frames);
-        process.Refresh();
-        var cpuBefore = process.TotalProcessorTime;
+        var cpuBefore = CpuTimes();
         var started = Stopwatch.GetTimestamp();
         for (var i = 0; i < frames; i++)
         {
@@ -170,8 +175,7 @@ internal sealed class ServiceBenchmark : IAsyncDisposable
 
         await Task.WhenAll(publishes);
         var arrivals = await pending.WaitAsync(TimeSpan.FromMinutes(5));
-        process.Refresh();
-        var cpu = process.TotalProcessorTime - cpuBefore;
+        var cpuAfter = CpuTimes();
         var first = scheduled[0];
         var last = arrivals.Max();
         var elapsed = Stopwatch.GetElapsedTime(first, last);
@@ -184,7 +188,18 @@ internal sealed class ServiceBenchmark : IAsyncDisposable
             Percentile(latencies, 0.50),
             Percentile(latencies, 0.95),
             Percentile(latencies, 0.99),
-            100 * cpu.TotalSeconds / elapsed.TotalSeconds);
+            new CpuShare(
+                100 * (cpuAfter.Classifier - cpuBefore.Classifier).TotalSeconds / elapsed.TotalSeconds,
+                (cpuAfter.Classifier - cpuBefore.Classifier).TotalMilliseconds / frames,
+                Broker is null ? double.NaN : (cpuAfter.Broker - cpuBefore.Broker).TotalMilliseconds / frames,
+                (cpuAfter.Client - cpuBefore.Client).TotalMilliseconds / frames));
+    }
+
+    private (TimeSpan Classifier, TimeSpan Broker, TimeSpan Client) CpuTimes()
+    {
+        process.Refresh();
+        Broker?.Refresh();
+        return (process.TotalProcessorTime, Broker?.TotalProcessorTime ?? TimeSpan.Zero, Process.GetCurrentProcess().TotalProcessorTime);
     }
 
     private async Task PublishAsync(FrameExtracted frame, SemaphoreSlim inFlight)
