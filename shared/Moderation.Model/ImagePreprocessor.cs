@@ -61,9 +61,15 @@ public sealed class ImagePreprocessor
             _ => throw new NotSupportedException($"Colour order '{input.ColorOrder}' is not supported; expected RGB or BGR."),
         };
 
+        // A scale of 1/n is applied as a division by n, as the reference computes it (x / 255 in double, rounded to
+        // float32); multiplying by the float32 1/255 would differ in the last bit for some values.
+        var divisor = Math.Round(1.0 / input.Scale);
+        var isReciprocal = divisor >= 1 && (float)(1.0 / divisor) == input.Scale;
         for (var value = 0; value < channelValues.Length; value++)
         {
-            channelValues[value] = value * input.Scale + input.Offset;
+            channelValues[value] = isReciprocal
+                ? (float)((float)(value / divisor) + (double)input.Offset)
+                : (float)(value * (double)input.Scale + input.Offset);
         }
 
         Input = input;

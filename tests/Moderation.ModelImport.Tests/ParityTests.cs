@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Moderation.Model;
 using Moderation.ModelImport.Tests.Infrastructure;
+using Xunit;
 using Xunit.Abstractions;
 
 namespace Moderation.ModelImport.Tests;
@@ -16,8 +17,11 @@ public abstract class ParityTests(ITestOutputHelper output)
     /// <summary>The acceptance bound on probabilities (and embeddings) for identical input tensors.</summary>
     private const float Tolerance = 1e-4f;
 
-    /// <summary>Lossless PNGs decode to identical pixels on both sides, so only float rounding may differ.</summary>
-    private const float PngPreprocessingTolerance = 1e-6f;
+    /// <summary>
+    /// Lossless PNGs decode to identical pixels on both sides; our resize then reproduces tfjs's CPU kernel bit for bit,
+    /// while the WASM kernel interpolates in float32 (measured: up to 4e-5).
+    /// </summary>
+    private float PngPreprocessingTolerance => Backend == "cpu" ? 0f : 1e-4f;
 
     protected abstract string ModelName { get; }
 

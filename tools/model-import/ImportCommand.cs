@@ -3,11 +3,11 @@ using Moderation.ModelImport.Source;
 
 namespace Moderation.ModelImport;
 
-/// <summary>The command line: <c>--model mobilenet_v2|inception_v3|all [--out DIR] [--cache DIR] [--tarball FILE] [--offline] [--force]</c>.</summary>
+/// <summary>The command line: <c>--model mobilenet_v2|inception_v3|all|a,b [--out DIR] [--cache DIR] [--tarball FILE] [--offline] [--force]</c>.</summary>
 internal static class ImportCommand
 {
     private const string Usage = """
-        Usage: model-import --model <mobilenet_v2|inception_v3|all> [options]
+        Usage: model-import --model <mobilenet_v2|inception_v3|all|name,name> [options]
           --out DIR       write DIR/<model>/{model.onnx,model.json} (default: $MODERATION_MODEL_DIR, else <repo>/.data/models)
           --cache DIR     keep the verified npm tarball here (default: <repo>/.cache/model-import)
           --tarball FILE  use this package tarball instead of fetching it (its integrity is still checked)
@@ -62,7 +62,9 @@ internal static class ImportCommand
 
         try
         {
-            var models = modelName == "all" ? ImportableModel.All : [ImportableModel.Find(modelName)];
+            var models = modelName == "all"
+                ? ImportableModel.All
+                : modelName.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ImportableModel.Find).ToList();
             var importer = new ModelImporter(output);
             foreach (var model in models)
             {

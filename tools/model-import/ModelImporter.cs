@@ -10,7 +10,7 @@ namespace Moderation.ModelImport;
 /// <param name="OutputRoot">Models are written to <c>OutputRoot/&lt;model&gt;/{model.onnx,model.json}</c>.</param>
 /// <param name="CacheDirectory">Where the verified package tarball is kept between runs.</param>
 /// <param name="Tarball">A tarball to use instead of fetching one (still verified).</param>
-/// <param name="Offline">Never fetch; use <paramref name="Tarball"/> or the cache.</param>
+/// <param name="Offline">Never touch the network: use <paramref name="Tarball"/>, the cache or npm's own cache.</param>
 /// <param name="Force">Import even when an up-to-date model is already there.</param>
 internal sealed record ImportRequest(
     ImportableModel Model,

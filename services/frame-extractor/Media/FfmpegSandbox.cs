@@ -16,9 +16,14 @@ public sealed class FfmpegSandbox(IOptions<FfmpegOptions> options)
 
     public FfmpegOptions Options => options.Value;
 
-    /// <summary>Input options every run puts before <c>-i</c>: nothing but local files, nothing but the whitelisted demuxers.</summary>
+    /// <summary>
+    /// Input options every run puts before <c>-i</c>: nothing but local files, nothing but the whitelisted demuxers, and
+    /// (strict decoding) errors detected rather than concealed.
+    /// </summary>
     public IEnumerable<string> InputRestrictions() =>
-        ["-protocol_whitelist", "file", "-format_whitelist", string.Join(',', Options.EffectiveFormats)];
+        Options.StrictDecoding
+            ? ["-protocol_whitelist", "file", "-format_whitelist", string.Join(',', Options.EffectiveFormats), "-err_detect", "crccheck+bitstream+buffer+explode"]
+            : ["-protocol_whitelist", "file", "-format_whitelist", string.Join(',', Options.EffectiveFormats)];
 
     public ProcessStartInfo StartInfo(string tool, IEnumerable<string> arguments, string workingDirectory)
     {
@@ -37,7 +42,8 @@ public sealed class FfmpegSandbox(IOptions<FfmpegOptions> options)
                 info.ArgumentList.Add(string.Create(CultureInfo.InvariantCulture, $"--as={(long)o.MemoryLimitMegabytes * 1024 * 1024}"));
             }
 
-            info.ArgumentList.Add(string.Create(CultureInfo.InvariantCulture, $"--cpu={o.CpuSecondsPerProcess}"));
+            // SIGXCPU at the soft limit lets ffmpeg exit saying why; the hard limit a little later is SIGKILL.
+            info.ArgumentList.Add(string.Create(CultureInfo.InvariantCulture, $"--cpu={o.CpuSecondsPerProcess}:{o.CpuSecondsPerProcess + 5}"));
             info.ArgumentList.Add("--core=0");
             info.ArgumentList.Add("--fsize=0");
             info.ArgumentList.Add("--");
@@ -125,13 +131,20 @@ public sealed class FfmpegSandbox(IOptions<FfmpegOptions> options)
         return new ToolResult(run.Process.ExitCode, output.ToString(), await stderr, TimedOut: false, stopped);
     }
 
-    /// <summary>Reads stderr to its end, keeping the last <paramref name="keep"/> lines (ffmpeg can be chatty on hostile input).</summary>
-    public static async Task<IReadOnlyList<string>> ReadTailAsync(StreamReader reader, int keep, Action<string>? onLine = null)
+    /// <summary>
+    /// Reads stderr to its end, keeping the last <paramref name="keep"/> lines (ffmpeg can be chatty on hostile input)
+    /// that <paramref name="consume"/> did not take for itself.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> ReadTailAsync(StreamReader reader, int keep, Func<string, bool>? consume = null)
     {
         var tail = new Queue<string>();
         while (await reader.ReadLineAsync() is { } line)
         {
-            onLine?.Invoke(line);
+            if (consume?.Invoke(line) == true)
+            {
+                continue;
+            }
+
             if (tail.Count == keep)
             {
                 tail.Dequeue();
@@ -147,8 +160,11 @@ public sealed class FfmpegSandbox(IOptions<FfmpegOptions> options)
 /// <summary>A running ffmpeg/ffprobe; disposing kills it if it still runs, so no decoder outlives its medium.</summary>
 public sealed class SandboxedProcess(Process process) : IDisposable
 {
-    /// <summary>SIGXCPU: the CPU-seconds limit was reached.</summary>
+    /// <summary>Killed by SIGXCPU: the soft CPU-seconds limit was reached.</summary>
     public const int CpuLimitExitCode = 128 + 24;
+
+    /// <summary>Killed by SIGKILL: the hard CPU-seconds limit was reached (our own kills happen only on cancellation).</summary>
+    public const int KilledExitCode = 128 + 9;
 
     public Process Process { get; } = process;
 

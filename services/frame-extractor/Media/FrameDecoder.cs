@@ -24,7 +24,10 @@ public sealed partial class FrameDecoder(FfmpegSandbox sandbox, FrameSize size)
     public async IAsyncEnumerable<DecodedFrame> DecodeAsync(string path, VisualStream stream, DecodeSegment segment, string workingDirectory,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var run = sandbox.Start("ffmpeg", Arguments(path, stream, segment), workingDirectory);
+        // The filter goes in a file: a plan of thousands of frames would outgrow a single command-line argument.
+        var filterScript = Path.Combine(workingDirectory, $"segment-{segment.Number}.filter");
+        await File.WriteAllTextAsync(filterScript, Filter(segment), cancellationToken);
+        using var run = sandbox.Start("ffmpeg", Arguments(path, stream, segment, filterScript), workingDirectory);
         await using var killOnCancel = cancellationToken.Register(run.Kill);
 
         // showinfo logs each kept frame's pts on stderr before the frame is encoded: the n-th time pairs with the n-th JPEG.
@@ -40,6 +43,9 @@ public sealed partial class FrameDecoder(FfmpegSandbox sandbox, FrameSize size)
                     {
                         times.Writer.TryWrite(pts);
                     }
+
+                    // showinfo's lines would crowd the diagnostics out of the tail.
+                    return line.StartsWith("[Parsed_showinfo", StringComparison.Ordinal);
                 });
             }
             finally
@@ -90,10 +96,15 @@ public sealed partial class FrameDecoder(FfmpegSandbox sandbox, FrameSize size)
         }
     }
 
-    public IEnumerable<string> Arguments(string path, VisualStream stream, DecodeSegment segment)
+    public IEnumerable<string> Arguments(string path, VisualStream stream, DecodeSegment segment, string filterScript)
     {
         var o = sandbox.Options;
         var args = new List<string> { "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-threads", Invariant(o.ThreadsPerProcess) };
+        if (o.StrictDecoding)
+        {
+            args.Add("-xerror");
+        }
+
         if (o.HardwareAcceleration != "none")
         {
             args.AddRange(["-hwaccel", o.HardwareAcceleration]);
@@ -112,7 +123,7 @@ public sealed partial class FrameDecoder(FfmpegSandbox sandbox, FrameSize size)
         }
 
         args.AddRange(["-copyts", "-i", path, "-map", $"0:{Invariant(stream.Index)}", "-an", "-sn", "-dn"]);
-        args.AddRange(["-filter_threads", "1", "-vf", Filter(segment), "-fps_mode", "passthrough", "-frames:v", Invariant(segment.Frames.Count)]);
+        args.AddRange(["-filter_threads", "1", "-filter_script:v", filterScript, "-fps_mode", "passthrough", "-frames:v", Invariant(segment.Frames.Count)]);
         args.AddRange(["-threads", "1", "-c:v", "mjpeg", "-q:v", Invariant(o.JpegQuality), "-f", "image2pipe", "pipe:1"]);
         return args;
     }
@@ -121,15 +132,31 @@ public sealed partial class FrameDecoder(FfmpegSandbox sandbox, FrameSize size)
     /// Keeps the planned frames by their exact presentation times (times are ffprobe's microsecond-rounded values),
     /// logs them with showinfo, scales to the model's input size and converts to full-range YUV for the JPEG encoder.
     /// </summary>
-    private string Filter(DecodeSegment segment)
+    public string Filter(DecodeSegment segment)
     {
         var select = new StringBuilder();
-        foreach (var frame in segment.Frames)
+        AppendSum(select, segment.Frames, 0, segment.Frames.Count);
+        return $"select='{select}',showinfo,scale={size.Width}:{size.Height}:flags=bilinear,setsar=1,format=yuvj420p";
+    }
+
+    /// <summary>
+    /// One term per planned frame, summed as a balanced tree: ffmpeg's expression parser refuses a flat chain of about
+    /// a hundred terms, while a balanced sum of thousands nests only a dozen levels deep.
+    /// </summary>
+    private static void AppendSum(StringBuilder expression, IReadOnlyList<PlannedFrame> frames, int from, int count)
+    {
+        if (count == 1)
         {
-            select.Append(select.Length == 0 ? "" : "+").Append("lt(abs(t-").Append(Invariant(frame.Pts)).Append("),0.0001)");
+            expression.Append("lt(abs(t-").Append(Invariant(frames[from].Pts)).Append("),0.0001)");
+            return;
         }
 
-        return $"select='{select}',showinfo,scale={size.Width}:{size.Height}:flags=bilinear,setsar=1,format=yuvj420p";
+        var half = count / 2;
+        expression.Append('(');
+        AppendSum(expression, frames, from, half);
+        expression.Append('+');
+        AppendSum(expression, frames, from + half, count - half);
+        expression.Append(')');
     }
 
     private static string Invariant(double value) => value.ToString("0.######", CultureInfo.InvariantCulture);

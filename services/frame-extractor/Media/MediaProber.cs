@@ -90,6 +90,12 @@ public sealed class MediaProber(FfmpegSandbox sandbox, IOptions<MediaLimitsOptio
                 s.Disposition?.GetValueOrDefault("attached_pic") == 1))
             .FirstOrDefault();
 
+        if (visual is null && ToolDiagnostics.RefusedPictureSize(result.Error) is var (width, height))
+        {
+            throw new MediaRejectedException(FailureReasons.TooManyPixels,
+                $"The picture declares {width}×{height} pixels, more than any decoder accepts; at most {limits.Value.MaxPixels} are accepted.");
+        }
+
         if (visual is null && streams.Any(s => s.CodecType == "video"))
         {
             var codec = streams.First(s => s.CodecType == "video").CodecName;
@@ -116,16 +122,17 @@ public sealed class MediaProber(FfmpegSandbox sandbox, IOptions<MediaLimitsOptio
                 $"Frames are {visual.Width}×{visual.Height} = {visual.Pixels} pixels; at most {l.MaxPixels} are accepted.");
         }
 
+        // Frames before duration: a million-frame animation is refused for its frames even when it is also long.
         var duration = Math.Max(probe.DurationSeconds, visual.DurationSeconds);
-        if (duration > l.MaxDurationSeconds)
-        {
-            throw new MediaRejectedException(FailureReasons.TooLong, $"The medium lasts {duration:0.#} s; at most {l.MaxDurationSeconds:0.#} s is accepted.");
-        }
-
         if (duration * visual.FrameRate > l.MaxSourceFrames)
         {
             throw new MediaRejectedException(FailureReasons.TooManyFrames,
                 $"The medium declares about {duration * visual.FrameRate:0} frames ({visual.FrameRate:0.##} fps); at most {l.MaxSourceFrames} are accepted.");
+        }
+
+        if (duration > l.MaxDurationSeconds)
+        {
+            throw new MediaRejectedException(FailureReasons.TooLong, $"The medium lasts {duration:0.#} s; at most {l.MaxDurationSeconds:0.#} s is accepted.");
         }
 
         return visual;

@@ -26,22 +26,23 @@ public static partial class ToolDiagnostics
                 : new MediaRejectedException(FailureReasons.UnsupportedFormat, $"Container format '{format}' is not accepted.");
         }
 
-        if (exitCode == SandboxedProcess.CpuLimitExitCode)
+        if (exitCode is SandboxedProcess.CpuLimitExitCode or SandboxedProcess.KilledExitCode || text.Contains("received signal 24", StringComparison.Ordinal))
         {
             return new MediaRejectedException(FailureReasons.ResourceLimit, $"{tool} exceeded its CPU-time limit.");
         }
 
         if (text.Contains("Cannot allocate memory", StringComparison.OrdinalIgnoreCase) ||
             text.Contains("failed to allocate", StringComparison.OrdinalIgnoreCase) ||
-            text.Contains("error while loading shared libraries", StringComparison.OrdinalIgnoreCase) ||
+            text.Contains("get_buffer() failed", StringComparison.Ordinal) ||
+            text.Contains("failed to map segment", StringComparison.Ordinal) ||
             exitCode is 128 + 6 or 128 + 11)
         {
             return new MediaRejectedException(FailureReasons.ResourceLimit, $"{tool} ran out of its memory limit or crashed (exit {exitCode}): {tail}");
         }
 
-        if (text.Contains("moov atom not found", StringComparison.Ordinal) ||
-            text.Contains("partial file", StringComparison.Ordinal) ||
+        if (ShowsTruncation(stderr) ||
             text.Contains("End of file", StringComparison.Ordinal) ||
+            text.Contains("EOI missing", StringComparison.Ordinal) ||
             text.Contains("truncat", StringComparison.OrdinalIgnoreCase))
         {
             return new MediaRejectedException(FailureReasons.Truncated, $"The file ends before its declared content: {tail}");
@@ -52,7 +53,14 @@ public static partial class ToolDiagnostics
 
     /// <summary>True when stderr shows data missing or damaged even though the tool exited normally.</summary>
     public static bool ShowsTruncation(IReadOnlyList<string> stderr) =>
-        stderr.Any(l => l.Contains("partial file", StringComparison.Ordinal) || l.Contains("moov atom not found", StringComparison.Ordinal));
+        stderr.Any(l => l.Contains("partial file", StringComparison.Ordinal) || l.Contains("moov atom not found", StringComparison.Ordinal) ||
+            l.Contains("File ended prematurely", StringComparison.Ordinal));
+
+    /// <summary>The size a picture declared when ffmpeg refused it as impossibly large, if it said so.</summary>
+    public static (long Width, long Height)? RefusedPictureSize(IReadOnlyList<string> stderr) =>
+        stderr.Select(l => RefusedSize().Match(l)).FirstOrDefault(m => m.Success) is { } match
+            ? (long.Parse(match.Groups["w"].Value, System.Globalization.CultureInfo.InvariantCulture), long.Parse(match.Groups["h"].Value, System.Globalization.CultureInfo.InvariantCulture))
+            : null;
 
     /// <summary>The last few distinct lines, without ffmpeg's pointer noise, short enough for a failure detail.</summary>
     public static string Summarize(IReadOnlyList<string> stderr)
@@ -64,6 +72,9 @@ public static partial class ToolDiagnostics
 
     [GeneratedRegex(@"\[(?<format>[\w,]+) @ 0x[0-9a-f]+\] Format not on whitelist")]
     private static partial Regex NotWhitelisted();
+
+    [GeneratedRegex(@"Picture size (?<w>\d+)x(?<h>\d+) is invalid")]
+    private static partial Regex RefusedSize();
 
     [GeneratedRegex(@"\[([\w,]+) @ 0x[0-9a-f]+\]")]
     private static partial Regex PointerPrefix();

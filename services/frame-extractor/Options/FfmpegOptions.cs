@@ -55,6 +55,12 @@ public sealed class FfmpegOptions
     [RegularExpression("^[a-z0-9_]+$")]
     public string HardwareAcceleration { get; set; } = "none";
 
+    /// <summary>
+    /// Treat any decoding error (bad CRC, truncated picture, broken bitstream) as fatal for the medium instead of letting
+    /// ffmpeg conceal it: content that cannot be decoded faithfully cannot be judged faithfully.
+    /// </summary>
+    public bool StrictDecoding { get; set; } = true;
+
     /// <summary>JPEG quality of sampled frames on ffmpeg's <c>-q:v</c> scale (2 best … 31 worst).</summary>
     [Range(2, 31)]
     public int JpegQuality { get; set; } = 3;

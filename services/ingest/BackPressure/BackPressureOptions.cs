@@ -18,7 +18,12 @@ public sealed class BackPressureOptions : IValidatableObject
     /// Queues whose depth is watched: the frame extractor's and the classifier's input queues, named as their consumers
     /// name them (without <c>Messaging:QueuePrefix</c>, which is added).
     /// </summary>
-    public string[] Queues { get; set; } = ["media-submitted", "frame-classification"];
+    /// <remarks>Empty means <see cref="DefaultQueues"/>; an initialised array would be appended to, not replaced, by binding.</remarks>
+    public string[] Queues { get; set; } = [];
+
+    public static IReadOnlyList<string> DefaultQueues { get; } = ["media-submitted", "frame-classification"];
+
+    public IReadOnlyList<string> WatchedQueues => Queues.Length > 0 ? Queues : DefaultQueues;
 
     [Range(1, long.MaxValue)]
     public long MaxDepth { get; set; } = 10_000;
@@ -51,9 +56,9 @@ public sealed class BackPressureOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (Enabled && (Queues.Length == 0 || Queues.Any(string.IsNullOrWhiteSpace)))
+        if (Queues.Any(string.IsNullOrWhiteSpace))
         {
-            yield return new ValidationResult("BackPressure:Queues must name at least one queue when back-pressure is enabled.");
+            yield return new ValidationResult("BackPressure:Queues must not contain empty names.");
         }
     }
 }

@@ -124,7 +124,7 @@ public sealed class QueueDepthMonitor : BackgroundService
     private async Task<Snapshot> ReadAsync(IConnection connection, CancellationToken cancellationToken)
     {
         var depths = new Dictionary<string, long?>(StringComparer.Ordinal);
-        foreach (var queue in _options.Value.Queues.Select(q => _queuePrefix + q))
+        foreach (var queue in _options.Value.WatchedQueues.Select(q => _queuePrefix + q).Distinct())
         {
             // A passive declare of a missing queue closes the channel (404), so each queue gets its own.
             await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);

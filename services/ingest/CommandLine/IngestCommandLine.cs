@@ -21,7 +21,9 @@ public static class IngestCommandLine
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory, Args = [] });
         // stdout carries only the command's answer (a new key), so scripts can capture it.
-        builder.Logging.ClearProviders().AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.ClearProviders().AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning)
+            // EF logs the expected probe of a missing migrations table on a fresh database as an error.
+            .AddFilter("Microsoft.EntityFrameworkCore.Database.Command", LogLevel.None);
         builder.AddIngestDatabase();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddScoped<ApiKeys>();

@@ -5,7 +5,8 @@ namespace Moderation.ModelImport.Tests.Infrastructure;
 /// <summary>
 /// Safe-for-work test pictures, made once per run: ffmpeg test patterns, colour, noise and text, plus pictures from
 /// Debian's gnome-backgrounds and openclipart-png. JPEG and PNG, from 224×224 (no resize) up to 1920×1080, landscape
-/// and portrait, RGB, palette and grey+alpha, so decoding and resizing are exercised as well as the network.
+/// and portrait, RGB, palette and grey+alpha, so decoding and resizing are exercised as well as the network. Every
+/// generator is seeded or fixed, so a run sees the same pixels as the last.
 /// </summary>
 internal static class ParityImages
 {
@@ -25,6 +26,7 @@ internal static class ParityImages
         (string Name, string[] Input, string? Filter)[] generated =
         [
             ("testsrc2.jpg", ["-f", "lavfi", "-i", "testsrc2=size=640x480"], null),
+            ("testsrc2-444.jpg", ["-f", "lavfi", "-i", "testsrc2=size=640x480"], "format=yuvj444p"),
             ("testsrc.png", ["-f", "lavfi", "-i", "testsrc=size=320x240"], null),
             ("smptebars.jpg", ["-f", "lavfi", "-i", "smptebars=size=1280x720"], null),
             ("smptehdbars.jpg", ["-f", "lavfi", "-i", "smptehdbars=size=1920x1080"], null),
@@ -33,8 +35,8 @@ internal static class ParityImages
             ("mandelbrot.jpg", ["-f", "lavfi", "-i", "mandelbrot=size=500x500"], null),
             ("red.png", ["-f", "lavfi", "-i", "color=c=red:size=300x200"], null),
             ("noise.png", ["-f", "lavfi", "-i", "color=c=gray:size=400x300"], "noise=alls=90:allf=u"),
-            ("gradients.jpg", ["-f", "lavfi", "-i", "gradients=size=800x600:seed=7"], null),
-            ("cellauto.png", ["-f", "lavfi", "-i", "cellauto=size=400x400:rule=110"], null),
+            ("gradients.jpg", ["-f", "lavfi", "-i", "gradients=size=800x600:c0=orange:c1=navy:c2=teal:nb_colors=3:x0=0:y0=0:x1=799:y1=599:seed=7"], null),
+            ("cellauto.png", ["-f", "lavfi", "-i", "cellauto=size=400x400:rule=110:seed=5"], null),
             ("sierpinski.jpg", ["-f", "lavfi", "-i", "sierpinski=size=480x480:seed=3"], null),
             ("pal75bars-tall.jpg", ["-f", "lavfi", "-i", "pal75bars=size=360x640"], null),
             ("text.jpg", ["-f", "lavfi", "-i", "color=c=white:size=640x360"], $"drawtext=fontfile={Font}:text='Moderation test card':fontsize=48:fontcolor=navy:x=40:y=150"),

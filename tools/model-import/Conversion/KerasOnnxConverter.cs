@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Moderation.ModelImport.Tfjs;
 using Onnx;
 using static Moderation.ModelImport.Conversion.OnnxGraphBuilder;
@@ -182,7 +183,7 @@ internal sealed class KerasOnnxConverter
         int top, bottom, left, right;
         switch (padding)
         {
-            case System.Text.Json.Nodes.JsonArray { Count: 2 } pair when pair[0] is System.Text.Json.Nodes.JsonArray:
+            case JsonArray { Count: 2 } pair when pair[0] is JsonArray:
                 (top, bottom) = (pair[0]![0]!.GetValue<int>(), pair[0]![1]!.GetValue<int>());
                 (left, right) = (pair[1]![0]!.GetValue<int>(), pair[1]![1]!.GetValue<int>());
                 break;
@@ -320,7 +321,7 @@ internal sealed class KerasOnnxConverter
     {
         var input = Single(layer, inputs);
         var axisNode = layer.Config["axis"];
-        var axis = axisNode is System.Text.Json.Nodes.JsonArray { Count: 1 } list ? list[0]!.GetValue<int>() : axisNode?.GetValue<int>() ?? -1;
+        var axis = axisNode is JsonArray { Count: 1 } list ? list[0]!.GetValue<int>() : axisNode?.GetValue<int>() ?? -1;
         var rank = input.Shape.Length + 1;
         if (axis != -1 && axis != rank - 1)
         {

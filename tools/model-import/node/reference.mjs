@@ -192,7 +192,7 @@ async function runParity(model, options) {
     model: model.key,
     backend: tf.getBackend(),
     tfjs: tf.version.tfjs,
-    nsfwjs: require("nsfwjs/package.json").version,
+    nsfwjs: JSON.parse(readFileSync(new URL("./node_modules/nsfwjs/package.json", import.meta.url), "utf8")).version,
     images: imagePaths.length,
     tensors: tensorCount,
     size: model.size,
