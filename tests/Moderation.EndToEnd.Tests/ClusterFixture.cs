@@ -1,0 +1,48 @@
+using Moderation.Testing;
+
+namespace Moderation.EndToEnd.Tests;
+
+/// <summary>One cluster (the four services as processes on the shared servers) for the end-to-end tests that do not break it.</summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    private Cluster? _cluster;
+
+    public Cluster Cluster => _cluster ?? throw new InvalidOperationException("The cluster has not started.");
+
+    public IngestApi Ingest { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        _cluster = await Cluster.StartAsync(ConfigureForTests);
+        Ingest = new IngestApi(_cluster.Client(Cluster.Ingest));
+    }
+
+    public async Task DisposeAsync()
+    {
+        Ingest?.Dispose();
+        if (_cluster is not null)
+        {
+            await _cluster.DisposeAsync();
+        }
+    }
+
+    /// <summary>Loopback callbacks are allowed in tests only; everything else is the production configuration.</summary>
+    public static void ConfigureForTests(string service, IDictionary<string, string> env)
+    {
+        if (service == Cluster.Results)
+        {
+            env["Callbacks__AllowLoopback"] = "true";
+        }
+
+        if (service == Cluster.Ingest)
+        {
+            env["UrlFetch__AllowLoopback"] = "true";
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "cluster";
+}
