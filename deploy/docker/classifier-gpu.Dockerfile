@@ -1,11 +1,13 @@
 # syntax=docker/dockerfile:1
 # Classifier, GPU build: ONNX Runtime's CUDA/TensorRT package (-p:OnnxRuntimeFlavor=Gpu) on NVIDIA's CUDA runtime
-# image with cuDNN. Microsoft.ML.OnnxRuntime.Gpu for Linux is built against CUDA 12.x and cuDNN 9.x; any CUDA 12 minor
-# runtime works (minor-version compatibility), so bump CUDA_IMAGE within 12.x freely. The node needs an NVIDIA driver
-# new enough for that CUDA version and the NVIDIA container toolkit / device plugin.
+# image with cuDNN. Since ONNX Runtime 1.27 the Microsoft.ML.OnnxRuntime.Gpu packages on nuget.org are built against
+# CUDA 13.x and cuDNN 9.x (CUDA 12 builds moved to Microsoft's separate onnxruntime-cuda-12 feed); any minor version of
+# the same major works, so CUDA_IMAGE may move within 13.x. The build fails below if the provider library does not find
+# its CUDA libraries in the chosen image. The node needs an NVIDIA driver new enough for that CUDA major version and the
+# NVIDIA container toolkit (Docker) or device plugin (Kubernetes).
 #   docker build -f deploy/docker/classifier-gpu.Dockerfile -t moderation-classifier-gpu .
 ARG DOTNET_VERSION=10.0
-ARG CUDA_IMAGE=nvidia/cuda:12.9.1-cudnn-runtime-ubuntu24.04
+ARG CUDA_IMAGE=nvidia/cuda:13.0.1-cudnn-runtime-ubuntu24.04
 
 FROM mcr.microsoft.com/dotnet/sdk:${DOTNET_VERSION} AS build
 WORKDIR /src
@@ -31,6 +33,10 @@ COPY --from=dotnet /usr/share/dotnet /usr/share/dotnet
 RUN ln -s /usr/share/dotnet/dotnet /usr/bin/dotnet && dotnet --list-runtimes
 WORKDIR /app
 COPY --from=build /app ./
+# Fail here rather than in the first GPU pod when CUDA_IMAGE is not the CUDA major version ONNX Runtime was built against
+# (libcuda.so.1 is the driver, mounted from the host at run time).
+RUN missing=$(ldd /app/libonnxruntime_providers_cuda.so | grep 'not found' | grep -v 'libcuda\.so' || true); \
+    if [ -n "$missing" ]; then echo "CUDA_IMAGE lacks libraries ONNX Runtime's CUDA provider needs:" >&2; echo "$missing" >&2; exit 1; fi
 ENV APP_UID=1654 \
     ASPNETCORE_HTTP_PORTS=8080 \
     DOTNET_RUNNING_IN_CONTAINER=true \
