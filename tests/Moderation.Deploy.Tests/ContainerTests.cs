@@ -83,6 +83,20 @@ public sealed partial class ContainerTests
             Assert.True(services.Values.Any(s => ServiceCatalog.ForImage(s.Image) == service), $"compose runs no {service}");
         }
 
+        // Paths in the configuration lie on the volumes that hold them: blobs on the shared volume, the model on the model volume.
+        foreach (var (name, (_, environment)) in services.Where(s => !s.Key.EndsWith("-migrate", StringComparison.Ordinal)))
+        {
+            var mounts = ComposeVolumes(name);
+            foreach (var (key, value) in environment.Where(kv => kv.Key is "BlobStore__Root" || kv.Key.EndsWith("__ManifestPath", StringComparison.Ordinal)))
+            {
+                var volume = key == "BlobStore__Root" ? "blobs" : "models";
+                if (!mounts.Any(m => m.Volume == volume && (value == m.Path || value.StartsWith(m.Path + "/", StringComparison.Ordinal))))
+                {
+                    problems.Add($"compose service {name}: {key}={value} is not on the {volume} volume");
+                }
+            }
+        }
+
         Assert.Contains("ingest-migrate", services.Keys);
         Assert.Contains("results-migrate", services.Keys);
         Assert.True(problems.Count == 0, string.Join("\n", problems));
@@ -143,6 +157,17 @@ public sealed partial class ContainerTests
         }
 
         return services;
+    }
+
+    private static List<(string Volume, string Path)> ComposeVolumes(string service)
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(File.ReadAllText(ComposeFile)));
+        var root = (YamlMappingNode)stream.Documents[0].RootNode;
+        var definition = Merged((YamlMappingNode)((YamlMappingNode)root.Children[new YamlScalarNode("services")]).Children[new YamlScalarNode(service)]);
+        return definition.TryGetValue("volumes", out var volumes)
+            ? ((YamlSequenceNode)volumes).Children.Select(v => ((YamlScalarNode)v).Value!.Split(':')).Select(p => (p[0], p[1])).ToList()
+            : [];
     }
 
     private static Dictionary<string, YamlNode> Merged(YamlMappingNode mapping)

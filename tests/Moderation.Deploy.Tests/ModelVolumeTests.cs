@@ -38,6 +38,31 @@ public sealed partial class ModelVolumeTests
         Assert.Equal(2, checkedPaths);
     }
 
+    [Theory]
+    [MemberData(nameof(Overlays))]
+    public async Task Every_blob_store_root_is_the_shared_media_volume(string overlay)
+    {
+        var objects = await Kubectl.RenderAsync($"overlays/{overlay}");
+        var roots = 0;
+        // The serving containers; the migrate commands never open the blob store.
+        foreach (var container in RenderedContainer.All(objects.OfKind("Deployment")).Where(c => !c.IsInit))
+        {
+            var root = container.Environment(objects).FirstOrDefault(v => v.Name == "BlobStore__Root")?.Value;
+            if (root is null)
+            {
+                continue;
+            }
+
+            roots++;
+            var mount = container.Container["volumeMounts"]?.AsArray().FirstOrDefault(m => m!["mountPath"].Text() == root);
+            Assert.True(mount is not null, $"{container.Describe}: BlobStore__Root={root} is not a mount point");
+            var volume = container.PodSpec["volumes"]!.AsArray().Single(v => v!["name"].Text() == mount["name"].Text());
+            Assert.Equal("moderation-media", volume!["persistentVolumeClaim"]?["claimName"].Text());
+        }
+
+        Assert.True(roots >= 2, "ingest and frame-extractor both use the blob store");
+    }
+
     [Fact]
     public void Every_path_a_Dockerfile_copies_from_the_repository_exists()
     {
