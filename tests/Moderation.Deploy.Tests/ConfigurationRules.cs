@@ -21,7 +21,7 @@ public static class ConfigurationRules
 
         if (name.Equals("ConnectionStrings__rabbitmq", StringComparison.OrdinalIgnoreCase))
         {
-            return null;
+            return service.UsesRabbitMq ? null : $"{name}: {service} is not on the bus";
         }
 
         if (name.Equals("ConnectionStrings__postgres", StringComparison.OrdinalIgnoreCase))

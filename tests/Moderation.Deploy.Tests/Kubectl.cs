@@ -10,14 +10,21 @@ public static class Kubectl
     public const int MinimumKustomizeMajor = 5;
 
     private static readonly Lazy<Task<string>> Executable = new(FindAsync);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Task<IReadOnlyList<JsonObject>>>> Rendered = new(StringComparer.Ordinal);
 
     public static string OverlaysDirectory => Path.Combine(RepoPaths.Root, "deploy", "k8s", "overlays");
 
     public static IEnumerable<string> Overlays =>
         Directory.EnumerateDirectories(OverlaysDirectory).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal);
 
-    /// <summary>Every object <c>kubectl kustomize</c> renders for a directory under deploy/k8s.</summary>
-    public static async Task<IReadOnlyList<JsonObject>> RenderAsync(string relativeDirectory)
+    /// <summary>
+    /// Every object <c>kubectl kustomize</c> renders for a directory under deploy/k8s, rendered once per test run
+    /// (callers only read the objects).
+    /// </summary>
+    public static Task<IReadOnlyList<JsonObject>> RenderAsync(string relativeDirectory) =>
+        Rendered.GetOrAdd(relativeDirectory, directory => new Lazy<Task<IReadOnlyList<JsonObject>>>(() => RenderOnceAsync(directory))).Value;
+
+    private static async Task<IReadOnlyList<JsonObject>> RenderOnceAsync(string relativeDirectory)
     {
         var kubectl = await Executable.Value;
         var yaml = await ProcessRunner.RunAsync(kubectl, ["kustomize", Path.Combine(RepoPaths.Root, "deploy", "k8s", relativeDirectory)], TimeSpan.FromMinutes(2));

@@ -81,7 +81,7 @@ public sealed class RenderTests
 
         Assert.Single(objects, o => o["kind"]!.GetValue<string>() == "RabbitmqCluster");
         Assert.Single(objects, o => o["kind"]!.GetValue<string>() == "Cluster" && o["apiVersion"]!.GetValue<string>() == "postgresql.cnpg.io/v1");
-        Assert.Single(objects, o => o["kind"]!.GetValue<string>() == "Ingress");
+        Assert.Contains(objects, o => o["kind"]!.GetValue<string>() == "Ingress" && o["metadata"]!["name"]!.GetValue<string>() == "ingest");
         Assert.Equal(2, objects.Count(o => o["kind"]!.GetValue<string>() == "ScaledObject"));
         var hpa = Assert.Single(objects, o => o["kind"]!.GetValue<string>() == "HorizontalPodAutoscaler");
         Assert.Equal("ingest", hpa["spec"]!["scaleTargetRef"]!["name"]!.GetValue<string>());

@@ -18,6 +18,7 @@ public sealed class ServiceCatalog
         ["frame-extractor"] = new("frame-extractor", "Moderation.FrameExtractor"),
         ["classifier"] = new("classifier", "Moderation.Classifier"),
         ["results"] = new("results", "Moderation.Results"),
+        ["dashboard"] = new("dashboard", "Moderation.Dashboard"),
     };
 
     private ServiceCatalog(string name, string assemblyName)
@@ -39,6 +40,9 @@ public sealed class ServiceCatalog
     public IReadOnlyList<Assembly> Assemblies { get; }
 
     public IReadOnlyList<OptionsClass> Options { get; }
+
+    /// <summary>Whether the service is on the bus (and so reads <c>ConnectionStrings:rabbitmq</c>): its own code uses MassTransit.</summary>
+    public bool UsesRabbitMq => Assembly.GetReferencedAssemblies().Any(r => r.Name!.StartsWith("MassTransit", StringComparison.Ordinal));
 
     /// <summary>Whether the service talks to PostgreSQL (and so reads <c>ConnectionStrings:postgres</c>).</summary>
     public bool UsesPostgres => Assemblies.Any(a => a.GetReferencedAssemblies().Any(r => r.Name is "Npgsql" or "Npgsql.EntityFrameworkCore.PostgreSQL"));
