@@ -49,6 +49,19 @@ public sealed class MediaPathTests : IDisposable
     }
 
     [Fact]
+    public async Task Animated_webp_is_decoded_although_ffmpeg_cannot()
+    {
+        var run = await _harness.ExtractAsync(await ExtractorMedia.AnimatedWebpAsync());
+
+        Assert.Equal(ExtractionOutcome.Completed, run.Outcome);
+        Assert.Equal(MediaKind.Animation, run.Planned!.Kind);
+        Assert.Equal((160, 120), (run.Planned.Width, run.Planned.Height));
+        Assert.Equal([0.0, 1.0, 2.0], run.Frames.Select(f => Math.Round(f.TimestampSeconds, 2)));
+        Assert.All(run.Frames, f => Assert.Equal((224, 224), JpegInfo.Size(f.Jpeg)));
+        Assert.Equal(3, run.Frames.Select(f => Convert.ToHexString(f.Jpeg)).Distinct().Count());
+    }
+
+    [Fact]
     public async Task Still_yields_one_frame_scaled_to_the_model_input()
     {
         var run = await _harness.ExtractAsync(await TestMedia.JpegAsync(640, 480));
@@ -98,6 +111,16 @@ public sealed class MediaPathTests : IDisposable
         Assert.Equal(FailureReasons.Truncated, run.Failed!.Reason);
         Assert.Null(run.Planned);
         Assert.Empty(run.Frames);
+    }
+
+    [Fact]
+    public async Task Long_video_frame_table_listed_in_parallel_ranges_has_every_frame_once()
+    {
+        var medium = await _harness.ProbeAsync(await ExtractorMedia.ThirtyMinuteScaledAsync());
+
+        Assert.Equal(3600, medium.Frames.Count);
+        Assert.Equal(Enumerable.Range(0, 3600).Select(i => i * 0.5), medium.Frames.Timestamps.Select(t => Math.Round(t, 3)));
+        Assert.Equal(Enumerable.Range(0, 180).Select(i => i * 10.0), medium.Frames.Keyframes.Select(t => Math.Round(t, 3)));
     }
 
     public void Dispose() => _harness.Dispose();

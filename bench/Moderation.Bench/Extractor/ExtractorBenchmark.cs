@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Moderation.BlobStorage;
 using Moderation.Contracts.V1;
@@ -19,7 +20,7 @@ namespace Moderation.Bench.Extractor;
 /// <c>VideoCapture.read</c> hands a Python loop), keep every Nth, resize and JPEG-encode the kept ones — against
 /// (b) the extractor's pipeline — probe, keyframe-aware plan, parallel segments, ffmpeg-side scaling, frames streamed.
 /// Both sample with the same interval rule and the same model input size.
-/// <code>dotnet run -c Release --project bench/Moderation.Bench -- extractor [--minutes 30] [--height 480] [--runs 1]</code>
+/// <code>dotnet run -c Release --project bench/Moderation.Bench -- extractor [--minutes 30] [--height 480] [--runs 1] [--verbose]</code>
 /// </summary>
 public static class ExtractorBenchmark
 {
@@ -41,7 +42,7 @@ public static class ExtractorBenchmark
         var ours = new List<Timing>();
         for (var run = 0; run < runs; run++)
         {
-            ours.Add(await OursAsync(video, manifest.Path));
+            ours.Add(await OursAsync(video, manifest.Path, args.Contains("--verbose")));
             seed.Add(await SeedAsync(video, width, height, manifest, schedule.IntervalSeconds));
         }
 
@@ -63,13 +64,13 @@ public static class ExtractorBenchmark
     private sealed record ManifestInfo(string Path, int Width, int Height);
 
     /// <summary>(b): the service's own pipeline, composed as the service composes it, publishing into a stopwatch.</summary>
-    private static async Task<Timing> OursAsync(string video, string manifestPath)
+    private static async Task<Timing> OursAsync(string video, string manifestPath, bool verbose)
     {
         var scratch = Directory.CreateTempSubdirectory("bench-extractor-").FullName;
         try
         {
             var services = new ServiceCollection();
-            services.AddLogging();
+            services.AddLogging(logging => logging.AddSimpleConsole(o => o.TimestampFormat = "HH:mm:ss.fff ").SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.Warning));
             services.AddMetrics();
             services.AddSingleton(Options.Create(new SamplingOptions()));
             services.AddSingleton(Options.Create(new MediaLimitsOptions()));
