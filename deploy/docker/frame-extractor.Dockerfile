@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# Frame extractor: ffprobe/ffmpeg from the distribution, no GPU needed.
+# Frame extractor: ffprobe/ffmpeg from the distribution, run under prlimit (util-linux) by the service's sandbox.
 #   docker build -f deploy/docker/frame-extractor.Dockerfile -t moderation-frame-extractor .
 ARG DOTNET_VERSION=10.0
 
@@ -16,9 +16,9 @@ RUN --mount=type=cache,id=nuget,target=/root/.nuget/packages \
 
 FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION}
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ffmpeg curl \
+ && apt-get install -y --no-install-recommends ffmpeg util-linux curl \
  && rm -rf /var/lib/apt/lists/* \
- && ffprobe -version >/dev/null \
+ && ffprobe -version >/dev/null && prlimit --version >/dev/null \
  && mkdir -p /data/blobs && chown "$APP_UID:$APP_UID" /data/blobs
 WORKDIR /app
 COPY --from=build /app ./
