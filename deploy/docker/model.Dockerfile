@@ -6,20 +6,22 @@
 ARG DOTNET_VERSION=10.0
 
 FROM mcr.microsoft.com/dotnet/sdk:${DOTNET_VERSION} AS build
+# libonnx-dev: the ONNX schema the importer compiles; Node: unwraps nsfwjs' JS-wrapped weights (scripts/model).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends nodejs npm \
+ && apt-get install -y --no-install-recommends libonnx-dev nodejs npm \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Moderation.sln global.json Directory.Build.props Directory.Packages.props ./
 COPY shared/ shared/
 COPY tools/model-import/ tools/model-import/
+COPY scripts/model scripts/model
 ARG MODEL=mobilenet_v2
-# The importer fetches the pinned nsfwjs tarball from the npm registry, checks its integrity, converts it and proves
-# the ONNX graph equal to the tfjs reference before writing model.json.
+# scripts/model fetches the pinned nsfwjs tarball from the npm registry, checks its integrity, converts it and writes
+# model.json beside model.onnx, exactly as scripts/up does on a workstation.
 RUN --mount=type=cache,id=nuget,target=/root/.nuget/packages \
     --mount=type=cache,id=npm,target=/root/.npm \
-    dotnet run --project tools/model-import -c Release -- --model "$MODEL" --out /models \
- && test -s "/models/$MODEL/model.json"
+    MODERATION_MODEL_DIR=/models scripts/model "$MODEL" \
+ && test -s "/models/$MODEL/model.json" && test -s "/models/$MODEL/model.onnx"
 
 FROM busybox:1.37
 COPY --from=build /models /models
