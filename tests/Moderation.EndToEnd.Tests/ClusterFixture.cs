@@ -26,7 +26,11 @@ public sealed class ClusterFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>Loopback callbacks are allowed in tests only; everything else is the production configuration.</summary>
+    /// <summary>The shared secret of the test upload system that calls ingest's webhook.</summary>
+    public const string WebhookClient = "wiki";
+    public const string WebhookSecret = "test-webhook-secret-0123456789abcdef";
+
+    /// <summary>Loopback callbacks and fetches are allowed in tests only; everything else is the production configuration.</summary>
     public static void ConfigureForTests(string service, IDictionary<string, string> env)
     {
         if (service == Cluster.Results)
@@ -37,6 +41,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         if (service == Cluster.Ingest)
         {
             env["UrlFetch__AllowLoopback"] = "true";
+            env[$"Webhooks__Clients__{WebhookClient}__Secret"] = WebhookSecret;
         }
     }
 }
