@@ -66,7 +66,7 @@ public sealed class MediaExtractor(
                 plan.Schedule.IntervalSeconds, medium.Visual.Width, medium.Visual.Height, medium.Visual.Codec, submitted.Priority, clock.GetUtcNow()), linked.Token);
 
             await Parallel.ForEachAsync(plan.Segments, new ParallelOptions { MaxDegreeOfParallelism = options.Value.SegmentParallelism, CancellationToken = linked.Token },
-                async (segment, token) => await ExtractSegmentAsync(submitted, path, workDirectory, medium, segment, extraction, publisher, started, token));
+                async (segment, token) => await ExtractSegmentAsync(submitted, path, workDirectory, medium, segment, extraction, publisher, started, token, cancellationToken));
 
             var published = extraction.PublishedFrames;
             if (published < plan.Frames.Count)
@@ -104,7 +104,7 @@ public sealed class MediaExtractor(
     }
 
     private async Task ExtractSegmentAsync(MediaSubmitted submitted, string path, string workDirectory, ProbedMedium medium, DecodeSegment segment,
-        RunningExtraction extraction, IExtractionPublisher publisher, Stopwatch started, CancellationToken cancellationToken)
+        RunningExtraction extraction, IExtractionPublisher publisher, Stopwatch started, CancellationToken cancellationToken, CancellationToken publishToken)
     {
         var pending = segment.Frames.ToList();
         var source = sources.Single(s => s.Name == medium.Source);
@@ -113,8 +113,9 @@ public sealed class MediaExtractor(
             // ffmpeg keeps exactly the planned times, so the nearest pending plan entry is the frame's own.
             var planned = pending.MinBy(p => Math.Abs(p.Pts - frame.Pts))!;
             pending.Remove(planned);
+            // A decision stops decoding, never a publish half-way: every frame counted in the completion was confirmed.
             await publisher.PublishAsync(new FrameExtracted(submitted.MediaId, submitted.CorrelationId, planned.Index, frame.Pts - medium.Origin,
-                frame.Jpeg, frameSize.Width, frameSize.Height, submitted.Priority), cancellationToken);
+                frame.Jpeg, frameSize.Width, frameSize.Height, submitted.Priority), publishToken);
             metrics.Frames.Add(1);
             if (extraction.FramePublished() == 1)
             {

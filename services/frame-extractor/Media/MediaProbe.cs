@@ -150,7 +150,10 @@ public sealed record ProbedMedium(MediaKind Kind, MediaProbe Probe, VisualStream
 
             var lastFrame = Visual.FrameRate > 0 ? 1 / Visual.FrameRate : 0;
             var extent = Frames.Timestamps[^1] - Origin + lastFrame;
-            return Visual.DurationSeconds > 0 ? Math.Max(Math.Min(Visual.DurationSeconds, extent + 1), extent) : extent;
+
+            // The stream's declared duration knows how long the last frame shows (a GIF's final delay), but it is only
+            // trusted up to a second past the frames themselves: headers can claim anything.
+            return Visual.DurationSeconds > extent ? Math.Min(Visual.DurationSeconds, extent + 1) : extent;
         }
     }
 }
