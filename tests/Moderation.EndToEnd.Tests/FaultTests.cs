@@ -22,6 +22,7 @@ public sealed class FaultFixture : IAsyncLifetime
         Callbacks = await CallbackReceiver.StartAsync();
         Cluster = await Cluster.StartAsync(ClusterFixture.ConfigureForTests, dedicated: Servers);
         Ingest = new IngestApi(Cluster.Client(Cluster.Ingest));
+        await ClusterFixture.WarmUpAuthenticationAsync(Cluster);
     }
 
     public async Task DisposeAsync()
