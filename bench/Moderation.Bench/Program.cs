@@ -1,1 +1,24 @@
-return 0;
+using Moderation.Bench;
+using Moderation.Bench.Classifier;
+using Moderation.Bench.Extractor;
+
+// One subcommand per benchmark: dotnet run -c Release --project bench/Moderation.Bench -- <command> [options]
+var commands = new Dictionary<string, (Func<string[], Task<int>> Run, string Help)>(StringComparer.OrdinalIgnoreCase)
+{
+    ["classifier"] = (ClassifierBenchmark.RunAsync, "raw ONNX Runtime vs the classifier service through RabbitMQ vs nsfwjs (CPU and WASM)"),
+    ["extractor"] = (ExtractorBenchmark.RunAsync, "a generated 30-minute 480p video: the seed's decode-every-frame loop vs the frame extractor"),
+    ["upload-memory"] = (UploadMemoryBenchmark.RunAsync, "[--gib 1] peak working set of ingest while 1 GiB streams in (raw body, then multipart)"),
+};
+
+if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))
+{
+    Console.Error.WriteLine("Usage: Moderation.Bench <benchmark> [options]");
+    foreach (var (name, (_, help)) in commands)
+    {
+        Console.Error.WriteLine($"  {name,-14} {help}");
+    }
+
+    return 2;
+}
+
+return await command.Run(args[1..]);

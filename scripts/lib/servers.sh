@@ -32,7 +32,8 @@ _rabbit_env() {
   export RABBITMQ_NODENAME="rabbit-$port@localhost" RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT=$port \
     RABBITMQ_DIST_PORT=$dist RABBITMQ_MNESIA_BASE="$dir/rabbitmq/mnesia" RABBITMQ_LOG_BASE="$dir/rabbitmq/log" \
     RABBITMQ_CONFIG_FILE="$dir/rabbitmq/rabbitmq" RABBITMQ_ENABLED_PLUGINS_FILE="$dir/rabbitmq/enabled_plugins" \
-    RABBITMQ_PID_FILE="$dir/rabbitmq/pid" ERL_EPMD_ADDRESS=127.0.0.1
+    RABBITMQ_PID_FILE="$dir/rabbitmq/pid" ERL_EPMD_ADDRESS=127.0.0.1 \
+    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
 }
 
 rabbit_ctl() { # rabbit_ctl <dir> <port> args…
@@ -112,14 +113,14 @@ servers_start() {
   chmod 755 "$dir"
   rabbit_start "$dir" "$amqp"
   pg_start "$dir" "$pg"
+  # Values single-quoted: the connection strings hold ';', and scripts read this file with `set -a; source`.
   cat > "$dir/env" <<ENV
-MODERATION_RABBITMQ=amqp://moderation:$(_secret "$dir" rabbitmq)@127.0.0.1:$amqp/
-MODERATION_POSTGRES=Host=127.0.0.1;Port=$pg;Username=postgres;Password=$(_secret "$dir" postgres)
+MODERATION_RABBITMQ='amqp://moderation:$(_secret "$dir" rabbitmq)@127.0.0.1:$amqp/'
+MODERATION_POSTGRES='Host=127.0.0.1;Port=$pg;Username=postgres;Password=$(_secret "$dir" postgres)'
 MODERATION_RABBITMQ_PORT=$amqp
 MODERATION_POSTGRES_PORT=$pg
-MODERATION_SERVERS_DIR=$dir
-ENV
-  chmod 600 "$dir/env"
+MODERATION_SERVERS_DIR='$dir'
+ENV  chmod 600 "$dir/env"
 }
 
 servers_stop() {

@@ -1,8 +1,12 @@
+using Moderation.Classifier.Apis;
+using Moderation.Classifier.Extensions;
 using Moderation.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
+builder.AddApplicationServices();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
+app.MapClassifierApi();
 app.Run();

@@ -54,6 +54,15 @@ public sealed class FileSystemBlobStore : IBlobStore
         return Task.CompletedTask;
     }
 
+    /// <summary>A rename within the root: atomic, and no bytes are copied.</summary>
+    public Task MoveAsync(string from, string to, CancellationToken cancellationToken)
+    {
+        var target = Resolve(to);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        File.Move(Resolve(from), target, overwrite: true);
+        return Task.CompletedTask;
+    }
+
     /// <summary>Maps a key to a path inside the root, refusing anything that would escape it.</summary>
     private string Resolve(string key)
     {

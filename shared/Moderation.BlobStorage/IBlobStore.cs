@@ -18,6 +18,22 @@ public interface IBlobStore
     Task<bool> ExistsAsync(string key, CancellationToken cancellationToken);
 
     Task DeleteAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Moves a complete blob to another key, replacing any blob already there; <paramref name="to"/> becomes visible only
+    /// when complete. Used to promote an upload staged under a temporary key to its content-addressed key once its hash is
+    /// known. Stores that can rename in place override this copy-then-delete default.
+    /// </summary>
+    async Task MoveAsync(string from, string to, CancellationToken cancellationToken)
+    {
+        await using (var source = await OpenReadAsync(from, cancellationToken)
+            ?? throw new FileNotFoundException($"Blob '{from}' does not exist."))
+        {
+            await PutAsync(to, source, cancellationToken);
+        }
+
+        await DeleteAsync(from, cancellationToken);
+    }
 }
 
 public sealed record StoredBlob(string Key, long Length);

@@ -29,9 +29,16 @@ public sealed record ModelManifest
     /// <summary>Class names in output order (nsfwjs: Drawing, Hentai, Neutral, Porn, Sexy).</summary>
     public required IReadOnlyList<string> Classes { get; init; }
 
+    /// <summary>Tool and revision that wrote the model (e.g. <c>moderation-model-import/1</c>); the importer rebuilds
+    /// models written by another revision.</summary>
+    public string? Producer { get; init; }
+
     public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,
+
+        // Keeps integrity strings readable ("+" rather than "\u002B"); manifests are files, never embedded in HTML.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
     };
 
@@ -81,7 +88,20 @@ public sealed record ModelSource(string Package, string PackageVersion, string I
 /// <param name="Resize">Resize method, e.g. <c>bilinear-align-corners</c> (tf.image.resizeBilinear with alignCorners=true).</param>
 /// <param name="Scale">Multiplier applied to 0–255 channel values (1/255).</param>
 /// <param name="Offset">Added after scaling.</param>
-public sealed record ModelInput(string Name, int Width, int Height, int Channels, string Layout, string ColorOrder, string Resize, float Scale, float Offset);
+public sealed record ModelInput(string Name, int Width, int Height, int Channels, string Layout, string ColorOrder, string Resize, float Scale, float Offset)
+{
+    public const string LayoutNhwc = "NHWC";
+    public const string LayoutNchw = "NCHW";
+    public const string ColorOrderRgb = "RGB";
+    public const string ColorOrderBgr = "BGR";
+
+    /// <summary>tf.image.resizeBilinear(alignCorners=true, halfPixelCenters=false), as nsfwjs does.</summary>
+    public const string ResizeBilinearAlignCorners = "bilinear-align-corners";
+
+    /// <summary>Number of floats one image occupies in the input tensor.</summary>
+    [JsonIgnore]
+    public int TensorLength => Width * Height * Channels;
+}
 
 /// <summary>Output tensor names: class probabilities and the penultimate embedding.</summary>
 public sealed record ModelOutputs(string Probabilities, string Embedding, int EmbeddingSize);

@@ -23,7 +23,7 @@ public static class TestModel
         {
             if (!File.Exists(manifest))
             {
-                await ProcessRunner.RunAsync("flock", [Path.Combine(RepoPaths.Data, "models.lock"), Path.Combine(RepoPaths.Root, "scripts", "model"), model], TimeSpan.FromMinutes(15));
+                await ProcessRunner.RunAsync("flock", ["-o", Path.Combine(RepoPaths.Data, "models.lock"), Path.Combine(RepoPaths.Root, "scripts", "model"), model], TimeSpan.FromMinutes(15));
             }
         }
         finally

@@ -1,1 +1,3 @@
-return 0;
+using Moderation.ModelImport;
+
+return await ImportCommand.RunAsync(args, Console.Out, Console.Error);

@@ -46,6 +46,7 @@ public static class Extensions
         services.AddScoped<PolicyStore>();
         services.AddScoped<OutboxWriter>();
         services.AddScoped<ReviewService>();
+        services.AddScoped<ReviewUndoService>();
         services.AddScoped<MediaQueries>();
         services.AddScoped<EvaluationService>();
         services.AddScoped<HeadTrainer>();
@@ -95,6 +96,9 @@ public static class Extensions
         app.MapOpenApi().AllowAnonymous();
         app.MapMediaApi();
         app.MapReviewsApi();
+        app.MapReviewUndoApi();
+        app.MapIdentityApi();
+        app.MapStatsApi();
         app.MapPoliciesApi();
         app.MapEvaluationApi();
         app.MapModelsApi();

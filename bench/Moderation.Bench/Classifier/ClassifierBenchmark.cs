@@ -1,0 +1,207 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using Microsoft.ML.OnnxRuntime;
+using Moderation.Classifier;
+using Moderation.Model;
+using Moderation.Testing;
+
+namespace Moderation.Bench.Classifier;
+
+/// <summary>
+/// <c>classifier</c>: on one image set, in one run, (a) raw ONNX Runtime batched throughput, the ceiling; (b) the
+/// classifier service end to end through RabbitMQ, at saturation and at 50 % and 100 % of that capacity; (c) nsfwjs in
+/// Node with the pure-JS CPU and the WASM backends. Prints a markdown report with the ratios.
+/// </summary>
+internal static class ClassifierBenchmark
+{
+    private const string Usage = """
+        classifier [--images 480] [--model mobilenet_v2] [--manifest path/model.json] [--provider Cpu|Cuda|TensorRt]
+                   [--batch 32] [--wait-ms 10] [--concurrent-batches 2] [--intra-op 0] [--spinning] [--preprocess-parallelism 0]
+                   [--raw-seconds 15] [--saturate-frames 3000] [--latency-seconds 20] [--nsfwjs-seconds 30]
+                   [--rabbitmq amqp://user:pass@127.0.0.1:5672/vhost | --shared-broker] [--skip-service] [--skip-nsfwjs]
+        Without --rabbitmq, the service runs against a RabbitMQ of the benchmark's own (local Debian server on a free port);
+        --shared-broker uses a fresh virtual host on the servers the tests use instead.
+        """;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        BenchArguments arguments;
+        try
+        {
+            arguments = new BenchArguments(args);
+        }
+        catch (ArgumentException ex)
+        {
+            Console.Error.WriteLine(ex.Message);
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+
+        if (arguments.Has("help"))
+        {
+            Console.WriteLine(Usage);
+            return 0;
+        }
+
+        var modelKey = arguments.String("model") ?? "mobilenet_v2";
+        var manifestPath = arguments.String("manifest") ?? await TestModel.ManifestPathAsync(modelKey);
+        var manifest = ModelManifest.Load(manifestPath);
+        var options = new ClassifierOptions
+        {
+            ManifestPath = manifestPath,
+            ExecutionProvider = Enum.Parse<ExecutionProviderKind>(arguments.String("provider") ?? "Cpu", ignoreCase: true),
+            MaxBatchSize = arguments.Int("batch", 32),
+            MaxBatchWait = TimeSpan.FromMilliseconds(arguments.Double("wait-ms", 10)),
+            ConcurrentBatches = arguments.Int("concurrent-batches", 2),
+            IntraOpThreads = arguments.Int("intra-op", 0),
+            AllowSpinning = arguments.Has("spinning"),
+            PreprocessParallelism = arguments.Int("preprocess-parallelism", 0),
+        };
+
+        var report = new StringBuilder();
+        void Line(string text = "")
+        {
+            Console.WriteLine(text);
+            report.AppendLine(text);
+        }
+
+        Console.Error.WriteLine($"Preparing {arguments.Int("images", 480)} images…");
+        var imagePaths = await BenchImages.PrepareAsync(arguments.Int("images", 480));
+        var jpegs = imagePaths.Select(File.ReadAllBytes).ToList();
+        var listFile = Path.Combine(RepoPaths.Data, "bench", $"classifier-images-{imagePaths.Count}.txt");
+        await File.WriteAllLinesAsync(listFile, imagePaths);
+
+        Line($"## Classifier benchmark ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)");
+        Line();
+        Line($"- Machine: {await MachineAsync()}");
+        Line($"- Load average before the run (other work on the machine): {LoadAverage()}");
+        Line($"- Runtime: .NET {RuntimeInformation.FrameworkDescription.Split(' ').Last()}, ONNX Runtime {OrtEnv.Instance().GetVersionString()} ({string.Join(", ", OrtEnv.Instance().GetAvailableProviders())})");
+        Line($"- Model: {manifest.Name} {manifest.Version} ({manifest.Input.Width}×{manifest.Input.Height}, {manifest.Classes.Count} classes)");
+        Line($"- Images: {imagePaths.Count} SFW 224×224 JPEG frames (GNOME backgrounds, ffmpeg patterns, openclipart), {jpegs.Average(j => j.Length) / 1024:F1} KB on average");
+        Line($"- Settings: provider {options.ExecutionProvider}, batches of up to {options.MaxBatchSize} / {options.MaxBatchWait.TotalMilliseconds} ms, {options.ConcurrentBatches} batches in flight, intra-op threads {(options.IntraOpThreads == 0 ? "auto" : options.IntraOpThreads)}, spinning {(options.AllowSpinning ? "on" : "off")}");
+        Line();
+
+        // The ceiling is ONNX Runtime at its best, whichever thread-spinning setting that takes on this machine.
+        Console.Error.WriteLine("(a) raw ONNX Runtime…");
+        var rawSeconds = TimeSpan.FromSeconds(arguments.Double("raw-seconds", 15));
+        var rawRuns = new[] { false, true }
+            .Select(spinning => RawOnnxBenchmark.Run(CopyWithSpinning(options, spinning), jpegs, rawSeconds))
+            .ToList();
+        var raw = rawRuns.MaxBy(r => r.ImagesPerSecond)!;
+
+        ServiceBenchmark.Run? saturated = null;
+        var paced = new List<ServiceBenchmark.Run>();
+        if (!arguments.Has("skip-service"))
+        {
+            Console.Error.WriteLine("(b) classifier service through RabbitMQ…");
+
+            // A broker of the benchmark's own by default: traffic of other test runs on a shared one would be measured too.
+            await using var dedicated = arguments.Has("rabbitmq") || arguments.Has("shared-broker") ? null : await DedicatedServers.StartAsync();
+            var rabbitMqUri = arguments.String("rabbitmq")
+                ?? dedicated?.RabbitMqUri
+                ?? await (await TestServers.GetAsync()).CreateVirtualHostAsync("bench");
+            var logPath = Path.Combine(RepoPaths.Data, "bench", "classifier-service.log");
+            await using var service = await ServiceBenchmark.StartAsync(rabbitMqUri, options, jpegs, logPath);
+            if (dedicated is not null && File.Exists(Path.Combine(dedicated.Directory, "rabbitmq", "pid")))
+            {
+                var pid = int.Parse(File.ReadAllText(Path.Combine(dedicated.Directory, "rabbitmq", "pid")).Trim(), CultureInfo.InvariantCulture);
+                service.Broker = System.Diagnostics.Process.GetProcessById(pid);
+            }
+
+            await service.SaturateAsync("warm-up", options.MaxBatchSize * 8);
+            saturated = await service.SaturateAsync("saturation", arguments.Int("saturate-frames", 3000));
+            var latencySeconds = TimeSpan.FromSeconds(arguments.Double("latency-seconds", 20));
+            foreach (var load in new[] { 0.5, 1.0 })
+            {
+                Console.Error.WriteLine($"    {load:P0} of capacity…");
+                paced.Add(await service.PaceAsync($"{load:P0} of capacity", saturated.ImagesPerSecond * load, latencySeconds));
+            }
+        }
+
+        var nsfwjs = new List<NsfwjsBenchmark.Result>();
+        if (!arguments.Has("skip-nsfwjs"))
+        {
+            foreach (var backend in new[] { "cpu", "wasm" })
+            {
+                Console.Error.WriteLine($"(c) nsfwjs, {backend} backend…");
+                nsfwjs.Add(await NsfwjsBenchmark.RunAsync(backend, listFile, modelKey, TimeSpan.FromSeconds(arguments.Double("nsfwjs-seconds", 30))));
+            }
+        }
+
+        Line("| what | images/s | p50 ms | p95 ms | p99 ms |");
+        Line("|---|---:|---:|---:|---:|");
+        foreach (var run in rawRuns)
+        {
+            Line($"| {(run == raw ? "(a) " : "")}raw ONNX Runtime, batch {run.BatchSize}, pre-decoded ({run.Provider}, spinning {(run.Spinning ? "on" : "off")}) | {(run == raw ? $"**{run.ImagesPerSecond:F1}**" : $"{run.ImagesPerSecond:F1}")} | {run.MsPerBatch:F1} per batch | | |");
+        }
+
+        Line($"| raw ONNX Runtime, batch 1 | {raw.SingleImagesPerSecond:F1} | {1000 / raw.SingleImagesPerSecond:F1} | | |");
+        Line($"| JPEG decode + resize alone ({options.EffectivePreprocessParallelism} threads) | {raw.DecodeImagesPerSecond:F0} | | | |");
+        if (saturated is not null)
+        {
+            Line($"| (b) service through RabbitMQ, saturated ({saturated.Frames} frames) | **{saturated.ImagesPerSecond:F1}** | {saturated.P50Ms:F0} | {saturated.P95Ms:F0} | {saturated.P99Ms:F0} |");
+            foreach (var run in paced)
+            {
+                Line($"| service at {run.Name} ({run.OfferedPerSecond:F0}/s offered, {run.Frames} frames) | {run.ImagesPerSecond:F1} | {run.P50Ms:F0} | {run.P95Ms:F0} | {run.P99Ms:F0} |");
+            }
+        }
+
+        foreach (var result in nsfwjs)
+        {
+            Line($"| (c) nsfwjs 4.4.0, tfjs {result.Backend} backend, classify() per image ({result.Images} images) | {result.ImagesPerSecond:F2} | {result.P50Ms:F0} | {result.P95Ms:F0} | {result.P99Ms:F0} |");
+        }
+
+        Line();
+        if (saturated is not null)
+        {
+            var cpu = saturated.Cpu;
+            Line($"CPU time per image at saturation: classifier {cpu.ClassifierMsPerImage:F2} ms (it had {cpu.ClassifierPercent:F0} % of one core on average), "
+                + $"broker {cpu.BrokerMsPerImage:F2} ms, benchmark client (publisher + result consumer) {cpu.ClientMsPerImage:F2} ms; raw ONNX Runtime {raw.CpuMsPerImage:F2} ms.");
+            Line();
+            Line($"- service / raw ONNX Runtime: **{saturated.ImagesPerSecond / raw.ImagesPerSecond:F2}×** (target ≥ 0.8×)");
+            foreach (var result in nsfwjs)
+            {
+                Line($"- service / nsfwjs ({result.Backend}): **{saturated.ImagesPerSecond / result.ImagesPerSecond:F1}×**{(result.Backend == "cpu" ? " (target ≥ 5×)" : "")}");
+            }
+        }
+
+        Line($"- Load average after the run: {LoadAverage()}");
+        var output = Path.Combine(RepoPaths.Data, "bench", $"classifier-{DateTime.UtcNow:yyyyMMdd-HHmmss}.md");
+        await File.WriteAllTextAsync(output, report.ToString());
+        Console.Error.WriteLine($"Report written to {output}");
+        return 0;
+    }
+
+    private static ClassifierOptions CopyWithSpinning(ClassifierOptions options, bool spinning) => new()
+    {
+        ManifestPath = options.ManifestPath,
+        ExecutionProvider = options.ExecutionProvider,
+        DeviceId = options.DeviceId,
+        MaxBatchSize = options.MaxBatchSize,
+        IntraOpThreads = options.IntraOpThreads,
+        InterOpThreads = options.InterOpThreads,
+        PreprocessParallelism = options.PreprocessParallelism,
+        AllowSpinning = spinning,
+    };
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+
+    private static async Task<string> MachineAsync()
+    {
+        var cpu = "unknown CPU";
+        try
+        {
+            var lscpu = await ProcessRunner.RunAsync("lscpu", [], TimeSpan.FromSeconds(10));
+            cpu = lscpu.Split('\n').FirstOrDefault(l => l.StartsWith("Model name:", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? cpu;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception or TimeoutException)
+        {
+            cpu = RuntimeInformation.ProcessArchitecture.ToString();
+        }
+
+        var memory = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024);
+        return string.Create(CultureInfo.InvariantCulture, $"{cpu}, {Environment.ProcessorCount} cores (nproc), {memory:F0} GiB, {RuntimeInformation.OSDescription}");
+    }
+}

@@ -1,0 +1,303 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using MassTransit;
+using Moderation.Classifier;
+using Moderation.Contracts.V1;
+using Moderation.ServiceDefaults;
+using Moderation.Testing;
+
+namespace Moderation.Bench.Classifier;
+
+/// <summary>
+/// The classifier service end to end: its built assembly as a separate process (as in a pod), frames published to
+/// RabbitMQ as the extractor publishes them, scores read back as the results service reads them. Latency is measured
+/// from each frame's scheduled send time to its <see cref="FrameClassified"/> arriving, so a stalled publisher cannot
+/// hide queueing (no coordinated omission).
+/// </summary>
+internal sealed class ServiceBenchmark : IAsyncDisposable
+{
+    private readonly Process process;
+    private readonly IBusControl bus;
+    private readonly Collector collector;
+    private readonly IReadOnlyList<byte[]> jpegs;
+    private readonly StreamWriter log;
+
+    private ServiceBenchmark(Process process, IBusControl bus, Collector collector, IReadOnlyList<byte[]> jpegs, StreamWriter log)
+    {
+        this.process = process;
+        this.bus = bus;
+        this.collector = collector;
+        this.jpegs = jpegs;
+        this.log = log;
+    }
+
+    public sealed record Run(string Name, double OfferedPerSecond, int Frames, double ImagesPerSecond, double P50Ms, double P95Ms, double P99Ms, CpuShare Cpu);
+
+    /// <summary>CPU time per image of each process on the path, and the classifier's share of the wall clock.</summary>
+    public sealed record CpuShare(double ClassifierPercent, double ClassifierMsPerImage, double BrokerMsPerImage, double ClientMsPerImage);
+
+    /// <summary>The broker's process when it runs on this machine, for its CPU time.</summary>
+    public Process? Broker { get; set; }
+
+    public static async Task<ServiceBenchmark> StartAsync(string rabbitMqUri, ClassifierOptions options, IReadOnlyList<byte[]> jpegs, string logPath)
+    {
+        var port = FreePort();
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(Cluster.AssemblyPath(Cluster.Classifier))!,
+        };
+        info.ArgumentList.Add(Cluster.AssemblyPath(Cluster.Classifier));
+        info.ArgumentList.Add("--urls");
+        info.ArgumentList.Add($"http://127.0.0.1:{port}");
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        info.Environment["DOTNET_gcServer"] = "0";
+        info.Environment["ConnectionStrings__rabbitmq"] = rabbitMqUri;
+        info.Environment["Classifier__ManifestPath"] = options.ManifestPath;
+        info.Environment["Classifier__ExecutionProvider"] = options.ExecutionProvider.ToString();
+        info.Environment["Classifier__MaxBatchSize"] = options.MaxBatchSize.ToString(CultureInfo.InvariantCulture);
+        info.Environment["Classifier__MaxBatchWait"] = options.MaxBatchWait.ToString("c", CultureInfo.InvariantCulture);
+        info.Environment["Classifier__IntraOpThreads"] = options.IntraOpThreads.ToString(CultureInfo.InvariantCulture);
+        info.Environment["Classifier__AllowSpinning"] = options.AllowSpinning.ToString();
+        info.Environment["Classifier__ConcurrentBatches"] = options.ConcurrentBatches.ToString(CultureInfo.InvariantCulture);
+        info.Environment["Classifier__PreprocessParallelism"] = options.PreprocessParallelism.ToString(CultureInfo.InvariantCulture);
+
+        Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
+        var log = new StreamWriter(logPath, append: false) { AutoFlush = true };
+        var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the classifier.");
+        process.OutputDataReceived += (_, e) => Write(log, e.Data);
+        process.ErrorDataReceived += (_, e) => Write(log, e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await WaitReadyAsync(process, new Uri($"http://127.0.0.1:{port}/health/ready"), logPath);
+        }
+        catch
+        {
+            process.Kill(entireProcessTree: true);
+            process.Dispose();
+            await log.DisposeAsync();
+            throw;
+        }
+
+        var collector = new Collector();
+        var endpoint = RabbitMqEndpoint.Parse(rabbitMqUri);
+        var bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
+        {
+            cfg.Host(endpoint.Host, endpoint.Port, endpoint.VirtualHost, h =>
+            {
+                h.Username(endpoint.Username);
+                h.Password(endpoint.Password);
+            });
+            cfg.ReceiveEndpoint("bench-frame-results", e =>
+            {
+                e.PrefetchCount = 512;
+                e.Handler<FrameClassified>(context =>
+                {
+                    collector.Arrived(context.Message.MediaId, context.Message.FrameIndex);
+                    return Task.CompletedTask;
+                });
+                e.Handler<FrameFailed>(context => throw new InvalidOperationException($"Frame {context.Message.FrameIndex} failed: {context.Message.Detail}"));
+            });
+        });
+        await bus.StartAsync();
+        return new ServiceBenchmark(process, bus, collector, jpegs, log);
+    }
+
+    /// <summary>Publishes <paramref name="frames"/> frames as fast as the broker takes them: the service's capacity.</summary>
+    public Task<Run> SaturateAsync(string name, int frames) => RunAsync(name, frames, ratePerSecond: null);
+
+    /// <summary>Offers frames at a steady <paramref name="ratePerSecond"/> for <paramref name="duration"/>.</summary>
+    public Task<Run> PaceAsync(string name, double ratePerSecond, TimeSpan duration) =>
+        RunAsync(name, Math.Max(1, (int)(ratePerSecond * duration.TotalSeconds)), ratePerSecond);
+
+    public async ValueTask DisposeAsync()
+    {
+        await bus.StopAsync();
+        if (!process.HasExited)
+        {
+            using (var term = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]))
+            {
+                await term.WaitForExitAsync();
+            }
+
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+
+        process.Dispose();
+        await log.DisposeAsync();
+    }
+
+    private async Task<Run> RunAsync(string name, int frames, double? ratePerSecond)
+    {
+        var mediaId = Guid.NewGuid();
+        var correlationId = Guid.NewGuid();
+        var scheduled = new long[frames];
+        var pending = collector.Expect(mediaId, frames);
+        using var inFlight = new SemaphoreSlim(256);
+        var publishes = new List<Task>(frames);
+        var cpuBefore = CpuTimes();
+        var started = Stopwatch.GetTimestamp();
+        for (var i = 0; i < frames; i++)
+        {
+            if (ratePerSecond is { } rate)
+            {
+                var due = started + (long)(i / rate * Stopwatch.Frequency);
+                var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
+                if (wait > TimeSpan.FromMilliseconds(1))
+                {
+                    await Task.Delay(wait);
+                }
+
+                scheduled[i] = due;
+            }
+            else
+            {
+                scheduled[i] = Stopwatch.GetTimestamp();
+            }
+
+            await inFlight.WaitAsync();
+            var frame = new FrameExtracted(mediaId, correlationId, i, i, jpegs[i % jpegs.Count], 224, 224, SubmissionPriority.Normal);
+            publishes.Add(PublishAsync(frame, inFlight));
+        }
+
+        await Task.WhenAll(publishes);
+        var arrivals = await pending.WaitAsync(TimeSpan.FromMinutes(5));
+        var cpuAfter = CpuTimes();
+        var first = scheduled[0];
+        var last = arrivals.Max();
+        var elapsed = Stopwatch.GetElapsedTime(first, last);
+        var latencies = arrivals.Select((arrived, i) => Stopwatch.GetElapsedTime(scheduled[i], arrived).TotalMilliseconds).Order().ToArray();
+        return new Run(
+            name,
+            ratePerSecond ?? double.NaN,
+            frames,
+            frames / elapsed.TotalSeconds,
+            Percentile(latencies, 0.50),
+            Percentile(latencies, 0.95),
+            Percentile(latencies, 0.99),
+            new CpuShare(
+                100 * (cpuAfter.Classifier - cpuBefore.Classifier).TotalSeconds / elapsed.TotalSeconds,
+                (cpuAfter.Classifier - cpuBefore.Classifier).TotalMilliseconds / frames,
+                Broker is null ? double.NaN : (cpuAfter.Broker - cpuBefore.Broker).TotalMilliseconds / frames,
+                (cpuAfter.Client - cpuBefore.Client).TotalMilliseconds / frames));
+    }
+
+    private (TimeSpan Classifier, TimeSpan Broker, TimeSpan Client) CpuTimes()
+    {
+        process.Refresh();
+        Broker?.Refresh();
+        return (process.TotalProcessorTime, Broker?.TotalProcessorTime ?? TimeSpan.Zero, Process.GetCurrentProcess().TotalProcessorTime);
+    }
+
+    private async Task PublishAsync(FrameExtracted frame, SemaphoreSlim inFlight)
+    {
+        try
+        {
+            await bus.Publish(frame);
+        }
+        finally
+        {
+            inFlight.Release();
+        }
+    }
+
+    private static double Percentile(double[] sorted, double quantile) =>
+        sorted[Math.Clamp((int)Math.Ceiling(quantile * sorted.Length) - 1, 0, sorted.Length - 1)];
+
+    private static async Task WaitReadyAsync(Process process, Uri ready, string logPath)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 180;
+        while (Stopwatch.GetTimestamp() < deadline)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"The classifier exited with {process.ExitCode}; see {logPath}.");
+            }
+
+            try
+            {
+                if ((await http.GetAsync(ready)).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(250);
+        }
+
+        throw new TimeoutException($"The classifier did not become ready; see {logPath}.");
+    }
+
+    private static void Write(StreamWriter log, string? line)
+    {
+        if (line is not null)
+        {
+            lock (log)
+            {
+                log.WriteLine(line);
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Arrival timestamps of one run's frames.</summary>
+    private sealed class Collector
+    {
+        private Expectation? current;
+
+        public Expectation Expect(Guid mediaId, int frames) => current = new Expectation(mediaId, frames);
+
+        public void Arrived(Guid mediaId, int frameIndex)
+        {
+            var now = Stopwatch.GetTimestamp();
+            if (current is { } expectation && expectation.MediaId == mediaId)
+            {
+                expectation.Arrived(frameIndex, now);
+            }
+        }
+    }
+
+    private sealed class Expectation(Guid mediaId, int frames)
+    {
+        private readonly long[] arrivals = new long[frames];
+        private readonly TaskCompletionSource<long[]> done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int remaining = frames;
+
+        public Guid MediaId { get; } = mediaId;
+
+        public void Arrived(int frameIndex, long timestamp)
+        {
+            // Redelivered duplicates keep the first arrival.
+            if (Interlocked.CompareExchange(ref arrivals[frameIndex], timestamp, 0) == 0 && Interlocked.Decrement(ref remaining) == 0)
+            {
+                done.TrySetResult(arrivals);
+            }
+        }
+
+        public async Task<long[]> WaitAsync(TimeSpan timeout) =>
+            await done.Task.WaitAsync(timeout).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,91 @@
+using System.Diagnostics.Metrics;
+using Moderation.ServiceDefaults;
+
+namespace Moderation.Classifier;
+
+/// <summary>
+/// The classifier's instruments on the shared "Moderation" meter, plus running totals for the stats endpoint.
+/// Frames per second is the rate of <c>moderation.classifier.frames</c>.
+/// </summary>
+public sealed class ClassifierMetrics
+{
+    private static readonly IReadOnlyList<double> SecondsBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+    private readonly Counter<long> frames;
+    private readonly Histogram<int> batchSize;
+    private readonly Histogram<double> queueWait;
+    private readonly Histogram<double> preprocessDuration;
+    private readonly Histogram<double> inferenceWait;
+    private readonly Histogram<double> inferenceDuration;
+    private long framesClassified;
+    private long framesFailed;
+    private long batches;
+    private int largestBatch;
+
+    public ClassifierMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(Telemetry.MeterName);
+        frames = meter.CreateCounter<long>("moderation.classifier.frames", "{frame}", "Frames handled; outcome is classified or failed.");
+        batchSize = meter.CreateHistogram<int>(
+            "moderation.classifier.batch.size", "{frame}", "Frames per inference batch.",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 24, 32, 48, 64, 96, 128, 256, 512, 1024] });
+        queueWait = meter.CreateHistogram<double>(
+            "moderation.classifier.queue.wait", "s", "Time from a frame being published to its batch starting (broker queue plus batch collection).",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
+        preprocessDuration = meter.CreateHistogram<double>(
+            "moderation.classifier.preprocess.duration", "s", "JPEG decode and resize of one batch.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
+        inferenceWait = meter.CreateHistogram<double>(
+            "moderation.classifier.inference.wait", "s", "Time a decoded batch waited for the session (the session is busy, which is the goal).",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
+        inferenceDuration = meter.CreateHistogram<double>(
+            "moderation.classifier.inference.duration", "s", "One ONNX Runtime call on a batch.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
+    }
+
+    public long FramesClassified => Interlocked.Read(ref framesClassified);
+
+    public long FramesFailed => Interlocked.Read(ref framesFailed);
+
+    public long Batches => Interlocked.Read(ref batches);
+
+    public int LargestBatch => Volatile.Read(ref largestBatch);
+
+    public void BatchReceived(int size)
+    {
+        batchSize.Record(size);
+        Interlocked.Increment(ref batches);
+        var largest = Volatile.Read(ref largestBatch);
+        while (size > largest)
+        {
+            var seen = Interlocked.CompareExchange(ref largestBatch, size, largest);
+            if (seen == largest)
+            {
+                break;
+            }
+
+            largest = seen;
+        }
+    }
+
+    public void QueueWait(TimeSpan wait) => queueWait.Record(Math.Max(0, wait.TotalSeconds));
+
+    public void Preprocessed(TimeSpan duration) => preprocessDuration.Record(duration.TotalSeconds);
+
+    public void InferenceStarted(TimeSpan waited) => inferenceWait.Record(waited.TotalSeconds);
+
+    public void Inferred(TimeSpan duration, string provider) =>
+        inferenceDuration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("execution_provider", provider));
+
+    public void Classified(int count)
+    {
+        frames.Add(count, new KeyValuePair<string, object?>("outcome", "classified"));
+        Interlocked.Add(ref framesClassified, count);
+    }
+
+    public void Failed(int count)
+    {
+        frames.Add(count, new KeyValuePair<string, object?>("outcome", "failed"));
+        Interlocked.Add(ref framesFailed, count);
+    }
+}

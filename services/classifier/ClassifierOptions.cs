@@ -1,0 +1,75 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Moderation.Classifier;
+
+/// <summary>Settings of a classifier worker (section <c>Classifier</c>), validated when the host starts.</summary>
+public sealed class ClassifierOptions
+{
+    public const string Section = "Classifier";
+
+    /// <summary>Path of the <c>model.json</c> written by tools/model-import; the .onnx file it names sits beside it.</summary>
+    [Required(AllowEmptyStrings = false, ErrorMessage = "Classifier:ManifestPath is required: the model.json written by tools/model-import.")]
+    public string ManifestPath { get; set; } = "";
+
+    /// <summary>Where inference runs. GPU providers need the GPU build (<c>-p:OnnxRuntimeFlavor=Gpu</c>) and a device.</summary>
+    public ExecutionProviderKind ExecutionProvider { get; set; } = ExecutionProviderKind.Cpu;
+
+    /// <summary>
+    /// When the requested GPU provider cannot be used, run on the CPU (logged as an error) instead of refusing to start.
+    /// Turn off on GPU node pools where a silent 20× slowdown is worse than a crash loop.
+    /// </summary>
+    public bool AllowCpuFallback { get; set; } = true;
+
+    /// <summary>CUDA device ordinal for the GPU providers.</summary>
+    [Range(0, 64)]
+    public int DeviceId { get; set; }
+
+    /// <summary>Threads ONNX Runtime uses inside one operator; 0 lets it use one per physical core.</summary>
+    [Range(0, 256)]
+    public int IntraOpThreads { get; set; }
+
+    /// <summary>Threads running independent graph branches in parallel; 0 or 1 runs the graph sequentially (best for CNNs).</summary>
+    [Range(0, 256)]
+    public int InterOpThreads { get; set; }
+
+    /// <summary>
+    /// Whether idle ONNX Runtime threads spin before sleeping. Spinning shaves latency on dedicated cores but steals
+    /// cycles from JPEG decoding when cores are shared.
+    /// </summary>
+    public bool AllowSpinning { get; set; }
+
+    /// <summary>Frames per inference call at most: a batch is dispatched when it is full or <see cref="MaxBatchWait"/> has passed.</summary>
+    [Range(1, 1024)]
+    public int MaxBatchSize { get; set; } = 32;
+
+    /// <summary>How long the first frame of a batch waits for batch-mates before the batch is dispatched anyway.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:00:10")]
+    public TimeSpan MaxBatchWait { get; set; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>
+    /// Batches in flight at once. Two keep the session busy: one batch is inferred while the next is collected and
+    /// decoded. The session itself runs one batch at a time.
+    /// </summary>
+    [Range(1, 16)]
+    public int ConcurrentBatches { get; set; } = 2;
+
+    /// <summary>Frames of one batch decoded and resized in parallel; 0 uses one per processor.</summary>
+    [Range(0, 256)]
+    public int PreprocessParallelism { get; set; }
+
+    /// <summary>Frames larger than this are refused before decoding (they should arrive already scaled to the model size).</summary>
+    [Range(1d, 268_435_456d)]
+    public long MaxFramePixels { get; set; } = 4096L * 4096;
+
+    /// <summary>Directory where the TensorRT provider caches built engines, so later starts skip the engine build.</summary>
+    public string? TensorRtEngineCachePath { get; set; }
+
+    internal int EffectivePreprocessParallelism => PreprocessParallelism > 0 ? PreprocessParallelism : Environment.ProcessorCount;
+}
+
+public enum ExecutionProviderKind
+{
+    Cpu,
+    Cuda,
+    TensorRt,
+}

@@ -1,0 +1,18 @@
+using Microsoft.Extensions.Options;
+
+namespace Moderation.Classifier;
+
+/// <summary>Checks what data annotations cannot: that the manifest exists where the options say.</summary>
+internal sealed class ClassifierOptionsValidator : IValidateOptions<ClassifierOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ClassifierOptions options)
+    {
+        if (!string.IsNullOrWhiteSpace(options.ManifestPath) && !File.Exists(options.ManifestPath))
+        {
+            return ValidateOptionsResult.Fail(
+                $"Classifier:ManifestPath '{options.ManifestPath}' does not exist. Produce the model with tools/model-import (scripts/model) or point the option at its model.json.");
+        }
+
+        return ValidateOptionsResult.Success;
+    }
+}

@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using MassTransit;
+using Moderation.Classifier.Inference;
+using Moderation.Contracts.V1;
+using Moderation.ServiceDefaults;
+
+namespace Moderation.Classifier.Consumers;
+
+/// <summary>
+/// Scores a batch of <see cref="FrameExtracted"/> frames with one inference call and publishes a
+/// <see cref="FrameClassified"/> for each, or a <see cref="FrameFailed"/> for a frame that cannot be decoded, without
+/// failing its batch-mates. The frames are acknowledged when this returns, that is after every publish is confirmed.
+/// Redelivered frames are scored again; results de-duplicates on (MediaId, FrameIndex, ModelVersion).
+/// </summary>
+public sealed class FrameClassificationConsumer(
+    IFrameClassifier classifier,
+    FramePreprocessor preprocessor,
+    ClassifierMetrics metrics,
+    TimeProvider time,
+    ILogger<FrameClassificationConsumer> logger) : IConsumer<Batch<FrameExtracted>>
+{
+    public async Task Consume(ConsumeContext<Batch<FrameExtracted>> context)
+    {
+        var frames = context.Message;
+        var cancellationToken = context.CancellationToken;
+        var received = time.GetUtcNow();
+        metrics.BatchReceived(frames.Length);
+        var jpegs = new ReadOnlyMemory<byte>[frames.Length];
+        for (var i = 0; i < frames.Length; i++)
+        {
+            jpegs[i] = frames[i].Message.Jpeg;
+            if (frames[i].SentTime is { } sent)
+            {
+                metrics.QueueWait(received - new DateTimeOffset(DateTime.SpecifyKind(sent, DateTimeKind.Utc)));
+            }
+        }
+
+        var batch = classifier.Batches.Rent();
+        try
+        {
+            FrameSlot[] slots;
+            using (var activity = Telemetry.ActivitySource.StartActivity("classifier.preprocess"))
+            {
+                activity?.SetTag("classifier.batch.size", frames.Length);
+                var started = Stopwatch.GetTimestamp();
+                slots = preprocessor.Fill(batch, jpegs);
+                metrics.Preprocessed(Stopwatch.GetElapsedTime(started));
+            }
+
+            await classifier.ClassifyAsync(batch, cancellationToken);
+            await PublishAsync(frames, slots, batch);
+        }
+        finally
+        {
+            classifier.Batches.Return(batch);
+        }
+    }
+
+    private async Task PublishAsync(Batch<FrameExtracted> frames, FrameSlot[] slots, FrameBatch batch)
+    {
+        var model = classifier.Model;
+        var classifiedAt = time.GetUtcNow();
+        var publishes = new Task[frames.Length];
+        var failed = 0;
+        for (var i = 0; i < frames.Length; i++)
+        {
+            var frame = frames[i];
+            var message = frame.Message;
+            var slot = slots[i];
+
+            // Each result is published through its own frame's context, so it carries that frame's conversation and trace.
+            if (slot.Decoded)
+            {
+                publishes[i] = frame.Publish(new FrameClassified(
+                    message.MediaId,
+                    message.CorrelationId,
+                    message.FrameIndex,
+                    message.TimestampSeconds,
+                    Scores(model.Classes, batch.ScoresOf(slot.Slot)),
+                    batch.EmbeddingOf(slot.Slot).ToArray(),
+                    model.Name,
+                    model.Version,
+                    classifiedAt));
+                continue;
+            }
+
+            failed++;
+            using (logger.BeginScope(new Dictionary<string, object> { ["MediaId"] = message.MediaId, ["CorrelationId"] = message.CorrelationId }))
+            {
+                if (slot.Unexpected)
+                {
+                    logger.LogError("Frame {FrameIndex} of {MediaId} broke the decoder: {Error}", message.FrameIndex, message.MediaId, slot.Error);
+                }
+                else
+                {
+                    logger.LogWarning("Frame {FrameIndex} of {MediaId} is undecodable: {Error}", message.FrameIndex, message.MediaId, slot.Error);
+                }
+            }
+
+            publishes[i] = frame.Publish(new FrameFailed(
+                message.MediaId,
+                message.CorrelationId,
+                message.FrameIndex,
+                slot.Unexpected ? FailureReasons.Internal : FailureReasons.FrameUndecodable,
+                slot.Error!));
+        }
+
+        await Task.WhenAll(publishes);
+        metrics.Classified(frames.Length - failed);
+        if (failed > 0)
+        {
+            metrics.Failed(failed);
+        }
+
+        logger.LogDebug("Classified a batch of {FrameCount} frames ({FailedCount} undecodable)", frames.Length, failed);
+    }
+
+    private static Dictionary<string, float> Scores(IReadOnlyList<string> classes, ReadOnlySpan<float> probabilities)
+    {
+        var scores = new Dictionary<string, float>(classes.Count, StringComparer.Ordinal);
+        for (var c = 0; c < classes.Count; c++)
+        {
+            scores[classes[c]] = probabilities[c];
+        }
+
+        return scores;
+    }
+}

@@ -1,0 +1,31 @@
+using MassTransit;
+using Moderation.Classifier.Consumers;
+using Moderation.Classifier.Inference;
+using Moderation.ServiceDefaults;
+
+namespace Moderation.Classifier.Extensions;
+
+public static class Extensions
+{
+    public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ClassifierOptions>()
+            .BindConfiguration(ClassifierOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ClassifierOptions>, ClassifierOptionsValidator>();
+
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ClassifierMetrics>();
+        builder.Services.AddSingleton<IFrameClassifier, OnnxFrameClassifier>();
+        builder.Services.AddSingleton<FramePreprocessor>();
+        builder.Services.AddSingleton<ModelReadiness>();
+        builder.Services.AddHealthChecks().AddCheck<ModelReadiness>("model", tags: [ServiceDefaults.Extensions.ReadyTag]);
+
+        // Registered before the bus: hosted services start in order, so the model is verified and warm before the
+        // first frame is consumed, and a model that fails verification stops the host before it consumes anything.
+        builder.Services.AddHostedService<ModelWarmupService>();
+        builder.AddMessaging(bus => bus.AddConsumer<FrameClassificationConsumer, FrameClassificationConsumerDefinition>());
+        return builder;
+    }
+}

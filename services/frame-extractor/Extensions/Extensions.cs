@@ -1,0 +1,63 @@
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Moderation.BlobStorage;
+using Moderation.FrameExtractor.Consumers;
+using Moderation.FrameExtractor.Extraction;
+using Moderation.FrameExtractor.Media;
+using Moderation.FrameExtractor.Options;
+using Moderation.FrameExtractor.Sampling;
+using Moderation.ServiceDefaults;
+
+namespace Moderation.FrameExtractor.Extensions;
+
+public static class Extensions
+{
+    public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<SamplingOptions>().BindConfiguration(SamplingOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.MinIntervalSeconds <= o.MaxIntervalSeconds, "Sampling:MinIntervalSeconds must not exceed Sampling:MaxIntervalSeconds.")
+            .Validate(o => o.TargetFrames <= o.MaxFrames, "Sampling:TargetFrames must not exceed Sampling:MaxFrames.")
+            .ValidateOnStart();
+        builder.Services.AddOptions<MediaLimitsOptions>().BindConfiguration(MediaLimitsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<FfmpegOptions>().BindConfiguration(FfmpegOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.EffectiveFormats.All(f => f.Length > 0 && f.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_')),
+                "Ffmpeg:AllowedFormats must be ffmpeg demuxer names.")
+            .ValidateOnStart();
+        builder.Services.AddOptions<ExtractionOptions>().BindConfiguration(ExtractionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<ModelOptions>().BindConfiguration(ModelOptions.Section).ValidateDataAnnotations()
+            .Validate(o => File.Exists(o.ManifestPath), "Model:ManifestPath must name an existing model.json.")
+            .ValidateOnStart();
+
+        builder.Services.AddFrameExtraction();
+        builder.Services.AddHostedService<ScratchJanitor>();
+        builder.Services.AddHealthChecks().AddCheck<FfmpegHealthCheck>("ffmpeg", tags: [ServiceDefaults.Extensions.ReadyTag]);
+
+        builder.AddBlobStore();
+        builder.AddMessaging(bus =>
+        {
+            bus.AddConsumer<ExtractFramesConsumer, ExtractFramesConsumerDefinition>();
+            bus.AddConsumer<CancelExtractionConsumer, CancelExtractionConsumerDefinition>();
+        });
+        return builder;
+    }
+
+    /// <summary>
+    /// The extraction pipeline without hosting or messaging (probe, plan, decode, publish through an
+    /// <see cref="IExtractionPublisher"/>); the benchmark and the tests compose it the same way. Needs the options, an
+    /// <see cref="BlobStorage.IBlobStore"/>, logging and metrics registered.
+    /// </summary>
+    public static IServiceCollection AddFrameExtraction(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => FrameSize.FromManifest(sp.GetRequiredService<IOptions<ModelOptions>>().Value.ManifestPath));
+        services.AddSingleton<FfmpegSandbox>();
+        services.AddSingleton<MediaProber>();
+        services.AddSingleton<ExtractionPlanner>();
+        services.AddSingleton<FrameDecoder>();
+        services.AddSingleton<ExtractionRegistry>();
+        services.AddSingleton<ExtractionMetrics>();
+        services.AddSingleton<MediaExtractor>();
+        return services;
+    }
+}

@@ -1,0 +1,191 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using Moderation.BlobStorage;
+using Moderation.Contracts.V1;
+using Moderation.FrameExtractor.Media;
+using Moderation.FrameExtractor.Options;
+using Moderation.FrameExtractor.Sampling;
+using Moderation.ServiceDefaults;
+
+namespace Moderation.FrameExtractor.Extraction;
+
+/// <summary>How one extraction ended.</summary>
+public enum ExtractionOutcome
+{
+    Completed,
+    Cancelled,
+    Failed,
+}
+
+/// <summary>
+/// One medium from submission to its last frame: locate the blob, probe, plan, announce the plan, decode the segments in
+/// parallel and publish every frame the moment ffmpeg emits it, then announce the exact count. A decision from results
+/// stops the remaining segments; problems with the medium end in <see cref="MediaFailed"/> with a stable reason.
+/// The same file always yields the same frames with the same indices, so a redelivered submission is harmless.
+/// </summary>
+public sealed class MediaExtractor(
+    IBlobStore blobs,
+    MediaProber prober,
+    ExtractionPlanner planner,
+    FrameDecoder decoder,
+    ExtractionRegistry registry,
+    ExtractionMetrics metrics,
+    IOptions<ExtractionOptions> options,
+    TimeProvider clock,
+    ILogger<MediaExtractor> logger)
+{
+    public const string Stage = "frame-extractor";
+
+    /// <summary>Parent of the per-medium work directories (copies of non-local blobs, ffmpeg's working directory).</summary>
+    public string ScratchRoot => options.Value.ScratchRoot;
+
+    public async Task<ExtractionOutcome> ExtractAsync(MediaSubmitted submitted, IExtractionPublisher publisher, CancellationToken cancellationToken)
+    {
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["MediaId"] = submitted.MediaId, ["CorrelationId"] = submitted.CorrelationId });
+        using var activity = Telemetry.ActivitySource.StartActivity("extract frames");
+        activity?.SetTag("moderation.media_id", submitted.MediaId);
+        using var extraction = registry.Begin(submitted.MediaId, submitted.CorrelationId);
+        using var timeout = new CancellationTokenSource(options.Value.Timeout, clock);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, extraction.Decided, timeout.Token);
+        var workDirectory = Directory.CreateDirectory(Path.Combine(ScratchRoot, $"{submitted.MediaId:N}-{Guid.NewGuid():N}")).FullName;
+        var started = Stopwatch.StartNew();
+        MediaKind? kind = null;
+        try
+        {
+            var path = await LocateAsync(submitted, workDirectory, linked.Token);
+            var medium = await prober.ProbeAsync(path, workDirectory, linked.Token);
+            kind = medium.Kind;
+            var plan = planner.Plan(medium);
+            extraction.Planned(plan.Kind, plan.Frames.Count);
+            logger.LogInformation(
+                "Planned {Frames} frames of {Kind} {Format}/{Codec} {Width}x{Height} lasting {Duration:0.##} s: every {Interval:0.##} s, {Mode}, {Segments} segments",
+                plan.Frames.Count, plan.Kind, medium.Probe.FormatName, medium.Visual.Codec, medium.Visual.Width, medium.Visual.Height,
+                plan.DurationSeconds, plan.Schedule.IntervalSeconds, plan.ExactTimestamps ? "exact" : "keyframe-snapped", plan.Segments.Count);
+            await publisher.PublishAsync(new FramesPlanned(submitted.MediaId, submitted.CorrelationId, plan.Kind, plan.Frames.Count, plan.DurationSeconds,
+                plan.Schedule.IntervalSeconds, medium.Visual.Width, medium.Visual.Height, medium.Visual.Codec, submitted.Priority, clock.GetUtcNow()), linked.Token);
+
+            await Parallel.ForEachAsync(plan.Segments, new ParallelOptions { MaxDegreeOfParallelism = options.Value.SegmentParallelism, CancellationToken = linked.Token },
+                async (segment, token) => await ExtractSegmentAsync(submitted, path, workDirectory, medium, segment, extraction, publisher, started, token));
+
+            var published = extraction.PublishedFrames;
+            if (published < plan.Frames.Count)
+            {
+                logger.LogWarning("ffmpeg emitted {Published} of {Planned} planned frames; the rest were undecodable", published, plan.Frames.Count);
+            }
+
+            await publisher.PublishAsync(new FrameExtractionCompleted(submitted.MediaId, submitted.CorrelationId, published, false, started.Elapsed), cancellationToken);
+            logger.LogInformation("Extracted {Frames} frames in {Elapsed:0.###} s", published, started.Elapsed.TotalSeconds);
+            return Finish(ExtractionOutcome.Completed, kind, started);
+        }
+        catch (OperationCanceledException) when (extraction.IsDecided && !cancellationToken.IsCancellationRequested)
+        {
+            // Results decided the medium; frames already published stand, the rest are not needed.
+            var published = extraction.PublishedFrames;
+            await publisher.PublishAsync(new FrameExtractionCompleted(submitted.MediaId, submitted.CorrelationId, published, true, started.Elapsed), cancellationToken);
+            logger.LogInformation("Stopped after {Frames} frames: the medium was decided", published);
+            return Finish(ExtractionOutcome.Cancelled, kind, started);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            await FailAsync(submitted, publisher, new MediaRejectedException(FailureReasons.ExtractionTimeout,
+                $"Extraction did not finish within {options.Value.Timeout.TotalSeconds:0} s."), cancellationToken);
+            return Finish(ExtractionOutcome.Failed, kind, started);
+        }
+        catch (MediaRejectedException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            await FailAsync(submitted, publisher, e, cancellationToken);
+            return Finish(ExtractionOutcome.Failed, kind, started);
+        }
+        finally
+        {
+            TryDelete(workDirectory);
+        }
+    }
+
+    private async Task ExtractSegmentAsync(MediaSubmitted submitted, string path, string workDirectory, ProbedMedium medium, DecodeSegment segment,
+        RunningExtraction extraction, IExtractionPublisher publisher, Stopwatch started, CancellationToken cancellationToken)
+    {
+        var pending = segment.Frames.ToList();
+        await foreach (var frame in decoder.DecodeAsync(path, medium.Visual, segment, workDirectory, cancellationToken))
+        {
+            // ffmpeg keeps exactly the planned times, so the nearest pending plan entry is the frame's own.
+            var planned = pending.MinBy(p => Math.Abs(p.Pts - frame.Pts))!;
+            pending.Remove(planned);
+            await publisher.PublishAsync(new FrameExtracted(submitted.MediaId, submitted.CorrelationId, planned.Index, frame.Pts - medium.Origin,
+                frame.Jpeg, decoder.Size.Width, decoder.Size.Height, submitted.Priority), cancellationToken);
+            metrics.Frames.Add(1);
+            if (extraction.FramePublished() == 1)
+            {
+                metrics.FirstFrame.Record(started.Elapsed.TotalSeconds);
+            }
+
+            if (pending.Count == 0)
+            {
+                break;
+            }
+        }
+    }
+
+    /// <summary>The medium as a local file: the blob store's own path when it has one, else a copy in the work directory.</summary>
+    private async Task<string> LocateAsync(MediaSubmitted submitted, string workDirectory, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(submitted.BlobKey))
+        {
+            throw new MediaRejectedException(FailureReasons.BlobMissing, string.IsNullOrEmpty(submitted.SourceUrl)
+                ? "The submission names no blob."
+                : "The submission names only a SourceUrl; ingest fetches URLs and submits the stored blob, the extractor reads stored blobs only.");
+        }
+
+        string? local;
+        try
+        {
+            local = blobs.TryGetLocalPath(submitted.BlobKey);
+        }
+        catch (ArgumentException e)
+        {
+            throw new MediaRejectedException(FailureReasons.BlobMissing, $"'{submitted.BlobKey}' is not a valid blob key.", e);
+        }
+
+        if (local is not null && File.Exists(local))
+        {
+            return local;
+        }
+
+        await using var source = await blobs.OpenReadAsync(submitted.BlobKey, cancellationToken)
+            ?? throw new MediaRejectedException(FailureReasons.BlobMissing, $"Blob '{submitted.BlobKey}' does not exist.");
+        // No extension: ffmpeg must recognise the content by its bytes, never by a name.
+        var copy = Path.Combine(workDirectory, "medium");
+        await using (var target = File.Create(copy))
+        {
+            await source.CopyToAsync(target, cancellationToken);
+        }
+
+        return copy;
+    }
+
+    private async Task FailAsync(MediaSubmitted submitted, IExtractionPublisher publisher, MediaRejectedException e, CancellationToken cancellationToken)
+    {
+        logger.LogWarning("Medium failed: {Reason}: {Detail}", e.Reason, e.Message);
+        await publisher.PublishAsync(new MediaFailed(submitted.MediaId, submitted.CorrelationId, e.Reason, e.Message, Stage, clock.GetUtcNow()), cancellationToken);
+    }
+
+    private ExtractionOutcome Finish(ExtractionOutcome outcome, MediaKind? kind, Stopwatch started)
+    {
+        var tags = new TagList { { "outcome", outcome.ToString().ToLowerInvariant() }, { "kind", kind?.ToString().ToLowerInvariant() ?? "unknown" } };
+        metrics.Media.Add(1, tags);
+        metrics.Duration.Record(started.Elapsed.TotalSeconds, tags);
+        return outcome;
+    }
+
+    private void TryDelete(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException e)
+        {
+            logger.LogWarning(e, "Could not remove the work directory {Directory}", directory);
+        }
+    }
+}

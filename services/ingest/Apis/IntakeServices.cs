@@ -1,0 +1,21 @@
+using MassTransit;
+using Microsoft.Extensions.Options;
+using Moderation.Contracts.V1;
+using Moderation.Ingest.BackPressure;
+using Moderation.Ingest.Data;
+using Moderation.Ingest.Fetching;
+using Moderation.Ingest.Intake;
+
+namespace Moderation.Ingest.Apis;
+
+/// <summary>What the submission and status endpoints depend on, gathered for <c>[AsParameters]</c>.</summary>
+public sealed record IntakeServices(
+    SubmissionService Submissions,
+    MediaIntake Intake,
+    IUrlFetcher Fetcher,
+    QueueDepthMonitor BackPressure,
+    IngestDbContext Db,
+    IRequestClient<GetMediaStatus> Status,
+    IOptions<IngestOptions> IngestOptions,
+    IOptions<IntakeOptions> IntakeOptions,
+    IOptions<ResultsClientOptions> ResultsOptions);

@@ -1,0 +1,261 @@
+using System.Security.Claims;
+using MassTransit;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Net.Http.Headers;
+using Moderation.Contracts.V1;
+using Moderation.Ingest.Auth;
+using Moderation.Ingest.Data;
+using Moderation.Ingest.Extensions;
+using Moderation.Ingest.Intake;
+
+namespace Moderation.Ingest.Apis;
+
+/// <summary>Submitting media (upload or URL) and following them to a verdict.</summary>
+public static class MediaApi
+{
+    private const int MaxFieldBytes = 4096;
+
+    public static IEndpointRouteBuilder MapMediaApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("").WithTags("Media");
+
+        api.MapPost("/media", UploadAsync)
+            .RequireAuthorization(ApiScopes.Submit)
+            // Any declared type is accepted: the format is decided by sniffing the content, never by the header.
+            .Accepts<Stream>("application/octet-stream", "multipart/form-data", "image/*", "video/*", "*/*")
+            .WithSummary("Upload a medium")
+            .WithDescription("Streams the body (raw, or the file part of multipart/form-data) to the blob store. The format is sniffed from the content. " +
+                "Metadata comes from the query string or from form fields placed before the file part.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        api.MapPost("/media:by-url", SubmitUrlAsync)
+            .RequireAuthorization(ApiScopes.Submit)
+            .WithSummary("Submit a medium by URL")
+            .WithDescription("Ingest fetches the URL (http/https, public addresses only, redirects re-checked) and streams it to the blob store.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        api.MapGet("/media/{id:guid}", GetAsync)
+            .RequireAuthorization(ApiScopes.Read)
+            .WithName("GetMedia")
+            .WithSummary("Status, progress and verdict of a medium")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        return app;
+    }
+
+    public static async Task<Results<Accepted<SubmissionResponse>, Ok<SubmissionResponse>>> UploadAsync(
+        HttpContext http,
+        [FromQuery] string? externalId,
+        [FromQuery] string? callbackUrl,
+        [FromQuery] string? priority,
+        [FromQuery] string? policy,
+        [FromHeader(Name = SubmissionValidation.IdempotencyKeyHeader)] string? idempotencyKey,
+        [AsParameters] IntakeServices services,
+        CancellationToken cancellationToken)
+    {
+        // Sized for the largest allowed medium; the per-format limit is enforced while streaming.
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+        {
+            bodySize.MaxRequestBodySize = services.IntakeOptions.Value.LargestAllowed + 1024 * 1024;
+        }
+
+        var multipart = MultipartBoundary(http.Request);
+        var reader = multipart is null ? null : new MultipartReader(multipart, http.Request.Body) { BodyLengthLimit = null };
+        var fields = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        Stream content = http.Request.Body;
+        var declaredLength = http.Request.ContentLength;
+        if (reader is not null)
+        {
+            content = await ReadUntilFileAsync(reader, fields, cancellationToken);
+            declaredLength = null;
+        }
+
+        var request = SubmissionValidation.Validate(http.User.ClientId(), SubmissionSource.Upload, idempotencyKey,
+            externalId ?? fields.GetValueOrDefault("externalId"), callbackUrl ?? fields.GetValueOrDefault("callbackUrl"),
+            priority ?? fields.GetValueOrDefault("priority"), policy ?? fields.GetValueOrDefault("policy"), sourceUrl: null);
+        if (await services.Submissions.FindRetryAsync(request.ClientId, request.IdempotencyKey, request.ExternalId, cancellationToken) is { } previous)
+        {
+            return await RespondAsync(http, services, previous, cancellationToken);
+        }
+
+        if (services.BackPressure.Refusal(request.Priority) is { } refusal)
+        {
+            throw refusal;
+        }
+
+        var staged = await services.Intake.StageAsync(content, declaredLength, cancellationToken);
+        if (reader is not null && await reader.ReadNextSectionAsync(cancellationToken) is not null)
+        {
+            await services.Intake.DiscardAsync(staged);
+            throw Invalid("multipart", "Put metadata fields before the file part, and send a single file.");
+        }
+
+        return Respond(http, services, await services.Submissions.SubmitAsync(staged, request, cancellationToken));
+    }
+
+    public static async Task<Results<Accepted<SubmissionResponse>, Ok<SubmissionResponse>>> SubmitUrlAsync(
+        HttpContext http,
+        UrlSubmission body,
+        [FromHeader(Name = SubmissionValidation.IdempotencyKeyHeader)] string? idempotencyKey,
+        [AsParameters] IntakeServices services,
+        CancellationToken cancellationToken)
+    {
+        var request = SubmissionValidation.Validate(http.User.ClientId(), SubmissionSource.Url, idempotencyKey, body.ExternalId, body.CallbackUrl,
+            body.Priority?.ToString(), body.Policy, body.Url ?? "");
+        return await SubmitFromUrlAsync(http, request, services, cancellationToken);
+    }
+
+    /// <summary>Shared by <c>/media:by-url</c> and the upload hook: fetch through the SSRF guard, stage, submit.</summary>
+    public static async Task<Results<Accepted<SubmissionResponse>, Ok<SubmissionResponse>>> SubmitFromUrlAsync(
+        HttpContext http, SubmissionRequest request, IntakeServices services, CancellationToken cancellationToken)
+    {
+        if (await services.Submissions.FindRetryAsync(request.ClientId, request.IdempotencyKey, request.ExternalId, cancellationToken) is { } previous)
+        {
+            return await RespondAsync(http, services, previous, cancellationToken);
+        }
+
+        if (services.BackPressure.Refusal(request.Priority) is { } refusal)
+        {
+            throw refusal;
+        }
+
+        var staged = await services.Fetcher.FetchAsync(new Uri(request.SourceUrl!),
+            (response, token) => services.Intake.StageAsync(response.Content, response.ContentLength, token), cancellationToken);
+        return Respond(http, services, await services.Submissions.SubmitAsync(staged, request, cancellationToken));
+    }
+
+    public static async Task<Results<Ok<MediaStatusResponse>, ProblemHttpResult>> GetAsync(
+        Guid id, ClaimsPrincipal user, [AsParameters] IntakeServices services, CancellationToken cancellationToken)
+    {
+        var clientId = user.ClientId();
+        var own = await services.Db.Submissions.AsNoTracking()
+            .Where(s => s.MediaId == id && s.ClientId == clientId && s.State != SubmissionState.Pending)
+            .OrderBy(s => s.CreatedAt)
+            .FirstOrDefaultAsync(cancellationToken);
+        // Clients see their own media; reviewers and administrators see every medium.
+        var mayReadAny = user.HasScope(ApiScopes.Review) || user.HasScope(ApiScopes.Admin);
+        if (own is null && !mayReadAny)
+        {
+            return NotFound(id);
+        }
+
+        var status = await AskResultsAsync(services, id, cancellationToken);
+        if (!status.Found)
+        {
+            return own is null
+                ? NotFound(id)
+                : TypedResults.Ok(new MediaStatusResponse(id, MediaStates.Pending, own.ExternalId, own.Sha256, 0, 0, 0, null, null));
+        }
+
+        return TypedResults.Ok(new MediaStatusResponse(id, status.State, status.ExternalId ?? own?.ExternalId, status.Sha256 ?? own?.Sha256,
+            status.PlannedFrames, status.FramesScored, status.Progress, status.Verdict, status.Failure));
+    }
+
+    private static async Task<Results<Accepted<SubmissionResponse>, Ok<SubmissionResponse>>> RespondAsync(
+        HttpContext http, IntakeServices services, Submission previous, CancellationToken cancellationToken)
+    {
+        if (previous.State != SubmissionState.Duplicate)
+        {
+            return Respond(http, services, new AcceptedSubmission(previous));
+        }
+
+        var existing = await AskResultsAsync(services, previous.MediaId, cancellationToken);
+        return Respond(http, services, new DuplicateSubmission(previous, existing));
+    }
+
+    private static Results<Accepted<SubmissionResponse>, Ok<SubmissionResponse>> Respond(HttpContext http, IntakeServices services, SubmissionOutcome outcome)
+    {
+        var s = outcome.Submission;
+        var statusUrl = services.IngestOptions.Value.StatusUrl(s.MediaId);
+        if (outcome is DuplicateSubmission duplicate)
+        {
+            http.Response.Headers.Location = statusUrl;
+            return TypedResults.Ok(new SubmissionResponse(s.MediaId, MediaStates.Completed, statusUrl, true, s.Sha256, s.ContentType, s.SizeBytes,
+                s.ExternalId, s.Priority, duplicate.Existing.Verdict));
+        }
+
+        return TypedResults.Accepted(statusUrl, new SubmissionResponse(s.MediaId, MediaStates.Pending, statusUrl, false, s.Sha256, s.ContentType,
+            s.SizeBytes, s.ExternalId, s.Priority, null));
+    }
+
+    private static async Task<MediaStatus> AskResultsAsync(IntakeServices services, Guid id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var timeout = RequestTimeout.After(ms: (int)services.ResultsOptions.Value.RequestTimeout.TotalMilliseconds);
+            return (await services.Status.GetResponse<MediaStatus>(new GetMediaStatus(id), cancellationToken, timeout)).Message;
+        }
+        catch (RequestTimeoutException)
+        {
+            throw new IntakeException(
+                Problems.Create(StatusCodes.Status503ServiceUnavailable, Problems.ResultsUnavailable, "Results unavailable",
+                    "The results service did not answer in time. Retry later."),
+                FailureReasons.Internal, TimeSpan.FromSeconds(5));
+        }
+    }
+
+    /// <summary>Reads form fields up to the first file part and returns that part's body, still unread.</summary>
+    private static async Task<Stream> ReadUntilFileAsync(MultipartReader reader, Dictionary<string, string> fields, CancellationToken cancellationToken)
+    {
+        while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
+        {
+            var disposition = section.GetContentDispositionHeader();
+            if (disposition is null)
+            {
+                continue;
+            }
+
+            if (disposition.IsFileDisposition())
+            {
+                return section.Body;
+            }
+
+            var buffer = new byte[MaxFieldBytes + 1];
+            var length = await section.Body.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken);
+            if (length > MaxFieldBytes)
+            {
+                throw Invalid(disposition.Name.Value ?? "field", $"Form fields may be at most {MaxFieldBytes} bytes.");
+            }
+
+            fields[disposition.Name.Value ?? ""] = System.Text.Encoding.UTF8.GetString(buffer, 0, length);
+        }
+
+        throw Invalid("file", "The multipart body has no file part.");
+    }
+
+    private static string? MultipartBoundary(HttpRequest request)
+    {
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var type) ||
+            !type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var boundary = HeaderUtilities.RemoveQuotes(type.Boundary).Value;
+        return string.IsNullOrWhiteSpace(boundary) || boundary.Length > 200
+            ? throw Invalid("Content-Type", "multipart/form-data needs a boundary of at most 200 characters.")
+            : boundary;
+    }
+
+    private static ProblemHttpResult NotFound(Guid id) =>
+        TypedResults.Problem(Problems.Create(StatusCodes.Status404NotFound, Problems.NotFound, "Medium not found", $"No medium {id} visible to this API key."));
+
+    private static IntakeException Invalid(string field, string message) =>
+        new(Problems.Create(StatusCodes.Status400BadRequest, Problems.InvalidRequest, "Invalid submission", message,
+                new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [field] = [message] } }),
+            FailureReasons.Internal);
+}

@@ -1,0 +1,38 @@
+using MassTransit;
+using Moderation.Contracts.V1;
+using Moderation.Ingest.Auth;
+
+namespace Moderation.Ingest.Consumers;
+
+/// <summary>
+/// Answers other services (results, for its own API callers) who holds an API key, given only the key's SHA-256:
+/// ingest owns the API clients, and raw keys never travel.
+/// </summary>
+public sealed class AuthenticateApiKeyConsumer(ApiKeys keys) : IConsumer<AuthenticateApiKey>
+{
+    private static readonly ApiKeyIdentity Invalid = new(false, null, []);
+
+    public async Task Consume(ConsumeContext<AuthenticateApiKey> context)
+    {
+        var hash = context.Message.KeyHash;
+        var client = hash is { Length: 64 } && hash.All(char.IsAsciiHexDigit)
+            ? await keys.FindActiveAsync(hash, context.CancellationToken)
+            : null;
+        await context.RespondAsync(client is null ? Invalid : new ApiKeyIdentity(true, client.ClientId, client.Scopes));
+    }
+}
+
+public sealed class AuthenticateApiKeyConsumerDefinition : ConsumerDefinition<AuthenticateApiKeyConsumer>
+{
+    public AuthenticateApiKeyConsumerDefinition()
+    {
+        // Every authenticated request elsewhere waits on this answer: many in parallel, each a single indexed lookup.
+        ConcurrentMessageLimit = 32;
+    }
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<AuthenticateApiKeyConsumer> consumerConfigurator,
+        IRegistrationContext context)
+    {
+        endpointConfigurator.PrefetchCount = 64;
+    }
+}

@@ -1,0 +1,55 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace Moderation.Ingest.Data;
+
+/// <summary>Ingest's own database: API clients, submissions (idempotency) and webhook replay protection.</summary>
+public sealed class IngestDbContext(DbContextOptions<IngestDbContext> options) : DbContext(options)
+{
+    public DbSet<ApiClient> ApiClients => Set<ApiClient>();
+
+    public DbSet<Submission> Submissions => Set<Submission>();
+
+    public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<ApiClient>(e =>
+        {
+            e.ToTable("api_clients");
+            e.HasKey(x => x.Id);
+            e.Property(x => x.ClientId).HasMaxLength(64);
+            e.Property(x => x.KeyPrefix).HasMaxLength(32);
+            e.Property(x => x.KeyHash).HasMaxLength(64);
+            e.Property(x => x.Description).HasMaxLength(256);
+            e.HasIndex(x => x.KeyHash).IsUnique();
+            e.HasIndex(x => x.ClientId);
+        });
+
+        modelBuilder.Entity<Submission>(e =>
+        {
+            e.ToTable("submissions");
+            e.HasKey(x => x.Id);
+            e.Property(x => x.ClientId).HasMaxLength(64);
+            e.Property(x => x.IdempotencyKey).HasMaxLength(256);
+            e.Property(x => x.ExternalId).HasMaxLength(512);
+            e.Property(x => x.Sha256).HasMaxLength(64);
+            e.Property(x => x.BlobKey).HasMaxLength(256);
+            e.Property(x => x.ContentType).HasMaxLength(64);
+            e.Property(x => x.SourceUrl).HasMaxLength(2048);
+            e.Property(x => x.CallbackUrl).HasMaxLength(2048);
+            e.Property(x => x.Policy).HasMaxLength(64);
+            e.HasIndex(x => x.MediaId);
+            e.HasIndex(x => new { x.ClientId, x.IdempotencyKey }).IsUnique().HasFilter("\"IdempotencyKey\" IS NOT NULL");
+            e.HasIndex(x => new { x.ClientId, x.ExternalId }).IsUnique().HasFilter("\"ExternalId\" IS NOT NULL");
+        });
+
+        modelBuilder.Entity<WebhookDelivery>(e =>
+        {
+            e.ToTable("webhook_deliveries");
+            e.HasKey(x => new { x.ClientId, x.Signature });
+            e.Property(x => x.ClientId).HasMaxLength(64);
+            e.Property(x => x.Signature).HasMaxLength(128);
+            e.HasIndex(x => x.ReceivedAt);
+        });
+    }
+}

@@ -1,0 +1,104 @@
+using Moderation.Contracts.V1;
+using Moderation.FrameExtractor.Extraction;
+using Moderation.Testing;
+using Xunit;
+
+namespace Moderation.FrameExtractor.Tests;
+
+/// <summary>Stills, animations and videos through the one extraction path, with real ffmpeg.</summary>
+public sealed class MediaPathTests : IDisposable
+{
+    private readonly ExtractorHarness _harness = ExtractorHarness.Create();
+
+    [Fact]
+    public async Task Ten_second_clip_yields_ten_exact_frames_one_second_apart()
+    {
+        var run = await _harness.ExtractAsync(await ExtractorMedia.TenSecondClipAsync());
+
+        Assert.Equal(ExtractionOutcome.Completed, run.Outcome);
+        Assert.Equal(MediaKind.Video, run.Planned!.Kind);
+        Assert.Equal(10, run.Planned.PlannedFrames);
+        Assert.Equal(1, run.Planned.IntervalSeconds, 3);
+        Assert.Equal(Enumerable.Range(0, 10), run.Frames.Select(f => f.FrameIndex));
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => (double)i), run.Frames.Select(f => Math.Round(f.TimestampSeconds, 3)));
+        Assert.All(run.Frames, f => Assert.Equal((224, 224), JpegInfo.Size(f.Jpeg)));
+        Assert.All(run.Frames, f => Assert.InRange(f.Jpeg.Length, 1_000, 60_000));
+        Assert.Equal(10, run.Completed!.FrameCount);
+        Assert.False(run.Completed.Cancelled);
+    }
+
+    [Fact]
+    public async Task Animated_gif_is_sampled_by_the_same_rule_on_its_duration()
+    {
+        var run = await _harness.ExtractAsync(await TestMedia.GifAsync(seconds: 3, fps: 5));
+
+        Assert.Equal(MediaKind.Animation, run.Planned!.Kind);
+        Assert.Equal(3, run.Planned.PlannedFrames);
+        Assert.Equal([0.0, 1.0, 2.0], run.Frames.Select(f => Math.Round(f.TimestampSeconds, 2)));
+        Assert.All(run.Frames, f => Assert.Equal((224, 224), JpegInfo.Size(f.Jpeg)));
+        Assert.Equal(3, run.Completed!.FrameCount);
+    }
+
+    [Fact]
+    public async Task Animated_png_is_an_animation()
+    {
+        var run = await _harness.ExtractAsync(await ExtractorMedia.ApngAsync());
+
+        Assert.Equal(MediaKind.Animation, run.Planned!.Kind);
+        Assert.Equal(3, run.Completed!.FrameCount);
+    }
+
+    [Fact]
+    public async Task Still_yields_one_frame_scaled_to_the_model_input()
+    {
+        var run = await _harness.ExtractAsync(await TestMedia.JpegAsync(640, 480));
+
+        Assert.Equal(MediaKind.Still, run.Planned!.Kind);
+        Assert.Equal(1, run.Planned.PlannedFrames);
+        var frame = Assert.Single(run.Frames);
+        Assert.Equal(0, frame.FrameIndex);
+        Assert.Equal((224, 224), JpegInfo.Size(frame.Jpeg));
+        Assert.Equal(1, run.Completed!.FrameCount);
+    }
+
+    [Fact]
+    public async Task Png_still_yields_one_frame()
+    {
+        var run = await _harness.ExtractAsync(await TestMedia.PngAsync());
+
+        Assert.Equal(MediaKind.Still, run.Planned!.Kind);
+        Assert.Single(run.Frames);
+    }
+
+    [Fact]
+    public async Task Audio_only_file_fails_with_no_visual_stream()
+    {
+        var run = await _harness.ExtractAsync(await ExtractorMedia.AudioOnlyAsync());
+
+        Assert.Equal(FailureReasons.NoVisualStream, run.Failed!.Reason);
+        Assert.Null(run.Planned);
+        Assert.Empty(run.Frames);
+    }
+
+    [Fact]
+    public async Task Truncated_mp4_ends_in_MediaFailed_with_reason()
+    {
+        var run = await _harness.ExtractAsync(await TestMedia.TruncatedAsync(await ExtractorMedia.TenSecondClipAsync(), 0.3));
+
+        Assert.Equal(FailureReasons.Truncated, run.Failed!.Reason);
+        Assert.Contains("moov", run.Failed.Detail, StringComparison.Ordinal);
+        Assert.Empty(run.Frames);
+    }
+
+    [Fact]
+    public async Task Truncated_fast_start_mp4_fails_before_any_frame()
+    {
+        var run = await _harness.ExtractAsync(await TestMedia.TruncatedAsync(await ExtractorMedia.FastStartClipAsync(), 0.3));
+
+        Assert.Equal(FailureReasons.Truncated, run.Failed!.Reason);
+        Assert.Null(run.Planned);
+        Assert.Empty(run.Frames);
+    }
+
+    public void Dispose() => _harness.Dispose();
+}

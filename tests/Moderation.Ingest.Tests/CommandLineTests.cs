@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using Moderation.Contracts.V1;
+using Moderation.Ingest.Auth;
+using Moderation.Testing;
+using Npgsql;
+using Xunit;
+
+namespace Moderation.Ingest.Tests;
+
+/// <summary>The one-shot commands, run as a process the way scripts/up and operators run them.</summary>
+public sealed class CommandLineTests
+{
+    [Fact]
+    public async Task Keys_create_on_a_fresh_database_migrates_and_prints_only_the_key()
+    {
+        var database = await (await TestServers.GetAsync()).CreateDatabaseAsync("ingestcli");
+
+        var (code, stdout, stderr) = await RunAsync(database, "keys", "create", "--client", "wiki", "--scopes", "submit,read", "--quiet");
+        Assert.True(code == 0, stderr);
+        var key = stdout.Trim();
+        Assert.True(ApiKeys.LooksLikeKey(key), $"'{stdout}'");
+        Assert.Empty(stderr.Trim());
+
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT \"KeyHash\", \"Scopes\" FROM api_clients WHERE \"ClientId\" = 'wiki'", connection);
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal(ApiKeys.Hash(key), reader.GetString(0));
+            Assert.Equal([ApiScopes.Read, ApiScopes.Submit], reader.GetFieldValue<string[]>(1));
+        }
+
+        var (listCode, list, _) = await RunAsync(database, "keys", "list");
+        Assert.Equal(0, listCode);
+        Assert.Contains(key[..12], list, StringComparison.Ordinal);
+        Assert.DoesNotContain(key, list, StringComparison.Ordinal);
+
+        Assert.Equal(0, (await RunAsync(database, "keys", "revoke", key[..12])).Code);
+        Assert.Contains("revoked", (await RunAsync(database, "keys", "list")).Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unknown_scope_is_refused_with_a_message()
+    {
+        var database = await (await TestServers.GetAsync()).CreateDatabaseAsync("ingestcli");
+        var (code, stdout, stderr) = await RunAsync(database, "keys", "create", "--client", "wiki", "--scopes", "submit,everything");
+        Assert.NotEqual(0, code);
+        Assert.Empty(stdout.Trim());
+        Assert.Contains("everything", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Migrate_command_creates_the_schema()
+    {
+        var database = await (await TestServers.GetAsync()).CreateDatabaseAsync("ingestcli");
+        var (code, _, stderr) = await RunAsync(database, "migrate");
+        Assert.True(code == 0, stderr);
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM information_schema.tables WHERE table_name IN ('api_clients','submissions','webhook_deliveries')", connection);
+        Assert.Equal(3L, await command.ExecuteScalarAsync());
+    }
+
+    private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(string database, params string[] arguments)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(typeof(Program).Assembly.Location);
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        info.Environment["ConnectionStrings__postgres"] = database;
+        info.Environment["Database__MigrateOnStart"] = "true";
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}
