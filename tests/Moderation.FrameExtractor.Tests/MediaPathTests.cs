@@ -94,6 +94,20 @@ public sealed class MediaPathTests : IDisposable
     }
 
     [Fact]
+    public async Task File_without_any_picture_stream_fails_with_no_visual_stream()
+    {
+        Directory.CreateDirectory(TestMedia.CacheDirectory);
+        var subtitles = Path.Combine(TestMedia.CacheDirectory, "captions.srt");
+        await File.WriteAllTextAsync(subtitles, "1\n00:00:00,000 --> 00:00:02,000\nHello\n");
+        var subtitlesOnly = await TestMedia.GenerateAsync("mkv", "-i", subtitles, "-c:s", "srt");
+
+        var run = await _harness.ExtractAsync(subtitlesOnly);
+
+        Assert.Equal(FailureReasons.NoVisualStream, run.Failed!.Reason);
+        Assert.Empty(run.Frames);
+    }
+
+    [Fact]
     public async Task Truncated_mp4_ends_in_MediaFailed_with_reason()
     {
         var run = await _harness.ExtractAsync(await TestMedia.TruncatedAsync(await ExtractorMedia.TenSecondClipAsync(), 0.3));
