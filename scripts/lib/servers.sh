@@ -120,7 +120,8 @@ MODERATION_POSTGRES='Host=127.0.0.1;Port=$pg;Username=postgres;Password=$(_secre
 MODERATION_RABBITMQ_PORT=$amqp
 MODERATION_POSTGRES_PORT=$pg
 MODERATION_SERVERS_DIR='$dir'
-ENV  chmod 600 "$dir/env"
+ENV
+  chmod 600 "$dir/env"
 }
 
 servers_stop() {
