@@ -211,7 +211,7 @@ public sealed class AggregationTests(AggregationFixture fixture) : IClassFixture
         var progressing = await Eventually.GetAsync(async () =>
         {
             var r = await statusClient.GetResponse<MediaStatus>(new GetMediaStatus(id));
-            return r.Message.FramesScored == 1 ? r.Message : null;
+            return r.Message is { FramesScored: 1, PlannedFrames: 4 } ? r.Message : null;
         }, "progress");
         Assert.Equal((MediaStates.Processing, 4, 0.25), (progressing.State, progressing.PlannedFrames, progressing.Progress));
 
