@@ -229,18 +229,30 @@ public sealed class ImagePreprocessor
 
     private void CopyOriented(ReadOnlySpan<byte> pixels, OrientedView view, Span<float> destination)
     {
-        var channels = sourceChannels.Length;
+        // Hot path of the classifier (every frame, every channel): three channel offsets hoisted out of the loops, and
+        // the interleaved (NHWC) layout written sequentially.
+        int red = sourceChannels[0], green = sourceChannels[1], blue = sourceChannels[2];
+        var values = channelValues.AsSpan();
         var plane = view.Width * view.Height;
+        var pixel = 0;
         for (var row = 0; row < view.Height; row++)
         {
             var source = view.Origin + row * view.StepY;
-            for (var column = 0; column < view.Width; column++, source += view.StepX)
+            for (var column = 0; column < view.Width; column++, source += view.StepX, pixel++)
             {
-                var pixel = row * view.Width + column;
-                for (var channel = 0; channel < channels; channel++)
+                float r = values[pixels[source + red]], g = values[pixels[source + green]], b = values[pixels[source + blue]];
+                if (planar)
                 {
-                    var index = planar ? channel * plane + pixel : pixel * channels + channel;
-                    destination[index] = channelValues[pixels[source + sourceChannels[channel]]];
+                    destination[pixel] = r;
+                    destination[plane + pixel] = g;
+                    destination[2 * plane + pixel] = b;
+                }
+                else
+                {
+                    var index = pixel * 3;
+                    destination[index] = r;
+                    destination[index + 1] = g;
+                    destination[index + 2] = b;
                 }
             }
         }

@@ -61,6 +61,11 @@ public abstract class ParityTests(ITestOutputHelper output)
             var theirProbabilities = NodeReference.ReadFloats(Path.Combine(reference, "probabilities.f32"));
             var theirEmbeddings = NodeReference.ReadFloats(Path.Combine(reference, "embeddings.f32"));
             var meta = await File.ReadAllTextAsync(Path.Combine(reference, "meta.json"));
+            using (var referenceMeta = JsonDocument.Parse(meta))
+            {
+                Assert.Equal(manifest.Source.PackageVersion, referenceMeta.RootElement.GetProperty("nsfwjs").GetString());
+            }
+
             Assert.Equal(images.Count, classify.Count);
             Assert.Equal(images.Count * length, theirInputs.Length);
 

@@ -1,10 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
-using MassTransit;
 using Moderation.Classifier;
 using Moderation.Contracts.V1;
-using Moderation.ServiceDefaults;
 using Moderation.Testing;
 
 namespace Moderation.Bench.Classifier;
@@ -18,17 +16,17 @@ namespace Moderation.Bench.Classifier;
 internal sealed class ServiceBenchmark : IAsyncDisposable
 {
     private readonly Process process;
-    private readonly IBusControl bus;
+    private readonly FrameLoadClient client;
     private readonly Collector collector;
-    private readonly IReadOnlyList<byte[]> jpegs;
+    private readonly int images;
     private readonly StreamWriter log;
 
-    private ServiceBenchmark(Process process, IBusControl bus, Collector collector, IReadOnlyList<byte[]> jpegs, StreamWriter log)
+    private ServiceBenchmark(Process process, FrameLoadClient client, Collector collector, int images, StreamWriter log)
     {
         this.process = process;
-        this.bus = bus;
+        this.client = client;
         this.collector = collector;
-        this.jpegs = jpegs;
+        this.images = images;
         this.log = log;
     }
 
@@ -85,27 +83,9 @@ internal sealed class ServiceBenchmark : IAsyncDisposable
         }
 
         var collector = new Collector();
-        var endpoint = RabbitMqEndpoint.Parse(rabbitMqUri);
-        var bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
-        {
-            cfg.Host(endpoint.Host, endpoint.Port, endpoint.VirtualHost, h =>
-            {
-                h.Username(endpoint.Username);
-                h.Password(endpoint.Password);
-            });
-            cfg.ReceiveEndpoint("bench-frame-results", e =>
-            {
-                e.PrefetchCount = 512;
-                e.Handler<FrameClassified>(context =>
-                {
-                    collector.Arrived(context.Message.MediaId, context.Message.FrameIndex);
-                    return Task.CompletedTask;
-                });
-                e.Handler<FrameFailed>(context => throw new InvalidOperationException($"Frame {context.Message.FrameIndex} failed: {context.Message.Detail}"));
-            });
-        });
-        await bus.StartAsync();
-        return new ServiceBenchmark(process, bus, collector, jpegs, log);
+        var client = await FrameLoadClient.ConnectAsync(rabbitMqUri, jpegs);
+        client.ResultArrived = collector.Arrived;
+        return new ServiceBenchmark(process, client, collector, jpegs.Count, log);
     }
 
     /// <summary>Publishes <paramref name="frames"/> frames as fast as the broker takes them: the service's capacity.</summary>
@@ -117,7 +97,7 @@ internal sealed class ServiceBenchmark : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await bus.StopAsync();
+        await client.DisposeAsync();
         if (!process.HasExited)
         {
             using (var term = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]))
@@ -169,8 +149,7 @@ internal sealed class ServiceBenchmark : IAsyncDisposable
             }
 
             await inFlight.WaitAsync();
-            var frame = new FrameExtracted(mediaId, correlationId, i, i, jpegs[i % jpegs.Count], 224, 224, SubmissionPriority.Normal);
-            publishes.Add(PublishAsync(frame, inFlight));
+            publishes.Add(PublishAsync(mediaId, correlationId, i, inFlight));
         }
 
         await Task.WhenAll(publishes);
@@ -202,11 +181,11 @@ internal sealed class ServiceBenchmark : IAsyncDisposable
         return (process.TotalProcessorTime, Broker?.TotalProcessorTime ?? TimeSpan.Zero, Process.GetCurrentProcess().TotalProcessorTime);
     }
 
-    private async Task PublishAsync(FrameExtracted frame, SemaphoreSlim inFlight)
+    private async Task PublishAsync(Guid mediaId, Guid correlationId, int frameIndex, SemaphoreSlim inFlight)
     {
         try
         {
-            await bus.Publish(frame);
+            await client.PublishAsync(mediaId, correlationId, frameIndex, frameIndex % images);
         }
         finally
         {
@@ -270,12 +249,19 @@ internal sealed class ServiceBenchmark : IAsyncDisposable
 
         public Expectation Expect(Guid mediaId, int frames) => current = new Expectation(mediaId, frames);
 
-        public void Arrived(Guid mediaId, int frameIndex)
+        public void Arrived(Guid mediaId, int frameIndex, bool failed)
         {
             var now = Stopwatch.GetTimestamp();
             if (current is { } expectation && expectation.MediaId == mediaId)
             {
-                expectation.Arrived(frameIndex, now);
+                if (failed)
+                {
+                    expectation.Failed(frameIndex);
+                }
+                else
+                {
+                    expectation.Arrived(frameIndex, now);
+                }
             }
         }
     }
@@ -296,6 +282,9 @@ internal sealed class ServiceBenchmark : IAsyncDisposable
                 done.TrySetResult(arrivals);
             }
         }
+
+        public void Failed(int frameIndex) =>
+            done.TrySetException(new InvalidOperationException($"Frame {frameIndex} of the benchmark failed to classify; see the classifier log."));
 
         public async Task<long[]> WaitAsync(TimeSpan timeout) =>
             await done.Task.WaitAsync(timeout).ConfigureAwait(false);

@@ -17,6 +17,7 @@
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
 import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths, setThreadsCount } from "@tensorflow/tfjs-backend-wasm";
 import { load } from "nsfwjs";
@@ -279,7 +280,7 @@ async function main() {
   }
 }
 
-if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   // nsfwjs logs which model it uses, and tfjs suggests tfjs-node: neither is output of this tool.
   console.info = () => {};
   main().catch(error => {
