@@ -69,6 +69,24 @@ public sealed class PolicyTests(ApiFixture fixture)
         Assert.Equal((Decision.Review, "default"), (verdict.Decision, verdict.Policy));
     }
 
+    [Fact]
+    public async Task A_medium_that_stops_making_progress_fails_with_extraction_timeout()
+    {
+        var id = Guid.NewGuid();
+        await App.Bus.Publish(Messages.Submitted(id));
+        await App.Bus.Publish(Messages.Planned(id, 10));
+        await App.Bus.Publish(Messages.Frame(id, 0, ("Sexy", 0.1f)));
+        using var client = App.Client(ResultsApp.ReadKey);
+        var failed = await Eventually.GetAsync(async () =>
+        {
+            var response = await client.GetAsync($"/media/{id}");
+            var media = response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<MediaDetails>(ResultsApp.Json) : null;
+            return media?.State == MediaStates.Failed ? media : null;
+        }, "stall failure", TimeSpan.FromSeconds(30));
+        Assert.Equal((FailureReasons.ExtractionTimeout, "results"), (failed.Failure!.Reason, failed.Failure.Stage));
+        Assert.Contains("1 of 10 frames", failed.Failure.Detail, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(0.95f, 0.1f, Decision.Block, "Porn")]
     [InlineData(0.89f, 0.1f, Decision.Review, "Porn")]

@@ -4,7 +4,6 @@ using MassTransit;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Moderation.Contracts.V1;
 using Moderation.Results.Aggregation;
 using Moderation.Results.Apis;
 using Moderation.Results.Auth;
@@ -80,7 +79,6 @@ public static class Extensions
                 x.AddConsumer<MediaFailedConsumer, MediaFailedConsumerDefinition>();
                 x.AddConsumer<GetMediaStatusConsumer, GetMediaStatusConsumerDefinition>();
                 x.AddConsumer<FindVerdictByContentConsumer, FindVerdictByContentConsumerDefinition>();
-                x.AddRequestClient<AuthenticateApiKey>();
             });
             services.AddHostedService<OutboxDispatcher>();
             services.AddHostedService<StalledMediaSweeper>();
