@@ -113,6 +113,12 @@ public sealed class MediaExtractor(
             // ffmpeg keeps exactly the planned times, so the nearest pending plan entry is the frame's own.
             var planned = pending.MinBy(p => Math.Abs(p.Pts - frame.Pts))!;
             pending.Remove(planned);
+            if (options.Value.StoreFrames)
+            {
+                using var jpeg = new MemoryStream(frame.Jpeg, writable: false);
+                await blobs.PutAsync(BlobStorageExtensions.FrameKey(submitted.MediaId, planned.Index), jpeg, publishToken);
+            }
+
             // A decision stops decoding, never a publish half-way: every frame counted in the completion was confirmed.
             await publisher.PublishAsync(new FrameExtracted(submitted.MediaId, submitted.CorrelationId, planned.Index, frame.Pts - medium.Origin,
                 frame.Jpeg, frameSize.Width, frameSize.Height, submitted.Priority), publishToken);
