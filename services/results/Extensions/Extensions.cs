@@ -69,8 +69,6 @@ public static class Extensions
             services.AddHostedService<DatabaseMigrator>();
             builder.AddMessaging(x =>
             {
-                // No calls home: clusters run without outbound internet.
-                x.DisableUsageTelemetry();
                 x.AddConsumer<MediaSubmittedConsumer, MediaSubmittedConsumerDefinition>();
                 x.AddConsumer<FramesPlannedConsumer, FramesPlannedConsumerDefinition>();
                 x.AddConsumer<FrameClassifiedConsumer, FrameClassifiedConsumerDefinition>();
