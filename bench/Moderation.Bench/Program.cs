@@ -1,12 +1,14 @@
 using Moderation.Bench;
 using Moderation.Bench.Classifier;
 using Moderation.Bench.Extractor;
+using Moderation.Bench.Load;
 
 // One subcommand per benchmark: dotnet run -c Release --project bench/Moderation.Bench -- <command> [options]
 var commands = new Dictionary<string, (Func<string[], Task<int>> Run, string Help)>(StringComparer.OrdinalIgnoreCase)
 {
     ["classifier"] = (ClassifierBenchmark.RunAsync, "raw ONNX Runtime vs the classifier service through RabbitMQ vs nsfwjs (CPU and WASM)"),
     ["extractor"] = (ExtractorBenchmark.RunAsync, "a generated 30-minute 480p video: the seed's decode-every-frame loop vs the frame extractor"),
+    ["load"] = (LoadBenchmark.RunAsync, "[--media 200] [--video-share 0.2] [--uploaders 8] [--chaos] [--minutes 20] the whole cluster: saturation, fixed-rate latency, exactly-once count"),
     ["upload-memory"] = (UploadMemoryBenchmark.RunAsync, "[--gib 1] peak working set of ingest while 1 GiB streams in (raw body, then multipart)"),
 };
 

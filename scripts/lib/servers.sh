@@ -113,12 +113,13 @@ servers_start() {
   chmod 755 "$dir"
   rabbit_start "$dir" "$amqp"
   pg_start "$dir" "$pg"
+  # Values single-quoted: the connection strings hold ';', and scripts read this file with `set -a; source`.
   cat > "$dir/env" <<ENV
-MODERATION_RABBITMQ=amqp://moderation:$(_secret "$dir" rabbitmq)@127.0.0.1:$amqp/
-MODERATION_POSTGRES=Host=127.0.0.1;Port=$pg;Username=postgres;Password=$(_secret "$dir" postgres)
+MODERATION_RABBITMQ='amqp://moderation:$(_secret "$dir" rabbitmq)@127.0.0.1:$amqp/'
+MODERATION_POSTGRES='Host=127.0.0.1;Port=$pg;Username=postgres;Password=$(_secret "$dir" postgres)'
 MODERATION_RABBITMQ_PORT=$amqp
 MODERATION_POSTGRES_PORT=$pg
-MODERATION_SERVERS_DIR=$dir
+MODERATION_SERVERS_DIR='$dir'
 ENV
   chmod 600 "$dir/env"
 }

@@ -2,7 +2,7 @@
 # Starts and stops the four services as background processes (logs in .run/logs, pids in .run/pids).
 set -euo pipefail
 
-SERVICES=(results ingest frame-extractor classifier)
+SERVICES=(results ingest frame-extractor classifier dashboard)
 
 service_project() {
   case $1 in
@@ -10,6 +10,7 @@ service_project() {
     frame-extractor) echo services/frame-extractor/Moderation.FrameExtractor ;;
     classifier) echo services/classifier/Moderation.Classifier ;;
     results) echo services/results/Moderation.Results ;;
+    dashboard) echo services/dashboard/Moderation.Dashboard ;;
   esac
 }
 
@@ -19,6 +20,7 @@ service_port() {
     frame-extractor) echo "${EXTRACTOR_PORT:-5081}" ;;
     classifier) echo "${CLASSIFIER_PORT:-5082}" ;;
     results) echo "${RESULTS_PORT:-5090}" ;;
+    dashboard) echo "${DASHBOARD_PORT:-5091}" ;;
   esac
 }
 
@@ -51,6 +53,12 @@ service_env() {
       echo "Database__MigrateOnStart=true"
       echo "BlobStore__Root=$MODERATION_DATA/blobs"
       echo "Callbacks__Secret=$(cat "$MODERATION_DATA/secrets/callback-secret")"
+      echo "FeedbackHead__OutputDirectory=$MODERATION_MODEL_DIR"
+      ;;
+    dashboard)
+      echo "Dashboard__ResultsUrl=http://127.0.0.1:$(service_port results)"
+      echo "Dashboard__KeysDirectory=$MODERATION_DATA/dashboard-keys"
+      echo "BlobStore__Root=$MODERATION_DATA/blobs"
       ;;
   esac
 }

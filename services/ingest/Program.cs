@@ -7,7 +7,8 @@ if (IngestCommandLine.IsCommand(args))
     return await IngestCommandLine.RunAsync(args);
 }
 
-var builder = WebApplication.CreateBuilder(args);
+// appsettings.json lives beside the assembly; scripts start services from the repository root.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
 

@@ -36,6 +36,8 @@ public static class MessagingExtensions
         builder.Services.AddMassTransit(x =>
         {
             var prefix = builder.Configuration[$"{MessagingOptions.Section}:{nameof(MessagingOptions.QueuePrefix)}"];
+            // Self-hosted means no calls home: MassTransit would otherwise report usage to its vendor on start.
+            x.DisableUsageTelemetry();
             x.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(string.IsNullOrEmpty(prefix) ? null : prefix, false));
             configure?.Invoke(x);
 

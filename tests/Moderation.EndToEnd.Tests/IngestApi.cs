@@ -17,7 +17,13 @@ public sealed class IngestApi(HttpClient http) : IDisposable
         using var content = new MultipartFormDataContent();
         var file = new StreamContent(File.OpenRead(path));
         file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        content.Add(file, "file", fileName ?? Path.GetFileName(path));
+        // filename* (RFC 5987) carries any name, control characters and all, as an uploader's browser may send it.
+        file.Headers.ContentDisposition = new ContentDispositionHeaderValue("form-data")
+        {
+            Name = "\"file\"",
+            FileNameStar = fileName ?? Path.GetFileName(path),
+        };
+        content.Add(file);
         using var request = new HttpRequestMessage(HttpMethod.Post, "/media") { Content = content };
         configure?.Invoke(request);
         var response = await Http.SendAsync(request);

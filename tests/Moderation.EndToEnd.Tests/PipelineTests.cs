@@ -46,6 +46,8 @@ public sealed class PipelineTests(ClusterFixture fixture)
         Assert.Equal("completed", IngestApi.State(end));
         Assert.Equal(expected.FrameCount, end["framesScored"]!.GetValue<int>());
         Assert.InRange(expected.FrameCount, 12, 60);
+        var frames = Path.Combine(fixture.Cluster.Directory, "blobs", "frames", id.ToString("N"));
+        Assert.Equal(expected.FrameCount, Directory.GetFiles(frames, "*.jpg").Length);
         foreach (var maximum in end["verdict"]!["maxima"]!.AsArray())
         {
             var index = maximum!["frameIndex"]!.GetValue<int>();
@@ -93,12 +95,24 @@ public sealed class PipelineTests(ClusterFixture fixture)
         var firstEnd = await fixture.Ingest.WaitForEndAsync(first, VerdictTimeout);
         Assert.Equal("completed", IngestApi.State(firstEnd));
 
+        var classifiedBefore = await FramesClassifiedAsync();
+
         var (status, body, _) = await fixture.Ingest.SubmitAsync(png, "again.png");
+        await Task.Delay(TimeSpan.FromSeconds(3));
 
         Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(classifiedBefore, await FramesClassifiedAsync());
         Assert.True(body!["duplicate"]!.GetValue<bool>());
         Assert.Equal(first, Guid.Parse(body["mediaId"]!.GetValue<string>()));
         Assert.Equal(firstEnd["verdict"]!["decision"]!.ToJsonString(), body["verdict"]!["decision"]!.ToJsonString());
+    }
+
+    /// <summary>The classifier's own count of frames it has scored (its loopback-only stats endpoint).</summary>
+    private async Task<long> FramesClassifiedAsync()
+    {
+        using var classifier = new HttpClient { BaseAddress = fixture.Cluster.BaseAddress(Cluster.Classifier) };
+        var stats = JsonNode.Parse(await classifier.GetStringAsync("/api/classifier/stats"))!;
+        return stats["framesClassified"]!.GetValue<long>();
     }
 
     [Fact]

@@ -30,6 +30,10 @@ public static class ExtractorMedia
     public static Task<string> ApngAsync() =>
         TestMedia.GenerateAsync("apng", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=4", "-t", "3", "-plays", "0", "-f", "apng");
 
+    /// <summary>An animated WebP (lossy, 3 s at 4 fps, with inter-frame compositing as libwebp's encoder does it).</summary>
+    public static Task<string> AnimatedWebpAsync() =>
+        TestMedia.GenerateAsync("webp", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=4", "-t", "3", "-c:v", "libwebp_anim", "-loop", "0", "-f", "webp");
+
     public static Task<string> AudioOnlyAsync() =>
         TestMedia.GenerateAsync("m4a", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=22050", "-t", "3", "-c:a", "aac", "-f", "mp4");
 

@@ -165,13 +165,13 @@ public sealed class ExtractorServiceTests(ExtractorServiceFixture service)
     }
 
     [Fact]
-    public async Task Submission_with_only_a_source_url_fails_clearly()
+    public async Task Submission_with_only_a_source_url_is_left_to_ingest()
     {
-        var submitted = await service.SubmitAsync(await TestMedia.PngAsync(), s => s with { BlobKey = null, SourceUrl = "https://example.invalid/a.png" });
-        var media = await service.Log.For(submitted.MediaId).EndedAsync();
+        var urlOnly = await service.SubmitAsync(await TestMedia.PngAsync(), s => s with { BlobKey = null, SourceUrl = "https://example.invalid/a.png" });
+        var stored = await service.SubmitAsync(await TestMedia.PngAsync("olive", 64, 64));
+        await service.Log.For(stored.MediaId).EndedAsync();
 
-        Assert.Equal(FailureReasons.BlobMissing, media.Failed!.Reason);
-        Assert.Contains("ingest", media.Failed.Detail, StringComparison.Ordinal);
+        Assert.Empty(service.Log.For(urlOnly.MediaId).All);
     }
 
     [Fact]

@@ -49,6 +49,19 @@ public sealed class MediaPathTests : IDisposable
     }
 
     [Fact]
+    public async Task Animated_webp_is_decoded_although_ffmpeg_cannot()
+    {
+        var run = await _harness.ExtractAsync(await ExtractorMedia.AnimatedWebpAsync());
+
+        Assert.Equal(ExtractionOutcome.Completed, run.Outcome);
+        Assert.Equal(MediaKind.Animation, run.Planned!.Kind);
+        Assert.Equal((160, 120), (run.Planned.Width, run.Planned.Height));
+        Assert.Equal([0.0, 1.0, 2.0], run.Frames.Select(f => Math.Round(f.TimestampSeconds, 2)));
+        Assert.All(run.Frames, f => Assert.Equal((224, 224), JpegInfo.Size(f.Jpeg)));
+        Assert.Equal(3, run.Frames.Select(f => Convert.ToHexString(f.Jpeg)).Distinct().Count());
+    }
+
+    [Fact]
     public async Task Still_yields_one_frame_scaled_to_the_model_input()
     {
         var run = await _harness.ExtractAsync(await TestMedia.JpegAsync(640, 480));
@@ -81,6 +94,20 @@ public sealed class MediaPathTests : IDisposable
     }
 
     [Fact]
+    public async Task File_without_any_picture_stream_fails_with_no_visual_stream()
+    {
+        Directory.CreateDirectory(TestMedia.CacheDirectory);
+        var subtitles = Path.Combine(TestMedia.CacheDirectory, "captions.srt");
+        await File.WriteAllTextAsync(subtitles, "1\n00:00:00,000 --> 00:00:02,000\nHello\n");
+        var subtitlesOnly = await TestMedia.GenerateAsync("mkv", "-i", subtitles, "-c:s", "srt");
+
+        var run = await _harness.ExtractAsync(subtitlesOnly);
+
+        Assert.Equal(FailureReasons.NoVisualStream, run.Failed!.Reason);
+        Assert.Empty(run.Frames);
+    }
+
+    [Fact]
     public async Task Truncated_mp4_ends_in_MediaFailed_with_reason()
     {
         var run = await _harness.ExtractAsync(await TestMedia.TruncatedAsync(await ExtractorMedia.TenSecondClipAsync(), 0.3));
@@ -98,6 +125,16 @@ public sealed class MediaPathTests : IDisposable
         Assert.Equal(FailureReasons.Truncated, run.Failed!.Reason);
         Assert.Null(run.Planned);
         Assert.Empty(run.Frames);
+    }
+
+    [Fact]
+    public async Task Long_video_frame_table_listed_in_parallel_ranges_has_every_frame_once()
+    {
+        var medium = await _harness.ProbeAsync(await ExtractorMedia.ThirtyMinuteScaledAsync());
+
+        Assert.Equal(3600, medium.Frames.Count);
+        Assert.Equal(Enumerable.Range(0, 3600).Select(i => i * 0.5), medium.Frames.Timestamps.Select(t => Math.Round(t, 3)));
+        Assert.Equal(Enumerable.Range(0, 180).Select(i => i * 10.0), medium.Frames.Keyframes.Select(t => Math.Round(t, 3)));
     }
 
     public void Dispose() => _harness.Dispose();

@@ -5,6 +5,7 @@ using Moderation.Contracts.V1;
 using Moderation.Results.Queries;
 using Moderation.Results.Tests.Infrastructure;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Moderation.Results.Tests;
 
@@ -31,7 +32,7 @@ public sealed class AggregationFixture : IAsyncLifetime
     }
 }
 
-public sealed class AggregationTests(AggregationFixture fixture) : IClassFixture<AggregationFixture>
+public sealed class AggregationTests(AggregationFixture fixture, ITestOutputHelper output) : IClassFixture<AggregationFixture>
 {
     private ResultsApp App => fixture.App;
 
@@ -139,10 +140,12 @@ public sealed class AggregationTests(AggregationFixture fixture) : IClassFixture
             .Select(i => Messages.Frame(id, i, ("Sexy", (float)Math.Round(random.NextDouble() * 0.49, 4)), ("Drawing", (float)Math.Round(random.NextDouble(), 4))))
             .ToList();
         await App.Bus.Publish(Messages.Submitted(id));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         await Task.WhenAll(frames.Select(f => App.Bus.Publish(f)));
         await App.Bus.Publish(Messages.Completed(id, frames.Count));
 
         var verdict = await fixture.Probe.WaitAsync<VerdictReached>(id, timeout: TimeSpan.FromSeconds(40));
+        output.WriteLine($"{frames.Count} concurrent frames of one medium folded and decided in {watch.Elapsed.TotalSeconds:0.00} s");
         Assert.Equal(frames.Count, verdict.FramesScored);
         foreach (var cls in new[] { "Sexy", "Drawing" })
         {
@@ -211,7 +214,7 @@ public sealed class AggregationTests(AggregationFixture fixture) : IClassFixture
         var progressing = await Eventually.GetAsync(async () =>
         {
             var r = await statusClient.GetResponse<MediaStatus>(new GetMediaStatus(id));
-            return r.Message.FramesScored == 1 ? r.Message : null;
+            return r.Message is { FramesScored: 1, PlannedFrames: 4 } ? r.Message : null;
         }, "progress");
         Assert.Equal((MediaStates.Processing, 4, 0.25), (progressing.State, progressing.PlannedFrames, progressing.Progress));
 

@@ -30,6 +30,8 @@ public sealed class ApiFixture : IAsyncLifetime
             ["Auth:UseIngest"] = "true",
             ["Auth:CacheDuration"] = "00:01:00",
             ["Auth:RequestTimeout"] = "00:00:05",
+            ["Aggregation:StallTimeout"] = "00:00:05",
+            ["Aggregation:StallSweepInterval"] = "00:00:01",
         });
         Probe = await BusProbe.StartAsync(App.RabbitMq);
         var endpoint = RabbitMqEndpoint.Parse(App.RabbitMq);

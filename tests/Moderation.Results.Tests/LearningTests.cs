@@ -120,9 +120,13 @@ public sealed class LearningTests(LearningFixture fixture, ITestOutputHelper out
         var random = new Random(7);
         var positiveDirection = UnitVector(random);
         var truth = new Dictionary<Guid, bool>();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         for (var i = 0; i < 80; i++)
         {
-            var id = Guid.NewGuid();
+            // Ids from the seeded generator: the held-out split (by id hash) is the same on every run.
+            var idBytes = new byte[16];
+            random.NextBytes(idBytes);
+            var id = new Guid(idBytes);
             var positive = i % 2 == 0;
             truth[id] = positive;
             var drawingFrame = positive ? random.Next(3) : -1;
@@ -131,7 +135,7 @@ public sealed class LearningTests(LearningFixture fixture, ITestOutputHelper out
             {
                 // The base model is barely better than chance; the embedding carries the signal.
                 var isDrawing = frame == drawingFrame;
-                var baseScore = isDrawing ? 0.4f + (float)random.NextDouble() * 0.5f : (float)random.NextDouble() * (positive ? 0.6f : 0.7f);
+                var baseScore = isDrawing ? 0.3f + (float)random.NextDouble() * 0.5f : (float)random.NextDouble() * (positive ? 0.5f : 0.75f);
                 var embedding = Embedding(random, isDrawing ? positiveDirection : null);
                 await App.Bus.Publish(Messages.Frame(id, frame, embedding, Version, ("Drawing", baseScore)));
             }
@@ -144,12 +148,15 @@ public sealed class LearningTests(LearningFixture fixture, ITestOutputHelper out
             await fixture.Probe.WaitAsync<VerdictReached>(id);
         }
 
+        output.WriteLine($"80 media, 240 frames decided after {watch.Elapsed.TotalSeconds:0.0} s");
         Assert.Equal(80, await Reviewer.ReviewAllAsync(App, id => (Decision.Allow, new() { ["Drawing"] = truth[id] })));
+        output.WriteLine($"80 reviews done after {watch.Elapsed.TotalSeconds:0.0} s");
 
         using var admin = App.Client(ResultsApp.AdminKey);
         var response = await admin.PostAsync($"/models/heads/train?publish=true&baseModelVersion={Version}", null);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var report = (await response.Content.ReadFromJsonAsync<HeadTrainingReport>(ResultsApp.Json))!;
+        output.WriteLine($"head trained after {watch.Elapsed.TotalSeconds:0.0} s");
         var drawing = Assert.Single(report.Classes, c => c.Class == "Drawing");
         output.WriteLine($"Drawing head on {drawing.HeldOutMedia} held-out media (trained on {drawing.TrainMedia} media, {drawing.TrainFrames} frames): " +
             $"precision {drawing.Before.Precision:0.000} → {drawing.After.Precision:0.000}, recall {drawing.Before.Recall:0.000} → {drawing.After.Recall:0.000}, " +

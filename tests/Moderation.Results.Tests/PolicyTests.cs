@@ -40,7 +40,7 @@ public sealed class PolicyTests(ApiFixture fixture)
 
         var v2 = await CreateAsync(admin, new PolicyRequest(name, new() { ["Drawing"] = 0.8f }, new() { ["Drawing"] = 0.5f }, true, "block clip art"));
         Assert.Equal(2, v2.Version);
-        var second = await DecideAsync(name, 0.85f);
+        var second = await DecideAsync(name, 0.85f, complete: false);
         Assert.Equal((Decision.Block, 2, true), (second.Decision, second.PolicyVersion, second.DecidedEarly));
 
         var versions = await App.GetAsync<List<PolicyView>>($"/policies/{name}/versions", ResultsApp.ReadKey);
@@ -69,6 +69,24 @@ public sealed class PolicyTests(ApiFixture fixture)
         Assert.Equal((Decision.Review, "default"), (verdict.Decision, verdict.Policy));
     }
 
+    [Fact]
+    public async Task A_medium_that_stops_making_progress_fails_with_extraction_timeout()
+    {
+        var id = Guid.NewGuid();
+        await App.Bus.Publish(Messages.Submitted(id));
+        await App.Bus.Publish(Messages.Planned(id, 10));
+        await App.Bus.Publish(Messages.Frame(id, 0, ("Sexy", 0.1f)));
+        using var client = App.Client(ResultsApp.ReadKey);
+        var failed = await Eventually.GetAsync(async () =>
+        {
+            var response = await client.GetAsync($"/media/{id}");
+            var media = response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<MediaDetails>(ResultsApp.Json) : null;
+            return media?.State == MediaStates.Failed ? media : null;
+        }, "stall failure", TimeSpan.FromSeconds(30));
+        Assert.Equal((FailureReasons.ExtractionTimeout, "results"), (failed.Failure!.Reason, failed.Failure.Stage));
+        Assert.Contains("1 of 10 frames", failed.Failure.Detail, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(0.95f, 0.1f, Decision.Block, "Porn")]
     [InlineData(0.89f, 0.1f, Decision.Review, "Porn")]
@@ -94,13 +112,18 @@ public sealed class PolicyTests(ApiFixture fixture)
         return (await response.Content.ReadFromJsonAsync<PolicyView>(ResultsApp.Json))!;
     }
 
-    private async Task<VerdictReached> DecideAsync(string policy, float drawing, float sexy = 0f)
+    /// <summary>One frame of two; without the second, only an early exit produces a verdict before completion.</summary>
+    private async Task<VerdictReached> DecideAsync(string policy, float drawing, float sexy = 0f, bool complete = true)
     {
         var id = Guid.NewGuid();
         await App.Bus.Publish(Messages.Submitted(id, policy: policy));
         await App.Bus.Publish(Messages.Frame(id, 0, ("Drawing", drawing), ("Sexy", sexy)));
-        await App.Bus.Publish(Messages.Completed(id, 2));
-        await App.Bus.Publish(Messages.Frame(id, 1, ("Drawing", 0.1f)));
+        if (complete)
+        {
+            await App.Bus.Publish(Messages.Frame(id, 1, ("Drawing", 0.1f)));
+            await App.Bus.Publish(Messages.Completed(id, 2));
+        }
+
         return await fixture.Probe.WaitAsync<VerdictReached>(id);
     }
 }

@@ -37,6 +37,12 @@ public sealed class Cluster : IAsyncDisposable
 
     public Uri BaseAddress(string service) => _processes[service].BaseAddress;
 
+    /// <summary>The service's temporary directory (its TMPDIR), so tests can prove nothing is left behind.</summary>
+    public string TempDirectory(string service) => Path.Combine(Directory, "tmp", service);
+
+    /// <summary>Whether the service's process is still running (no crash).</summary>
+    public bool IsRunning(string service) => _processes.TryGetValue(service, out var p) && !p.Process.HasExited;
+
     /// <summary>
     /// Starts a cluster on the shared servers (fresh vhost and databases), or on <paramref name="dedicated"/> servers that
     /// the test may stop and restart. <paramref name="configure"/> may add or override settings per service (env-var keys).
@@ -98,6 +104,9 @@ public sealed class Cluster : IAsyncDisposable
             ["Messaging__QuorumQueues"] = "true",
         };
         var blobs = Path.Combine(Directory, "blobs");
+        var temp = TempDirectory(service);
+        System.IO.Directory.CreateDirectory(temp);
+        env["TMPDIR"] = temp;
         switch (service)
         {
             case Ingest:

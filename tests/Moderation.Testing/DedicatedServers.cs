@@ -40,7 +40,7 @@ public sealed class DedicatedServers : IAsyncDisposable
         var env = File.ReadAllLines(Path.Combine(directory, "env"))
             .Select(line => line.Split('=', 2))
             .Where(parts => parts.Length == 2)
-            .ToDictionary(parts => parts[0], parts => parts[1]);
+            .ToDictionary(parts => parts[0], parts => parts[1].Trim('\''));
         return new DedicatedServers(directory, amqp, postgres, env["MODERATION_RABBITMQ"], env["MODERATION_POSTGRES"]);
     }
 

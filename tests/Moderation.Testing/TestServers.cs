@@ -85,7 +85,7 @@ public sealed class TestServers
         var env = File.ReadAllLines(Path.Combine(dir, "env"))
             .Select(line => line.Split('=', 2))
             .Where(parts => parts.Length == 2)
-            .ToDictionary(parts => parts[0], parts => parts[1]);
+            .ToDictionary(parts => parts[0], parts => parts[1].Trim('\''));
         return new TestServers(env["MODERATION_RABBITMQ"], env["MODERATION_POSTGRES"], new LocalVirtualHosts(dir, 5674));
     }
 

@@ -18,6 +18,13 @@ public sealed class ExtractFramesConsumer(MediaExtractor extractor, IOptions<Mes
 {
     public async Task Consume(ConsumeContext<MediaSubmitted> context)
     {
+        if (string.IsNullOrEmpty(context.Message.BlobKey) && !string.IsNullOrEmpty(context.Message.SourceUrl))
+        {
+            // A direct publisher's URL submission: ingest fetches it and publishes the same medium again with its blob.
+            logger.LogDebug("Submission {MediaId} names only a SourceUrl; left to ingest's fetch", context.Message.MediaId);
+            return;
+        }
+
         var publisher = new ConsumeContextPublisher(context);
         try
         {

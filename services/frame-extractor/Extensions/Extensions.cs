@@ -55,6 +55,9 @@ public static class Extensions
         services.AddSingleton<MediaProber>();
         services.AddSingleton<ExtractionPlanner>();
         services.AddSingleton<FrameDecoder>();
+        services.AddSingleton<IFrameSource>(sp => sp.GetRequiredService<FrameDecoder>());
+        services.AddSingleton<WebpAnimation>();
+        services.AddSingleton<IFrameSource>(sp => sp.GetRequiredService<WebpAnimation>());
         services.AddSingleton<ExtractionRegistry>();
         services.AddSingleton<ExtractionMetrics>();
         services.AddSingleton<MediaExtractor>();

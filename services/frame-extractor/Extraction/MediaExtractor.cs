@@ -27,7 +27,8 @@ public sealed class MediaExtractor(
     IBlobStore blobs,
     MediaProber prober,
     ExtractionPlanner planner,
-    FrameDecoder decoder,
+    IEnumerable<IFrameSource> sources,
+    FrameSize frameSize,
     ExtractionRegistry registry,
     ExtractionMetrics metrics,
     IOptions<ExtractionOptions> options,
@@ -58,14 +59,14 @@ public sealed class MediaExtractor(
             var plan = planner.Plan(medium);
             extraction.Planned(plan.Kind, plan.Frames.Count);
             logger.LogInformation(
-                "Planned {Frames} frames of {Kind} {Format}/{Codec} {Width}x{Height} lasting {Duration:0.##} s: every {Interval:0.##} s, {Mode}, {Segments} segments",
+                "Planned {Frames} frames of {Kind} {Format}/{Codec} {Width}x{Height} lasting {Duration:0.##} s: every {Interval:0.##} s, {Mode}, {Segments} segments, after {PlanSeconds:0.###} s",
                 plan.Frames.Count, plan.Kind, medium.Probe.FormatName, medium.Visual.Codec, medium.Visual.Width, medium.Visual.Height,
-                plan.DurationSeconds, plan.Schedule.IntervalSeconds, plan.ExactTimestamps ? "exact" : "keyframe-snapped", plan.Segments.Count);
+                plan.DurationSeconds, plan.Schedule.IntervalSeconds, plan.ExactTimestamps ? "exact" : "keyframe-snapped", plan.Segments.Count, started.Elapsed.TotalSeconds);
             await publisher.PublishAsync(new FramesPlanned(submitted.MediaId, submitted.CorrelationId, plan.Kind, plan.Frames.Count, plan.DurationSeconds,
                 plan.Schedule.IntervalSeconds, medium.Visual.Width, medium.Visual.Height, medium.Visual.Codec, submitted.Priority, clock.GetUtcNow()), linked.Token);
 
             await Parallel.ForEachAsync(plan.Segments, new ParallelOptions { MaxDegreeOfParallelism = options.Value.SegmentParallelism, CancellationToken = linked.Token },
-                async (segment, token) => await ExtractSegmentAsync(submitted, path, workDirectory, medium, segment, extraction, publisher, started, token));
+                async (segment, token) => await ExtractSegmentAsync(submitted, path, workDirectory, medium, segment, extraction, publisher, started, token, cancellationToken));
 
             var published = extraction.PublishedFrames;
             if (published < plan.Frames.Count)
@@ -103,16 +104,24 @@ public sealed class MediaExtractor(
     }
 
     private async Task ExtractSegmentAsync(MediaSubmitted submitted, string path, string workDirectory, ProbedMedium medium, DecodeSegment segment,
-        RunningExtraction extraction, IExtractionPublisher publisher, Stopwatch started, CancellationToken cancellationToken)
+        RunningExtraction extraction, IExtractionPublisher publisher, Stopwatch started, CancellationToken cancellationToken, CancellationToken publishToken)
     {
         var pending = segment.Frames.ToList();
-        await foreach (var frame in decoder.DecodeAsync(path, medium.Visual, segment, workDirectory, cancellationToken))
+        var source = sources.Single(s => s.Name == medium.Source);
+        await foreach (var frame in source.DecodeAsync(path, medium, segment, workDirectory, cancellationToken))
         {
             // ffmpeg keeps exactly the planned times, so the nearest pending plan entry is the frame's own.
             var planned = pending.MinBy(p => Math.Abs(p.Pts - frame.Pts))!;
             pending.Remove(planned);
+            if (options.Value.StoreFrames)
+            {
+                using var jpeg = new MemoryStream(frame.Jpeg, writable: false);
+                await blobs.PutAsync(BlobStorageExtensions.FrameKey(submitted.MediaId, planned.Index), jpeg, publishToken);
+            }
+
+            // A decision stops decoding, never a publish half-way: every frame counted in the completion was confirmed.
             await publisher.PublishAsync(new FrameExtracted(submitted.MediaId, submitted.CorrelationId, planned.Index, frame.Pts - medium.Origin,
-                frame.Jpeg, decoder.Size.Width, decoder.Size.Height, submitted.Priority), cancellationToken);
+                frame.Jpeg, frameSize.Width, frameSize.Height, submitted.Priority), publishToken);
             metrics.Frames.Add(1);
             if (extraction.FramePublished() == 1)
             {

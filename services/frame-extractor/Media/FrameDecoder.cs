@@ -15,15 +15,18 @@ public readonly record struct DecodedFrame(double Pts, byte[] Jpeg);
 /// plan allows), keep exactly the planned frames with a <c>select</c> filter, scale them to the model's input size and
 /// stream them out as JPEGs — full-resolution frames never leave ffmpeg. Frames are yielded as ffmpeg emits them.
 /// </summary>
-public sealed partial class FrameDecoder(FfmpegSandbox sandbox, FrameSize size)
+public sealed partial class FrameDecoder(FfmpegSandbox sandbox, FrameSize size) : IFrameSource
 {
+    public const string SourceName = "ffmpeg";
+
     private const int MaxJpegBytes = 4 * 1024 * 1024;
 
-    public FrameSize Size => size;
+    public string Name => SourceName;
 
-    public async IAsyncEnumerable<DecodedFrame> DecodeAsync(string path, VisualStream stream, DecodeSegment segment, string workingDirectory,
+    public async IAsyncEnumerable<DecodedFrame> DecodeAsync(string path, ProbedMedium medium, DecodeSegment segment, string workingDirectory,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        var stream = medium.Visual;
         // The filter goes in a file: a plan of thousands of frames would outgrow a single command-line argument.
         var filterScript = Path.Combine(workingDirectory, $"segment-{segment.Number}.filter");
         await File.WriteAllTextAsync(filterScript, Filter(segment), cancellationToken);

@@ -7,12 +7,11 @@ namespace Moderation.FrameExtractor.Media;
 /// <param name="DurationSeconds">Container duration; 0 for stills and when unknown.</param>
 /// <param name="StreamCount">Streams of any type.</param>
 /// <param name="Visual">The stream frames come from; null when the medium has none (audio only, data only).</param>
-public sealed record MediaProbe(string FormatName, double DurationSeconds, int StreamCount, VisualStream? Visual)
+/// <param name="UnsizedVideoCodec">A video stream ffprobe found but could not size (e.g. animated WebP), when there is no other.</param>
+public sealed record MediaProbe(string FormatName, double DurationSeconds, int StreamCount, VisualStream? Visual, string? UnsizedVideoCodec = null)
 {
     /// <summary>Containers with an index ffmpeg seeks in precisely, so segments can start anywhere.</summary>
     public bool SupportsIndexedSeeking => FormatName.Split(',')[0] is "mov" or "matroska" or "avi";
-
-    public bool IsImageContainer => FormatName.EndsWith("_pipe", StringComparison.Ordinal);
 }
 
 /// <param name="Index">Absolute stream index in the container.</param>
@@ -67,13 +66,6 @@ public sealed class FrameTable
     {
         var position = LastAtOrBefore(Timestamps, time);
         return Math.Max(position, 0);
-    }
-
-    /// <summary>Timestamp of the keyframe at or before <paramref name="time"/>, or of the first frame.</summary>
-    public double KeyframeAtOrBefore(double time)
-    {
-        var position = LastAtOrBefore(Keyframes, time);
-        return position >= 0 ? Keyframes[position] : Timestamps[0];
     }
 
     /// <summary>The keyframe nearest to <paramref name="time"/>, if any.</summary>
@@ -136,8 +128,9 @@ public sealed class FrameTable
     }
 }
 
-/// <summary>A probed medium ready for planning: its kind, visual stream and frame table.</summary>
-public sealed record ProbedMedium(MediaKind Kind, MediaProbe Probe, VisualStream Visual, FrameTable Frames)
+/// <summary>A probed medium ready for planning: its kind, visual stream, frame table, and the frame source that decodes it.</summary>
+/// <param name="Source">Name of the <see cref="IFrameSource"/> for this medium (<c>ffmpeg</c> unless ffmpeg cannot decode it).</param>
+public sealed record ProbedMedium(MediaKind Kind, MediaProbe Probe, VisualStream Visual, FrameTable Frames, string Source = FrameDecoder.SourceName)
 {
     /// <summary>Presentation time of the first frame; published timestamps count from here.</summary>
     public double Origin => Frames.Timestamps[0];
@@ -157,7 +150,10 @@ public sealed record ProbedMedium(MediaKind Kind, MediaProbe Probe, VisualStream
 
             var lastFrame = Visual.FrameRate > 0 ? 1 / Visual.FrameRate : 0;
             var extent = Frames.Timestamps[^1] - Origin + lastFrame;
-            return Visual.DurationSeconds > 0 ? Math.Max(Math.Min(Visual.DurationSeconds, extent + 1), extent) : extent;
+
+            // The stream's declared duration knows how long the last frame shows (a GIF's final delay), but it is only
+            // trusted up to a second past the frames themselves: headers can claim anything.
+            return Visual.DurationSeconds > extent ? Math.Min(Visual.DurationSeconds, extent + 1) : extent;
         }
     }
 }

@@ -12,15 +12,23 @@ namespace Moderation.FrameExtractor.Media;
 /// the packet list of the visual stream (timestamps and keyframe flags, no decoding) — and refuses anything over the
 /// configured limits before a single frame is decoded.
 /// </summary>
-public sealed class MediaProber(FfmpegSandbox sandbox, IOptions<MediaLimitsOptions> limits)
+public sealed class MediaProber(FfmpegSandbox sandbox, WebpAnimation webp, IOptions<MediaLimitsOptions> limits, IOptions<ExtractionOptions> extraction)
 {
+    /// <summary>Shorter media are listed in one pass: a second ffprobe would cost more than it saves.</summary>
+    private const double MinimumParallelListingSeconds = 120;
+
     private static readonly HashSet<string> AnimationCodecs = new(StringComparer.Ordinal) { "gif", "apng", "webp" };
 
     public async Task<ProbedMedium> ProbeAsync(string path, string workingDirectory, CancellationToken cancellationToken)
     {
         var probe = await ProbeContainerAsync(path, workingDirectory, cancellationToken);
+        if (WebpAnimation.Handles(probe))
+        {
+            return webp.Probe(path, probe);
+        }
+
         var visual = CheckLimits(probe);
-        var frames = await ReadFrameTableAsync(path, workingDirectory, visual, cancellationToken);
+        var frames = await ReadFrameTableAsync(path, workingDirectory, probe, visual, cancellationToken);
 
         var kind = visual.IsAttachedPicture || frames.Count <= 1 ? MediaKind.Still
             : AnimationCodecs.Contains(visual.Codec) ? MediaKind.Animation
@@ -96,14 +104,8 @@ public sealed class MediaProber(FfmpegSandbox sandbox, IOptions<MediaLimitsOptio
                 $"The picture declares {width}×{height} pixels, more than any decoder accepts; at most {limits.Value.MaxPixels} are accepted.");
         }
 
-        if (visual is null && streams.Any(s => s.CodecType == "video"))
-        {
-            var codec = streams.First(s => s.CodecType == "video").CodecName;
-            throw new MediaRejectedException(FailureReasons.UnsupportedFormat,
-                $"The video stream ({codec}) has no decodable picture size; animated WebP, for example, needs a newer ffmpeg.");
-        }
-
-        return new MediaProbe(analysis.Format.FormatName ?? "unknown", formatDuration, Math.Max(analysis.Format.NbStreams, streams.Count), visual);
+        var unsized = visual is null ? streams.FirstOrDefault(s => s.CodecType == "video")?.CodecName : null;
+        return new MediaProbe(analysis.Format.FormatName ?? "unknown", formatDuration, Math.Max(analysis.Format.NbStreams, streams.Count), visual, unsized);
     }
 
     private VisualStream CheckLimits(MediaProbe probe)
@@ -112,6 +114,11 @@ public sealed class MediaProber(FfmpegSandbox sandbox, IOptions<MediaLimitsOptio
         if (probe.StreamCount > l.MaxStreams)
         {
             throw new MediaRejectedException(FailureReasons.TooManyStreams, $"The container holds {probe.StreamCount} streams; at most {l.MaxStreams} are accepted.");
+        }
+
+        if (probe.Visual is null && probe.UnsizedVideoCodec is { } codec)
+        {
+            throw new MediaRejectedException(FailureReasons.UnsupportedFormat, $"The video stream ({codec}) has no picture size ffmpeg can decode.");
         }
 
         var visual = probe.Visual ?? throw new MediaRejectedException(FailureReasons.NoVisualStream,
@@ -138,61 +145,53 @@ public sealed class MediaProber(FfmpegSandbox sandbox, IOptions<MediaLimitsOptio
         return visual;
     }
 
-    /// <summary>Lists the visual stream's packets (demuxing only): presentation time and keyframe flag of every frame.</summary>
-    private async Task<FrameTable> ReadFrameTableAsync(string path, string workingDirectory, VisualStream visual, CancellationToken cancellationToken)
+    /// <summary>
+    /// Lists the visual stream's packets (demuxing only): presentation time and keyframe flag of every frame. Long media
+    /// in indexed containers are listed in parallel time ranges (each ffprobe seeks to its range through the index); the
+    /// ranges overlap by at most one group of pictures, and duplicates are dropped.
+    /// </summary>
+    private async Task<FrameTable> ReadFrameTableAsync(string path, string workingDirectory, MediaProbe probe, VisualStream visual, CancellationToken cancellationToken)
     {
-        var maxFrames = limits.Value.MaxSourceFrames;
-        var frames = new List<(double Time, bool Key)>();
-        var tooMany = false;
-        string[] arguments =
-        [
-            "-hide_banner", "-v", "error", "-threads", "1", .. sandbox.InputRestrictions(),
-            "-select_streams", visual.Index.ToString(CultureInfo.InvariantCulture),
-            "-show_entries", "packet=pts_time,dts_time,flags", "-of", "csv=p=0", "-i", path,
-        ];
-        var result = await sandbox.RunAsync("ffprobe", arguments, workingDirectory, sandbox.Options.ProbeTimeout, cancellationToken, line =>
+        var duration = Math.Max(probe.DurationSeconds, visual.DurationSeconds);
+        var ranges = probe.SupportsIndexedSeeking && duration >= MinimumParallelListingSeconds ? extraction.Value.SegmentParallelism : 1;
+        var listed = 0;
+        var listings = await Task.WhenAll(Enumerable.Range(0, ranges).Select(r =>
         {
-            var fields = line.Split(',');
-            if (fields.Length < 3)
+            var interval = ranges == 1 ? null
+                : string.Create(CultureInfo.InvariantCulture, $"{(r == 0 ? "" : (visual.StartSeconds + duration * r / ranges).ToString("0.######", CultureInfo.InvariantCulture))}%{(r == ranges - 1 ? "" : (visual.StartSeconds + duration * (r + 1) / ranges).ToString("0.######", CultureInfo.InvariantCulture))}");
+            return ListPacketsAsync(path, workingDirectory, visual, interval, () => Interlocked.Increment(ref listed) <= limits.Value.MaxSourceFrames, cancellationToken);
+        }));
+
+        if (listed > limits.Value.MaxSourceFrames)
+        {
+            throw new MediaRejectedException(FailureReasons.TooManyFrames, $"The medium holds more than {limits.Value.MaxSourceFrames} frames.");
+        }
+
+        foreach (var (_, result) in listings)
+        {
+            if (result.TimedOut)
             {
-                return true;
+                throw new MediaRejectedException(FailureReasons.ExtractionTimeout, $"Listing the frames did not finish within {sandbox.Options.ProbeTimeout.TotalSeconds:0} s.");
             }
 
-            var time = Seconds(fields[0]) is var pts && !double.IsNaN(pts) ? pts : Seconds(fields[1]);
-            if (double.IsNaN(time))
+            if (result.ExitCode != 0)
             {
-                return true;
+                throw ToolDiagnostics.Classify("ffprobe", result.ExitCode, result.Error);
             }
 
-            frames.Add((time, fields[2].StartsWith('K')));
-            tooMany = frames.Count > maxFrames;
-            return !tooMany;
-        });
-
-        if (tooMany)
-        {
-            throw new MediaRejectedException(FailureReasons.TooManyFrames, $"The medium holds more than {maxFrames} frames.");
+            if (ToolDiagnostics.ShowsTruncation(result.Error))
+            {
+                throw new MediaRejectedException(FailureReasons.Truncated,
+                    $"The file ends before its declared content: {ToolDiagnostics.Summarize(result.Error)}");
+            }
         }
 
-        if (result.TimedOut)
-        {
-            throw new MediaRejectedException(FailureReasons.ExtractionTimeout, $"Listing the frames did not finish within {sandbox.Options.ProbeTimeout.TotalSeconds:0} s.");
-        }
-
-        if (result.ExitCode != 0)
-        {
-            throw ToolDiagnostics.Classify("ffprobe", result.ExitCode, result.Error);
-        }
-
-        if (ToolDiagnostics.ShowsTruncation(result.Error))
-        {
-            throw new MediaRejectedException(FailureReasons.Truncated,
-                $"The file ends before its declared content ({frames.Count} frames readable): {ToolDiagnostics.Summarize(result.Error)}");
-        }
-
+        // ffprobe prints each time the same way in every range, so equal text is the same packet.
+        var frames = listings.SelectMany(l => l.Packets).DistinctBy(p => p.Text).Select(p => (p.Time, p.Key)).ToList();
         if (frames.Count == 0)
         {
-            throw new MediaRejectedException(FailureReasons.Unreadable, $"The visual stream holds no frames: {ToolDiagnostics.Summarize(result.Error)}");
+            throw new MediaRejectedException(FailureReasons.Unreadable,
+                $"The visual stream holds no frames: {ToolDiagnostics.Summarize(listings.SelectMany(l => l.Result.Error).ToList())}");
         }
 
         // Packets arrive in decode order; B-frames make presentation order differ.
@@ -203,6 +202,42 @@ public sealed class MediaProber(FfmpegSandbox sandbox, IOptions<MediaLimitsOptio
         }
 
         return new FrameTable(frames.Select(f => f.Time).ToArray(), frames.Select(f => f.Key).ToArray());
+    }
+
+    private async Task<(List<(string Text, double Time, bool Key)> Packets, ToolResult Result)> ListPacketsAsync(
+        string path, string workingDirectory, VisualStream visual, string? interval, Func<bool> countOne, CancellationToken cancellationToken)
+    {
+        var packets = new List<(string Text, double Time, bool Key)>();
+        List<string> arguments =
+        [
+            "-hide_banner", "-v", "error", "-threads", "1", .. sandbox.InputRestrictions(),
+            "-select_streams", visual.Index.ToString(CultureInfo.InvariantCulture),
+            "-show_entries", "packet=pts_time,dts_time,flags", "-of", "csv=p=0",
+        ];
+        if (interval is not null)
+        {
+            arguments.AddRange(["-read_intervals", interval]);
+        }
+
+        arguments.AddRange(["-i", path]);
+        var result = await sandbox.RunAsync("ffprobe", arguments, workingDirectory, sandbox.Options.ProbeTimeout, cancellationToken, line =>
+        {
+            var fields = line.Split(',');
+            if (fields.Length < 3)
+            {
+                return true;
+            }
+
+            var (text, time) = Seconds(fields[0]) is var pts && !double.IsNaN(pts) ? (fields[0], pts) : (fields[1], Seconds(fields[1]));
+            if (double.IsNaN(time))
+            {
+                return true;
+            }
+
+            packets.Add((text, time, fields[2].StartsWith('K')));
+            return countOne();
+        });
+        return (packets, result);
     }
 
     /// <summary>A time in seconds as ffprobe prints it; NaN for <c>N/A</c> or nothing.</summary>

@@ -28,5 +28,11 @@ public sealed class ExtractionOptions
     /// </summary>
     public string TempDirectory { get; set; } = "";
 
+    /// <summary>
+    /// Keep each sampled frame's model-sized JPEG in the blob store (<c>frames/…</c>) so reviewers see the frames that
+    /// scored instead of scrubbing through the whole video.
+    /// </summary>
+    public bool StoreFrames { get; set; } = true;
+
     public string ScratchRoot => string.IsNullOrEmpty(TempDirectory) ? Path.Combine(Path.GetTempPath(), "moderation-extractor") : TempDirectory;
 }

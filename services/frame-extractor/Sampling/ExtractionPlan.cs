@@ -14,7 +14,7 @@ public sealed record PlannedFrame(int Index, double Pts, double TimestampSeconds
 /// One ffmpeg run: seek to <see cref="SeekTo"/> (a keyframe; NaN reads from the start) and decode either keyframes only
 /// or every frame, keeping <see cref="Frames"/>.
 /// </summary>
-public sealed record DecodeSegment(int Number, double SeekTo, bool KeyframesOnly, IReadOnlyList<PlannedFrame> Frames, double Cost)
+public sealed record DecodeSegment(int Number, double SeekTo, bool KeyframesOnly, IReadOnlyList<PlannedFrame> Frames)
 {
     public bool Seeks => !double.IsNaN(SeekTo);
 }

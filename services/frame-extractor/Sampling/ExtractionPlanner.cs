@@ -92,7 +92,7 @@ public sealed class ExtractionPlanner(IOptions<SamplingOptions> sampling, IOptio
                 (gop.KeyOnly || gop.Start == run.NextGop);
             if (!continues && current.Count > 0)
             {
-                segments.Add(new DecodeSegment(segments.Count, frames.Timestamps[run.Start], run.KeyOnly, current, run.Cost));
+                segments.Add(new DecodeSegment(segments.Count, frames.Timestamps[run.Start], run.KeyOnly, current));
                 current = [];
             }
 
@@ -102,17 +102,13 @@ public sealed class ExtractionPlanner(IOptions<SamplingOptions> sampling, IOptio
 
         if (current.Count > 0)
         {
-            segments.Add(new DecodeSegment(segments.Count, frames.Timestamps[run.Start], run.KeyOnly, current, run.Cost));
+            segments.Add(new DecodeSegment(segments.Count, frames.Timestamps[run.Start], run.KeyOnly, current));
         }
 
         return segments;
     }
 
     /// <summary>One sequential pass without seeking (animations, stills, containers without a reliable index).</summary>
-    private static DecodeSegment WholeMedium(FrameTable frames, List<PlannedFrame> planned)
-    {
-        var keyOnly = planned.All(f => f.Keyframe);
-        var cost = keyOnly ? planned.Count * KeyframeCost : planned.Max(f => f.Position) + KeyframeCost;
-        return new DecodeSegment(0, double.NaN, keyOnly && frames.Count > 1, planned, cost);
-    }
+    private static DecodeSegment WholeMedium(FrameTable frames, List<PlannedFrame> planned) =>
+        new(0, double.NaN, planned.All(f => f.Keyframe) && frames.Count > 1, planned);
 }

@@ -21,7 +21,7 @@ public sealed class BackPressureOptions : IValidatableObject
     /// <remarks>Empty means <see cref="DefaultQueues"/>; an initialised array would be appended to, not replaced, by binding.</remarks>
     public string[] Queues { get; set; } = [];
 
-    public static IReadOnlyList<string> DefaultQueues { get; } = ["media-submitted", "frame-classification"];
+    public static IReadOnlyList<string> DefaultQueues { get; } = ["extract-frames", "frame-classification"];
 
     public IReadOnlyList<string> WatchedQueues => Queues.Length > 0 ? Queues : DefaultQueues;
 

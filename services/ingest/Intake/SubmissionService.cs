@@ -95,7 +95,17 @@ public sealed class SubmissionService
             return new DuplicateSubmission(duplicate, existing);
         }
 
-        var blobKey = await _intake.PromoteAsync(staged, cancellationToken);
+        string blobKey;
+        try
+        {
+            blobKey = await _intake.PromoteAsync(staged, cancellationToken);
+        }
+        catch
+        {
+            await _intake.DiscardAsync(staged);
+            throw;
+        }
+
         var submission = NewSubmission(request, staged, Guid.CreateVersion7(), blobKey, SubmissionState.Pending);
         using var scope = _logger.BeginScope(new Dictionary<string, object> { ["MediaId"] = submission.MediaId });
         await RecordAsync(submission, cancellationToken);

@@ -17,7 +17,15 @@ public sealed class AggregationOptions
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan StallSweepInterval { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>Frame messages handled at once; different frames of one medium serialise on its row lock.</summary>
+    /// <summary>Batches of frame messages handled at once (each batch holds frames of one medium).</summary>
     [Range(1, 256)]
-    public int FrameConcurrency { get; set; } = 16;
+    public int FrameConcurrency { get; set; } = 8;
+
+    /// <summary>Frames of one medium folded in one transaction at most.</summary>
+    [Range(1, 1000)]
+    public int FrameBatchSize { get; set; } = 50;
+
+    /// <summary>How long a partial batch waits for more frames; the latency a lone frame pays.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:00:05")]
+    public TimeSpan FrameBatchTimeLimit { get; set; } = TimeSpan.FromMilliseconds(20);
 }

@@ -9,12 +9,6 @@ using Moderation.Results.Review;
 
 namespace Moderation.Results.Aggregation;
 
-public enum ScoreOutcome
-{
-    Recorded,
-    Duplicate,
-}
-
 /// <summary>
 /// Turns the pipeline's messages about a medium into its state: registration, plan, per-class running maxima, and
 /// exactly one conclusion — a verdict (early when a frame crosses a block threshold) or a failure.
@@ -79,66 +73,91 @@ public sealed class MediaAggregator(
             return true;
         }, cancellationToken);
 
-    public Task<ScoreOutcome> RecordScoresAsync(FrameClassified message, CancellationToken cancellationToken) =>
-        mediumTransaction.RunAsync(message.MediaId, message.CorrelationId, async medium =>
+    /// <summary>Folds frames of one medium (a batch grouped by medium) in one transaction; returns how many were new.</summary>
+    public Task<int> RecordScoresAsync(IReadOnlyList<FrameClassified> messages, CancellationToken cancellationToken)
+    {
+        var mediaId = messages[0].MediaId;
+        if (messages.Any(m => m.MediaId != mediaId))
         {
-            var scoredBy = await db.FrameScores.Where(f => f.MediaId == medium.Id && f.FrameIndex == message.FrameIndex)
-                .Select(f => f.ModelVersion).ToListAsync(cancellationToken);
-            if (scoredBy.Contains(message.ModelVersion))
-            {
-                logger.LogDebug("Frame {FrameIndex} of medium {MediaId} was already scored by {ModelVersion}; redelivery ignored",
-                    message.FrameIndex, medium.Id, message.ModelVersion);
-                metrics.DuplicateFrame();
-                return ScoreOutcome.Duplicate;
-            }
+            throw new ArgumentException("All frames of a batch must belong to one medium.", nameof(messages));
+        }
 
-            var firstScoreOfFrame = scoredBy.Count == 0;
-            var scores = Sanitise(message.Scores);
-            db.FrameScores.Add(new FrameScore
-            {
-                MediaId = medium.Id,
-                FrameIndex = message.FrameIndex,
-                ModelVersion = message.ModelVersion,
-                ModelName = message.ModelName,
-                TimestampSeconds = message.TimestampSeconds,
-                Scores = scores,
-                Embedding = message.Embedding,
-                ClassifiedAt = message.ClassifiedAt,
-                ReceivedAt = clock.GetUtcNow(),
-            });
-            if (firstScoreOfFrame)
-            {
-                medium.FramesScored++;
-            }
-
+        return mediumTransaction.RunAsync(mediaId, messages[0].CorrelationId, async medium =>
+        {
+            var indices = messages.Select(m => m.FrameIndex).Distinct().ToList();
+            var known = await db.FrameScores.Where(f => f.MediaId == medium.Id && indices.Contains(f.FrameIndex))
+                .Select(f => new { f.FrameIndex, f.ModelVersion }).ToListAsync(cancellationToken);
+            var scoredFrames = known.Select(k => k.FrameIndex).ToHashSet();
+            var scoredKeys = known.Select(k => (k.FrameIndex, k.ModelVersion)).ToHashSet();
             var maxima = await db.ClassMaxima.Where(c => c.MediaId == medium.Id).ToDictionaryAsync(c => c.ClassName, cancellationToken);
-            foreach (var (cls, score) in scores)
+            var recorded = 0;
+            foreach (var message in messages)
             {
-                if (!maxima.TryGetValue(cls, out var current))
+                if (!scoredKeys.Add((message.FrameIndex, message.ModelVersion)))
                 {
-                    current = new ClassMaximumRow { MediaId = medium.Id, ClassName = cls, Score = float.NegativeInfinity, FrameIndex = int.MaxValue };
-                    maxima[cls] = current;
-                    db.ClassMaxima.Add(current);
+                    logger.LogDebug("Frame {FrameIndex} of medium {MediaId} was already scored by {ModelVersion}; redelivery ignored",
+                        message.FrameIndex, medium.Id, message.ModelVersion);
+                    metrics.DuplicateFrame();
+                    continue;
                 }
 
-                // Ties go to the lower frame index, so the result does not depend on arrival order.
-                if (score > current.Score || (score == current.Score && message.FrameIndex < current.FrameIndex))
-                {
-                    current.Score = score;
-                    current.FrameIndex = message.FrameIndex;
-                    current.TimestampSeconds = message.TimestampSeconds;
-                    current.ModelVersion = message.ModelVersion;
-                }
+                Record(medium, message, maxima, scoredFrames.Add(message.FrameIndex));
+                recorded++;
             }
 
-            if (medium.State == MediaStates.Pending)
+            if (recorded > 0)
             {
-                medium.State = MediaStates.Processing;
+                if (medium.State == MediaStates.Pending)
+                {
+                    medium.State = MediaStates.Processing;
+                }
+
+                await TryConcludeAsync(medium, cancellationToken, maxima.Values);
             }
 
-            await TryConcludeAsync(medium, cancellationToken, maxima.Values);
-            return ScoreOutcome.Recorded;
+            return recorded;
         }, cancellationToken);
+    }
+
+    private void Record(Medium medium, FrameClassified message, Dictionary<string, ClassMaximumRow> maxima, bool firstScoreOfFrame)
+    {
+        var scores = Sanitise(message.Scores);
+        db.FrameScores.Add(new FrameScore
+        {
+            MediaId = medium.Id,
+            FrameIndex = message.FrameIndex,
+            ModelVersion = message.ModelVersion,
+            ModelName = message.ModelName,
+            TimestampSeconds = message.TimestampSeconds,
+            Scores = scores,
+            Embedding = message.Embedding,
+            ClassifiedAt = message.ClassifiedAt,
+            ReceivedAt = clock.GetUtcNow(),
+        });
+        if (firstScoreOfFrame)
+        {
+            medium.FramesScored++;
+        }
+
+        foreach (var (cls, score) in scores)
+        {
+            if (!maxima.TryGetValue(cls, out var current))
+            {
+                current = new ClassMaximumRow { MediaId = medium.Id, ClassName = cls, Score = float.NegativeInfinity, FrameIndex = int.MaxValue };
+                maxima[cls] = current;
+                db.ClassMaxima.Add(current);
+            }
+
+            // Ties go to the lower frame index, so the result does not depend on arrival order.
+            if (score > current.Score || (score == current.Score && message.FrameIndex < current.FrameIndex))
+            {
+                current.Score = score;
+                current.FrameIndex = message.FrameIndex;
+                current.TimestampSeconds = message.TimestampSeconds;
+                current.ModelVersion = message.ModelVersion;
+            }
+        }
+    }
 
     public Task CompleteExtractionAsync(FrameExtractionCompleted message, CancellationToken cancellationToken) =>
         mediumTransaction.RunAsync(message.MediaId, message.CorrelationId, async medium =>

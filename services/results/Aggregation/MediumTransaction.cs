@@ -17,16 +17,20 @@ public sealed class MediumTransaction(ResultsDbContext db, OutboxSignal signal, 
         db.ChangeTracker.Clear();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var now = clock.GetUtcNow();
-        var pending = MediaStates.Pending;
-        var priority = nameof(SubmissionPriority.Normal);
-        await db.Database.ExecuteSqlAsync(
-            $"""
-            INSERT INTO media (id, correlation_id, size_bytes, priority, first_seen_at, updated_at, state, frames_scored, decided_by_reviewer)
-            VALUES ({mediaId}, {correlationId}, 0, {priority}, {now}, {now}, {pending}, 0, FALSE)
-            ON CONFLICT (id) DO NOTHING
-            """,
-            cancellationToken);
-        var medium = await db.Media.FromSql($"SELECT * FROM media WHERE id = {mediaId} FOR UPDATE").SingleAsync(cancellationToken);
+        var medium = await LockAsync(mediaId, cancellationToken);
+        if (medium is null)
+        {
+            var pending = MediaStates.Pending;
+            var priority = nameof(SubmissionPriority.Normal);
+            await db.Database.ExecuteSqlAsync(
+                $"""
+                INSERT INTO media (id, correlation_id, size_bytes, priority, first_seen_at, updated_at, state, frames_scored, decided_by_reviewer)
+                VALUES ({mediaId}, {correlationId}, 0, {priority}, {now}, {now}, {pending}, 0, FALSE)
+                ON CONFLICT (id) DO NOTHING
+                """,
+                cancellationToken);
+            medium = await LockAsync(mediaId, cancellationToken) ?? throw new InvalidOperationException($"Medium {mediaId} vanished while being created.");
+        }
 
         var result = await work(medium);
 
@@ -46,4 +50,7 @@ public sealed class MediumTransaction(ResultsDbContext db, OutboxSignal signal, 
 
         return result;
     }
+
+    private Task<Medium?> LockAsync(Guid mediaId, CancellationToken cancellationToken) =>
+        db.Media.FromSql($"SELECT * FROM media WHERE id = {mediaId} FOR UPDATE").SingleOrDefaultAsync(cancellationToken);
 }

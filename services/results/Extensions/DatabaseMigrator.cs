@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Options;
 using Moderation.Results.Data;
 
@@ -20,7 +21,14 @@ public sealed class DatabaseMigrator(IServiceScopeFactory scopes, IOptions<Datab
     public static async Task MigrateAsync(IServiceScopeFactory scopes, ILogger logger, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<ResultsDbContext>();
+        var connectionString = scope.ServiceProvider.GetRequiredService<IConfiguration>().GetConnectionString(DatabaseOptions.ConnectionName);
+        // EF probes the history table before it exists on a fresh database; that failed probe is expected, not an error.
+        await using var db = new ResultsDbContext(new DbContextOptionsBuilder<ResultsDbContext>()
+            .UseNpgsql(connectionString)
+            .UseSnakeCaseNamingConvention()
+            .UseLoggerFactory(scope.ServiceProvider.GetRequiredService<ILoggerFactory>())
+            .ConfigureWarnings(w => w.Log((RelationalEventId.CommandError, LogLevel.Debug)))
+            .Options);
         // MigrateAsync creates the database when it does not exist yet, so a fresh install needs no manual step.
         await db.Database.MigrateAsync(cancellationToken);
         var applied = (await db.Database.GetAppliedMigrationsAsync(cancellationToken)).ToList();

@@ -4,7 +4,6 @@ using MassTransit;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Moderation.Contracts.V1;
 using Moderation.Results.Aggregation;
 using Moderation.Results.Apis;
 using Moderation.Results.Auth;
@@ -46,6 +45,7 @@ public static class Extensions
         services.AddScoped<PolicyStore>();
         services.AddScoped<OutboxWriter>();
         services.AddScoped<ReviewService>();
+        services.AddScoped<ReviewUndoService>();
         services.AddScoped<MediaQueries>();
         services.AddScoped<EvaluationService>();
         services.AddScoped<HeadTrainer>();
@@ -77,7 +77,6 @@ public static class Extensions
                 x.AddConsumer<MediaFailedConsumer, MediaFailedConsumerDefinition>();
                 x.AddConsumer<GetMediaStatusConsumer, GetMediaStatusConsumerDefinition>();
                 x.AddConsumer<FindVerdictByContentConsumer, FindVerdictByContentConsumerDefinition>();
-                x.AddRequestClient<AuthenticateApiKey>();
             });
             services.AddHostedService<OutboxDispatcher>();
             services.AddHostedService<StalledMediaSweeper>();
@@ -93,6 +92,9 @@ public static class Extensions
         app.MapOpenApi().AllowAnonymous();
         app.MapMediaApi();
         app.MapReviewsApi();
+        app.MapReviewUndoApi();
+        app.MapIdentityApi();
+        app.MapStatsApi();
         app.MapPoliciesApi();
         app.MapEvaluationApi();
         app.MapModelsApi();

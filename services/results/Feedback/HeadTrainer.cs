@@ -157,29 +157,36 @@ public sealed class HeadTrainer(ResultsDbContext db, PolicyStore policies, IOpti
                 "The split left one side without both labels; more feedback is needed."), null);
         }
 
+        // Multiple-instance refinement: the base model picks each positive medium's frame first, then the head itself
+        // re-picks the frame it finds most positive and is fitted again, shedding frames the base model mis-picked.
+        LogisticModel? model = null;
         var features = new List<float[]>();
-        var labels = new List<bool>();
-        foreach (var example in train)
+        for (var round = 0; round < 3; round++)
         {
-            var chosen = example.Positive
-                ? example.Frames.OrderByDescending(f => f.Score).Take(1)
-                : example.Frames.OrderByDescending(f => f.Score).Take(settings.MaxNegativeFramesPerMedium);
-            foreach (var frame in chosen)
+            features = [];
+            var labels = new List<bool>();
+            foreach (var example in train)
             {
-                features.Add(frame.Embedding);
-                labels.Add(example.Positive);
+                var ranked = model is null
+                    ? example.Frames.OrderByDescending(f => f.Score)
+                    : example.Frames.OrderByDescending(f => model.Logit(f.Embedding));
+                foreach (var frame in ranked.Take(example.Positive ? 1 : settings.MaxNegativeFramesPerMedium))
+                {
+                    features.Add(frame.Embedding);
+                    labels.Add(example.Positive);
+                }
             }
-        }
 
-        var model = LogisticRegression.Fit(features, labels, new LogisticTraining(settings.Epochs));
+            model = LogisticRegression.Fit(features, labels, new LogisticTraining(settings.Epochs));
+        }
 
         // Pick the head's own best threshold on the training media, then move it onto the policy's threshold so the
         // policy applies to the head's scores unchanged.
-        var trainScores = train.Select(e => new LabelledScore((float)MediumScore(model, e), e.Positive)).ToList();
+        var trainScores = train.Select(e => new LabelledScore((float)MediumScore(model!, e), e.Positive)).ToList();
         var best = ThresholdAnalysis.Curve(trainScores)
             .Select(p => (p.Threshold, F1: F1(p.TruePositives, p.FalsePositives, train.Count(e => e.Positive))))
             .MaxBy(p => p.F1);
-        var calibrated = model.ShiftThreshold(best.Threshold, threshold);
+        var calibrated = model!.ShiftThreshold(best.Threshold, threshold);
 
         var before = ConfusionCounts.Count(heldOut.Select(e => (e.Frames.Max(f => f.Score) >= threshold, e.Positive)));
         var after = ConfusionCounts.Count(heldOut.Select(e => (MediumScore(calibrated, e) >= threshold, e.Positive)));

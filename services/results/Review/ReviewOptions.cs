@@ -18,6 +18,10 @@ public sealed class ReviewOptions
     /// </summary>
     [Range(0.0, 1.0)]
     public double AuditSampleRate { get; set; } = 0.01;
+
+    /// <summary>How long after a decision its reviewer may take it back (<c>POST /reviews/{taskId}/undo</c>); zero turns undo off.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan UndoWindow { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>Deterministic sampling by media id: a redelivered message never changes whether a medium is audited.</summary>

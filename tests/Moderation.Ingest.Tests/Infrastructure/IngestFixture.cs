@@ -48,11 +48,15 @@ public class IngestFixture : IAsyncLifetime
 
     protected virtual IDictionary<string, string?> Settings() => new Dictionary<string, string?>();
 
+    /// <summary>Runs after the virtual host exists and before anything connects to it.</summary>
+    protected virtual Task BeforeStartAsync(string rabbitMqUri) => Task.CompletedTask;
+
     public async Task InitializeAsync()
     {
         var servers = await TestServers.GetAsync();
         RabbitMqUri = await servers.CreateVirtualHostAsync("ingest");
         DatabaseConnectionString = await servers.CreateDatabaseAsync("ingest");
+        await BeforeStartAsync(RabbitMqUri);
         Pipeline = await PipelineStub.StartAsync(RabbitMqUri);
         MediaServer = await LoopbackMediaServer.StartAsync();
 

@@ -13,7 +13,7 @@ namespace Moderation.Ingest.Tests.Infrastructure;
 /// </summary>
 public sealed class PipelineStub : IAsyncDisposable
 {
-    public const string ExtractorQueue = "media-submitted";
+    public const string ExtractorQueue = "extract-frames";
 
     private readonly ServiceProvider _provider;
     private readonly IBusControl _bus;

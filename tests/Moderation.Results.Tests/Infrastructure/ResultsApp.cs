@@ -52,6 +52,9 @@ public sealed class ResultsApp : WebApplicationFactory<Program>
             ["Review:AuditSampleRate"] = "0",
             ["Auth:UseIngest"] = "false",
             ["Messaging:RetryInterval"] = "00:00:00.050",
+            // Classic queues: every test class declares its queues in a fresh virtual host, and a shared test broker
+            // with hundreds of quorum queues (a Raft group each) slows to a crawl on two cores.
+            ["Messaging:QuorumQueues"] = "false",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Moderation"] = "Information",
         };

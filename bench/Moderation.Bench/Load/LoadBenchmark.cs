@@ -1,0 +1,228 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using Moderation.Bench.Classifier;
+using Moderation.Testing;
+using Npgsql;
+
+namespace Moderation.Bench.Load;
+
+/// <summary>
+/// The whole cluster under load, loopback only, bounded in count and time: N distinct media (mostly images, some short
+/// videos) submitted through ingest as fast as a bounded number of uploaders can (the saturation point), then at a fixed
+/// rate below it; with <c>--chaos</c>, workers are killed (-9) and restarted throughout, and the run ends with the
+/// exactly-once count: submitted, verdicts, failures, lost, duplicated (read from the results database).
+/// Time-to-verdict is the results service's own measure: verdict time minus ingest's acceptance time.
+/// </summary>
+internal static class LoadBenchmark
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var options = new BenchArguments(args);
+        var media = Math.Clamp(options.Int("media", 200), 10, 10_000);
+        var videoShare = Math.Clamp(options.Double("video-share", 0.2), 0, 1);
+        var uploaders = Math.Clamp(options.Int("uploaders", 8), 1, 64);
+        var chaos = options.Has("chaos");
+        var deadline = TimeSpan.FromMinutes(Math.Clamp(options.Double("minutes", 20), 1, 240));
+        var stopwatch = Stopwatch.StartNew();
+
+        Console.WriteLine($"load: {media} media ({videoShare:P0} videos), {uploaders} uploaders, chaos {(chaos ? "on" : "off")}, bound {deadline}");
+        var files = await GenerateMediaAsync(media, videoShare);
+        await using var cluster = await Cluster.StartAsync((service, env) =>
+        {
+            if (service == Cluster.Ingest)
+            {
+                // The benchmark measures the pipeline, not admission control.
+                env["BackPressure__Enabled"] = "false";
+            }
+        });
+
+        var half = files.Count / 2;
+        var saturated = await SubmitAsync(cluster, files.Take(half).ToList(), uploaders, ratePerSecond: null, chaos, deadline - stopwatch.Elapsed);
+        Report("as fast as possible", saturated);
+        var rate = Math.Max(0.5, saturated.Throughput * 0.5);
+        var paced = await SubmitAsync(cluster, files.Skip(half).ToList(), uploaders, rate, chaos, deadline - stopwatch.Elapsed);
+        Report($"fixed rate {rate:0.0}/s (50 % of saturation)", paced);
+        Console.WriteLine($"saturation point: {saturated.Throughput:0.00} media/s ({saturated.FramesPerSecond:0.0} frames/s) on {Environment.ProcessorCount} cores");
+        var lost = saturated.Lost + paced.Lost;
+        var duplicated = saturated.Duplicated + paced.Duplicated;
+        Console.WriteLine($"exactly-once: submitted {saturated.Submitted + paced.Submitted}, verdicts {saturated.Verdicts + paced.Verdicts}, failures {saturated.Failures + paced.Failures}, lost {lost}, duplicated {duplicated}");
+        return lost == 0 && duplicated == 0 ? 0 : 1;
+    }
+
+    private sealed record Phase(int Submitted, int Verdicts, int Failures, int Lost, int Duplicated, double Seconds, double Throughput, double FramesPerSecond, double P50, double P95, double P99);
+
+    private static void Report(string name, Phase p) =>
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{name,-40} {p.Submitted} media in {p.Seconds:0.0} s: {p.Throughput:0.00} media/s, {p.FramesPerSecond:0.0} frames/s; time-to-verdict p50 {p.P50:0} ms, p95 {p.P95:0} ms, p99 {p.P99:0} ms; verdicts {p.Verdicts}, failures {p.Failures}, lost {p.Lost}, duplicated {p.Duplicated}"));
+
+    /// <summary>Distinct content (so de-duplication never short-cuts the work): testsrc2 frames and short clips of distinct sizes.</summary>
+    private static async Task<List<string>> GenerateMediaAsync(int count, double videoShare)
+    {
+        var videos = (int)Math.Round(count * videoShare);
+        var stills = count - videos;
+        var dir = Path.Combine(RepoPaths.Data, "bench", "load", $"stills-{stills}");
+        if (!Directory.Exists(dir) || Directory.GetFiles(dir).Length < stills)
+        {
+            Directory.CreateDirectory(dir);
+            await ProcessRunner.RunAsync("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=640x480:rate=25",
+                "-frames:v", stills.ToString(CultureInfo.InvariantCulture), "-q:v", "4", Path.Combine(dir, "still-%05d.jpg")], TimeSpan.FromMinutes(10));
+        }
+
+        var files = Directory.GetFiles(dir).Order(StringComparer.Ordinal).Take(stills).ToList();
+        for (var i = 0; i < videos; i++)
+        {
+            files.Add(await TestMedia.VideoAsync(6, 160 + (2 * i), 120, 10, 2));
+        }
+
+        return [.. files.OrderBy(f => f.GetHashCode(StringComparison.Ordinal))];
+    }
+
+    private static async Task<Phase> SubmitAsync(Cluster cluster, List<string> files, int uploaders, double? ratePerSecond, bool chaos, TimeSpan bound)
+    {
+        using var http = cluster.Client(Cluster.Ingest);
+        var ids = new List<Guid>();
+        var started = Stopwatch.StartNew();
+        using var stop = new CancellationTokenSource(bound);
+        var chaosTask = chaos ? ChaosAsync(cluster, stop.Token) : Task.CompletedTask;
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, uploaders).Select(async _ =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var i = Interlocked.Increment(ref next);
+                if (i >= files.Count)
+                {
+                    return;
+                }
+
+                if (ratePerSecond is { } rate)
+                {
+                    var due = TimeSpan.FromSeconds(i / rate) - started.Elapsed;
+                    if (due > TimeSpan.Zero)
+                    {
+                        await Task.Delay(due, stop.Token);
+                    }
+                }
+
+                if (await SubmitOneAsync(http, files[i], stop.Token) is { } id)
+                {
+                    lock (ids)
+                    {
+                        ids.Add(id);
+                    }
+                }
+            }
+        }));
+
+        var (verdicts, failures, duplicated, frames, latencies) = await WaitForEndAsync(cluster, ids, stop.Token);
+        await stop.CancelAsync();
+        await chaosTask;
+        var seconds = started.Elapsed.TotalSeconds;
+        latencies.Sort();
+        return new Phase(ids.Count, verdicts, failures, ids.Count - verdicts - failures, duplicated, seconds,
+            (verdicts + failures) / seconds, frames / seconds, Percentile(latencies, 0.50), Percentile(latencies, 0.95), Percentile(latencies, 0.99));
+    }
+
+    /// <summary>Retries 503 (back-pressure, broker outage) with its Retry-After, as an upload system should.</summary>
+    private static async Task<Guid?> SubmitOneAsync(HttpClient http, string file, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 30 && !cancellationToken.IsCancellationRequested; attempt++)
+        {
+            using var content = new MultipartFormDataContent();
+            var part = new StreamContent(File.OpenRead(file));
+            part.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            content.Add(part, "file", Path.GetFileName(file));
+            try
+            {
+                using var response = await http.PostAsync("/media", content, cancellationToken);
+                if (response.StatusCode is HttpStatusCode.Accepted or HttpStatusCode.OK)
+                {
+                    var body = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken))!;
+                    return Guid.Parse(body["mediaId"]!.GetValue<string>());
+                }
+
+                if (response.StatusCode != HttpStatusCode.ServiceUnavailable)
+                {
+                    throw new InvalidOperationException($"{file}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+                }
+
+                await Task.Delay(response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1), cancellationToken);
+            }
+            catch (HttpRequestException)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            }
+        }
+
+        return null;
+    }
+
+    private static async Task<(int Verdicts, int Failures, int Duplicated, long Frames, List<double> LatenciesMs)> WaitForEndAsync(
+        Cluster cluster, List<Guid> ids, CancellationToken cancellationToken)
+    {
+        await using var data = NpgsqlDataSource.Create(cluster.ResultsDatabase);
+        while (true)
+        {
+            try
+            {
+                await using var command = data.CreateCommand("""
+                    SELECT count(*) FILTER (WHERE m.state = 'completed'), count(*) FILTER (WHERE m.state = 'failed'),
+                           (SELECT count(*) FROM (SELECT media_id FROM verdicts WHERE media_id = ANY($1) GROUP BY media_id HAVING count(*) > 1) d),
+                           (SELECT count(*) FROM frame_scores WHERE media_id = ANY($1))
+                    FROM media m WHERE m.id = ANY($1)
+                    """);
+                command.Parameters.Add(new NpgsqlParameter { Value = ids.ToArray() });
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                await reader.ReadAsync(cancellationToken);
+                var (completed, failed, duplicated, frames) = ((int)reader.GetInt64(0), (int)reader.GetInt64(1), (int)reader.GetInt64(2), reader.GetInt64(3));
+                await reader.DisposeAsync();
+                if (completed + failed >= ids.Count || cancellationToken.IsCancellationRequested)
+                {
+                    await using var latency = data.CreateCommand(
+                        "SELECT extract(epoch FROM (v.decided_at - m.submitted_at)) * 1000 FROM verdicts v JOIN media m ON m.id = v.media_id WHERE v.media_id = ANY($1)");
+                    latency.Parameters.Add(new NpgsqlParameter { Value = ids.ToArray() });
+                    var latencies = new List<double>();
+                    await using var rows = await latency.ExecuteReaderAsync(CancellationToken.None);
+                    while (await rows.ReadAsync(CancellationToken.None))
+                    {
+                        latencies.Add(Convert.ToDouble(rows.GetValue(0), CultureInfo.InvariantCulture));
+                    }
+
+                    return (completed, failed, duplicated, frames, latencies);
+                }
+            }
+            catch (NpgsqlException)
+            {
+            }
+
+            await Task.Delay(500, CancellationToken.None);
+        }
+    }
+
+    /// <summary>Every 20 s, kill -9 the classifier or the frame extractor and restart it.</summary>
+    private static async Task ChaosAsync(Cluster cluster, CancellationToken cancellationToken)
+    {
+        var victims = new[] { Cluster.Classifier, Cluster.FrameExtractor };
+        for (var round = 0; !cancellationToken.IsCancellationRequested; round++)
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(20), cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            var victim = victims[round % victims.Length];
+            Console.WriteLine($"chaos: kill -9 {victim}");
+            cluster.Kill(victim);
+            await cluster.RestartAsync(victim);
+        }
+    }
+
+    private static double Percentile(List<double> sorted, double p) =>
+        sorted.Count == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
+}

@@ -1,0 +1,52 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Moderation.BlobStorage;
+using Moderation.Contracts.V1;
+using Moderation.Dashboard.Auth;
+using Moderation.Dashboard.Extensions;
+using Moderation.Dashboard.Results;
+
+namespace Moderation.Dashboard.Apis;
+
+public static class ThumbnailsApi
+{
+    /// <summary>Originals the browser may show as a still's thumbnail; anything else (videos, unknown types) is never served.</summary>
+    private static readonly HashSet<string> DisplayableStills = ["image/jpeg", "image/png", "image/webp", "image/gif"];
+
+    public static RouteGroupBuilder MapThumbnailsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/thumbnails").RequireAuthorization(DashboardPolicies.Viewer);
+        group.MapGet("/{mediaId:guid}/{frameIndex:int}", GetAsync);
+        return group;
+    }
+
+    /// <summary>
+    /// A sampled frame's model-sized JPEG from the blob store; for a still whose frame was not stored, the original when
+    /// it is a picture the browser can show. Never cached: harmful pictures must not linger on reviewers' disks.
+    /// </summary>
+    public static async Task<Results<FileStreamHttpResult, NotFound>> GetAsync(Guid mediaId, int frameIndex, HttpContext context, IBlobStore blobs,
+        ResultsClient results, IOptions<DashboardOptions> options, CancellationToken cancellationToken)
+    {
+        if (frameIndex < 0)
+        {
+            return TypedResults.NotFound();
+        }
+
+        context.Response.Headers.CacheControl = "private, no-store";
+        if (await blobs.OpenReadAsync(BlobStorageExtensions.FrameKey(mediaId, frameIndex), cancellationToken) is { } frame)
+        {
+            return TypedResults.Stream(frame, "image/jpeg");
+        }
+
+        if (frameIndex != 0 || await results.MediaAsync(mediaId, cancellationToken) is not { } media
+            || media.Kind is MediaKind.Video or MediaKind.Animation || media.Sha256 is not { Length: 64 } sha256
+            || media.ContentType is not { } contentType || !DisplayableStills.Contains(contentType)
+            || media.SizeBytes > options.Value.MaxOriginalBytes)
+        {
+            return TypedResults.NotFound();
+        }
+
+        var original = await blobs.OpenReadAsync(BlobStorageExtensions.MediaKey(sha256.ToLowerInvariant()), cancellationToken);
+        return original is null ? TypedResults.NotFound() : TypedResults.Stream(original, contentType);
+    }
+}

@@ -1,0 +1,171 @@
+using System.Net;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Options;
+using Moderation.Contracts.V1;
+using Moderation.Dashboard.Auth;
+using Moderation.Dashboard.Exposure;
+using Moderation.Dashboard.Extensions;
+using Moderation.Dashboard.Results;
+using Moderation.Dashboard.Views;
+
+namespace Moderation.Dashboard.Pages;
+
+/// <summary>The reviewer's desk: one claimed task at a time, decided with the keyboard, with an undo after each decision.</summary>
+[Authorize(Policy = DashboardPolicies.Reviewer)]
+public sealed class ReviewModel(ResultsClient results, ExposureTracker exposure, IOptions<DashboardOptions> options, TimeProvider clock,
+    ILogger<ReviewModel> logger) : PageModel
+{
+    public ClaimedReview? Task { get; private set; }
+
+    public MediaView? View { get; private set; }
+
+    public ExposureState Exposure { get; private set; } = null!;
+
+    public BreakReminder? Break { get; private set; }
+
+    public ReviewQueueStats? Queue { get; private set; }
+
+    /// <summary>The decision just made, offered for undo until <see cref="UndoUntil"/>.</summary>
+    [TempData]
+    public string? LastDecision { get; set; }
+
+    // Typed: TempData reads a string that looks like a Guid or a date back as one.
+    [TempData]
+    public Guid? LastTaskId { get; set; }
+
+    [TempData]
+    public DateTime? LastUndoUntil { get; set; }
+
+    [TempData]
+    public string? Notice { get; set; }
+
+    public DateTimeOffset? UndoUntil => LastUndoUntil is { } until && new DateTimeOffset(until, TimeSpan.Zero) > clock.GetUtcNow()
+        ? new DateTimeOffset(until, TimeSpan.Zero) : null;
+
+    public DashboardOptions Options => options.Value;
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
+    {
+        Exposure = exposure.Current();
+        Break = exposure.DueBreak(Exposure);
+        if (Break is not null)
+        {
+            // Nothing is claimed while the reviewer is asked to pause, so no task waits on them.
+            return Page();
+        }
+
+        Task = await results.ClaimNextAsync(cancellationToken);
+        if (Task is null)
+        {
+            Queue = await results.ReviewStatsAsync(cancellationToken);
+            return Page();
+        }
+
+        View = await MediaView.BuildAsync(results, Task.Media, Task.Frames, options.Value.WorstFrames, cancellationToken);
+        return Page();
+    }
+
+    /// <param name="labels">Class → "true" (applies) or "false" (does not); classes left empty were not judged.</param>
+    public async Task<IActionResult> OnPostDecideAsync(Guid taskId, Decision decision, Dictionary<string, string>? labels, string? comment,
+        double? timeSpentSeconds, CancellationToken cancellationToken)
+    {
+        if (decision is not (Decision.Allow or Decision.Block))
+        {
+            return BadRequest();
+        }
+
+        var judged = (labels ?? []).Where(l => bool.TryParse(l.Value, out _)).ToDictionary(l => l.Key, l => bool.Parse(l.Value), StringComparer.Ordinal);
+        try
+        {
+            await results.DecideAsync(taskId, new ReviewDecisionRequest(decision, judged, string.IsNullOrWhiteSpace(comment) ? null : comment.Trim(),
+                timeSpentSeconds is > 0 and < 86_400 ? timeSpentSeconds : null), cancellationToken);
+        }
+        catch (ResultsApiException e) when (e.Status is HttpStatusCode.Conflict or HttpStatusCode.NotFound or HttpStatusCode.BadRequest)
+        {
+            Notice = $"Not recorded: {e.Message}";
+            return RedirectToPage();
+        }
+
+        exposure.RecordItem(taskId);
+        logger.LogInformation("{Reviewer} decided {Decision} on task {TaskId}", User.ReviewerName(), decision, taskId);
+        LastDecision = decision.ToString();
+        LastTaskId = taskId;
+        LastUndoUntil = (clock.GetUtcNow() + options.Value.UndoWindow).UtcDateTime;
+        return RedirectToPage();
+    }
+
+    public async Task<IActionResult> OnPostSkipAsync(Guid taskId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await results.SkipAsync(taskId, cancellationToken);
+            exposure.RecordItem(taskId);
+            Notice = "Skipped. You will not be offered that item again.";
+        }
+        catch (ResultsApiException e) when (e.Status is HttpStatusCode.Conflict or HttpStatusCode.NotFound)
+        {
+            Notice = $"Not skipped: {e.Message}";
+        }
+
+        return RedirectToPage();
+    }
+
+    /// <summary>
+    /// Takes back the last decision: the task on screen goes back to the queue (it was claimed only because the page moved
+    /// on), and the undone task is claimed again, so the next page shows it.
+    /// </summary>
+    public async Task<IActionResult> OnPostUndoAsync(Guid undoTaskId, Guid? currentTaskId, CancellationToken cancellationToken)
+    {
+        if (currentTaskId is { } current)
+        {
+            try
+            {
+                await results.ReleaseAsync(current, cancellationToken);
+            }
+            catch (ResultsApiException e) when (e.Status is HttpStatusCode.Conflict or HttpStatusCode.NotFound)
+            {
+                logger.LogDebug("Task {TaskId} was not held any more: {Reason}", current, e.Message);
+            }
+        }
+
+        try
+        {
+            await results.UndoAsync(undoTaskId, cancellationToken);
+            Notice = "Decision undone. Decide again.";
+            logger.LogInformation("{Reviewer} undid the decision on task {TaskId}", User.ReviewerName(), undoTaskId);
+        }
+        catch (ResultsApiException e) when (e.Status is HttpStatusCode.Conflict or HttpStatusCode.NotFound)
+        {
+            Notice = $"Not undone: {e.Message}";
+        }
+
+        LastDecision = null;
+        LastTaskId = null;
+        LastUndoUntil = null;
+        return RedirectToPage();
+    }
+
+    /// <summary>Gives the task back without a decision and leaves the desk (pause).</summary>
+    public async Task<IActionResult> OnPostReleaseAsync(Guid taskId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await results.ReleaseAsync(taskId, cancellationToken);
+        }
+        catch (ResultsApiException e) when (e.Status is HttpStatusCode.Conflict or HttpStatusCode.NotFound)
+        {
+            logger.LogDebug("Task {TaskId} was not held any more: {Reason}", taskId, e.Message);
+        }
+
+        return RedirectToPage("/Index");
+    }
+
+    /// <summary>The reviewer has had (or declined) the reminded break; counting towards the next one starts now.</summary>
+    public IActionResult OnPostResume()
+    {
+        exposure.TakeBreak();
+        return RedirectToPage();
+    }
+}

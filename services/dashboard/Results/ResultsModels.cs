@@ -1,0 +1,148 @@
+using Moderation.Contracts.V1;
+
+namespace Moderation.Dashboard.Results;
+
+// The results service's HTTP API as the dashboard reads it (docs/results.md). Kept apart from the service's own types
+// on purpose: the dashboard is a client over HTTP and tolerates fields it does not know.
+
+/// <summary><c>GET /me</c>: who holds the API key.</summary>
+public sealed record CallerIdentity(string ClientId, IReadOnlyList<string> Scopes);
+
+public sealed record MediaDetails(
+    Guid Id,
+    string? ExternalId,
+    string? Sha256,
+    string? ContentType,
+    long SizeBytes,
+    string? Policy,
+    SubmissionPriority Priority,
+    string? ClientId,
+    string State,
+    DateTimeOffset? SubmittedAt,
+    DateTimeOffset FirstSeenAt,
+    DateTimeOffset UpdatedAt,
+    MediaKind? Kind,
+    double? DurationSeconds,
+    int? PlannedFrames,
+    int? ExpectedFrames,
+    int FramesScored,
+    double Progress,
+    IReadOnlyList<ClassMaximum> LiveMaxima,
+    VerdictView? Verdict,
+    IReadOnlyList<ReviewView> Reviews,
+    MediaFailure? Failure);
+
+public sealed record VerdictView(
+    Decision Decision,
+    Decision AutomaticDecision,
+    bool ByReviewer,
+    IReadOnlyList<ClassMaximum> Maxima,
+    int FramesScored,
+    string ModelName,
+    string ModelVersion,
+    string Policy,
+    int PolicyVersion,
+    bool DecidedEarly,
+    string? TriggerClass,
+    int? TriggerFrameIndex,
+    DateTimeOffset DecidedAt,
+    DateTimeOffset? OverriddenAt,
+    double? LatencySeconds,
+    double? ExtractionSeconds);
+
+public sealed record ReviewView(
+    Guid TaskId,
+    string Status,
+    string Reason,
+    double Priority,
+    DateTimeOffset CreatedAt,
+    string? ClaimedBy,
+    DateTimeOffset? LeaseExpiresAt,
+    FeedbackView? Feedback);
+
+public sealed record FeedbackView(
+    Guid Id,
+    string Reviewer,
+    Decision Decision,
+    IReadOnlyDictionary<string, bool> Labels,
+    string? Comment,
+    double TimeSpentSeconds,
+    DateTimeOffset CreatedAt);
+
+public sealed record FrameView(int FrameIndex, double TimestampSeconds, string ModelName, string ModelVersion, IReadOnlyDictionary<string, float> Scores,
+    DateTimeOffset ClassifiedAt);
+
+public sealed record MediaSummary(
+    Guid Id,
+    string? ExternalId,
+    string? Sha256,
+    string State,
+    Decision? Decision,
+    bool ByReviewer,
+    string? Policy,
+    int FramesScored,
+    double Progress,
+    DateTimeOffset FirstSeenAt,
+    DateTimeOffset? DecidedAt,
+    string? FailureReason);
+
+public sealed record MediaPage(IReadOnlyList<MediaSummary> Items, DateTimeOffset? NextBefore);
+
+public sealed record ClaimedReview(Guid TaskId, Guid MediaId, string Reason, double Priority, DateTimeOffset CreatedAt, DateTimeOffset LeaseExpiresAt,
+    MediaDetails Media, IReadOnlyList<FrameView> Frames);
+
+public sealed record ReviewDecisionRequest(Decision Decision, Dictionary<string, bool>? Labels, string? Comment, double? TimeSpentSeconds);
+
+public sealed record ReviewQueueStats(int Open, int Claimed, int Done, double? OldestOpenAgeSeconds);
+
+public sealed record PolicyView(string Name, int Version, IReadOnlyDictionary<string, float> Block, IReadOnlyDictionary<string, float> Review, bool EarlyExit,
+    DateTimeOffset CreatedAt, string CreatedBy, string? Comment);
+
+public sealed record RateSummary(int TruePositives, int FalsePositives, int FalseNegatives, int TrueNegatives, double? Precision, double? Recall,
+    double? FalsePositiveRate, double? F1);
+
+public sealed record ModelEvaluation(string ModelVersion, int ReviewedMedia, RateSummary Flagged, RateSummary Blocked, IReadOnlyList<ClassEvaluation> Classes);
+
+public sealed record ClassEvaluation(string Class, int Labelled, RateSummary Rates);
+
+public sealed record EvaluationReport(DateTimeOffset GeneratedAt, DateTimeOffset? Since, DateTimeOffset? Until, int ReviewedMedia, IReadOnlyList<ModelEvaluation> Models);
+
+public sealed record CurvePoint(float Threshold, double Recall, double FalsePositiveRate, double? Precision, int TruePositives, int FalsePositives);
+
+public enum RecommendationTarget
+{
+    Recall,
+    FalsePositiveRate,
+}
+
+public enum ThresholdLevel
+{
+    Review,
+    Block,
+}
+
+public sealed record ThresholdRecommendation(
+    RecommendationTarget Target,
+    double TargetValue,
+    bool Achievable,
+    CurvePoint Point,
+    int Positives,
+    int Negatives,
+    double RocAuc,
+    double AveragePrecision,
+    IReadOnlyList<CurvePoint> Curve);
+
+public sealed record ClassRecommendation(string Class, string? ModelVersion, float? CurrentThreshold, ThresholdRecommendation Recommendation);
+
+public sealed record ApplyRecommendationRequest(string Class, ThresholdLevel Level, RecommendationTarget Target, double Value, string? ModelVersion,
+    DateTimeOffset? Since, string? Comment);
+
+public sealed record AppliedRecommendation(PolicyView Policy, ClassRecommendation Recommendation);
+
+/// <summary><c>GET /stats/overview</c>: throughput, queue depths and the verdict mix per time bucket.</summary>
+public sealed record StatsOverview(DateTimeOffset From, DateTimeOffset To, int BucketMinutes, QueueDepths Queues, IReadOnlyList<StatsBucket> Buckets);
+
+public sealed record QueueDepths(int MediaPending, int MediaProcessing, int ReviewOpen, int ReviewClaimed, double? OldestReviewAgeSeconds);
+
+/// <summary>Automatic verdicts by decision, failures and reviewer decisions within one bucket.</summary>
+public sealed record StatsBucket(DateTimeOffset Start, int Allowed, int Review, int Blocked, int Failed, int Reviewed);

@@ -1,0 +1,16 @@
+// Small page helpers shared by every page (no inline script: the Content-Security-Policy forbids it).
+(() => {
+  'use strict';
+  // "/" jumps to the search box, as on most sites.
+  document.addEventListener('keydown', e => {
+    const t = e.target;
+    if (e.key !== '/' || e.ctrlKey || e.metaKey || (t instanceof HTMLElement && ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName))) return;
+    const search = document.querySelector('.quick-search input');
+    if (search) { e.preventDefault(); search.focus(); }
+  });
+  // Forms that change things for everyone ask first.
+  document.addEventListener('submit', e => {
+    const form = e.target;
+    if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) e.preventDefault();
+  });
+})();

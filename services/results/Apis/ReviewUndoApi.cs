@@ -1,0 +1,32 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Moderation.Results.Auth;
+using Moderation.Results.Review;
+
+namespace Moderation.Results.Apis;
+
+public static class ReviewUndoApi
+{
+    public static RouteGroupBuilder MapReviewUndoApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/reviews").WithTags("Reviews").RequireAuthorization(AuthorizationPolicies.Review);
+        group.MapPost("/{taskId:guid}/undo", UndoAsync);
+        return group;
+    }
+
+    /// <summary>
+    /// Takes back the caller's own decision on the task within <c>Review:UndoWindow</c>: the task is open and claimed by the
+    /// caller again, and the decision in force is the one before it. 409 when the window has passed or the decision is not theirs.
+    /// </summary>
+    public static async Task<Results<NoContent, NotFound, ProblemHttpResult>> UndoAsync(Guid taskId, ClaimsPrincipal user, ReviewUndoService undo,
+        CancellationToken cancellationToken)
+    {
+        var result = await undo.UndoAsync(taskId, user.Caller(), cancellationToken);
+        return result.Outcome switch
+        {
+            ReviewOutcome.Done => TypedResults.NoContent(),
+            ReviewOutcome.NotFound => TypedResults.NotFound(),
+            _ => TypedResults.Problem(result.Problem, statusCode: StatusCodes.Status409Conflict, title: "The decision cannot be undone."),
+        };
+    }
+}

@@ -1,0 +1,95 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Moderation.Contracts.V1;
+using Moderation.Results.Aggregation;
+using Moderation.Results.Callbacks;
+using Moderation.Results.Data;
+using Moderation.Results.Outbox;
+
+namespace Moderation.Results.Review;
+
+/// <summary>
+/// Takes back a reviewer's decision within <see cref="ReviewOptions.UndoWindow"/>: the feedback row goes, the task is
+/// open again and claimed by the same reviewer, and the decision in force returns to what it was before (an earlier
+/// reviewer's, else the automatic verdict's). Announcements of the undone decision that have not left yet are dropped;
+/// if one already left, the restored decision is announced the same way, so subscribers end on the decision in force.
+/// </summary>
+public sealed class ReviewUndoService(
+    ResultsDbContext db,
+    MediumTransaction mediumTransaction,
+    OutboxWriter outbox,
+    IOptions<ReviewOptions> options,
+    TimeProvider clock,
+    ILogger<ReviewUndoService> logger)
+{
+    public async Task<ReviewResult<ReviewTask>> UndoAsync(Guid taskId, string reviewer, CancellationToken cancellationToken)
+    {
+        var mediaId = await db.ReviewTasks.AsNoTracking().Where(t => t.Id == taskId).Select(t => (Guid?)t.MediaId).FirstOrDefaultAsync(cancellationToken);
+        if (mediaId is null)
+        {
+            return new(ReviewOutcome.NotFound, null);
+        }
+
+        return await mediumTransaction.RunAsync(mediaId.Value, Guid.Empty, async medium =>
+        {
+            var now = clock.GetUtcNow();
+            var task = await db.ReviewTasks.FromSql($"SELECT * FROM review_tasks WHERE id = {taskId} FOR UPDATE").SingleAsync(cancellationToken);
+            var feedback = await db.ReviewFeedback.Where(f => f.TaskId == taskId).OrderByDescending(f => f.CreatedAt).FirstOrDefaultAsync(cancellationToken);
+            var window = options.Value.UndoWindow;
+            var problem = task.Status != ReviewTaskStates.Done || feedback is null ? "The task has no decision to undo."
+                : feedback.Reviewer != reviewer ? "Only the reviewer who decided may undo the decision."
+                : now - feedback.CreatedAt > window ? $"The undo window of {window.TotalSeconds:0} s has passed."
+                : null;
+            if (problem is not null)
+            {
+                return new ReviewResult<ReviewTask>(ReviewOutcome.Conflict, null, problem);
+            }
+
+            db.ReviewFeedback.Remove(feedback!);
+            task.Status = ReviewTaskStates.Open;
+            task.CompletedAt = null;
+            task.ClaimedBy = reviewer;
+            task.ClaimedAt = now;
+            task.LeaseExpiresAt = now + options.Value.LeaseDuration;
+
+            var verdict = await db.Verdicts.AsNoTracking().SingleAsync(v => v.MediaId == medium.Id, cancellationToken);
+            var previous = await db.ReviewFeedback.AsNoTracking().Where(f => f.MediaId == medium.Id && f.Id != feedback!.Id)
+                .OrderByDescending(f => f.CreatedAt).FirstOrDefaultAsync(cancellationToken);
+            var restored = previous?.Decision ?? verdict.Decision;
+            var changed = medium.Decision != restored;
+            medium.Decision = restored;
+            medium.DecidedByReviewer = previous is not null;
+            medium.DecidedAt = previous?.CreatedAt ?? verdict.DecidedAt;
+            if (changed && await WithdrawAnnouncementsAsync(medium.Id, feedback!.CreatedAt, now, cancellationToken))
+            {
+                Announce(medium, verdict, restored, previous is not null, now);
+            }
+
+            logger.LogInformation("Review of medium {MediaId} by {Reviewer} undone: {Undone} withdrawn, {Decision} in force again",
+                medium.Id, reviewer, feedback!.Decision, restored);
+            return new ReviewResult<ReviewTask>(ReviewOutcome.Done, task);
+        }, cancellationToken);
+    }
+
+    /// <summary>Drops the undone decision's outbox rows that nobody has started sending; true when some had already gone (or are going) out.</summary>
+    private async Task<bool> WithdrawAnnouncementsAsync(Guid mediaId, DateTimeOffset decidedAt, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var announcements = await db.Outbox.FromSql($"SELECT * FROM outbox WHERE media_id = {mediaId} AND created_at >= {decidedAt} FOR UPDATE")
+            .ToListAsync(cancellationToken);
+        var unsent = announcements.Where(o => o.DeliveredAt is null && o.FailedAt is null && o.Attempts == 0 && (o.LockedUntil is null || o.LockedUntil <= now)).ToList();
+        db.Outbox.RemoveRange(unsent);
+        return unsent.Count < announcements.Count;
+    }
+
+    private void Announce(Medium medium, Verdict verdict, Decision decision, bool byReviewer, DateTimeOffset now)
+    {
+        outbox.Publish(new VerdictReached(medium.Id, medium.CorrelationId, medium.ExternalId, decision, verdict.Maxima, verdict.FramesScored,
+            verdict.ModelName, verdict.ModelVersion, verdict.PolicyName, verdict.PolicyVersion, verdict.DecidedEarly, byReviewer, now));
+        if (medium.CallbackUrl is not null)
+        {
+            outbox.Callback(medium.Id, medium.CallbackUrl, CallbackEventNames.VerdictReached, (id, at) => new VerdictCallback(
+                id, CallbackEventNames.VerdictReached, at, medium.Id, medium.ExternalId, medium.Sha256, decision, byReviewer, verdict.DecidedEarly,
+                verdict.Maxima, verdict.FramesScored, verdict.ModelName, verdict.ModelVersion, verdict.PolicyName, verdict.PolicyVersion, now));
+        }
+    }
+}

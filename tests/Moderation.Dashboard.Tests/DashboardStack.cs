@@ -1,0 +1,240 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Moderation.Testing;
+using Npgsql;
+
+namespace Moderation.Dashboard.Tests;
+
+/// <summary>
+/// The results service and the dashboard as real processes (the built assemblies) over the shared real servers, in a
+/// fresh virtual host, database and blob directory. Reviewer and admin keys are results' static keys, so no ingest is needed.
+/// </summary>
+public sealed class DashboardStack : IAsyncDisposable
+{
+    private readonly List<(Process Process, StreamWriter Log)> _processes = [];
+
+    private DashboardStack(string directory) => Directory = directory;
+
+    public string Directory { get; }
+
+    public string BlobRoot => Path.Combine(Directory, "blobs");
+
+    public string RabbitMqUri { get; private set; } = "";
+
+    public string ResultsDatabase { get; private set; } = "";
+
+    public Uri Results { get; private set; } = null!;
+
+    public Uri Dashboard { get; private set; } = null!;
+
+    /// <summary>Scopes read + review.</summary>
+    public string ReviewerKey { get; } = NewKey();
+
+    /// <summary>Scopes read + review + admin.</summary>
+    public string AdminKey { get; } = NewKey();
+
+    public const string ReviewerName = "alice";
+    public const string AdminName = "root-admin";
+
+    /// <param name="dashboard">Extra dashboard settings (env-var style keys).</param>
+    public static async Task<DashboardStack> StartAsync(IReadOnlyDictionary<string, string>? dashboard = null)
+    {
+        var servers = await TestServers.GetAsync();
+        var stack = new DashboardStack(System.IO.Directory.CreateTempSubdirectory("moderation-dashboard-").FullName);
+        try
+        {
+            stack.RabbitMqUri = await servers.CreateVirtualHostAsync("dashboard");
+            stack.ResultsDatabase = await servers.CreateDatabaseAsync("dashboard");
+            System.IO.Directory.CreateDirectory(stack.BlobRoot);
+            stack.Results = stack.Start("results", Cluster.AssemblyPath(Cluster.Results), new Dictionary<string, string>
+            {
+                ["ConnectionStrings__rabbitmq"] = stack.RabbitMqUri,
+                ["ConnectionStrings__postgres"] = stack.ResultsDatabase,
+                ["Database__MigrateOnStart"] = "true",
+                ["BlobStore__Root"] = stack.BlobRoot,
+                ["Callbacks__Secret"] = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)),
+                ["Auth__UseIngest"] = "false",
+                ["Auth__StaticKeys__0__Key"] = stack.ReviewerKey,
+                ["Auth__StaticKeys__0__ClientId"] = ReviewerName,
+                ["Auth__StaticKeys__0__Scopes__0"] = "read",
+                ["Auth__StaticKeys__0__Scopes__1"] = "review",
+                ["Auth__StaticKeys__1__Key"] = stack.AdminKey,
+                ["Auth__StaticKeys__1__ClientId"] = AdminName,
+                ["Auth__StaticKeys__1__Scopes__0"] = "read",
+                ["Auth__StaticKeys__1__Scopes__1"] = "review",
+                ["Auth__StaticKeys__1__Scopes__2"] = "admin",
+                ["Review__AuditSampleRate"] = "0",
+                ["Review__UndoWindow"] = "00:01:00",
+            });
+            var settings = new Dictionary<string, string>
+            {
+                ["Dashboard__ResultsUrl"] = stack.Results.ToString(),
+                ["Dashboard__KeysDirectory"] = Path.Combine(stack.Directory, "keys"),
+                ["BlobStore__Root"] = stack.BlobRoot,
+            };
+            foreach (var (key, value) in dashboard ?? new Dictionary<string, string>())
+            {
+                settings[key] = value;
+            }
+
+            stack.Dashboard = stack.Start("dashboard", DashboardAssembly(), settings);
+            await Task.WhenAll(stack.WaitReadyAsync(stack.Results, 0), stack.WaitReadyAsync(stack.Dashboard, 1));
+            return stack;
+        }
+        catch
+        {
+            await stack.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>An HTTP client of the results API with the given key.</summary>
+    public HttpClient ResultsClient(string key)
+    {
+        var client = new HttpClient { BaseAddress = Results, Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Add("X-Api-Key", key);
+        return client;
+    }
+
+    public async Task<NpgsqlConnection> OpenResultsDatabaseAsync()
+    {
+        var connection = new NpgsqlConnection(ResultsDatabase);
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    public async Task<long> CountAsync(string sql) => Convert.ToInt64(await ScalarAsync<object>(sql), System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The first column of the first row of <paramref name="sql"/> on the results database (test-made SQL only).</summary>
+    public async Task<T> ScalarAsync<T>(string sql)
+    {
+        await using var db = await OpenResultsDatabaseAsync();
+        await using var command = new NpgsqlCommand(sql, db);
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>Appends a version of the default policy that sends high Drawing scores (clip art, test patterns) to review.</summary>
+    public async Task SetDefaultPolicyAsync(Dictionary<string, float> review, Dictionary<string, float> block)
+    {
+        using var admin = ResultsClient(AdminKey);
+        using var response = await admin.PostAsJsonAsync("policies", new { name = "default", review, block, earlyExit = false, comment = "dashboard tests" });
+        response.EnsureSuccessStatusCode();
+    }
+
+    public string Log(int service)
+    {
+        var path = Path.Combine(Directory, service == 0 ? "results.log" : "dashboard.log");
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        return string.Join('\n', new StreamReader(stream).ReadToEnd().Split('\n').TakeLast(80));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var (process, log) in _processes)
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+            }
+
+            process.Dispose();
+            lock (log)
+            {
+                log.Dispose();
+            }
+        }
+
+        if (Environment.GetEnvironmentVariable("MODERATION_KEEP_CLUSTER") != "1")
+        {
+            try
+            {
+                System.IO.Directory.Delete(Directory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private static string DashboardAssembly()
+    {
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+        var path = Path.Combine(RepoPaths.Root, "services", "dashboard", "bin", configuration, "net10.0", "Moderation.Dashboard.dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is not built.");
+    }
+
+    private Uri Start(string name, string assembly, IReadOnlyDictionary<string, string> environment)
+    {
+        var port = FreePort();
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(assembly)!,
+        };
+        info.ArgumentList.Add(assembly);
+
+        info.ArgumentList.Add("--urls");
+        info.ArgumentList.Add($"http://127.0.0.1:{port}");
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        info.Environment["DOTNET_gcServer"] = "0";
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {name}.");
+        var log = new StreamWriter(Path.Combine(Directory, name + ".log"), append: true) { AutoFlush = true };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _processes.Add((process, log));
+        return new Uri($"http://127.0.0.1:{port}/");
+    }
+
+    private async Task WaitReadyAsync(Uri address, int index)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        while (true)
+        {
+            if (_processes[index].Process.HasExited)
+            {
+                throw new InvalidOperationException($"Process {index} exited:\n{Log(index)}");
+            }
+
+            try
+            {
+                using var response = await http.GetAsync(new Uri(address, "health/ready"));
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{address} not ready:\n{Log(index)}");
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
+    private static string NewKey() => "mk_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,241 @@
+using System.Text.RegularExpressions;
+using Moderation.Testing;
+using Xunit;
+using YamlDotNet.RepresentationModel;
+
+namespace Moderation.Deploy.Tests;
+
+/// <summary>The Dockerfiles and the compose file against the services' code and scripts/up.</summary>
+public sealed partial class ContainerTests
+{
+    private static readonly string DockerDirectory = Path.Combine(RepoPaths.Root, "deploy", "docker");
+    private static readonly string ComposeFile = Path.Combine(RepoPaths.Root, "deploy", "compose", "compose.yaml");
+
+    /// <summary>Keys scripts/up sets that containers deliberately leave out, and why.</summary>
+    private static readonly Dictionary<string, string> NotMirrored = new(StringComparer.Ordinal)
+    {
+        // scripts/up publishes feedback heads into the local model directory; in containers the model volume belongs to
+        // the model image, and heads stay in the database (GET /models/heads/{version}).
+        ["FeedbackHead__OutputDirectory"] = "heads stay in the database",
+    };
+
+    public static TheoryData<string> ServiceDockerfiles => new(
+        Directory.EnumerateFiles(DockerDirectory, "*.Dockerfile").Select(Path.GetFileName).OfType<string>()
+            .Where(f => f != "model.Dockerfile").Order(StringComparer.Ordinal));
+
+    [Theory]
+    [MemberData(nameof(ServiceDockerfiles))]
+    public void Dockerfile_runs_its_service_unprivileged_with_a_health_check_and_known_options(string dockerfile)
+    {
+        var text = File.ReadAllText(Path.Combine(DockerDirectory, dockerfile));
+        var service = ServiceCatalog.Get(dockerfile.Replace("-gpu", "", StringComparison.Ordinal).Replace(".Dockerfile", "", StringComparison.Ordinal));
+
+        Assert.Contains($"ENTRYPOINT [\"dotnet\", \"{service.Assembly.GetName().Name}.dll\"]", text, StringComparison.Ordinal);
+        Assert.Contains($"dotnet publish services/", text, StringComparison.Ordinal);
+        Assert.Matches(new Regex(@"^USER (\$APP_UID|1654)\s*$", RegexOptions.Multiline), text);
+        Assert.Contains($"http://127.0.0.1:8080{ServiceDefaults.Extensions.LivePath}", text, StringComparison.Ordinal);
+        Assert.Contains("ASPNETCORE_HTTP_PORTS=8080", text, StringComparison.Ordinal);
+        Assert.True(Regex.Count(text, "^FROM ", RegexOptions.Multiline) >= 2, "multi-stage: the SDK stays out of the runtime image");
+
+        var problems = EnvInstructions(text)
+            .Where(name => !name.StartsWith("NVIDIA_", StringComparison.Ordinal) && name != "APP_UID")
+            .Select(name => ConfigurationRules.Check(service, name, new HashSet<string>()))
+            .OfType<string>()
+            .ToList();
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
+    [Fact]
+    public void Gpu_classifier_image_builds_the_onnx_runtime_gpu_flavour_on_a_cuda_runtime()
+    {
+        var text = File.ReadAllText(Path.Combine(DockerDirectory, "classifier-gpu.Dockerfile"));
+
+        Assert.Contains("-p:OnnxRuntimeFlavor=Gpu", text, StringComparison.Ordinal);
+        Assert.Contains("ldd /app/libonnxruntime_providers_cuda.so", text, StringComparison.Ordinal);
+        Assert.Matches(new Regex(@"ARG CUDA_IMAGE=nvidia/cuda:1[0-9]\.[0-9.]+-cudnn-runtime-"), text);
+        var flavour = File.ReadAllText(Path.Combine(RepoPaths.Root, "Directory.Packages.props"));
+        Assert.Contains("OnnxRuntimeFlavor", flavour, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Compose_sets_only_options_the_services_bind_and_mirrors_scripts_up()
+    {
+        var services = ComposeServices();
+        var problems = new List<string>();
+        var local = LocalEnvironmentKeys();
+
+        foreach (var (name, (image, environment)) in services)
+        {
+            if (ServiceCatalog.ForImage(image) is not { } service)
+            {
+                continue;
+            }
+
+            problems.AddRange(environment.Keys
+                .Select(key => ConfigurationRules.Check(service, key, new HashSet<string>()))
+                .OfType<string>()
+                .Select(p => $"compose service {name}: {p}"));
+
+            // Every option the scripts give the service, the compose file gives it too. (Keys the service does not bind are
+            // the scripts' leftovers.)
+            if (local.TryGetValue(service.Name, out var keys))
+            {
+                problems.AddRange(keys
+                    .Where(k => ConfigurationRules.Check(service, k, new HashSet<string>()) is null && !environment.ContainsKey(k) && !NotMirrored.ContainsKey(k))
+                    .Select(k => $"compose service {name}: scripts/lib/services.sh sets {k} for {service}, compose does not"));
+            }
+        }
+
+        foreach (var service in ServiceCatalog.All)
+        {
+            Assert.True(services.Values.Any(s => ServiceCatalog.ForImage(s.Image) == service), $"compose runs no {service}");
+        }
+
+        // Paths in the configuration lie on the volumes that hold them: blobs on the shared volume, the model on the model volume.
+        foreach (var (name, (_, environment)) in services.Where(s => !s.Key.EndsWith("-migrate", StringComparison.Ordinal)))
+        {
+            var mounts = ComposeVolumes(name);
+            foreach (var (key, value) in environment.Where(kv => kv.Key is "BlobStore__Root" || kv.Key.EndsWith("__ManifestPath", StringComparison.Ordinal)))
+            {
+                var volume = key == "BlobStore__Root" ? "blobs" : "models";
+                if (!mounts.Any(m => m.Volume == volume && (value == m.Path || value.StartsWith(m.Path + "/", StringComparison.Ordinal))))
+                {
+                    problems.Add($"compose service {name}: {key}={value} is not on the {volume} volume");
+                }
+            }
+        }
+
+        Assert.Contains("ingest-migrate", services.Keys);
+        Assert.Contains("results-migrate", services.Keys);
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
+    [SkippableFact]
+    public async Task Container_images_build_with_docker()
+    {
+        string engine;
+        try
+        {
+            engine = await ProcessRunner.RunAsync("docker", ["info", "--format", "{{.ServerVersion}}"], TimeSpan.FromSeconds(20));
+        }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException or System.ComponentModel.Win32Exception)
+        {
+            Skip.If(true, $"No Docker engine answers `docker info`, so the images in deploy/docker were not built: {e.Message.Split('\n')[0]}");
+            return;
+        }
+
+        Assert.False(string.IsNullOrWhiteSpace(engine));
+        foreach (var dockerfile in Directory.EnumerateFiles(DockerDirectory, "*.Dockerfile").Order(StringComparer.Ordinal))
+        {
+            var tag = "moderation-test-" + Path.GetFileName(dockerfile).Replace(".Dockerfile", "", StringComparison.Ordinal);
+            await ProcessRunner.RunAsync("docker", ["build", "-f", dockerfile, "-t", tag, RepoPaths.Root], TimeSpan.FromMinutes(30));
+            var user = await ProcessRunner.RunAsync("docker", ["image", "inspect", "--format", "{{.Config.User}}", tag], TimeSpan.FromMinutes(1));
+            Assert.NotEqual("", user.Trim());
+            Assert.NotEqual("root", user.Trim());
+        }
+    }
+
+    private static IEnumerable<string> EnvInstructions(string dockerfile)
+    {
+        var joined = dockerfile.Replace("\\\n", " ", StringComparison.Ordinal);
+        foreach (Match instruction in EnvInstruction().Matches(joined))
+        {
+            foreach (Match assignment in EnvAssignment().Matches(instruction.Groups[1].Value))
+            {
+                yield return assignment.Groups[1].Value;
+            }
+        }
+    }
+
+    /// <summary>Service name → (image, environment) of deploy/compose/compose.yaml, with YAML merge keys applied.</summary>
+    private static Dictionary<string, (string Image, Dictionary<string, string> Environment)> ComposeServices()
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(File.ReadAllText(ComposeFile)));
+        var root = (YamlMappingNode)stream.Documents[0].RootNode;
+        var services = new Dictionary<string, (string, Dictionary<string, string>)>(StringComparer.Ordinal);
+        foreach (var (key, value) in (YamlMappingNode)root.Children[new YamlScalarNode("services")])
+        {
+            var service = Merged((YamlMappingNode)value);
+            var image = service.TryGetValue("image", out var i) ? ((YamlScalarNode)i).Value ?? "" : "";
+            var environment = service.TryGetValue("environment", out var e)
+                ? Merged((YamlMappingNode)e).ToDictionary(kv => kv.Key, kv => ((YamlScalarNode)kv.Value).Value ?? "", StringComparer.Ordinal)
+                : [];
+            services[((YamlScalarNode)key).Value!] = (image, environment);
+        }
+
+        return services;
+    }
+
+    private static List<(string Volume, string Path)> ComposeVolumes(string service)
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(File.ReadAllText(ComposeFile)));
+        var root = (YamlMappingNode)stream.Documents[0].RootNode;
+        var definition = Merged((YamlMappingNode)((YamlMappingNode)root.Children[new YamlScalarNode("services")]).Children[new YamlScalarNode(service)]);
+        return definition.TryGetValue("volumes", out var volumes)
+            ? ((YamlSequenceNode)volumes).Children.Select(v => ((YamlScalarNode)v).Value!.Split(':')).Select(p => (p[0], p[1])).ToList()
+            : [];
+    }
+
+    private static Dictionary<string, YamlNode> Merged(YamlMappingNode mapping)
+    {
+        var result = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
+        if (mapping.Children.TryGetValue(new YamlScalarNode("<<"), out var merge))
+        {
+            var sources = merge is YamlSequenceNode list ? list.Children : [merge];
+            foreach (var source in sources.Cast<YamlMappingNode>())
+            {
+                foreach (var (key, value) in Merged(source))
+                {
+                    result[key] = value;
+                }
+            }
+        }
+
+        foreach (var (key, value) in mapping.Children.Where(kv => ((YamlScalarNode)kv.Key).Value != "<<"))
+        {
+            result[((YamlScalarNode)key).Value!] = value;
+        }
+
+        return result;
+    }
+
+    /// <summary>The configuration keys scripts/lib/services.sh gives each service when scripts/up runs it locally.</summary>
+    private static Dictionary<string, List<string>> LocalEnvironmentKeys()
+    {
+        var script = File.ReadAllText(Path.Combine(RepoPaths.Root, "scripts", "lib", "services.sh"));
+        var body = script[script.IndexOf("service_env()", StringComparison.Ordinal)..];
+        body = body[..body.IndexOf("\n}", StringComparison.Ordinal)];
+        var common = new List<string>();
+        var perService = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        List<string> current = common;
+        foreach (var line in body.Split('\n').Select(l => l.Trim()))
+        {
+            if (CaseLabel().Match(line) is { Success: true } label)
+            {
+                current = perService[label.Groups[1].Value] = [];
+            }
+            else if (EchoAssignment().Match(line) is { Success: true } echo)
+            {
+                current.Add(echo.Groups[1].Value);
+            }
+        }
+
+        Assert.NotEmpty(common);
+        Assert.Equal(ServiceCatalog.All.Select(s => s.Name).Order(StringComparer.Ordinal), perService.Keys.Order(StringComparer.Ordinal));
+        return perService.ToDictionary(kv => kv.Key, kv => common.Concat(kv.Value).ToList(), StringComparer.Ordinal);
+    }
+
+    [GeneratedRegex(@"^ENV\s+(.+)$", RegexOptions.Multiline)]
+    private static partial Regex EnvInstruction();
+
+    [GeneratedRegex(@"([A-Za-z_][A-Za-z0-9_]*)=")]
+    private static partial Regex EnvAssignment();
+
+    [GeneratedRegex(@"^([a-z-]+)\)$")]
+    private static partial Regex CaseLabel();
+
+    [GeneratedRegex(@"^echo ""([A-Za-z_][A-Za-z0-9_]*)=")]
+    private static partial Regex EchoAssignment();
+}
