@@ -49,7 +49,7 @@ public static class MessagingExtensions
                     rabbit.SetQuorumQueue();
                 }
 
-                cfg.UseMessageRetry(r => r.Incremental(options.RetryLimit, options.RetryInterval, options.RetryInterval));
+                cfg.UseMessageRetry(r => r.Exponential(options.RetryLimit, options.RetryInterval, options.RetryMaxInterval, options.RetryInterval));
             });
 
             x.UsingRabbitMq((context, cfg) =>

@@ -7,13 +7,20 @@ public sealed class MessagingOptions
 {
     public const string Section = "Messaging";
 
-    /// <summary>Immediate in-process retries before a message goes to redelivery / its <c>_error</c> queue.</summary>
-    [Range(0, 20)]
-    public int RetryLimit { get; set; } = 3;
+    /// <summary>
+    /// In-process retries before a message goes to its <c>_error</c> queue. With the exponential intervals below the
+    /// default rides out about three minutes of a restarting database or broker, so an outage never dead-letters work.
+    /// </summary>
+    [Range(0, 30)]
+    public int RetryLimit { get; set; } = 12;
 
-    /// <summary>First retry interval; later ones grow by the same step.</summary>
+    /// <summary>First retry interval; each later one doubles, up to <see cref="RetryMaxInterval"/>.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
     public TimeSpan RetryInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Longest wait between two retries.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan RetryMaxInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Messages the broker may push to a consumer before acks (per endpoint, unless a definition sizes it).</summary>
     [Range(1, 10_000)]
