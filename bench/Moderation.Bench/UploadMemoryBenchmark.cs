@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using Moderation.Testing;
 
 namespace Moderation.Bench;
@@ -24,11 +23,8 @@ public static class UploadMemoryBenchmark
         var dll = FindIngest();
         var servers = await TestServers.GetAsync();
         var blobs = Directory.CreateTempSubdirectory("bench-upload-blobs-").FullName;
-        var port = FreePort();
         var env = new Dictionary<string, string>
         {
-            ["ASPNETCORE_ENVIRONMENT"] = "Production",
-            ["DOTNET_gcServer"] = "0",
             ["ConnectionStrings__rabbitmq"] = await servers.CreateVirtualHostAsync("bench"),
             ["ConnectionStrings__postgres"] = await servers.CreateDatabaseAsync("bench"),
             ["Database__MigrateOnStart"] = "true",
@@ -43,10 +39,11 @@ public static class UploadMemoryBenchmark
         try
         {
             var key = (await RunOnceAsync(dll, env, "keys", "create", "--client", "bench", "--scopes", "submit", "--quiet")).Trim();
-            using var ingest = Start(dll, env, port);
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(30) };
+            await using var service = ServiceProcess.Start("ingest", dll, env, Path.Combine(blobs, "ingest.log"));
+            await service.WaitReadyAsync(TimeSpan.FromMinutes(1));
+            var ingest = service.Process;
+            using var http = new HttpClient { BaseAddress = service.BaseAddress, Timeout = TimeSpan.FromMinutes(30) };
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-            await WaitReadyAsync(http, ingest);
             await Task.Delay(2000);
             var baseline = Memory(ingest.Id);
 
@@ -57,7 +54,7 @@ public static class UploadMemoryBenchmark
                 return http.PostAsync("/media", form);
             });
             var final = Memory(ingest.Id);
-            ingest.Kill(entireProcessTree: true);
+            service.Kill();
 
             var stored = Directory.EnumerateFiles(Path.Combine(blobs, "media"), "*", SearchOption.AllDirectories).Single();
             Console.WriteLine($"Upload of {length:N0} bytes ({gib:0.##} GiB) into ingest, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
@@ -144,72 +141,14 @@ public static class UploadMemoryBenchmark
         throw new InvalidOperationException("Build ingest first: dotnet build services/ingest -c Release");
     }
 
-    private static Process Start(string dll, Dictionary<string, string> env, int port)
-    {
-        var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = false, RedirectStandardError = false };
-        info.ArgumentList.Add(dll);
-        info.ArgumentList.Add("--urls");
-        info.ArgumentList.Add($"http://127.0.0.1:{port}");
-        foreach (var (key, value) in env)
-        {
-            info.Environment[key] = value;
-        }
-
-        return Process.Start(info) ?? throw new InvalidOperationException("Could not start ingest.");
-    }
-
     private static async Task<string> RunOnceAsync(string dll, Dictionary<string, string> env, params string[] arguments)
     {
-        var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(dll);
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        foreach (var (key, value) in env)
-        {
-            info.Environment[key] = value;
-        }
-
+        var info = ServiceProcess.StartInfo(dll, env, arguments);
         using var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start ingest.");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
         return process.ExitCode == 0 ? await stdout : throw new InvalidOperationException(await stderr);
-    }
-
-    private static async Task WaitReadyAsync(HttpClient http, Process ingest)
-    {
-        for (var i = 0; i < 600; i++)
-        {
-            if (ingest.HasExited)
-            {
-                throw new InvalidOperationException($"ingest exited with {ingest.ExitCode}");
-            }
-
-            try
-            {
-                if ((await http.GetAsync("/health/ready")).IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException("ingest did not become ready in 60 s.");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private sealed record Phase(TimeSpan Elapsed, long PeakRss);

@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using Moderation.Testing;
 using Npgsql;
@@ -13,7 +11,7 @@ namespace Moderation.Dashboard.Tests;
 /// </summary>
 public sealed class DashboardStack : IAsyncDisposable
 {
-    private readonly List<(Process Process, StreamWriter Log)> _processes = [];
+    private readonly List<ServiceProcess> _processes = [];
 
     private DashboardStack(string directory) => Directory = directory;
 
@@ -48,7 +46,7 @@ public sealed class DashboardStack : IAsyncDisposable
             stack.RabbitMqUri = await servers.CreateVirtualHostAsync("dashboard");
             stack.ResultsDatabase = await servers.CreateDatabaseAsync("dashboard");
             System.IO.Directory.CreateDirectory(stack.BlobRoot);
-            stack.Results = stack.Start("results", Cluster.AssemblyPath(Cluster.Results), new Dictionary<string, string>
+            stack.Results = await stack.StartAsync("results", Cluster.AssemblyPath(Cluster.Results), new Dictionary<string, string>
             {
                 ["ConnectionStrings__rabbitmq"] = stack.RabbitMqUri,
                 ["ConnectionStrings__postgres"] = stack.ResultsDatabase,
@@ -79,8 +77,7 @@ public sealed class DashboardStack : IAsyncDisposable
                 settings[key] = value;
             }
 
-            stack.Dashboard = stack.Start("dashboard", DashboardAssembly(), settings);
-            await Task.WhenAll(stack.WaitReadyAsync(stack.Results, 0), stack.WaitReadyAsync(stack.Dashboard, 1));
+            stack.Dashboard = await stack.StartAsync("dashboard", DashboardAssembly(), settings);
             return stack;
         }
         catch
@@ -123,28 +120,13 @@ public sealed class DashboardStack : IAsyncDisposable
         response.EnsureSuccessStatusCode();
     }
 
-    public string Log(int service)
-    {
-        var path = Path.Combine(Directory, service == 0 ? "results.log" : "dashboard.log");
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        return string.Join('\n', new StreamReader(stream).ReadToEnd().Split('\n').TakeLast(80));
-    }
+    public string Log(int service) => _processes[service].Log(80);
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var (process, log) in _processes)
+        foreach (var process in _processes)
         {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync();
-            }
-
-            process.Dispose();
-            lock (log)
-            {
-                log.Dispose();
-            }
+            await process.DisposeAsync();
         }
 
         if (Environment.GetEnvironmentVariable("MODERATION_KEEP_CLUSTER") != "1")
@@ -166,75 +148,13 @@ public sealed class DashboardStack : IAsyncDisposable
         return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is not built.");
     }
 
-    private Uri Start(string name, string assembly, IReadOnlyDictionary<string, string> environment)
+    private async Task<Uri> StartAsync(string name, string assembly, IReadOnlyDictionary<string, string> environment)
     {
-        var port = FreePort();
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(assembly)!,
-        };
-        info.ArgumentList.Add(assembly);
-
-        info.ArgumentList.Add("--urls");
-        info.ArgumentList.Add($"http://127.0.0.1:{port}");
-        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        info.Environment["DOTNET_gcServer"] = "0";
-        foreach (var (key, value) in environment)
-        {
-            info.Environment[key] = value;
-        }
-
-        var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {name}.");
-        var log = new StreamWriter(Path.Combine(Directory, name + ".log"), append: true) { AutoFlush = true };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _processes.Add((process, log));
-        return new Uri($"http://127.0.0.1:{port}/");
-    }
-
-    private async Task WaitReadyAsync(Uri address, int index)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
-        while (true)
-        {
-            if (_processes[index].Process.HasExited)
-            {
-                throw new InvalidOperationException($"Process {index} exited:\n{Log(index)}");
-            }
-
-            try
-            {
-                using var response = await http.GetAsync(new Uri(address, "health/ready"));
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-            {
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"{address} not ready:\n{Log(index)}");
-            }
-
-            await Task.Delay(200);
-        }
+        var process = ServiceProcess.Start(name, assembly, environment, Path.Combine(Directory, name + ".log"));
+        _processes.Add(process);
+        await process.WaitReadyAsync(TimeSpan.FromMinutes(2));
+        return new Uri(process.BaseAddress, "/");
     }
 
     private static string NewKey() => "mk_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

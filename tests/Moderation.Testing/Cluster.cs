@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 
 namespace Moderation.Testing;
@@ -17,6 +16,7 @@ public sealed class Cluster : IAsyncDisposable
     public static readonly IReadOnlyList<string> Services = [Results, Ingest, FrameExtractor, Classifier];
 
     private readonly Dictionary<string, ServiceProcess> _processes = [];
+    private readonly List<ServiceProcess> _exited = [];
     private readonly Dictionary<string, Dictionary<string, string>> _environment = [];
 
     private Cluster(string directory) => Directory = directory;
@@ -135,7 +135,7 @@ public sealed class Cluster : IAsyncDisposable
     /// <summary>Runs a service's one-shot command (e.g. <c>migrate</c>, <c>keys create</c>) with the cluster's settings.</summary>
     public async Task<string> RunOnceAsync(string service, params string[] arguments)
     {
-        var info = StartInfo(service, arguments);
+        var info = ServiceProcess.StartInfo(AssemblyPath(service), _environment[service], arguments);
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {service}.");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -151,112 +151,46 @@ public sealed class Cluster : IAsyncDisposable
 
     public void Start(string service)
     {
-        if (_processes.TryGetValue(service, out var running) && !running.Process.HasExited)
+        if (_processes.TryGetValue(service, out var running) && !running.HasExited)
         {
             return;
         }
 
-        var port = running?.BaseAddress.Port ?? FreePort();
-        var info = StartInfo(service, ["--urls", $"http://127.0.0.1:{port}"]);
-        var log = Path.Combine(Directory, $"{service}.log");
-        var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {service}.");
-        var writer = new StreamWriter(log, append: true) { AutoFlush = true };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (writer) { writer.WriteLine(e.Data); } } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (writer) { writer.WriteLine(e.Data); } } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _processes[service] = new ServiceProcess(process, new Uri($"http://127.0.0.1:{port}"), writer);
+        // A restarted service keeps its address, so clients made before the restart still reach it.
+        if (running is not null)
+        {
+            _exited.Add(running);
+        }
+
+        _processes[service] = ServiceProcess.Start(service, AssemblyPath(service), _environment[service], LogPath(service), running?.Port ?? 0);
     }
 
     /// <summary>kill -9: no graceful shutdown, in-flight work is lost to the process.</summary>
-    public void Kill(string service)
-    {
-        var p = _processes[service].Process;
-        p.Kill(entireProcessTree: true);
-        p.WaitForExit();
-    }
+    public void Kill(string service) => _processes[service].Kill();
 
     /// <summary>SIGTERM and wait for a graceful exit.</summary>
-    public async Task StopAsync(string service)
-    {
-        var p = _processes[service].Process;
-        if (p.HasExited)
-        {
-            return;
-        }
-
-        using (var kill = Process.Start("kill", ["-TERM", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
-
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(40));
-        try
-        {
-            await p.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            p.Kill(entireProcessTree: true);
-        }
-    }
+    public Task StopAsync(string service) => _processes[service].StopAsync(TimeSpan.FromSeconds(40));
 
     public async Task RestartAsync(string service)
     {
         Start(service);
-        await WaitReadyAsync(service, TimeSpan.FromMinutes(2));
-    }
-
-    public async Task WaitReadyAsync(string service, TimeSpan timeout)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow + timeout;
-        var process = _processes[service];
-        while (true)
+        try
         {
-            if (process.Process.HasExited)
-            {
-                throw new InvalidOperationException($"{service} exited with {process.Process.ExitCode}:\n{Log(service)}");
-            }
-
-            try
-            {
-                using var response = await http.GetAsync(new Uri(process.BaseAddress, "/health/ready"));
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-            catch (TaskCanceledException)
-            {
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"{service} not ready after {timeout}:\n{Log(service)}");
-            }
-
-            await Task.Delay(250);
+            await WaitReadyAsync(service, TimeSpan.FromMinutes(2));
+        }
+        catch (InvalidOperationException) when (_processes[service].FailedToBind)
+        {
+            // Something else took the old port while the service was down: any port will do.
+            _exited.Add(_processes[service]);
+            _processes[service] = ServiceProcess.Start(service, AssemblyPath(service), _environment[service], LogPath(service));
+            await WaitReadyAsync(service, TimeSpan.FromMinutes(2));
         }
     }
+
+    public Task WaitReadyAsync(string service, TimeSpan timeout) => _processes[service].WaitReadyAsync(timeout);
 
     /// <summary>The tail of a service's log, for assertion messages.</summary>
-    public string Log(string service, int lines = 60)
-    {
-        var path = Path.Combine(Directory, $"{service}.log");
-        if (!File.Exists(path))
-        {
-            return "(no log)";
-        }
-
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        using var reader = new StreamReader(stream);
-        var all = reader.ReadToEnd().Split('\n');
-        return string.Join('\n', all.TakeLast(lines));
-    }
+    public string Log(string service, int lines = 60) => ServiceProcess.Tail(LogPath(service), lines);
 
     /// <summary>An HTTP client for a service with the cluster's API key.</summary>
     public HttpClient Client(string service)
@@ -268,19 +202,9 @@ public sealed class Cluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var (_, service) in _processes)
+        foreach (var service in _processes.Values.Concat(_exited))
         {
-            if (!service.Process.HasExited)
-            {
-                service.Process.Kill(entireProcessTree: true);
-                await service.Process.WaitForExitAsync();
-            }
-
-            service.Process.Dispose();
-            lock (service.Log)
-            {
-                service.Log.Dispose();
-            }
+            await service.DisposeAsync();
         }
 
         if (Environment.GetEnvironmentVariable("MODERATION_KEEP_CLUSTER") != "1")
@@ -295,28 +219,7 @@ public sealed class Cluster : IAsyncDisposable
         }
     }
 
-    private ProcessStartInfo StartInfo(string service, IEnumerable<string> arguments)
-    {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(AssemblyPath(service))!,
-        };
-        info.ArgumentList.Add(AssemblyPath(service));
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        foreach (var (key, value) in _environment[service])
-        {
-            info.Environment[key] = value;
-        }
-
-        return info;
-    }
+    private string LogPath(string service) => Path.Combine(Directory, $"{service}.log");
 
     /// <summary>The service's built assembly, in the configuration the tests themselves were built in.</summary>
     public static string AssemblyPath(string service)
@@ -333,13 +236,4 @@ public sealed class Cluster : IAsyncDisposable
         var path = Path.Combine(RepoPaths.Root, "services", folder, "bin", configuration, "net10.0", name + ".dll");
         return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is not built; build Moderation.sln -c {configuration} first.");
     }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private sealed record ServiceProcess(Process Process, Uri BaseAddress, StreamWriter Log);
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Sockets;
 using Moderation.Classifier;
 using Moderation.Contracts.V1;
 using Moderation.Testing;
@@ -15,19 +14,17 @@ namespace Moderation.Bench.Classifier;
 /// </summary>
 internal sealed class ServiceBenchmark : IAsyncDisposable
 {
-    private readonly Process process;
+    private readonly ServiceProcess service;
     private readonly FrameLoadClient client;
     private readonly Collector collector;
     private readonly int images;
-    private readonly StreamWriter log;
 
-    private ServiceBenchmark(Process process, FrameLoadClient client, Collector collector, int images, StreamWriter log)
+    private ServiceBenchmark(ServiceProcess service, FrameLoadClient client, Collector collector, int images)
     {
-        this.process = process;
+        this.service = service;
         this.client = client;
         this.collector = collector;
         this.images = images;
-        this.log = log;
     }
 
     public sealed record Run(string Name, double OfferedPerSecond, int Frames, double ImagesPerSecond, double P50Ms, double P95Ms, double P99Ms, CpuShare Cpu);
@@ -40,52 +37,38 @@ internal sealed class ServiceBenchmark : IAsyncDisposable
 
     public static async Task<ServiceBenchmark> StartAsync(string rabbitMqUri, ClassifierOptions options, IReadOnlyList<byte[]> jpegs, string logPath)
     {
-        var port = FreePort();
-        var info = new ProcessStartInfo("dotnet")
+        var environment = new Dictionary<string, string>
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(Cluster.AssemblyPath(Cluster.Classifier))!,
+            ["ConnectionStrings__rabbitmq"] = rabbitMqUri,
+            ["Classifier__ManifestPath"] = options.ManifestPath,
+            ["Classifier__ExecutionProvider"] = options.ExecutionProvider.ToString(),
+            ["Classifier__MaxBatchSize"] = options.MaxBatchSize.ToString(CultureInfo.InvariantCulture),
+            ["Classifier__MaxBatchWait"] = options.MaxBatchWait.ToString("c", CultureInfo.InvariantCulture),
+            ["Classifier__IntraOpThreads"] = options.IntraOpThreads.ToString(CultureInfo.InvariantCulture),
+            ["Classifier__AllowSpinning"] = options.AllowSpinning.ToString(),
+            ["Classifier__ConcurrentBatches"] = options.ConcurrentBatches.ToString(CultureInfo.InvariantCulture),
+            ["Classifier__PreprocessParallelism"] = options.PreprocessParallelism.ToString(CultureInfo.InvariantCulture),
         };
-        info.ArgumentList.Add(Cluster.AssemblyPath(Cluster.Classifier));
-        info.ArgumentList.Add("--urls");
-        info.ArgumentList.Add($"http://127.0.0.1:{port}");
-        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        info.Environment["DOTNET_gcServer"] = "0";
-        info.Environment["ConnectionStrings__rabbitmq"] = rabbitMqUri;
-        info.Environment["Classifier__ManifestPath"] = options.ManifestPath;
-        info.Environment["Classifier__ExecutionProvider"] = options.ExecutionProvider.ToString();
-        info.Environment["Classifier__MaxBatchSize"] = options.MaxBatchSize.ToString(CultureInfo.InvariantCulture);
-        info.Environment["Classifier__MaxBatchWait"] = options.MaxBatchWait.ToString("c", CultureInfo.InvariantCulture);
-        info.Environment["Classifier__IntraOpThreads"] = options.IntraOpThreads.ToString(CultureInfo.InvariantCulture);
-        info.Environment["Classifier__AllowSpinning"] = options.AllowSpinning.ToString();
-        info.Environment["Classifier__ConcurrentBatches"] = options.ConcurrentBatches.ToString(CultureInfo.InvariantCulture);
-        info.Environment["Classifier__PreprocessParallelism"] = options.PreprocessParallelism.ToString(CultureInfo.InvariantCulture);
+        if (File.Exists(logPath))
+        {
+            File.Delete(logPath);
+        }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
-        var log = new StreamWriter(logPath, append: false) { AutoFlush = true };
-        var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the classifier.");
-        process.OutputDataReceived += (_, e) => Write(log, e.Data);
-        process.ErrorDataReceived += (_, e) => Write(log, e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var service = ServiceProcess.Start("classifier", Cluster.AssemblyPath(Cluster.Classifier), environment, logPath);
         try
         {
-            await WaitReadyAsync(process, new Uri($"http://127.0.0.1:{port}/health/ready"), logPath);
+            await service.WaitReadyAsync(TimeSpan.FromMinutes(3));
         }
         catch
         {
-            process.Kill(entireProcessTree: true);
-            process.Dispose();
-            await log.DisposeAsync();
+            await service.DisposeAsync();
             throw;
         }
 
         var collector = new Collector();
         var client = await FrameLoadClient.ConnectAsync(rabbitMqUri, jpegs);
         client.ResultArrived = collector.Arrived;
-        return new ServiceBenchmark(process, client, collector, jpegs.Count, log);
+        return new ServiceBenchmark(service, client, collector, jpegs.Count);
     }
 
     /// <summary>Publishes <paramref name="frames"/> frames as fast as the broker takes them: the service's capacity.</summary>
@@ -98,26 +81,8 @@ internal sealed class ServiceBenchmark : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await client.DisposeAsync();
-        if (!process.HasExited)
-        {
-            using (var term = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]))
-            {
-                await term.WaitForExitAsync();
-            }
-
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            try
-            {
-                await process.WaitForExitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
-
-        process.Dispose();
-        await log.DisposeAsync();
+        await service.StopAsync(TimeSpan.FromSeconds(30));
+        await service.DisposeAsync();
     }
 
     private async Task<Run> RunAsync(string name, int frames, double? ratePerSecond)
@@ -176,9 +141,9 @@ internal sealed class ServiceBenchmark : IAsyncDisposable
 
     private (TimeSpan Classifier, TimeSpan Broker, TimeSpan Client) CpuTimes()
     {
-        process.Refresh();
+        service.Process.Refresh();
         Broker?.Refresh();
-        return (process.TotalProcessorTime, Broker?.TotalProcessorTime ?? TimeSpan.Zero, Process.GetCurrentProcess().TotalProcessorTime);
+        return (service.Process.TotalProcessorTime, Broker?.TotalProcessorTime ?? TimeSpan.Zero, Process.GetCurrentProcess().TotalProcessorTime);
     }
 
     private async Task PublishAsync(Guid mediaId, Guid correlationId, int frameIndex, SemaphoreSlim inFlight)
@@ -195,52 +160,6 @@ internal sealed class ServiceBenchmark : IAsyncDisposable
 
     private static double Percentile(double[] sorted, double quantile) =>
         sorted[Math.Clamp((int)Math.Ceiling(quantile * sorted.Length) - 1, 0, sorted.Length - 1)];
-
-    private static async Task WaitReadyAsync(Process process, Uri ready, string logPath)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 180;
-        while (Stopwatch.GetTimestamp() < deadline)
-        {
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException($"The classifier exited with {process.ExitCode}; see {logPath}.");
-            }
-
-            try
-            {
-                if ((await http.GetAsync(ready)).IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(250);
-        }
-
-        throw new TimeoutException($"The classifier did not become ready; see {logPath}.");
-    }
-
-    private static void Write(StreamWriter log, string? line)
-    {
-        if (line is not null)
-        {
-            lock (log)
-            {
-                log.WriteLine(line);
-            }
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>Arrival timestamps of one run's frames.</summary>
     private sealed class Collector
