@@ -1,19 +1,39 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Moderation.BlobStorage;
 
 public static class BlobStorageExtensions
 {
-    /// <summary>Registers the blob store named by <c>BlobStore:Kind</c>, with validated options.</summary>
+    /// <summary>The readiness tag of the service defaults (<c>/health/ready</c>).</summary>
+    private const string ReadyTag = "ready";
+
+    /// <summary>
+    /// Registers the blob store named by <c>BlobStore:Kind</c> (<c>filesystem</c> or <c>s3</c>) with validated options;
+    /// the S3 store also gets a readiness check on its bucket and, when asked, creates the bucket at start.
+    /// </summary>
     public static IHostApplicationBuilder AddBlobStore(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<BlobStoreOptions>()
             .BindConfiguration(BlobStoreOptions.Section)
             .ValidateDataAnnotations()
-            .Validate(o => o.Kind == "filesystem", "BlobStore:Kind must be 'filesystem'.")
             .ValidateOnStart();
-        builder.Services.AddSingleton<IBlobStore, FileSystemBlobStore>();
+        var kind = builder.Configuration[$"{BlobStoreOptions.Section}:{nameof(BlobStoreOptions.Kind)}"] ?? BlobStoreOptions.FileSystemKind;
+        if (kind == BlobStoreOptions.S3Kind)
+        {
+            builder.Services.AddSingleton<S3BlobStore>();
+            builder.Services.AddSingleton<IBlobStore>(sp => sp.GetRequiredService<S3BlobStore>());
+            builder.Services.AddHostedService<S3BucketInitializer>();
+            builder.Services.AddHealthChecks().AddCheck<S3BucketHealthCheck>("blob-store", tags: [ReadyTag]);
+        }
+        else
+        {
+            // Unknown kinds land here too and are refused by the options validation at start.
+            builder.Services.AddSingleton<IBlobStore, FileSystemBlobStore>();
+        }
+
         return builder;
     }
 
@@ -25,4 +45,28 @@ public static class BlobStorageExtensions
     /// extractor writes it, the dashboard reads it.
     /// </summary>
     public static string FrameKey(Guid mediaId, int frameIndex) => $"frames/{mediaId:N}/{frameIndex:D6}.jpg";
+
+    private sealed class S3BucketInitializer(S3BlobStore store, IOptions<BlobStoreOptions> options) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) =>
+            options.Value.S3.CreateBucket ? store.EnsureBucketAsync(cancellationToken) : Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    private sealed class S3BucketHealthCheck(S3BlobStore store) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                await store.CheckBucketAsync(cancellationToken);
+                return HealthCheckResult.Healthy();
+            }
+            catch (Exception e) when (e is Amazon.Runtime.AmazonServiceException or HttpRequestException)
+            {
+                return HealthCheckResult.Unhealthy("The S3 bucket does not answer.", e);
+            }
+        }
+    }
 }

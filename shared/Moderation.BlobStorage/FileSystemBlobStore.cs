@@ -50,7 +50,16 @@ public sealed class FileSystemBlobStore : IBlobStore
 
     public Task DeleteAsync(string key, CancellationToken cancellationToken)
     {
-        File.Delete(Resolve(key));
+        var path = Resolve(key);
+        try
+        {
+            File.Delete(path);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Nothing was ever stored under this prefix: already deleted.
+        }
+
         return Task.CompletedTask;
     }
 
@@ -66,13 +75,7 @@ public sealed class FileSystemBlobStore : IBlobStore
     /// <summary>Maps a key to a path inside the root, refusing anything that would escape it.</summary>
     private string Resolve(string key)
     {
-        if (string.IsNullOrWhiteSpace(key) || key.Contains('\\') || key.Contains('\0') || key.StartsWith('/') ||
-            key.Split('/').Any(segment => segment is "" or "." or ".."))
-        {
-            throw new ArgumentException($"Invalid blob key '{key}'.", nameof(key));
-        }
-
-        var path = Path.GetFullPath(Path.Combine(_root, key));
+        var path = Path.GetFullPath(Path.Combine(_root, BlobKeys.Validate(key)));
         if (!path.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
         {
             throw new ArgumentException($"Blob key '{key}' escapes the store root.", nameof(key));

@@ -89,7 +89,7 @@ public sealed class TestServers
         return new TestServers(env["MODERATION_RABBITMQ"], env["MODERATION_POSTGRES"], new LocalVirtualHosts(dir, 5674));
     }
 
-    private static async Task<bool> DockerIsAvailableAsync()
+    internal static async Task<bool> DockerIsAvailableAsync()
     {
         if (Environment.GetEnvironmentVariable("MODERATION_NO_DOCKER") == "1")
         {

@@ -1,0 +1,230 @@
+using System.Security.Cryptography;
+
+namespace Moderation.BlobStorage.Tests;
+
+/// <summary>
+/// What every <see cref="IBlobStore"/> promises, run against each implementation over its real backing store: a local
+/// directory, and an S3-compatible server on loopback.
+/// </summary>
+public abstract class BlobStoreContract
+{
+    /// <summary>The part size the S3 store is configured with here (S3's minimum), so multipart paths run on small data.</summary>
+    protected const int PartSize = 5 * 1024 * 1024;
+
+    protected abstract Task<IBlobStore> StoreAsync();
+
+    /// <summary>Whether <paramref name="key"/> still has anything behind it in the backing store (visible or staged).</summary>
+    protected abstract Task<bool> AnyTraceAsync(IBlobStore store, string key);
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(70_000)]
+    [InlineData(PartSize - 1)]
+    [InlineData(PartSize)]
+    [InlineData(2 * PartSize + 12_345)]
+    public async Task What_is_put_reads_back_byte_for_byte_from_a_stream_of_unknown_length(int length)
+    {
+        var store = await StoreAsync();
+        var data = RandomBytes(length);
+        var key = $"media/{Guid.NewGuid():N}/{length}";
+
+        var stored = await store.PutAsync(key, new NonSeekableStream(data), CancellationToken.None);
+
+        Assert.Equal(new StoredBlob(key, length), stored);
+        Assert.True(await store.ExistsAsync(key, CancellationToken.None));
+        Assert.Equal(SHA256.HashData(data), await HashAsync(store, key));
+    }
+
+    [Fact]
+    public async Task Put_replaces_an_existing_blob()
+    {
+        var store = await StoreAsync();
+        var key = $"frames/{Guid.NewGuid():N}/000001.jpg";
+        await store.PutAsync(key, new MemoryStream(RandomBytes(5000)), CancellationToken.None);
+        var second = RandomBytes(300);
+
+        await store.PutAsync(key, new MemoryStream(second), CancellationToken.None);
+
+        Assert.Equal(SHA256.HashData(second), await HashAsync(store, key));
+    }
+
+    [Fact]
+    public async Task A_missing_blob_reads_as_null_and_deletes_quietly()
+    {
+        var store = await StoreAsync();
+        var key = $"media/{Guid.NewGuid():N}";
+
+        Assert.Null(await store.OpenReadAsync(key, CancellationToken.None));
+        Assert.False(await store.ExistsAsync(key, CancellationToken.None));
+        await store.DeleteAsync(key, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Delete_removes_the_blob()
+    {
+        var store = await StoreAsync();
+        var key = $"media/{Guid.NewGuid():N}";
+        await store.PutAsync(key, new MemoryStream(RandomBytes(100)), CancellationToken.None);
+
+        await store.DeleteAsync(key, CancellationToken.None);
+
+        Assert.False(await store.ExistsAsync(key, CancellationToken.None));
+        Assert.Null(await store.OpenReadAsync(key, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Move_promotes_a_staged_upload_and_replaces_the_target()
+    {
+        var store = await StoreAsync();
+        var staged = $"incoming/{Guid.NewGuid():N}";
+        var target = BlobStorageExtensions.MediaKey(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)));
+        await store.PutAsync(target, new MemoryStream(RandomBytes(10)), CancellationToken.None);
+        var data = RandomBytes(PartSize + 1000);
+        await store.PutAsync(staged, new MemoryStream(data), CancellationToken.None);
+
+        await store.MoveAsync(staged, target, CancellationToken.None);
+
+        Assert.False(await store.ExistsAsync(staged, CancellationToken.None));
+        Assert.Equal(SHA256.HashData(data), await HashAsync(store, target));
+    }
+
+    [Fact]
+    public async Task Moving_a_missing_blob_is_file_not_found()
+    {
+        var store = await StoreAsync();
+        await Assert.ThrowsAsync<FileNotFoundException>(() => store.MoveAsync($"incoming/{Guid.NewGuid():N}", $"media/{Guid.NewGuid():N}", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task An_upload_that_fails_midway_leaves_nothing_behind()
+    {
+        var store = await StoreAsync();
+        var key = $"incoming/{Guid.NewGuid():N}";
+
+        // Fails after more than one part, so the S3 store has a multipart upload under way.
+        var failure = await Assert.ThrowsAsync<IOException>(() => store.PutAsync(key, new FailingStream(RandomBytes(PartSize + 100_000)), CancellationToken.None));
+
+        Assert.Equal(FailingStream.Message, failure.Message);
+        Assert.False(await store.ExistsAsync(key, CancellationToken.None));
+        Assert.False(await AnyTraceAsync(store, key));
+    }
+
+    [Fact]
+    public async Task A_cancelled_upload_leaves_nothing_behind()
+    {
+        var store = await StoreAsync();
+        var key = $"incoming/{Guid.NewGuid():N}";
+        using var cts = new CancellationTokenSource();
+        var source = new FailingStream(RandomBytes(PartSize + 100_000), onExhausted: cts.Cancel);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.PutAsync(key, source, cts.Token));
+
+        Assert.False(await store.ExistsAsync(key, CancellationToken.None));
+        Assert.False(await AnyTraceAsync(store, key));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("/etc/passwd")]
+    [InlineData("../outside")]
+    [InlineData("media/../../outside")]
+    [InlineData("media//double")]
+    [InlineData("media/./dot")]
+    [InlineData("media\\backslash")]
+    [InlineData("media/nul\0byte")]
+    [InlineData("media/newline\nkey")]
+    public async Task Keys_that_could_escape_or_alias_are_refused_before_any_io(string key)
+    {
+        var store = await StoreAsync();
+        await Assert.ThrowsAsync<ArgumentException>(() => store.PutAsync(key, new MemoryStream([1]), CancellationToken.None));
+        await Assert.ThrowsAsync<ArgumentException>(() => store.OpenReadAsync(key, CancellationToken.None));
+        Assert.Throws<ArgumentException>(() => store.TryGetLocalPath(key));
+    }
+
+    protected static byte[] RandomBytes(int length)
+    {
+        var data = new byte[length];
+        Random.Shared.NextBytes(data);
+        return data;
+    }
+
+    private static async Task<byte[]> HashAsync(IBlobStore store, string key)
+    {
+        await using var stream = await store.OpenReadAsync(key, CancellationToken.None) ?? throw new FileNotFoundException(key);
+        return await SHA256.HashDataAsync(stream);
+    }
+
+    /// <summary>An upload body as the network delivers it: forward-only, length unknown.</summary>
+    private sealed class NonSeekableStream(byte[] data) : Stream
+    {
+        private readonly MemoryStream _inner = new(data, writable: false);
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, Math.Min(count, 64 * 1024));
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    /// <summary>Delivers <paramref name="data"/>, then fails like a dropped client connection (or runs <paramref name="onExhausted"/>).</summary>
+    private sealed class FailingStream(byte[] data, Action? onExhausted = null) : Stream
+    {
+        public const string Message = "The client went away.";
+
+        private readonly NonSeekableStream _inner = new(data);
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var read = _inner.Read(buffer, offset, count);
+            if (read > 0)
+            {
+                return read;
+            }
+
+            if (onExhausted is null)
+            {
+                throw new IOException(Message);
+            }
+
+            onExhausted();
+            throw new OperationCanceledException();
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
