@@ -40,6 +40,9 @@ public sealed class Cluster : IAsyncDisposable
     /// <summary>The service's temporary directory (its TMPDIR), so tests can prove nothing is left behind.</summary>
     public string TempDirectory(string service) => Path.Combine(Directory, "tmp", service);
 
+    /// <summary>The operating-system process id of the service's current process (for its memory and CPU).</summary>
+    public int ProcessId(string service) => _processes[service].Process.Id;
+
     /// <summary>Whether the service's process is still running (no crash).</summary>
     public bool IsRunning(string service) => _processes.TryGetValue(service, out var p) && !p.Process.HasExited;
 

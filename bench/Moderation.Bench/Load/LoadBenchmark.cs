@@ -14,6 +14,8 @@ namespace Moderation.Bench.Load;
 /// rate below it; with <c>--chaos</c>, workers are killed (-9) and restarted throughout, and the run ends with the
 /// exactly-once count: submitted, verdicts, failures, lost, duplicated (read from the results database).
 /// Time-to-verdict is the results service's own measure: verdict time minus ingest's acceptance time.
+/// <c>--soak</c> instead offers all N media at one fixed <c>--rate</c> and prints a line per window: throughput,
+/// time-to-verdict, media in flight and each service's resident memory, so drift and leaks show over a long run.
 /// </summary>
 internal static class LoadBenchmark
 {
@@ -38,6 +40,14 @@ internal static class LoadBenchmark
             }
         });
 
+        if (options.Has("soak"))
+        {
+            var window = TimeSpan.FromMinutes(Math.Clamp(options.Double("window-minutes", 5), 0.25, 60));
+            var soaked = await SoakAsync(cluster, files, uploaders, Math.Clamp(options.Double("rate", 2), 0.1, 100), chaos, window, deadline - stopwatch.Elapsed);
+            Console.WriteLine($"exactly-once: submitted {soaked.Submitted}, verdicts {soaked.Verdicts}, failures {soaked.Failures}, lost {soaked.Lost}, duplicated {soaked.Duplicated}");
+            return soaked.Lost == 0 && soaked.Duplicated == 0 ? 0 : 1;
+        }
+
         var half = files.Count / 2;
         var saturated = await SubmitAsync(cluster, files.Take(half).ToList(), uploaders, ratePerSecond: null, chaos, deadline - stopwatch.Elapsed);
         Report("as fast as possible", saturated);
@@ -49,6 +59,77 @@ internal static class LoadBenchmark
         var duplicated = saturated.Duplicated + paced.Duplicated;
         Console.WriteLine($"exactly-once: submitted {saturated.Submitted + paced.Submitted}, verdicts {saturated.Verdicts + paced.Verdicts}, failures {saturated.Failures + paced.Failures}, lost {lost}, duplicated {duplicated}");
         return lost == 0 && duplicated == 0 ? 0 : 1;
+    }
+
+    /// <summary>One fixed rate for the whole run, with a report line per window while it runs.</summary>
+    private static async Task<Phase> SoakAsync(Cluster cluster, List<string> files, int uploaders, double rate, bool chaos, TimeSpan window, TimeSpan bound)
+    {
+        using var stop = new CancellationTokenSource();
+        var reporter = ReportWindowsAsync(cluster, window, stop.Token);
+        var phase = await SubmitAsync(cluster, files, uploaders, rate, chaos, bound);
+        await stop.CancelAsync();
+        await reporter;
+        Report($"soak at {rate:0.0}/s", phase);
+        return phase;
+    }
+
+    private static async Task ReportWindowsAsync(Cluster cluster, TimeSpan window, CancellationToken cancellationToken)
+    {
+        await using var data = NpgsqlDataSource.Create(cluster.ResultsDatabase);
+        var started = DateTime.UtcNow;
+        var from = started;
+        Console.WriteLine("| elapsed | verdicts in window | media/s | time-to-verdict p50 / p95 / max | in flight | RSS ingest / extractor / classifier / results |");
+        Console.WriteLine("|---|---|---|---|---|---|");
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(window, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            var to = DateTime.UtcNow;
+            try
+            {
+                await using var command = data.CreateCommand("""
+                    SELECT count(*), coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY l), 0), coalesce(percentile_cont(0.95) WITHIN GROUP (ORDER BY l), 0),
+                           coalesce(max(l), 0), (SELECT count(*) FROM media WHERE state NOT IN ('completed', 'failed'))
+                    FROM (SELECT extract(epoch FROM v.decided_at - m.submitted_at) * 1000 AS l
+                          FROM verdicts v JOIN media m ON m.id = v.media_id WHERE v.decided_at >= $1 AND v.decided_at < $2) w
+                    """);
+                command.Parameters.Add(new NpgsqlParameter { Value = from });
+                command.Parameters.Add(new NpgsqlParameter { Value = to });
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                await reader.ReadAsync(cancellationToken);
+                var count = reader.GetInt64(0);
+                var rss = string.Join(" / ", new[] { Cluster.Ingest, Cluster.FrameExtractor, Cluster.Classifier, Cluster.Results }.Select(s => Mib(cluster, s)));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {(to - started).TotalMinutes:0.0} min | {count} | {count / (to - from).TotalSeconds:0.00} | {reader.GetDouble(1):0} / {reader.GetDouble(2):0} / {reader.GetDouble(3):0} ms | {reader.GetInt64(4)} | {rss} |"));
+            }
+            catch (Exception e) when (e is NpgsqlException or OperationCanceledException)
+            {
+                Console.WriteLine($"| {(to - started).TotalMinutes:0.0} min | (results database unavailable: {e.Message}) |");
+            }
+
+            from = to;
+        }
+    }
+
+    /// <summary>Resident memory of a service's current process, from /proc.</summary>
+    private static string Mib(Cluster cluster, string service)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{cluster.ProcessId(service)}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+            return $"{long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024} MiB";
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException)
+        {
+            return "–";
+        }
     }
 
     private sealed record Phase(int Submitted, int Verdicts, int Failures, int Lost, int Duplicated, double Seconds, double Throughput, double FramesPerSecond, double P50, double P95, double P99);
@@ -73,7 +154,8 @@ internal static class LoadBenchmark
         var files = Directory.GetFiles(dir).Order(StringComparer.Ordinal).Take(stills).ToList();
         for (var i = 0; i < videos; i++)
         {
-            files.Add(await TestMedia.VideoAsync(6, 160 + (2 * i), 120, 10, 2));
+            // Distinct dimensions make distinct content; kept small however many videos there are.
+            files.Add(await TestMedia.VideoAsync(6, 160 + (2 * (i % 200)), 120 + (2 * (i / 200)), 10, 2));
         }
 
         return [.. files.OrderBy(f => f.GetHashCode(StringComparison.Ordinal))];
