@@ -8,7 +8,7 @@ var commands = new Dictionary<string, (Func<string[], Task<int>> Run, string Hel
 {
     ["classifier"] = (ClassifierBenchmark.RunAsync, "raw ONNX Runtime vs the classifier service through RabbitMQ vs nsfwjs (CPU and WASM)"),
     ["extractor"] = (ExtractorBenchmark.RunAsync, "a generated 30-minute 480p video: the seed's decode-every-frame loop vs the frame extractor"),
-    ["load"] = (LoadBenchmark.RunAsync, "[--media 200] [--video-share 0.2] [--uploaders 8] [--chaos] [--minutes 20] [--soak --rate 2 --window-minutes 5] the whole cluster: saturation, fixed-rate latency, exactly-once count; --soak: one fixed rate, a report per window"),
+    ["load"] = (LoadBenchmark.RunAsync, "[--media 200] [--video-share 0.2] [--uploaders 8] [--chaos] [--minutes 20] [--extractor-concurrency N] [--soak --rate 2 --window-minutes 5] the whole cluster: saturation, fixed-rate latency, exactly-once count; --soak: one fixed rate, a report per window"),
     ["upload-memory"] = (UploadMemoryBenchmark.RunAsync, "[--gib 1] peak working set of ingest while 1 GiB streams in (raw body, then multipart)"),
 };
 

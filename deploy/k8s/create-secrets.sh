@@ -31,3 +31,8 @@ create_secret moderation-postgres-ingest kubernetes.io/basic-auth username=inges
 create_secret results-callbacks Opaque secret="$(random_password)"
 # Object storage for PostgreSQL backups (Barman Cloud plugin).
 create_secret moderation-backup-s3 Opaque ACCESS_KEY_ID="${BACKUP_S3_ACCESS_KEY_ID:?set BACKUP_S3_ACCESS_KEY_ID}" ACCESS_SECRET_KEY="${BACKUP_S3_SECRET_ACCESS_KEY:?set BACKUP_S3_SECRET_ACCESS_KEY}"
+# Object storage for media, for overlays with components/s3-media using static keys (leave both variables unset for
+# workload identity / IRSA; the services then use the AWS SDK's default credential chain).
+if [ -n "${MEDIA_S3_ACCESS_KEY_ID:-}" ]; then
+create_secret moderation-media-s3 Opaque access-key="$MEDIA_S3_ACCESS_KEY_ID" secret-key="${MEDIA_S3_SECRET_ACCESS_KEY:?set MEDIA_S3_SECRET_ACCESS_KEY}"
+fi

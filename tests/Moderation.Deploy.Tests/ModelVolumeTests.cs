@@ -40,27 +40,37 @@ public sealed partial class ModelVolumeTests
 
     [Theory]
     [MemberData(nameof(Overlays))]
-    public async Task Every_blob_store_root_is_the_shared_media_volume(string overlay)
+    public async Task Every_blob_store_is_the_shared_media_volume_or_a_bucket(string overlay)
     {
         var objects = await Kubectl.RenderAsync($"overlays/{overlay}");
-        var roots = 0;
+        var stores = 0;
         // The serving containers; the migrate commands never open the blob store.
         foreach (var container in RenderedContainer.All(objects.OfKind("Deployment")).Where(c => !c.IsInit))
         {
-            var root = container.Environment(objects).FirstOrDefault(v => v.Name == "BlobStore__Root")?.Value;
-            if (root is null)
+            var environment = container.Environment(objects).ToDictionary(v => v.Name, v => v.Value);
+            if (!environment.TryGetValue("BlobStore__Kind", out var kind))
             {
                 continue;
             }
 
-            roots++;
+            stores++;
+            var claims = container.PodSpec["volumes"]?.AsArray().Select(v => v!["persistentVolumeClaim"]?["claimName"]?.GetValue<string>()) ?? [];
+            if (kind == "s3")
+            {
+                Assert.False(string.IsNullOrEmpty(environment.GetValueOrDefault("BlobStore__S3__Bucket")), $"{container.Describe}: the s3 store needs BlobStore__S3__Bucket");
+                Assert.DoesNotContain("moderation-media", claims);
+                continue;
+            }
+
+            Assert.Equal("filesystem", kind);
+            var root = environment.GetValueOrDefault("BlobStore__Root") ?? "";
             var mount = container.Container["volumeMounts"]?.AsArray().FirstOrDefault(m => m!["mountPath"].Text() == root);
             Assert.True(mount is not null, $"{container.Describe}: BlobStore__Root={root} is not a mount point");
             var volume = container.PodSpec["volumes"]!.AsArray().Single(v => v!["name"].Text() == mount["name"].Text());
             Assert.Equal("moderation-media", volume!["persistentVolumeClaim"]?["claimName"].Text());
         }
 
-        Assert.True(roots >= 2, "ingest and frame-extractor both use the blob store");
+        Assert.True(stores >= 3, "ingest, frame-extractor and dashboard all use the blob store");
     }
 
     [Fact]

@@ -90,8 +90,10 @@ public sealed class RenderTests
             .Append(hpa["spec"]!["scaleTargetRef"]!["name"].Text());
         Assert.All(autoscaled, name => Assert.True(RenderedContainer.Find(objects, "Deployment", name)!["spec"]!["replicas"] is null,
             $"Deployment {name} is autoscaled, so it must not set replicas (every apply would reset them)"));
-        var media = RenderedContainer.Find(objects, "PersistentVolumeClaim", "moderation-media");
-        Assert.NotNull(media);
+        // The shared media volume exists exactly when a service keeps its blobs on the filesystem (not in a bucket).
+        var onVolume = RenderedContainer.All(objects.OfKind("Deployment"))
+            .Any(c => c.Environment(objects).Any(v => v.Name == "BlobStore__Kind" && v.Value == "filesystem"));
+        Assert.Equal(onVolume, RenderedContainer.Find(objects, "PersistentVolumeClaim", "moderation-media") is not null);
         Assert.All(objects.Where(o => o["kind"]!.GetValue<string>() == "Job"), job =>
             Assert.Contains("migrate", job["spec"]!["template"]!["spec"]!["containers"]![0]!["args"]!.AsArray().Select(a => a!.GetValue<string>())));
     }

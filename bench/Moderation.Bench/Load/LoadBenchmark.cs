@@ -26,6 +26,7 @@ internal static class LoadBenchmark
         var videoShare = Math.Clamp(options.Double("video-share", 0.2), 0, 1);
         var uploaders = Math.Clamp(options.Int("uploaders", 8), 1, 64);
         var chaos = options.Has("chaos");
+        var extractorConcurrency = options.Int("extractor-concurrency", 0);
         var deadline = TimeSpan.FromMinutes(Math.Clamp(options.Double("minutes", 20), 1, 240));
         var stopwatch = Stopwatch.StartNew();
 
@@ -37,6 +38,11 @@ internal static class LoadBenchmark
             {
                 // The benchmark measures the pipeline, not admission control.
                 env["BackPressure__Enabled"] = "false";
+            }
+
+            if (service == Cluster.FrameExtractor && extractorConcurrency > 0)
+            {
+                env["Extraction__MaxConcurrentMedia"] = extractorConcurrency.ToString(CultureInfo.InvariantCulture);
             }
         });
 
