@@ -83,9 +83,10 @@ public sealed partial class S3Server
         var dir = Path.Combine(RepoPaths.Root, "tests", "s3rver");
         if (!File.Exists(Path.Combine(dir, "node_modules", "s3rver", "package.json")))
         {
-            // flock: several test assemblies may install at once.
-            await ProcessRunner.RunAsync("flock", [Path.Combine(dir, ".install.lock"), "npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-                TimeSpan.FromMinutes(5), workingDirectory: dir);
+            // flock: several test assemblies may start at once; the first installs (npm ci checks the lock file's
+            // integrity hashes), the rest find it installed.
+            await ProcessRunner.RunAsync("flock", [Path.Combine(dir, ".install.lock"), "sh", "-c",
+                "[ -f node_modules/s3rver/package.json ] || npm ci --no-audit --no-fund --loglevel=error"], TimeSpan.FromMinutes(5), workingDirectory: dir);
         }
 
         var data = Directory.CreateTempSubdirectory("moderation-s3rver-").FullName;
