@@ -5,6 +5,8 @@ namespace Moderation.BlobStorage;
 /// <summary>Blobs as files under one root; writes go to a temporary file that is renamed into place when complete.</summary>
 public sealed class FileSystemBlobStore : IBlobStore
 {
+    private const string PartialMarker = ".partial-";
+
     private readonly string _root;
 
     public FileSystemBlobStore(IOptions<BlobStoreOptions> options)
@@ -17,7 +19,7 @@ public sealed class FileSystemBlobStore : IBlobStore
     {
         var path = Resolve(key);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temporary = path + ".partial-" + Guid.NewGuid().ToString("N");
+        var temporary = path + PartialMarker + Guid.NewGuid().ToString("N");
         try
         {
             await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
@@ -61,6 +63,50 @@ public sealed class FileSystemBlobStore : IBlobStore
         }
 
         return Task.CompletedTask;
+    }
+
+    public async IAsyncEnumerable<BlobInfo> ListAsync(string prefix, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var directory = Resolve(prefix);
+        if (!Directory.Exists(directory))
+        {
+            yield break;
+        }
+
+        foreach (var file in new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!file.Name.Contains(PartialMarker, StringComparison.Ordinal))
+            {
+                yield return new BlobInfo(Path.GetRelativePath(_root, file.FullName).Replace(Path.DirectorySeparatorChar, '/'), file.Length, file.LastWriteTimeUtc);
+            }
+        }
+
+        await Task.CompletedTask;
+    }
+
+    /// <summary>Partial files (a write in progress renews their time; a killed writer's stops) last written before the cutoff.</summary>
+    public Task<int> RemoveAbandonedWritesAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        var removed = 0;
+        foreach (var file in new DirectoryInfo(_root).EnumerateFiles("*" + PartialMarker + "*", SearchOption.AllDirectories))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (file.LastWriteTimeUtc < cutoff.UtcDateTime)
+            {
+                try
+                {
+                    file.Delete();
+                    removed++;
+                }
+                catch (IOException)
+                {
+                    // Renamed into place or removed by its writer meanwhile.
+                }
+            }
+        }
+
+        return Task.FromResult(removed);
     }
 
     /// <summary>A rename within the root: atomic, and no bytes are copied.</summary>

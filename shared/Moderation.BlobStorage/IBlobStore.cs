@@ -19,6 +19,15 @@ public interface IBlobStore
 
     Task DeleteAsync(string key, CancellationToken cancellationToken);
 
+    /// <summary>The complete blobs under a folder-like prefix (e.g. <c>incoming</c>), in no particular order.</summary>
+    IAsyncEnumerable<BlobInfo> ListAsync(string prefix, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Removes writes that never completed and were last touched before <paramref name="cutoff"/> — what a process
+    /// killed mid-upload leaves behind (a partial file, an unfinished multipart upload); returns how many.
+    /// </summary>
+    Task<int> RemoveAbandonedWritesAsync(DateTimeOffset cutoff, CancellationToken cancellationToken);
+
     /// <summary>
     /// Moves a complete blob to another key, replacing any blob already there; <paramref name="to"/> becomes visible only
     /// when complete. Used to promote an upload staged under a temporary key to its content-addressed key once its hash is
@@ -37,3 +46,5 @@ public interface IBlobStore
 }
 
 public sealed record StoredBlob(string Key, long Length);
+
+public sealed record BlobInfo(string Key, long Length, DateTimeOffset LastModified);

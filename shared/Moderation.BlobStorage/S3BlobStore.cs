@@ -141,6 +141,61 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
         await _s3.DeleteObjectAsync(_options.Bucket, source, cancellationToken);
     }
 
+    public async IAsyncEnumerable<BlobInfo> ListAsync(string prefix, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var request = new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = ObjectKey(prefix) + "/" };
+        ListObjectsV2Response page;
+        do
+        {
+            page = await _s3.ListObjectsV2Async(request, cancellationToken);
+            foreach (var item in page.S3Objects ?? [])
+            {
+                yield return new BlobInfo(item.Key[_options.Prefix.Length..], item.Size ?? 0, item.LastModified ?? DateTime.MinValue);
+            }
+
+            request.ContinuationToken = page.NextContinuationToken;
+        }
+        while (page.IsTruncated == true);
+    }
+
+    /// <summary>
+    /// Aborts multipart uploads under the prefix initiated before the cutoff (a bucket lifecycle rule that aborts
+    /// incomplete uploads does the same on the server's side). Servers without upload listing answer NotImplemented: 0.
+    /// </summary>
+    public async Task<int> RemoveAbandonedWritesAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        var removed = 0;
+        var request = new ListMultipartUploadsRequest { BucketName = _options.Bucket, Prefix = _options.Prefix };
+        ListMultipartUploadsResponse page;
+        do
+        {
+            try
+            {
+                page = await _s3.ListMultipartUploadsAsync(request, cancellationToken);
+            }
+            catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.NotImplemented or HttpStatusCode.MethodNotAllowed)
+            {
+                LogUploadListingUnsupported(_options.Bucket);
+                return removed;
+            }
+
+            foreach (var upload in page.MultipartUploads ?? [])
+            {
+                if (upload.Initiated is { } initiated && initiated.ToUniversalTime() < cutoff.UtcDateTime)
+                {
+                    await AbortAsync(upload.Key, upload.UploadId);
+                    removed++;
+                }
+            }
+
+            request.KeyMarker = page.NextKeyMarker;
+            request.UploadIdMarker = page.NextUploadIdMarker;
+        }
+        while (page.IsTruncated == true);
+
+        return removed;
+    }
+
     /// <summary>Creates the bucket unless it exists (for <see cref="S3BlobStoreOptions.CreateBucket"/>).</summary>
     public async Task EnsureBucketAsync(CancellationToken cancellationToken)
     {
@@ -281,6 +336,9 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
 
         return filled;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Bucket {Bucket}'s server does not list multipart uploads; rely on a lifecycle rule to expire abandoned ones")]
+    private partial void LogUploadListingUnsupported(string bucket);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Created bucket {Bucket}")]
     private partial void LogBucketCreated(string bucket);

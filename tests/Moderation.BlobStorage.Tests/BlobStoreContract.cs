@@ -16,6 +16,12 @@ public abstract class BlobStoreContract
     /// <summary>Whether <paramref name="key"/> still has anything behind it in the backing store (visible or staged).</summary>
     protected abstract Task<bool> AnyTraceAsync(IBlobStore store, string key);
 
+    /// <summary>Leaves a write of <paramref name="key"/> as a writer killed mid-way would (partial file, unfinished multipart upload).</summary>
+    protected abstract Task AbandonWriteAsync(IBlobStore store, string key);
+
+    /// <summary>Whether this backing store can list incomplete writes at all (s3rver cannot list multipart uploads).</summary>
+    protected virtual bool ListsIncompleteWrites => true;
+
     [Theory]
     [InlineData(0)]
     [InlineData(1)]
@@ -124,6 +130,39 @@ public abstract class BlobStoreContract
         Assert.False(await AnyTraceAsync(store, key));
     }
 
+    [Fact]
+    public async Task List_returns_the_complete_blobs_under_a_prefix_with_length_and_time()
+    {
+        var store = await StoreAsync();
+        var folder = $"incoming/{Guid.NewGuid():N}";
+        var before = DateTimeOffset.UtcNow.AddMinutes(-1);
+        await store.PutAsync($"{folder}/a", new MemoryStream(RandomBytes(10)), CancellationToken.None);
+        await store.PutAsync($"{folder}/b/c", new MemoryStream(RandomBytes(20)), CancellationToken.None);
+        await store.PutAsync($"{folder}-sibling/d", new MemoryStream(RandomBytes(30)), CancellationToken.None);
+        await AbandonWriteAsync(store, $"{folder}/partial");
+
+        var listed = await ToListAsync(store.ListAsync(folder, CancellationToken.None));
+
+        Assert.Equal([($"{folder}/a", 10L), ($"{folder}/b/c", 20L)], listed.Select(b => (b.Key, b.Length)).Order());
+        Assert.All(listed, b => Assert.InRange(b.LastModified, before, DateTimeOffset.UtcNow.AddMinutes(1)));
+        Assert.Empty(await ToListAsync(store.ListAsync($"incoming/{Guid.NewGuid():N}", CancellationToken.None)));
+    }
+
+    [SkippableFact]
+    public async Task Abandoned_writes_are_removed_once_older_than_the_cutoff_and_not_before()
+    {
+        Skip.IfNot(ListsIncompleteWrites, "this server cannot list incomplete writes");
+        var store = await StoreAsync();
+        var key = $"incoming/{Guid.NewGuid():N}";
+        await AbandonWriteAsync(store, key);
+
+        Assert.Equal(0, await store.RemoveAbandonedWritesAsync(DateTimeOffset.UtcNow.AddHours(-1), CancellationToken.None));
+        Assert.True(await AnyTraceAsync(store, key));
+
+        Assert.True(await store.RemoveAbandonedWritesAsync(DateTimeOffset.UtcNow.AddMinutes(1), CancellationToken.None) >= 1);
+        Assert.False(await AnyTraceAsync(store, key));
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("/etc/passwd")]
@@ -147,6 +186,17 @@ public abstract class BlobStoreContract
         var data = new byte[length];
         Random.Shared.NextBytes(data);
         return data;
+    }
+
+    private static async Task<List<T>> ToListAsync<T>(IAsyncEnumerable<T> items)
+    {
+        var list = new List<T>();
+        await foreach (var item in items)
+        {
+            list.Add(item);
+        }
+
+        return list;
     }
 
     private static async Task<byte[]> HashAsync(IBlobStore store, string key)

@@ -17,6 +17,14 @@ public sealed class FileSystemBlobStoreTests : BlobStoreContract, IDisposable
         return Task.FromResult(Directory.Exists(directory) && Directory.EnumerateFiles(directory, Path.GetFileName(path) + "*").Any());
     }
 
+    /// <summary>What <see cref="FileSystemBlobStore.PutAsync"/> leaves when its process is killed mid-copy.</summary>
+    protected override async Task AbandonWriteAsync(IBlobStore store, string key)
+    {
+        var path = store.TryGetLocalPath(key)!;
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await File.WriteAllBytesAsync(path + ".partial-" + Guid.NewGuid().ToString("N"), RandomBytes(100));
+    }
+
     [Fact]
     public async Task The_local_path_is_the_blob_itself_inside_the_root()
     {

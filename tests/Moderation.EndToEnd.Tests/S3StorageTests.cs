@@ -58,7 +58,7 @@ public sealed class S3StorageTests : IAsyncLifetime, IDisposable
         var expected = SamplingRule.For(12, new SamplingOptions()).FrameCount;
         Assert.Equal(expected, videoEnd["framesScored"]!.GetValue<int>());
 
-        using var s3 = S3BlobStore.CreateClient(new S3BlobStoreOptions { ServiceUrl = _s3.ServiceUrl, AccessKey = _s3.AccessKey, SecretKey = _s3.SecretKey });
+        using var s3 = S3BlobStore.CreateClient(_s3.StoreOptions(_bucket).S3);
         var keys = new List<string>();
         var request = new ListObjectsV2Request { BucketName = _bucket };
         ListObjectsV2Response page;

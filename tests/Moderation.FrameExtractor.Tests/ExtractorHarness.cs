@@ -48,7 +48,7 @@ public sealed class ExtractorHarness : IDisposable
         Action<MediaLimitsOptions>? limits = null,
         Action<FfmpegOptions>? ffmpeg = null,
         Action<ExtractionOptions>? extraction = null,
-        Func<IBlobStore, IBlobStore>? wrapBlobs = null)
+        IBlobStore? blobs = null)
     {
         var root = Directory.CreateTempSubdirectory("extractor-harness-").FullName;
         var services = new ServiceCollection();
@@ -59,8 +59,7 @@ public sealed class ExtractorHarness : IDisposable
         services.AddSingleton(Microsoft.Extensions.Options.Options.Create(Configure(new FfmpegOptions(), ffmpeg)));
         services.AddSingleton(Microsoft.Extensions.Options.Options.Create(Configure(new ExtractionOptions { TempDirectory = Path.Combine(root, "scratch") }, extraction)));
         services.AddSingleton(Microsoft.Extensions.Options.Options.Create(new ModelOptions { ManifestPath = ExtractorMedia.WriteManifest() }));
-        var store = new FileSystemBlobStore(Microsoft.Extensions.Options.Options.Create(new BlobStoreOptions { Root = Path.Combine(root, "blobs") }));
-        services.AddSingleton(wrapBlobs is null ? store : wrapBlobs(store));
+        services.AddSingleton(blobs ?? new FileSystemBlobStore(Microsoft.Extensions.Options.Options.Create(new BlobStoreOptions { Root = Path.Combine(root, "blobs") })));
         services.AddFrameExtraction();
         return new ExtractorHarness(services.BuildServiceProvider(), root);
     }

@@ -139,8 +139,9 @@ public sealed class HardeningTests
     [Fact]
     public async Task Work_directories_and_copies_are_removed_after_success_and_failure()
     {
-        // A store without local paths (like an object store) makes the extractor copy the medium into its work directory.
-        using var harness = ExtractorHarness.Create(wrapBlobs: store => new NonLocalBlobStore(store));
+        // An object store has no local paths, so the extractor copies the medium into its work directory.
+        using var store = await (await S3Server.GetAsync()).CreateStoreAsync("extractor");
+        using var harness = ExtractorHarness.Create(blobs: store);
 
         var ok = await harness.ExtractAsync(await ExtractorMedia.TenSecondClipAsync());
         var failed = await harness.ExtractAsync(await TestMedia.TruncatedAsync(await ExtractorMedia.TenSecondClipAsync(), 0.3));
@@ -179,19 +180,6 @@ public sealed class HardeningTests
         var at = arguments.LastIndexOf(name);
         Assert.True(at >= 0, $"{name} missing from: {string.Join(' ', arguments)}");
         return arguments[at + 1];
-    }
-
-    private sealed class NonLocalBlobStore(IBlobStore inner) : IBlobStore
-    {
-        public Task<StoredBlob> PutAsync(string key, Stream content, CancellationToken cancellationToken) => inner.PutAsync(key, content, cancellationToken);
-
-        public Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken) => inner.OpenReadAsync(key, cancellationToken);
-
-        public string? TryGetLocalPath(string key) => null;
-
-        public Task<bool> ExistsAsync(string key, CancellationToken cancellationToken) => inner.ExistsAsync(key, cancellationToken);
-
-        public Task DeleteAsync(string key, CancellationToken cancellationToken) => inner.DeleteAsync(key, cancellationToken);
     }
 
     /// <summary>The broker refuses frames (e.g. it went away): the extraction must surface the error and still clean up.</summary>

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using DotNet.Testcontainers.Builders;
 using DotNet.Testcontainers.Containers;
+using Moderation.BlobStorage;
 
 namespace Moderation.Testing;
 
@@ -51,6 +52,23 @@ public sealed partial class S3Server
         ["BlobStore__S3__SecretKey"] = SecretKey,
         ["BlobStore__S3__CreateBucket"] = "true",
     };
+
+    /// <summary>Options of an S3 store on this server, in <paramref name="bucket"/>.</summary>
+    public BlobStoreOptions StoreOptions(string bucket, Action<S3BlobStoreOptions>? configure = null)
+    {
+        var s3 = new S3BlobStoreOptions { ServiceUrl = ServiceUrl, Bucket = bucket, AccessKey = AccessKey, SecretKey = SecretKey };
+        configure?.Invoke(s3);
+        return new BlobStoreOptions { Kind = BlobStoreOptions.S3Kind, S3 = s3 };
+    }
+
+    /// <summary>An S3 store on this server with its own new bucket.</summary>
+    public async Task<S3BlobStore> CreateStoreAsync(string purpose, Action<S3BlobStoreOptions>? configure = null)
+    {
+        var store = new S3BlobStore(Microsoft.Extensions.Options.Options.Create(StoreOptions(NewBucketName(purpose), configure)),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<S3BlobStore>.Instance);
+        await store.EnsureBucketAsync(CancellationToken.None);
+        return store;
+    }
 
     private static async Task<S3Server> StartAsync()
     {

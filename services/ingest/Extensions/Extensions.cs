@@ -49,6 +49,8 @@ public static class Extensions
         services.AddSingleton<QueueDepthMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<QueueDepthMonitor>());
         services.AddHostedService<WebhookDeliveryCleanup>();
+        services.AddSingleton<StagingSweeper>();
+        services.AddHostedService(sp => sp.GetRequiredService<StagingSweeper>());
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)

@@ -28,6 +28,24 @@ public sealed class IntakeOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan AbandonedPendingAfter { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// A staged upload (complete, under <c>incoming/</c>) is promoted or discarded within seconds; one untouched for this
+    /// long belongs to a request whose process died in between, and the staging sweeper deletes it.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
+    public TimeSpan StagedUploadMaxAge { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// A write that never completed (a partial file, an unfinished multipart upload) untouched for this long is removed.
+    /// Longer than the slowest legitimate upload: multipart uploads are dated from their start.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:10:00", "30.00:00:00")]
+    public TimeSpan AbandonedWriteMaxAge { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>How often the staging sweeper runs (and once at start).</summary>
+    [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")]
+    public TimeSpan StagingSweepInterval { get; set; } = TimeSpan.FromMinutes(15);
+
     public long MaxBytes(MediaKind kind) => kind switch
     {
         MediaKind.Still => MaxStillBytes,

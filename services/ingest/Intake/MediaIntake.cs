@@ -15,7 +15,8 @@ public sealed record StagedMedia(string StagingKey, string Sha256, long SizeByte
 /// </summary>
 public sealed class MediaIntake(IBlobStore blobs, IOptions<IntakeOptions> options, ILogger<MediaIntake> logger)
 {
-    private const string StagingPrefix = "incoming";
+    /// <summary>Where uploads wait, under a temporary key, until their hash is known.</summary>
+    public const string StagingPrefix = "incoming";
 
     public async Task<StagedMedia> StageAsync(Stream source, long? declaredLength, CancellationToken cancellationToken)
     {
