@@ -231,18 +231,17 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
 
     private async Task<long> PutMultipartAsync(string objectKey, Stream content, byte[] buffer, int filled, CancellationToken cancellationToken)
     {
-        var upload = await _s3.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = _options.Bucket, Key = objectKey }, cancellationToken);
-        try
+        long total = 0;
+        await MultipartAsync(objectKey, async uploadId =>
         {
             var parts = new List<PartETag>();
-            long total = 0;
             while (filled > 0)
             {
                 var part = await _s3.UploadPartAsync(new UploadPartRequest
                 {
                     BucketName = _options.Bucket,
                     Key = objectKey,
-                    UploadId = upload.UploadId,
+                    UploadId = uploadId,
                     PartNumber = parts.Count + 1,
                     InputStream = new MemoryStream(buffer, 0, filled, writable: false),
                     UseChunkEncoding = false,
@@ -252,26 +251,13 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
                 filled = await FillAsync(content, buffer, _options.PartSizeBytes, cancellationToken);
             }
 
-            await _s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
-            {
-                BucketName = _options.Bucket,
-                Key = objectKey,
-                UploadId = upload.UploadId,
-                PartETags = parts,
-            }, cancellationToken);
-            return total;
-        }
-        catch
-        {
-            await AbortAsync(objectKey, upload.UploadId);
-            throw;
-        }
+            return parts;
+        }, cancellationToken);
+        return total;
     }
 
-    private async Task CopyMultipartAsync(string source, string target, long length, CancellationToken cancellationToken)
-    {
-        var upload = await _s3.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = _options.Bucket, Key = target }, cancellationToken);
-        try
+    private Task CopyMultipartAsync(string source, string target, long length, CancellationToken cancellationToken) =>
+        MultipartAsync(target, async uploadId =>
         {
             var parts = new List<PartETag>();
             for (long offset = 0; offset < length; offset += CopyPartBytes)
@@ -282,7 +268,7 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
                     SourceKey = source,
                     DestinationBucket = _options.Bucket,
                     DestinationKey = target,
-                    UploadId = upload.UploadId,
+                    UploadId = uploadId,
                     PartNumber = parts.Count + 1,
                     FirstByte = offset,
                     LastByte = Math.Min(offset + CopyPartBytes, length) - 1,
@@ -290,17 +276,27 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
                 parts.Add(new PartETag(parts.Count + 1, part.ETag));
             }
 
+            return parts;
+        }, cancellationToken);
+
+    /// <summary>One multipart upload of <paramref name="objectKey"/>: completed with the parts written, or aborted.</summary>
+    private async Task MultipartAsync(string objectKey, Func<string, Task<List<PartETag>>> writeParts, CancellationToken cancellationToken)
+    {
+        var upload = await _s3.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = _options.Bucket, Key = objectKey }, cancellationToken);
+        try
+        {
+            var parts = await writeParts(upload.UploadId);
             await _s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
             {
                 BucketName = _options.Bucket,
-                Key = target,
+                Key = objectKey,
                 UploadId = upload.UploadId,
                 PartETags = parts,
             }, cancellationToken);
         }
         catch
         {
-            await AbortAsync(target, upload.UploadId);
+            await AbortAsync(objectKey, upload.UploadId);
             throw;
         }
     }
@@ -347,36 +343,13 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
     private partial void LogAbortFailed(Exception exception, string key, string uploadId);
 
     /// <summary>The object's body; disposing it releases the HTTP response.</summary>
-    private sealed class ResponseStream(GetObjectResponse response) : Stream
+    private sealed class ResponseStream(GetObjectResponse response) : ForwardOnlyStream
     {
         private readonly Stream _inner = response.ResponseStream;
 
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
         public override long Length => response.ContentLength;
 
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);
-
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => _inner.ReadAsync(buffer, cancellationToken);
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            _inner.ReadAsync(buffer, offset, count, cancellationToken);
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {

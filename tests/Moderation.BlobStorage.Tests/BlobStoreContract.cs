@@ -205,54 +205,25 @@ public abstract class BlobStoreContract
         return await SHA256.HashDataAsync(stream);
     }
 
-    /// <summary>An upload body as the network delivers it: forward-only, length unknown.</summary>
-    private sealed class NonSeekableStream(byte[] data) : Stream
+    /// <summary>An upload body as the network delivers it: forward-only, length unknown, in small reads.</summary>
+    private sealed class NonSeekableStream(byte[] data) : ForwardOnlyStream
     {
         private readonly MemoryStream _inner = new(data, writable: false);
 
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, Math.Min(count, 64 * 1024));
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            _inner.ReadAsync(buffer[..Math.Min(buffer.Length, 64 * 1024)], cancellationToken);
     }
 
     /// <summary>Delivers <paramref name="data"/>, then fails like a dropped client connection (or runs <paramref name="onExhausted"/>).</summary>
-    private sealed class FailingStream(byte[] data, Action? onExhausted = null) : Stream
+    private sealed class FailingStream(byte[] data, Action? onExhausted = null) : ForwardOnlyStream
     {
         public const string Message = "The client went away.";
 
         private readonly NonSeekableStream _inner = new(data);
 
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count)
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            var read = _inner.Read(buffer, offset, count);
+            var read = await _inner.ReadAsync(buffer, cancellationToken);
             if (read > 0)
             {
                 return read;
@@ -266,15 +237,5 @@ public abstract class BlobStoreContract
             onExhausted();
             throw new OperationCanceledException();
         }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

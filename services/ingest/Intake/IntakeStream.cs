@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Moderation.BlobStorage;
 
 namespace Moderation.Ingest.Intake;
 
@@ -7,7 +8,7 @@ namespace Moderation.Ingest.Intake;
 /// on the way to the blob store, and failing as soon as the content passes its size limit — so the whole file is never
 /// in memory and an oversized upload is cut off rather than stored.
 /// </summary>
-internal sealed class IntakeStream(ReadOnlyMemory<byte> head, Stream source, long limit, Func<long, Exception> tooLarge) : Stream
+internal sealed class IntakeStream(ReadOnlyMemory<byte> head, Stream source, long limit, Func<long, Exception> tooLarge) : ForwardOnlyStream
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private ReadOnlyMemory<byte> _head = head;
@@ -40,30 +41,7 @@ internal sealed class IntakeStream(ReadOnlyMemory<byte> head, Stream source, lon
         return read;
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count).GetAwaiter().GetResult();
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
     public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -306,14 +306,8 @@ public sealed class MediaAggregator(
             outbox.Publish(new MediaDecided(medium.Id, medium.CorrelationId, decision.Decision, trigger.ClassName, trigger.Score, trigger.FrameIndex));
         }
 
-        outbox.Publish(new VerdictReached(medium.Id, medium.CorrelationId, medium.ExternalId, decision.Decision, contractMaxima,
+        outbox.AnnounceVerdict(medium, new VerdictReached(medium.Id, medium.CorrelationId, medium.ExternalId, decision.Decision, contractMaxima,
             medium.FramesScored, modelName, modelVersion, policy.Name, policy.Version, early, false, now));
-        if (medium.CallbackUrl is not null)
-        {
-            outbox.Callback(medium.Id, medium.CallbackUrl, CallbackEventNames.VerdictReached, (id, at) => new VerdictCallback(
-                id, CallbackEventNames.VerdictReached, at, medium.Id, medium.ExternalId, medium.Sha256, decision.Decision, false, early,
-                contractMaxima, medium.FramesScored, modelName, modelVersion, policy.Name, policy.Version, now));
-        }
 
         QueueReview(medium, policy, decision, maxima, now);
         metrics.Verdict(decision.Decision, early, verdict.Latency);

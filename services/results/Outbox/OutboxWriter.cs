@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Moderation.Contracts.V1;
+using Moderation.Results.Callbacks;
 using Moderation.Results.Data;
 
 namespace Moderation.Results.Outbox;
@@ -33,6 +34,22 @@ public sealed class OutboxWriter(ResultsDbContext db, TimeProvider clock)
         }
 
         Add(message.MediaId, OutboxKinds.Bus, typeof(T).Name, JsonSerializer.Serialize(message, PayloadJson), null);
+    }
+
+    /// <summary>
+    /// Announces the decision in force on a medium: <see cref="VerdictReached"/> on the bus and, when the medium asked
+    /// for one, the same facts as a signed callback.
+    /// </summary>
+    public void AnnounceVerdict(Medium medium, VerdictReached verdict)
+    {
+        Publish(verdict);
+        if (medium.CallbackUrl is not null)
+        {
+            Callback(medium.Id, medium.CallbackUrl, CallbackEventNames.VerdictReached, (id, at) => new VerdictCallback(
+                id, CallbackEventNames.VerdictReached, at, medium.Id, medium.ExternalId, medium.Sha256, verdict.Decision, verdict.ByReviewer,
+                verdict.DecidedEarly, verdict.Maxima, verdict.FramesScored, verdict.ModelName, verdict.ModelVersion, verdict.Policy,
+                verdict.PolicyVersion, verdict.DecidedAt));
+        }
     }
 
     /// <summary>Queues a signed callback; its id becomes the event id in the body and the delivery id header.</summary>

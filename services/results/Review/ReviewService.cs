@@ -2,7 +2,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Moderation.Contracts.V1;
 using Moderation.Results.Aggregation;
-using Moderation.Results.Callbacks;
 using Moderation.Results.Data;
 using Moderation.Results.Outbox;
 
@@ -172,15 +171,7 @@ public sealed class ReviewService(
         : task.LeaseExpiresAt is null || task.LeaseExpiresAt <= now ? "Your lease on the task expired; claim it again with GET /reviews/next."
         : null;
 
-    private void Announce(Medium medium, Verdict verdict, Decision decision, DateTimeOffset now)
-    {
-        outbox.Publish(new VerdictReached(medium.Id, medium.CorrelationId, medium.ExternalId, decision, verdict.Maxima, verdict.FramesScored,
+    private void Announce(Medium medium, Verdict verdict, Decision decision, DateTimeOffset now) =>
+        outbox.AnnounceVerdict(medium, new VerdictReached(medium.Id, medium.CorrelationId, medium.ExternalId, decision, verdict.Maxima, verdict.FramesScored,
             verdict.ModelName, verdict.ModelVersion, verdict.PolicyName, verdict.PolicyVersion, verdict.DecidedEarly, true, now));
-        if (medium.CallbackUrl is not null)
-        {
-            outbox.Callback(medium.Id, medium.CallbackUrl, CallbackEventNames.VerdictReached, (id, at) => new VerdictCallback(
-                id, CallbackEventNames.VerdictReached, at, medium.Id, medium.ExternalId, medium.Sha256, decision, true, verdict.DecidedEarly,
-                verdict.Maxima, verdict.FramesScored, verdict.ModelName, verdict.ModelVersion, verdict.PolicyName, verdict.PolicyVersion, now));
-        }
-    }
 }

@@ -2,7 +2,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Moderation.Contracts.V1;
 using Moderation.Results.Aggregation;
-using Moderation.Results.Callbacks;
 using Moderation.Results.Data;
 using Moderation.Results.Outbox;
 
@@ -81,15 +80,7 @@ public sealed class ReviewUndoService(
         return unsent.Count < announcements.Count;
     }
 
-    private void Announce(Medium medium, Verdict verdict, Decision decision, bool byReviewer, DateTimeOffset now)
-    {
-        outbox.Publish(new VerdictReached(medium.Id, medium.CorrelationId, medium.ExternalId, decision, verdict.Maxima, verdict.FramesScored,
+    private void Announce(Medium medium, Verdict verdict, Decision decision, bool byReviewer, DateTimeOffset now) =>
+        outbox.AnnounceVerdict(medium, new VerdictReached(medium.Id, medium.CorrelationId, medium.ExternalId, decision, verdict.Maxima, verdict.FramesScored,
             verdict.ModelName, verdict.ModelVersion, verdict.PolicyName, verdict.PolicyVersion, verdict.DecidedEarly, byReviewer, now));
-        if (medium.CallbackUrl is not null)
-        {
-            outbox.Callback(medium.Id, medium.CallbackUrl, CallbackEventNames.VerdictReached, (id, at) => new VerdictCallback(
-                id, CallbackEventNames.VerdictReached, at, medium.Id, medium.ExternalId, medium.Sha256, decision, byReviewer, verdict.DecidedEarly,
-                verdict.Maxima, verdict.FramesScored, verdict.ModelName, verdict.ModelVersion, verdict.PolicyName, verdict.PolicyVersion, now));
-        }
-    }
 }
