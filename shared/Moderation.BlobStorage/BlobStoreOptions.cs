@@ -80,6 +80,12 @@ public sealed class S3BlobStoreOptions
     /// </summary>
     public bool ServerSideCopy { get; set; } = true;
 
+    /// <summary>
+    /// Objects larger than this are copied part by part (UploadPartCopy) when promoted; S3 copies at most 5 GiB in one
+    /// CopyObject, some compatible stores less.
+    /// </summary>
+    public long MaxSingleCopyBytes { get; set; } = 5L * 1024 * 1024 * 1024;
+
     /// <summary>Create the bucket at start when it does not exist (development; production buckets are provisioned).</summary>
     public bool CreateBucket { get; set; }
 
@@ -93,6 +99,11 @@ public sealed class S3BlobStoreOptions
         if (PartSizeBytes is < 5 * 1024 * 1024 or > 512 * 1024 * 1024)
         {
             yield return new ValidationResult("BlobStore:S3:PartSizeBytes must be between 5 MiB and 512 MiB.", [nameof(PartSizeBytes)]);
+        }
+
+        if (MaxSingleCopyBytes is < 5 * 1024 * 1024 or > 5L * 1024 * 1024 * 1024)
+        {
+            yield return new ValidationResult("BlobStore:S3:MaxSingleCopyBytes must be between 5 MiB and 5 GiB.", [nameof(MaxSingleCopyBytes)]);
         }
 
         if (!string.IsNullOrEmpty(ServiceUrl) && !Uri.TryCreate(ServiceUrl, UriKind.Absolute, out _))

@@ -16,9 +16,7 @@ namespace Moderation.BlobStorage;
 /// </summary>
 public sealed partial class S3BlobStore : IBlobStore, IDisposable
 {
-    /// <summary>The largest object a single CopyObject may copy.</summary>
-    private const long MaxSingleCopyBytes = 5L * 1024 * 1024 * 1024;
-
+    /// <summary>Part size of multipart copies (at most 10,000 parts: objects up to 5 TiB).</summary>
     private const long CopyPartBytes = 512L * 1024 * 1024;
 
     private readonly AmazonS3Client _s3;
@@ -123,7 +121,7 @@ public sealed partial class S3BlobStore : IBlobStore, IDisposable
                 await PutAsync(to, stream, cancellationToken);
             }
         }
-        else if (length <= MaxSingleCopyBytes)
+        else if (length <= _options.MaxSingleCopyBytes)
         {
             await _s3.CopyObjectAsync(new CopyObjectRequest
             {

@@ -30,6 +30,7 @@ public sealed class RegistrationTests
 
     [Theory]
     [InlineData("BlobStore:S3:PartSizeBytes", "1048576", "BlobStore:S3:PartSizeBytes must be between 5 MiB and 512 MiB.")]
+    [InlineData("BlobStore:S3:MaxSingleCopyBytes", "6000000000", "BlobStore:S3:MaxSingleCopyBytes must be between 5 MiB and 5 GiB.")]
     [InlineData("BlobStore:S3:SecretKey", "only-the-secret", "BlobStore:S3:AccessKey and SecretKey are set together or not at all.")]
     [InlineData("BlobStore:S3:ServiceUrl", "not a url", "BlobStore:S3:ServiceUrl must be an absolute URL.")]
     public void S3_settings_are_checked(string key, string value, string message)

@@ -35,7 +35,7 @@ public sealed class S3BlobStoreTests : BlobStoreContract, IAsyncLifetime, IDispo
             return true;
         }
 
-        if (!_server.AbortsMultipartUploads)
+        if (!_server.ImplementsWholeMultipartApi)
         {
             return false;
         }
@@ -44,7 +44,7 @@ public sealed class S3BlobStoreTests : BlobStoreContract, IAsyncLifetime, IDispo
         return uploads.MultipartUploads is { Count: > 0 };
     }
 
-    protected override bool ListsIncompleteWrites => _server.AbortsMultipartUploads;
+    protected override bool ListsIncompleteWrites => _server.ImplementsWholeMultipartApi;
 
     /// <summary>A multipart upload with one part, never completed: what a pod killed mid-upload leaves.</summary>
     protected override async Task AbandonWriteAsync(IBlobStore store, string key)
@@ -91,6 +91,23 @@ public sealed class S3BlobStoreTests : BlobStoreContract, IAsyncLifetime, IDispo
         await using var read = await store.OpenReadAsync("media/streamed", CancellationToken.None);
         Assert.Equal(System.Security.Cryptography.SHA256.HashData(data), await System.Security.Cryptography.SHA256.HashDataAsync(read!));
         Assert.False(await store.ExistsAsync("incoming/streamed", CancellationToken.None));
+    }
+
+    [SkippableFact]
+    public async Task Objects_above_the_single_copy_limit_are_moved_part_by_part()
+    {
+        Skip.IfNot(_server.ImplementsWholeMultipartApi, "s3rver does not implement UploadPartCopy");
+        var options = StoreOptions("");
+        options.S3.MaxSingleCopyBytes = PartSize;
+        using var store = new S3BlobStore(Options.Create(options), NullLogger<S3BlobStore>.Instance);
+        var data = RandomBytes(PartSize + 4321);
+        await store.PutAsync("incoming/large", new MemoryStream(data), CancellationToken.None);
+
+        await store.MoveAsync("incoming/large", "media/large", CancellationToken.None);
+
+        await using var read = await store.OpenReadAsync("media/large", CancellationToken.None);
+        Assert.Equal(System.Security.Cryptography.SHA256.HashData(data), await System.Security.Cryptography.SHA256.HashDataAsync(read!));
+        Assert.False(await store.ExistsAsync("incoming/large", CancellationToken.None));
     }
 
     [Fact]

@@ -16,13 +16,13 @@ public sealed partial class S3Server
 {
     private static readonly Lazy<Task<S3Server>> Shared = new(StartAsync);
 
-    private S3Server(string serviceUrl, string accessKey, string secretKey, string name, bool abortsUploads)
+    private S3Server(string serviceUrl, string accessKey, string secretKey, string name, bool wholeMultipartApi)
     {
         ServiceUrl = serviceUrl;
         AccessKey = accessKey;
         SecretKey = secretKey;
         Name = name;
-        AbortsMultipartUploads = abortsUploads;
+        ImplementsWholeMultipartApi = wholeMultipartApi;
     }
 
     public string ServiceUrl { get; }
@@ -34,8 +34,11 @@ public sealed partial class S3Server
     /// <summary>Which server this is, for messages.</summary>
     public string Name { get; }
 
-    /// <summary>Whether the server implements AbortMultipartUpload and ListMultipartUploads (s3rver does not).</summary>
-    public bool AbortsMultipartUploads { get; }
+    /// <summary>
+    /// Whether the server implements the whole multipart API — listing and aborting uploads, UploadPartCopy — which
+    /// s3rver does not.
+    /// </summary>
+    public bool ImplementsWholeMultipartApi { get; }
 
     public static Task<S3Server> GetAsync() => Shared.Value;
 
@@ -76,7 +79,7 @@ public sealed partial class S3Server
         if (!string.IsNullOrEmpty(url))
         {
             return new S3Server(url, Environment.GetEnvironmentVariable("MODERATION_S3_ACCESS_KEY") ?? "",
-                Environment.GetEnvironmentVariable("MODERATION_S3_SECRET_KEY") ?? "", "configured", abortsUploads: true);
+                Environment.GetEnvironmentVariable("MODERATION_S3_SECRET_KEY") ?? "", "configured", wholeMultipartApi: true);
         }
 
         return await TestServers.DockerIsAvailableAsync() ? await StartMinioAsync() : await StartS3rverAsync();
@@ -93,7 +96,7 @@ public sealed partial class S3Server
             .WithWaitStrategy(Wait.ForUnixContainer().UntilHttpRequestIsSucceeded(r => r.ForPort(9000).ForPath("/minio/health/ready")))
             .Build();
         await minio.StartAsync();
-        return new S3Server($"http://127.0.0.1:{minio.GetMappedPublicPort(9000)}", user, password, "MinIO (Testcontainers)", abortsUploads: true);
+        return new S3Server($"http://127.0.0.1:{minio.GetMappedPublicPort(9000)}", user, password, "MinIO (Testcontainers)", wholeMultipartApi: true);
     }
 
     private static async Task<S3Server> StartS3rverAsync()
@@ -166,7 +169,7 @@ public sealed partial class S3Server
             }
         }
 
-        return new S3Server($"http://127.0.0.1:{await listening.Task}", "S3RVER", "S3RVER", "s3rver", abortsUploads: false);
+        return new S3Server($"http://127.0.0.1:{await listening.Task}", "S3RVER", "S3RVER", "s3rver", wholeMultipartApi: false);
     }
 
     [GeneratedRegex(@"S3rver listening on 127\.0\.0\.1:(\d+)")]
