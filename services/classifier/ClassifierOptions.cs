@@ -68,6 +68,22 @@ public sealed class ClassifierOptions
     /// <summary>Directory where the TensorRT provider caches built engines, so later starts skip the engine build.</summary>
     public string? TensorRtEngineCachePath { get; set; }
 
+    /// <summary>
+    /// Apply the feedback head results trains on reviewers' decisions (<c>head.json</c>), when one compatible with the
+    /// model is present; the scores then carry the head's version as their model version.
+    /// </summary>
+    public bool UseFeedbackHead { get; set; } = true;
+
+    /// <summary>The head file; empty for <c>head.json</c> beside the manifest (where results' publisher writes it).</summary>
+    public string? FeedbackHeadPath { get; set; }
+
+    /// <summary>How often the head file is checked for a new version (a changed file is loaded without a restart).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan FeedbackHeadReloadInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    internal string EffectiveFeedbackHeadPath =>
+        string.IsNullOrEmpty(FeedbackHeadPath) ? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(ManifestPath))!, "head.json") : FeedbackHeadPath;
+
     internal int EffectivePreprocessParallelism => PreprocessParallelism > 0 ? PreprocessParallelism : Environment.ProcessorCount;
 }
 

@@ -43,7 +43,7 @@ public sealed class BatchingTests(ModelFixture fixture) : IClassFixture<ModelFix
         }
 
         // Each frame got its own picture's scores, whichever batch and slot it was inferred in.
-        var reference = await ReferenceScoresAsync(host, frames.Take(TestFrames.DistinctPatterns).ToList());
+        var reference = await host.ReferenceScoresAsync(frames.Take(TestFrames.DistinctPatterns).ToList());
         for (var index = 0; index < frames.Count; index++)
         {
             AssertScores(reference[index % TestFrames.DistinctPatterns], bus.Classified[(mediaId, index)]);
@@ -88,7 +88,7 @@ public sealed class BatchingTests(ModelFixture fixture) : IClassFixture<ModelFix
         Assert.Equal(10, bus.Classified.Count);
 
         // The decoded frames closed ranks in the batch tensor; each still got the scores of its own picture.
-        var reference = await ReferenceScoresAsync(host, (await TestFrames.PatternsAsync(TestFrames.DistinctPatterns)).ToList());
+        var reference = await host.ReferenceScoresAsync((await TestFrames.PatternsAsync(TestFrames.DistinctPatterns)).ToList());
         foreach (var ((_, index), result) in bus.Classified)
         {
             AssertScores(reference[index % TestFrames.DistinctPatterns], result);
@@ -104,31 +104,7 @@ public sealed class BatchingTests(ModelFixture fixture) : IClassFixture<ModelFix
         Assert.Contains(host.Logs.Entries, e => e.Message.Contains($"Frame 3 of {mediaId} is undecodable", StringComparison.Ordinal));
     }
 
-    /// <summary>Scores of each picture inferred on its own, through the worker's own session, for comparison.</summary>
-    private static async Task<float[][]> ReferenceScoresAsync(ClassifierHost host, List<byte[]> pictures)
-    {
-        var classifier = host.Get<IFrameClassifier>();
-        var preprocessor = host.Get<FramePreprocessor>();
-        var scores = new float[pictures.Count][];
-        for (var i = 0; i < pictures.Count; i++)
-        {
-            var batch = classifier.Batches.Rent();
-            try
-            {
-                Assert.All(preprocessor.Fill(batch, [pictures[i]]), slot => Assert.True(slot.Decoded));
-                await classifier.ClassifyAsync(batch, CancellationToken.None);
-                scores[i] = batch.ScoresOf(0).ToArray();
-            }
-            finally
-            {
-                classifier.Batches.Return(batch);
-            }
-        }
-
-        return scores;
-    }
-
-    private static void AssertScores(float[] expected, FrameClassified actual)
+    internal static void AssertScores(float[] expected, FrameClassified actual)
     {
         var values = actual.Scores.Values.ToArray();
         for (var c = 0; c < expected.Length; c++)

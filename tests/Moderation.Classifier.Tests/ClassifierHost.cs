@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Moderation.Classifier.Inference;
 
 namespace Moderation.Classifier.Tests;
 
@@ -32,6 +33,8 @@ internal sealed class ClassifierHost : IAsyncDisposable
             web.UseSetting("ConnectionStrings:rabbitmq", rabbitMqUri);
             web.UseSetting("Classifier:ManifestPath", manifestPath);
             web.UseSetting("Messaging:RetryLimit", "1");
+            // Never a head a developer published next to the shared model; tests that want one name their own.
+            web.UseSetting("Classifier:FeedbackHeadPath", Path.Combine(Path.GetTempPath(), $"no-head-{Guid.NewGuid():N}.json"));
             foreach (var (key, value) in settings ?? new Dictionary<string, string>())
             {
                 web.UseSetting(key, value);
@@ -54,6 +57,30 @@ internal sealed class ClassifierHost : IAsyncDisposable
     }
 
     public HttpClient CreateClient() => factory.CreateClient();
+
+    /// <summary>Base-model scores of each picture inferred on its own, through the worker's own session, for comparison.</summary>
+    public async Task<float[][]> ReferenceScoresAsync(IReadOnlyList<byte[]> pictures)
+    {
+        var classifier = Get<IFrameClassifier>();
+        var preprocessor = Get<FramePreprocessor>();
+        var scores = new float[pictures.Count][];
+        for (var i = 0; i < pictures.Count; i++)
+        {
+            var batch = classifier.Batches.Rent();
+            try
+            {
+                Assert.All(preprocessor.Fill(batch, [pictures[i]]), slot => Assert.True(slot.Decoded));
+                await classifier.ClassifyAsync(batch, CancellationToken.None);
+                scores[i] = batch.ScoresOf(0).ToArray();
+            }
+            finally
+            {
+                classifier.Batches.Return(batch);
+            }
+        }
+
+        return scores;
+    }
 
     public T Get<T>()
         where T : notnull => factory.Services.GetRequiredService<T>();

@@ -66,12 +66,13 @@ public sealed class StartupTests(ModelFixture fixture) : IClassFixture<ModelFixt
         Assert.True(stats.Ready);
         Assert.Equal(fixture.Manifest.Name, stats.ModelName);
         Assert.Equal(fixture.Manifest.Version, stats.ModelVersion);
+        Assert.Null(stats.FeedbackHeadVersion);
         Assert.Equal("Cpu", stats.ExecutionProvider);
 
         // A caller from elsewhere on the network is refused (no connection is made: the handler is called directly).
         var remote = new DefaultHttpContext();
         remote.Connection.RemoteIpAddress = IPAddress.Parse("192.0.2.10");
-        var services = new ClassifierServices(host.Get<IFrameClassifier>(), host.Get<ClassifierMetrics>(), host.Get<ModelReadiness>());
+        var services = new ClassifierServices(host.Get<IFrameClassifier>(), host.Get<FeedbackHead>(), host.Get<ClassifierMetrics>(), host.Get<ModelReadiness>());
         var refused = ClassifierApi.GetStats(remote, services).Result;
         Assert.Equal(StatusCodes.Status403Forbidden, Assert.IsType<ProblemHttpResult>(refused).StatusCode);
     }

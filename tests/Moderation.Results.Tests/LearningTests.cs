@@ -1,3 +1,4 @@
+using Moderation.Contracts.Heads;
 using System.Net;
 using System.Net.Http.Json;
 using Moderation.Contracts.V1;

@@ -30,6 +30,7 @@ public static class ClassifierApi
         return TypedResults.Ok(new ClassifierStats(
             model.Name,
             model.Version,
+            services.FeedbackHead.Current?.Head.Version,
             services.Classifier.ExecutionProvider.ToString(),
             services.Readiness.IsReady,
             metrics.FramesClassified,
@@ -39,12 +40,13 @@ public static class ClassifierApi
     }
 }
 
-public sealed record ClassifierServices(IFrameClassifier Classifier, ClassifierMetrics Metrics, ModelReadiness Readiness);
+public sealed record ClassifierServices(IFrameClassifier Classifier, FeedbackHead FeedbackHead, ClassifierMetrics Metrics, ModelReadiness Readiness);
 
 /// <summary>Counts since the worker started.</summary>
 public sealed record ClassifierStats(
     string ModelName,
     string ModelVersion,
+    string? FeedbackHeadVersion,
     string ExecutionProvider,
     bool Ready,
     long FramesClassified,

@@ -14,6 +14,7 @@ namespace Moderation.Classifier.Consumers;
 /// </summary>
 public sealed class FrameClassificationConsumer(
     IFrameClassifier classifier,
+    FeedbackHead feedbackHead,
     FramePreprocessor preprocessor,
     ClassifierMetrics metrics,
     TimeProvider time,
@@ -59,6 +60,9 @@ public sealed class FrameClassificationConsumer(
     private async Task PublishAsync(Batch<FrameExtracted> frames, FrameSlot[] slots, FrameBatch batch)
     {
         var model = classifier.Model;
+        // One head for the whole batch, even if a new one is loaded meanwhile: its version goes with the scores.
+        var head = feedbackHead.Current;
+        var modelVersion = head?.Head.Version ?? model.Version;
         var classifiedAt = time.GetUtcNow();
         var publishes = new Task[frames.Length];
         var failed = 0;
@@ -76,10 +80,10 @@ public sealed class FrameClassificationConsumer(
                     message.CorrelationId,
                     message.FrameIndex,
                     message.TimestampSeconds,
-                    Scores(model.Classes, batch.ScoresOf(slot.Slot)),
+                    Scores(model.Classes, batch.ScoresOf(slot.Slot), batch.EmbeddingOf(slot.Slot), head),
                     batch.EmbeddingOf(slot.Slot).ToArray(),
                     model.Name,
-                    model.Version,
+                    modelVersion,
                     classifiedAt));
                 continue;
             }
@@ -115,12 +119,15 @@ public sealed class FrameClassificationConsumer(
         logger.LogDebug("Classified a batch of {FrameCount} frames ({FailedCount} undecodable)", frames.Length, failed);
     }
 
-    private static Dictionary<string, float> Scores(IReadOnlyList<string> classes, ReadOnlySpan<float> probabilities)
+    /// <summary>The base model's probabilities, with the feedback head's in place of those of the classes it covers.</summary>
+    private static Dictionary<string, float> Scores(IReadOnlyList<string> classes, ReadOnlySpan<float> probabilities, ReadOnlySpan<float> embedding, FeedbackHead.Applied? head)
     {
+        var adjusted = probabilities.ToArray();
+        head?.Apply(adjusted, embedding);
         var scores = new Dictionary<string, float>(classes.Count, StringComparer.Ordinal);
         for (var c = 0; c < classes.Count; c++)
         {
-            scores[classes[c]] = probabilities[c];
+            scores[classes[c]] = adjusted[c];
         }
 
         return scores;

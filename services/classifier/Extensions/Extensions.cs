@@ -25,6 +25,8 @@ public static class Extensions
         // Registered before the bus: hosted services start in order, so the model is verified and warm before the
         // first frame is consumed, and a model that fails verification stops the host before it consumes anything.
         builder.Services.AddHostedService<ModelWarmupService>();
+        builder.Services.AddSingleton<FeedbackHead>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<FeedbackHead>());
         builder.AddMessaging(bus => bus.AddConsumer<FrameClassificationConsumer, FrameClassificationConsumerDefinition>());
         return builder;
     }

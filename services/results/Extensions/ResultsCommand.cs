@@ -1,3 +1,4 @@
+using Moderation.Contracts.Heads;
 using System.Text.Json;
 using Moderation.Results.Feedback;
 

@@ -1,3 +1,4 @@
+using Moderation.Contracts.Heads;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
