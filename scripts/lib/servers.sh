@@ -133,6 +133,18 @@ servers_stop() {
   pg_stop "$dir"
 }
 
+servers_prune() { # servers_prune <dir> <amqp> <pg>: drop every vhost but / and every database but the defaults
+  # Test runs create a vhost (with its quorum queues) and databases per fixture; left to pile up over many runs they
+  # slow the broker down until declarations time out. scripts/test calls this before any test runs.
+  local dir=$1 amqp=$2 pg=$3 db
+  rabbit_ctl "$dir" "$amqp" eval \
+    'length([rabbit_vhost:delete(V, <<"scripts/test">>) || V <- rabbit_vhost:list_names(), V =/= <<"/">>]).' >/dev/null
+  for db in $(PGPASSWORD=$(_secret "$dir" postgres) psql -h 127.0.0.1 -p "$pg" -U postgres -d postgres -Atc \
+      "SELECT datname FROM pg_database WHERE datname NOT IN ('postgres', 'template0', 'template1')"); do
+    PGPASSWORD=$(_secret "$dir" postgres) psql -h 127.0.0.1 -p "$pg" -U postgres -d postgres -qc "DROP DATABASE \"$db\" WITH (FORCE)" >/dev/null
+  done
+}
+
 free_port() { # a free TCP port on 127.0.0.1
   python3 - <<'PY' 2>/dev/null || /usr/bin/python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'
 import socket

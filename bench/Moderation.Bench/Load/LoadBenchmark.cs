@@ -84,8 +84,8 @@ internal static class LoadBenchmark
         await using var data = NpgsqlDataSource.Create(cluster.ResultsDatabase);
         var started = DateTime.UtcNow;
         var from = started;
-        Console.WriteLine("| elapsed | verdicts in window | media/s | time-to-verdict p50 / p95 / max | in flight | RSS ingest / extractor / classifier / results |");
-        Console.WriteLine("|---|---|---|---|---|---|");
+        Console.WriteLine("| elapsed | verdicts in window | media/s | time-to-verdict p50 / p95 / max | in flight | verdicts / failures / duplicated so far | RSS ingest / extractor / classifier / results |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -102,7 +102,9 @@ internal static class LoadBenchmark
             {
                 await using var command = data.CreateCommand("""
                     SELECT count(*), coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY l), 0), coalesce(percentile_cont(0.95) WITHIN GROUP (ORDER BY l), 0),
-                           coalesce(max(l), 0), (SELECT count(*) FROM media WHERE state NOT IN ('completed', 'failed'))
+                           coalesce(max(l), 0), (SELECT count(*) FROM media WHERE state NOT IN ('completed', 'failed')),
+                           (SELECT count(*) FROM verdicts), (SELECT count(*) FROM media WHERE state = 'failed'),
+                           (SELECT count(*) FROM (SELECT media_id FROM verdicts GROUP BY media_id HAVING count(*) > 1) d)
                     FROM (SELECT extract(epoch FROM v.decided_at - m.submitted_at) * 1000 AS l
                           FROM verdicts v JOIN media m ON m.id = v.media_id WHERE v.decided_at >= $1 AND v.decided_at < $2) w
                     """);
@@ -113,7 +115,7 @@ internal static class LoadBenchmark
                 var count = reader.GetInt64(0);
                 var rss = string.Join(" / ", new[] { Cluster.Ingest, Cluster.FrameExtractor, Cluster.Classifier, Cluster.Results }.Select(s => Mib(cluster, s)));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {(to - started).TotalMinutes:0.0} min | {count} | {count / (to - from).TotalSeconds:0.00} | {reader.GetDouble(1):0} / {reader.GetDouble(2):0} / {reader.GetDouble(3):0} ms | {reader.GetInt64(4)} | {rss} |"));
+                    $"| {(to - started).TotalMinutes:0.0} min | {count} | {count / (to - from).TotalSeconds:0.00} | {reader.GetDouble(1):0} / {reader.GetDouble(2):0} / {reader.GetDouble(3):0} ms | {reader.GetInt64(4)} | {reader.GetInt64(5)} / {reader.GetInt64(6)} / {reader.GetInt64(7)} | {rss} |"));
             }
             catch (Exception e) when (e is NpgsqlException or OperationCanceledException)
             {
@@ -307,7 +309,21 @@ internal static class LoadBenchmark
             var victim = victims[round % victims.Length];
             Console.WriteLine($"chaos: kill -9 {victim}");
             cluster.Kill(victim);
-            await cluster.RestartAsync(victim);
+            // As Kubernetes does with a crashed pod: start it again until it comes up (a start can fail while the
+            // broker is busy, e.g. recovering the dead worker's unacknowledged messages).
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await cluster.RestartAsync(victim);
+                    break;
+                }
+                catch (Exception e) when (e is InvalidOperationException or TimeoutException && !cancellationToken.IsCancellationRequested)
+                {
+                    Console.WriteLine($"chaos: {victim} did not come back (attempt {attempt}: {e.Message.Split('\n')[0]}); starting it again in 5 s");
+                    await Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None);
+                }
+            }
         }
     }
 
