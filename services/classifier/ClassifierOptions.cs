@@ -74,15 +74,15 @@ public sealed class ClassifierOptions
     /// </summary>
     public bool UseFeedbackHead { get; set; } = true;
 
-    /// <summary>The head file; empty for <c>head.json</c> beside the manifest (where results' publisher writes it).</summary>
+    /// <summary>
+    /// Empty (default): ask results over RabbitMQ for the newest published head. A path: read that <c>head.json</c>
+    /// instead (a head pinned by hand, or results' <c>FeedbackHead:OutputDirectory</c> on one machine).
+    /// </summary>
     public string? FeedbackHeadPath { get; set; }
 
-    /// <summary>How often the head file is checked for a new version (a changed file is loaded without a restart).</summary>
+    /// <summary>How often results is asked, or the file checked, for a new head (applied without a restart).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
-    public TimeSpan FeedbackHeadReloadInterval { get; set; } = TimeSpan.FromSeconds(30);
-
-    internal string EffectiveFeedbackHeadPath =>
-        string.IsNullOrEmpty(FeedbackHeadPath) ? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(ManifestPath))!, "head.json") : FeedbackHeadPath;
+    public TimeSpan FeedbackHeadReloadInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     internal int EffectivePreprocessParallelism => PreprocessParallelism > 0 ? PreprocessParallelism : Environment.ProcessorCount;
 }

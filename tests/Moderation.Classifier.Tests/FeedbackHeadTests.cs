@@ -55,11 +55,11 @@ public sealed class FeedbackHeadTests(ModelFixture fixture) : IClassFixture<Mode
 
         var feedback = host.Get<FeedbackHead>();
         await File.WriteAllTextAsync(HeadPath, Head(manifest, "0.0.1-other-base", "Drawing").ToJson());
-        Assert.Equal(head.Version, feedback.Refresh()?.Head.Version);
+        Assert.Equal(head.Version, feedback.RefreshFromFile()?.Head.Version);
         Assert.Contains(host.Logs.Entries, e => e.Message.Contains("refused", StringComparison.Ordinal) && e.Message.Contains("0.0.1-other-base", StringComparison.Ordinal));
 
         File.Delete(HeadPath);
-        Assert.Null(feedback.Refresh());
+        Assert.Null(feedback.RefreshFromFile());
         var withoutHead = await bus.PublishMediumAsync(frames);
         await bus.WaitForResultsAsync(2 * frames.Count, ResultTimeout);
         for (var i = 0; i < frames.Count; i++)

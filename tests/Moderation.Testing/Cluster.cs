@@ -123,8 +123,6 @@ public sealed class Cluster : IAsyncDisposable
                 break;
             case Classifier:
                 env["Classifier__ManifestPath"] = manifest;
-                // The cluster's own head file, never one a developer published beside the shared model.
-                env["Classifier__FeedbackHeadPath"] = Path.Combine(Directory, "head.json");
                 break;
             case Results:
                 env["ConnectionStrings__postgres"] = ResultsDatabase;

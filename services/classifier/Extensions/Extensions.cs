@@ -27,7 +27,11 @@ public static class Extensions
         builder.Services.AddHostedService<ModelWarmupService>();
         builder.Services.AddSingleton<FeedbackHead>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<FeedbackHead>());
-        builder.AddMessaging(bus => bus.AddConsumer<FrameClassificationConsumer, FrameClassificationConsumerDefinition>());
+        builder.AddMessaging(bus =>
+        {
+            bus.AddConsumer<FrameClassificationConsumer, FrameClassificationConsumerDefinition>();
+            bus.AddRequestClient<Contracts.V1.GetFeedbackHead>();
+        });
         return builder;
     }
 }

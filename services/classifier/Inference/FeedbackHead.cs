@@ -1,64 +1,81 @@
+using MassTransit;
 using Microsoft.Extensions.Options;
 using Moderation.Contracts.Heads;
+using Moderation.Contracts.V1;
 
 namespace Moderation.Classifier.Inference;
 
 /// <summary>
-/// The feedback head in force, if any: <c>head.json</c> as results publishes it (write and rename), loaded at start and
-/// reloaded when the file changes. A head that does not fit the loaded model (another base version, embedding size or
-/// class set) or does not parse is refused with an error in the log, and the previous state (base model or previous head)
-/// stays in force, so a bad file never changes scores. Deleting the file returns to the base model.
+/// The feedback head in force, if any. By default the worker asks results over RabbitMQ (<see cref="GetFeedbackHead"/>)
+/// shortly after start and then every <see cref="ClassifierOptions.FeedbackHeadReloadInterval"/>, so a head published by
+/// the nightly training reaches every worker and a withdrawn one leaves them; with
+/// <see cref="ClassifierOptions.FeedbackHeadPath"/> set it reads that file instead (loaded before the first frame, reloaded
+/// when it changes, removal returns to the base model). A head that does not fit the loaded model (another base version,
+/// embedding size or class set) or does not parse is refused with an error in the log, and whatever was in force stays,
+/// so a bad head never changes scores.
 /// </summary>
-public sealed partial class FeedbackHead(IFrameClassifier classifier, IOptions<ClassifierOptions> options, TimeProvider clock, ILogger<FeedbackHead> logger)
-    : BackgroundService
+public sealed partial class FeedbackHead(
+    IFrameClassifier classifier,
+    IServiceScopeFactory scopes,
+    IHostApplicationLifetime lifetime,
+    IOptions<ClassifierOptions> options,
+    TimeProvider clock,
+    ILogger<FeedbackHead> logger) : BackgroundService
 {
-    private readonly string _path = options.Value.EffectiveFeedbackHeadPath;
-    private (DateTime Written, long Length)? _seen;
+    private readonly ClassifierOptions _options = options.Value;
+    private (DateTime Written, long Length)? _seenFile;
+    private string? _refusedVersion;
     private volatile Applied? _current;
 
     /// <summary>The head in force and the model's class index of each of its classes; null: the base model alone.</summary>
     public Applied? Current => _current;
 
-    /// <summary>Checks the file once: loads a new or changed head, drops a deleted one. Returns the head in force.</summary>
-    public Applied? Refresh()
+    private bool FromFile => !string.IsNullOrEmpty(_options.FeedbackHeadPath);
+
+    /// <summary>Checks the head file once: loads a new or changed head, drops a deleted one. Returns the head in force.</summary>
+    public Applied? RefreshFromFile()
     {
-        var file = new FileInfo(_path);
+        var path = _options.FeedbackHeadPath!;
+        var file = new FileInfo(path);
         if (!file.Exists)
         {
-            if (_current is { } dropped)
-            {
-                LogRemoved(_path, dropped.Head.Version);
-            }
-
-            _seen = null;
-            _current = null;
+            _seenFile = null;
+            Drop(path);
             return null;
         }
 
         var stamp = (file.LastWriteTimeUtc, file.Length);
-        if (_seen == stamp)
+        if (_seenFile != stamp)
         {
-            return _current;
-        }
-
-        _seen = stamp;
-        var model = classifier.Model;
-        try
-        {
-            var head = HeadFile.Parse(File.ReadAllText(_path));
-            if (head.Incompatibility(model.Name, model.Version, model.Outputs.EmbeddingSize, [.. model.Classes]) is { } why)
+            _seenFile = stamp;
+            try
             {
-                LogRefused(_path, why);
-                return _current;
+                Adopt(File.ReadAllText(path), path);
             }
-
-            var indices = head.Classes.Select(c => model.Classes.ToList().IndexOf(c.Class)).ToArray();
-            _current = new Applied(head, indices);
-            LogLoaded(head.Version, string.Join(", ", head.Classes.Select(c => c.Class)), model.Name, model.Version);
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                LogUnreadable(e, path);
+            }
         }
-        catch (Exception e) when (e is IOException or System.Text.Json.JsonException or InvalidDataException or UnauthorizedAccessException)
+
+        return _current;
+    }
+
+    /// <summary>Asks results once for the newest published head of this model. Returns the head in force.</summary>
+    public async Task<Applied?> RefreshFromResultsAsync(CancellationToken cancellationToken)
+    {
+        var model = classifier.Model;
+        await using var scope = scopes.CreateAsyncScope();
+        var client = scope.ServiceProvider.GetRequiredService<IRequestClient<GetFeedbackHead>>();
+        var answer = (await client.GetResponse<FeedbackHeadAnswer>(new GetFeedbackHead(model.Name, model.Version), cancellationToken,
+            RequestTimeout.After(s: 10))).Message;
+        if (answer.HeadJson is null)
         {
-            LogUnreadable(e, _path);
+            Drop("results");
+        }
+        else if (answer.Version != _current?.Head.Version && answer.Version != _refusedVersion)
+        {
+            Adopt(answer.HeadJson, "results");
         }
 
         return _current;
@@ -66,9 +83,11 @@ public sealed partial class FeedbackHead(IFrameClassifier classifier, IOptions<C
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
-        if (options.Value.UseFeedbackHead)
+        // A file is read before the bus starts, so the first frame is already scored with it; results can only be asked
+        // once the bus runs (below).
+        if (_options.UseFeedbackHead && FromFile)
         {
-            Refresh();
+            RefreshFromFile();
         }
 
         return base.StartAsync(cancellationToken);
@@ -76,15 +95,76 @@ public sealed partial class FeedbackHead(IFrameClassifier classifier, IOptions<C
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!options.Value.UseFeedbackHead)
+        if (!_options.UseFeedbackHead)
         {
             return;
         }
 
-        using var timer = new PeriodicTimer(options.Value.FeedbackHeadReloadInterval, clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        if (!FromFile)
         {
-            Refresh();
+            // Results is asked over the bus, which starts after this service: wait until the host has started.
+            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+            {
+                await started.Task.WaitAsync(stoppingToken);
+            }
+        }
+
+        using var timer = new PeriodicTimer(_options.FeedbackHeadReloadInterval, clock);
+        do
+        {
+            if (FromFile)
+            {
+                RefreshFromFile();
+                continue;
+            }
+
+            try
+            {
+                await RefreshFromResultsAsync(stoppingToken);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                // Never fatal: the worker scores with whatever is in force and asks again next period.
+                LogResultsUnavailable(e.Message, _current?.Head.Version ?? "the base model");
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    private void Adopt(string json, string source)
+    {
+        var model = classifier.Model;
+        HeadFile head;
+        try
+        {
+            head = HeadFile.Parse(json);
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidDataException or NotSupportedException)
+        {
+            LogUnreadable(e, source);
+            return;
+        }
+
+        if (head.Incompatibility(model.Name, model.Version, model.Outputs.EmbeddingSize, [.. model.Classes]) is { } why)
+        {
+            _refusedVersion = head.Version;
+            LogRefused(source, head.Version, why);
+            return;
+        }
+
+        var classes = model.Classes.ToList();
+        _current = new Applied(head, [.. head.Classes.Select(c => classes.IndexOf(c.Class))]);
+        _refusedVersion = null;
+        LogLoaded(head.Version, source, string.Join(", ", head.Classes.Select(c => c.Class)), model.Name, model.Version);
+    }
+
+    private void Drop(string source)
+    {
+        if (_current is { } dropped)
+        {
+            _current = null;
+            LogRemoved(source, dropped.Head.Version);
         }
     }
 
@@ -101,15 +181,18 @@ public sealed partial class FeedbackHead(IFrameClassifier classifier, IOptions<C
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Feedback head {HeadVersion} in force for {Classes} on {ModelName} {ModelVersion}")]
-    private partial void LogLoaded(string headVersion, string classes, string modelName, string modelVersion);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Feedback head {HeadVersion} (from {Source}) in force for {Classes} on {ModelName} {ModelVersion}")]
+    private partial void LogLoaded(string headVersion, string source, string classes, string modelName, string modelVersion);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Feedback head {Path} refused, scores stay as they were: {Reason}")]
-    private partial void LogRefused(string path, string reason);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Feedback head {HeadVersion} from {Source} refused, scores stay as they were: {Reason}")]
+    private partial void LogRefused(string source, string headVersion, string reason);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Feedback head {Path} could not be read; scores stay as they were")]
-    private partial void LogUnreadable(Exception exception, string path);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Feedback head from {Source} could not be read; scores stay as they were")]
+    private partial void LogUnreadable(Exception exception, string source);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Feedback head {Path} removed: back to the base model instead of head {HeadVersion}")]
-    private partial void LogRemoved(string path, string headVersion);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Feedback head {HeadVersion} withdrawn ({Source}): back to the base model")]
+    private partial void LogRemoved(string source, string headVersion);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Results did not answer for the feedback head ({Error}); {InForce} stays in force")]
+    private partial void LogResultsUnavailable(string error, string inForce);
 }

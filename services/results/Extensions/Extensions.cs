@@ -77,6 +77,7 @@ public static class Extensions
                 x.AddConsumer<MediaFailedConsumer, MediaFailedConsumerDefinition>();
                 x.AddConsumer<GetMediaStatusConsumer, GetMediaStatusConsumerDefinition>();
                 x.AddConsumer<FindVerdictByContentConsumer, FindVerdictByContentConsumerDefinition>();
+                x.AddConsumer<GetFeedbackHeadConsumer, GetFeedbackHeadConsumerDefinition>();
             });
             services.AddHostedService<OutboxDispatcher>();
             services.AddHostedService<StalledMediaSweeper>();
