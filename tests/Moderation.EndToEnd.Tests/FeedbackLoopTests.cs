@@ -12,32 +12,15 @@ namespace Moderation.EndToEnd.Tests;
 /// running classifier over RabbitMQ, new media are scored by it under its version, and withdrawing it returns the
 /// worker to the base model — no shared file, no restart.
 /// </summary>
-public sealed class FeedbackLoopTests : IAsyncLifetime, IDisposable
+public sealed class FeedbackLoopTests : OwnClusterTests
 {
     private static readonly TimeSpan Propagation = TimeSpan.FromSeconds(45);
-    private Cluster _cluster = null!;
-    private IngestApi _ingest = null!;
 
-    public async Task InitializeAsync()
+    protected override void Configure(string service, IDictionary<string, string> env)
     {
-        _cluster = await Cluster.StartAsync((service, env) =>
+        if (service == Cluster.Classifier)
         {
-            ClusterFixture.ConfigureForTests(service, env);
-            if (service == Cluster.Classifier)
-            {
-                env["Classifier__FeedbackHeadReloadInterval"] = "00:00:02";
-            }
-        });
-        _ingest = new IngestApi(_cluster.Client(Cluster.Ingest));
-    }
-
-    public void Dispose() => _ingest?.Dispose();
-
-    public async Task DisposeAsync()
-    {
-        if (_cluster is not null)
-        {
-            await _cluster.DisposeAsync();
+            env["Classifier__FeedbackHeadReloadInterval"] = "00:00:02";
         }
     }
 
@@ -55,8 +38,8 @@ public sealed class FeedbackLoopTests : IAsyncLifetime, IDisposable
             "VALUES ($1, $2, $3, $4::jsonb, '{}'::jsonb, true, now())", head.Version, manifest.Name, manifest.Version, head.ToJson());
         await WaitForHeadAsync(head.Version);
 
-        var id = await _ingest.SubmitAcceptedAsync(await TestMedia.JpegAsync(500, 400));
-        var end = await _ingest.WaitForEndAsync(id, TimeSpan.FromMinutes(2));
+        var id = await Ingest.SubmitAcceptedAsync(await TestMedia.JpegAsync(500, 400));
+        var end = await Ingest.WaitForEndAsync(id, TimeSpan.FromMinutes(2));
 
         Assert.Equal("completed", IngestApi.State(end));
         await using (var db = await OpenResultsAsync())
@@ -81,21 +64,21 @@ public sealed class FeedbackLoopTests : IAsyncLifetime, IDisposable
         var deadline = DateTime.UtcNow + Propagation;
         while (await HeadInForceAsync() != version)
         {
-            Assert.True(DateTime.UtcNow < deadline, $"the classifier did not switch to {version ?? "the base model"}:\n{_cluster.Log(Cluster.Classifier)}");
+            Assert.True(DateTime.UtcNow < deadline, $"the classifier did not switch to {version ?? "the base model"}:\n{Cluster.Log(Cluster.Classifier)}");
             await Task.Delay(500);
         }
     }
 
     private async Task<string?> HeadInForceAsync()
     {
-        using var classifier = new HttpClient { BaseAddress = _cluster.BaseAddress(Cluster.Classifier) };
+        using var classifier = new HttpClient { BaseAddress = Cluster.BaseAddress(Cluster.Classifier) };
         var stats = JsonNode.Parse(await classifier.GetStringAsync("/api/classifier/stats"))!;
         return stats["feedbackHeadVersion"]?.GetValue<string>();
     }
 
     private async Task<NpgsqlConnection> OpenResultsAsync()
     {
-        var connection = new NpgsqlConnection(_cluster.ResultsDatabase);
+        var connection = new NpgsqlConnection(Cluster.ResultsDatabase);
         await connection.OpenAsync();
         return connection;
     }

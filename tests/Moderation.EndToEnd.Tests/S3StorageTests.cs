@@ -10,48 +10,32 @@ namespace Moderation.EndToEnd.Tests;
 /// The whole cluster with its media in an S3-compatible bucket (<c>BlobStore__Kind=s3</c>) instead of a shared volume:
 /// ingest stages and promotes uploads in the bucket, the frame extractor reads them from it and writes frames back.
 /// </summary>
-public sealed class S3StorageTests : IAsyncLifetime, IDisposable
+public sealed class S3StorageTests : OwnClusterTests
 {
     private readonly string _bucket = S3Server.NewBucketName("cluster");
     private S3Server _s3 = null!;
-    private Cluster _cluster = null!;
-    private IngestApi _ingest = null!;
 
-    public async Task InitializeAsync()
+    protected override async Task PrepareAsync() => _s3 = await S3Server.GetAsync();
+
+    protected override void Configure(string service, IDictionary<string, string> env)
     {
-        _s3 = await S3Server.GetAsync();
-        _cluster = await Cluster.StartAsync((service, env) =>
+        if (service is Cluster.Ingest or Cluster.FrameExtractor)
         {
-            ClusterFixture.ConfigureForTests(service, env);
-            if (service is Cluster.Ingest or Cluster.FrameExtractor)
+            foreach (var (key, value) in _s3.ServiceSettings(_bucket))
             {
-                foreach (var (key, value) in _s3.ServiceSettings(_bucket))
-                {
-                    env[key] = value;
-                }
+                env[key] = value;
             }
-        });
-        _ingest = new IngestApi(_cluster.Client(Cluster.Ingest));
-    }
-
-    public void Dispose() => _ingest?.Dispose();
-
-    public async Task DisposeAsync()
-    {
-        if (_cluster is not null)
-        {
-            await _cluster.DisposeAsync();
         }
     }
 
     [Fact]
     public async Task An_image_and_a_video_reach_verdicts_with_media_and_frames_stored_only_in_the_bucket()
     {
-        var image = await _ingest.SubmitAcceptedAsync(await TestMedia.JpegAsync(640, 480));
-        var video = await _ingest.SubmitAcceptedAsync(await TestMedia.VideoAsync(12, 320, 240, 10, 2));
+        var image = await Ingest.SubmitAcceptedAsync(await TestMedia.JpegAsync(640, 480));
+        var video = await Ingest.SubmitAcceptedAsync(await TestMedia.VideoAsync(12, 320, 240, 10, 2));
 
-        var imageEnd = await _ingest.WaitForEndAsync(image, TimeSpan.FromMinutes(2));
-        var videoEnd = await _ingest.WaitForEndAsync(video, TimeSpan.FromMinutes(2));
+        var imageEnd = await Ingest.WaitForEndAsync(image, TimeSpan.FromMinutes(2));
+        var videoEnd = await Ingest.WaitForEndAsync(video, TimeSpan.FromMinutes(2));
 
         Assert.Equal("completed", IngestApi.State(imageEnd));
         Assert.Equal("completed", IngestApi.State(videoEnd));
@@ -74,7 +58,7 @@ public sealed class S3StorageTests : IAsyncLifetime, IDisposable
         Assert.Equal(2, keys.Count(k => k.StartsWith("media/", StringComparison.Ordinal)));
         Assert.Equal(expected, keys.Count(k => k.StartsWith($"frames/{video:N}/", StringComparison.Ordinal)));
         Assert.DoesNotContain(keys, k => k.StartsWith("incoming/", StringComparison.Ordinal));
-        var volume = Path.Combine(_cluster.Directory, "blobs");
+        var volume = Path.Combine(Cluster.Directory, "blobs");
         Assert.False(Directory.Exists(volume) && Directory.EnumerateFiles(volume, "*", SearchOption.AllDirectories).Any(), "nothing is written to the shared volume");
     }
 }

@@ -1,0 +1,48 @@
+using Moderation.Testing;
+
+namespace Moderation.EndToEnd.Tests;
+
+/// <summary>
+/// Base of test classes that need a cluster configured their own way (the shared <see cref="ClusterFixture"/> runs the
+/// production defaults): the test settings plus <see cref="Configure"/>, started before the tests and removed after.
+/// </summary>
+public abstract class OwnClusterTests : IAsyncLifetime, IDisposable
+{
+    private Cluster? _cluster;
+    private IngestApi? _ingest;
+
+    protected Cluster Cluster => _cluster ?? throw new InvalidOperationException("The cluster has not started.");
+
+    protected IngestApi Ingest => _ingest ?? throw new InvalidOperationException("The cluster has not started.");
+
+    public async Task InitializeAsync()
+    {
+        await PrepareAsync();
+        _cluster = await Cluster.StartAsync((service, env) =>
+        {
+            ClusterFixture.ConfigureForTests(service, env);
+            Configure(service, env);
+        });
+        _ingest = new IngestApi(_cluster.Client(Cluster.Ingest));
+    }
+
+    public void Dispose()
+    {
+        _ingest?.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_cluster is not null)
+        {
+            await _cluster.DisposeAsync();
+        }
+    }
+
+    /// <summary>Runs before the cluster starts (e.g. to reach a server the settings name).</summary>
+    protected virtual Task PrepareAsync() => Task.CompletedTask;
+
+    /// <summary>This class's settings for <paramref name="service"/> (env-var keys), on top of the test settings.</summary>
+    protected abstract void Configure(string service, IDictionary<string, string> env);
+}
