@@ -34,8 +34,12 @@ public sealed class FeedbackLoopTests : OwnClusterTests
             DateTimeOffset.UtcNow, [drawing]);
         Assert.Null(await HeadInForceAsync());
 
+        // A head as `train-head --no-publish` leaves it, then published by an admin through the API.
         await ExecuteAsync("INSERT INTO model_heads (version, base_model_name, base_model_version, head_json, report_json, published, created_at) " +
-            "VALUES ($1, $2, $3, $4::jsonb, '{}'::jsonb, true, now())", head.Version, manifest.Name, manifest.Version, head.ToJson());
+            "VALUES ($1, $2, $3, $4::jsonb, '{}'::jsonb, false, now())", head.Version, manifest.Name, manifest.Version, head.ToJson());
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Null(await HeadInForceAsync());
+        await SetPublishedAsync(head.Version, "publish");
         await WaitForHeadAsync(head.Version);
 
         var id = await Ingest.SubmitAcceptedAsync(await TestMedia.JpegAsync(500, 400));
@@ -55,8 +59,15 @@ public sealed class FeedbackLoopTests : OwnClusterTests
 
         Assert.Equal(head.Version, end["verdict"]!["modelVersion"]!.GetValue<string>());
 
-        await ExecuteAsync("UPDATE model_heads SET published = false WHERE version = $1", head.Version);
+        await SetPublishedAsync(head.Version, "withdraw");
         await WaitForHeadAsync(null);
+    }
+
+    private async Task SetPublishedAsync(string version, string action)
+    {
+        using var results = Cluster.Client(Cluster.Results);
+        using var response = await results.PostAsync($"/models/heads/{Uri.EscapeDataString(version)}/{action}", null);
+        Assert.True(response.IsSuccessStatusCode, $"{action}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
     }
 
     private async Task WaitForHeadAsync(string? version)

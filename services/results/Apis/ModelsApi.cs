@@ -16,6 +16,10 @@ public static class ModelsApi
         group.MapGet("/", ListAsync);
         group.MapGet("/{version}", GetAsync);
         group.MapPost("/train", TrainAsync).RequireAuthorization(AuthorizationPolicies.Admin);
+        group.MapPost("/{version}/publish", (string version, ResultsDbContext db, ILogger<HeadTrainer> logger, CancellationToken cancellationToken) =>
+            SetPublishedAsync(version, true, db, logger, cancellationToken)).RequireAuthorization(AuthorizationPolicies.Admin);
+        group.MapPost("/{version}/withdraw", (string version, ResultsDbContext db, ILogger<HeadTrainer> logger, CancellationToken cancellationToken) =>
+            SetPublishedAsync(version, false, db, logger, cancellationToken)).RequireAuthorization(AuthorizationPolicies.Admin);
         return group;
     }
 
@@ -23,6 +27,25 @@ public static class ModelsApi
     public static async Task<Ok<HeadTrainingReport>> TrainAsync(HeadTrainer trainer, CancellationToken cancellationToken, bool publish = true,
         string? baseModelVersion = null) =>
         TypedResults.Ok(await trainer.TrainAsync(publish, baseModelVersion, cancellationToken));
+
+    /// <summary>
+    /// Publishes a head (classifiers pick the newest published one for their base model within a minute) or withdraws it
+    /// (they fall back to the next newest published head, or the base model): a rollback needs no retraining.
+    /// </summary>
+    public static async Task<Results<Ok<ModelHeadSummary>, NotFound>> SetPublishedAsync(
+        string version, bool published, ResultsDbContext db, ILogger<HeadTrainer> logger, CancellationToken cancellationToken)
+    {
+        var head = await db.ModelHeads.SingleOrDefaultAsync(h => h.Version == version, cancellationToken);
+        if (head is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        head.Published = published;
+        await db.SaveChangesAsync(cancellationToken);
+        logger.LogInformation("Feedback head {Version} {Action}", version, published ? "published" : "withdrawn");
+        return TypedResults.Ok(new ModelHeadSummary(head.Version, head.BaseModelName, head.BaseModelVersion, head.Published, head.FilePath, head.CreatedAt));
+    }
 
     public static async Task<Ok<List<ModelHeadSummary>>> ListAsync(ResultsDbContext db, CancellationToken cancellationToken) =>
         TypedResults.Ok(await db.ModelHeads.AsNoTracking().OrderByDescending(h => h.CreatedAt)
