@@ -76,16 +76,9 @@ public sealed class ReviewService(
 
     public async Task<ReviewResult<ReviewFeedback>> DecideAsync(Guid taskId, string reviewer, ReviewDecision decision, CancellationToken cancellationToken)
     {
-        var mediaId = await db.ReviewTasks.AsNoTracking().Where(t => t.Id == taskId).Select(t => (Guid?)t.MediaId).FirstOrDefaultAsync(cancellationToken);
-        if (mediaId is null)
-        {
-            return new(ReviewOutcome.NotFound, null);
-        }
-
-        return await mediumTransaction.RunAsync(mediaId.Value, Guid.Empty, async medium =>
+        return await mediumTransaction.RunOnTaskAsync<ReviewFeedback>(db, taskId, async (medium, task) =>
         {
             var now = clock.GetUtcNow();
-            var task = await db.ReviewTasks.FromSql($"SELECT * FROM review_tasks WHERE id = {taskId} FOR UPDATE").SingleAsync(cancellationToken);
             if (LeaseProblem(task, reviewer, now) is { } problem)
             {
                 return new ReviewResult<ReviewFeedback>(ReviewOutcome.Conflict, null, problem);

@@ -23,16 +23,9 @@ public sealed class ReviewUndoService(
 {
     public async Task<ReviewResult<ReviewTask>> UndoAsync(Guid taskId, string reviewer, CancellationToken cancellationToken)
     {
-        var mediaId = await db.ReviewTasks.AsNoTracking().Where(t => t.Id == taskId).Select(t => (Guid?)t.MediaId).FirstOrDefaultAsync(cancellationToken);
-        if (mediaId is null)
-        {
-            return new(ReviewOutcome.NotFound, null);
-        }
-
-        return await mediumTransaction.RunAsync(mediaId.Value, Guid.Empty, async medium =>
+        return await mediumTransaction.RunOnTaskAsync<ReviewTask>(db, taskId, async (medium, task) =>
         {
             var now = clock.GetUtcNow();
-            var task = await db.ReviewTasks.FromSql($"SELECT * FROM review_tasks WHERE id = {taskId} FOR UPDATE").SingleAsync(cancellationToken);
             var feedback = await db.ReviewFeedback.Where(f => f.TaskId == taskId).OrderByDescending(f => f.CreatedAt).FirstOrDefaultAsync(cancellationToken);
             var window = options.Value.UndoWindow;
             var problem = task.Status != ReviewTaskStates.Done || feedback is null ? "The task has no decision to undo."
