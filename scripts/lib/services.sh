@@ -43,10 +43,10 @@ service_env() {
       ;;
     frame-extractor)
       echo "BlobStore__Root=$MODERATION_DATA/blobs"
-      echo "Model__ManifestPath=$MODERATION_MODEL_DIR/mobilenet_v2/model.json"
       ;;
     classifier)
       echo "Classifier__ManifestPath=$MODERATION_MODEL_DIR/mobilenet_v2/model.json"
+      echo "BlobStore__Root=$MODERATION_DATA/blobs"
       ;;
     results)
       echo "ConnectionStrings__postgres=$MODERATION_POSTGRES;Database=moderation_results"

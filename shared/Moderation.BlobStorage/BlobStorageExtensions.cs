@@ -41,10 +41,10 @@ public static class BlobStorageExtensions
     public static string MediaKey(string sha256Hex) => $"media/{sha256Hex[..2]}/{sha256Hex}";
 
     /// <summary>
-    /// The key of a sampled frame's JPEG (model-sized), kept so reviewers can see the frames that scored — the frame
-    /// extractor writes it, the dashboard reads it.
+    /// The key of a sampled frame's lossless PNG at its own resolution — the picture the model scored. The frame
+    /// extractor writes it, the classifier reads it, the dashboard shows it to reviewers.
     /// </summary>
-    public static string FrameKey(Guid mediaId, int frameIndex) => $"frames/{mediaId:N}/{frameIndex:D6}.jpg";
+    public static string FrameKey(Guid mediaId, int frameIndex) => $"frames/{mediaId:N}/{frameIndex:D6}.png";
 
     private sealed class S3BucketInitializer(S3BlobStore store, IOptions<BlobStoreOptions> options) : IHostedService
     {

@@ -95,13 +95,14 @@ public sealed class ImagePreprocessor
 
         // The codec takes ownership of the stream, also when it fails.
         using var codec = SKCodec.Create(new SKMemoryStream(data), out var createResult)
-            ?? throw new ImageDecodeException($"The bytes are not an image format that can be decoded ({createResult}).");
+            ?? throw new ImageDecodeException($"The bytes are not an image format that can be decoded ({createResult}).",
+                createResult == SKCodecResult.IncompleteInput ? ImageDecodeFailure.Truncated : ImageDecodeFailure.Unreadable);
 
         var width = codec.Info.Width;
         var height = codec.Info.Height;
         if (width < 1 || height < 1 || (long)width * height > maxSourcePixels)
         {
-            throw new ImageDecodeException($"The image is {width}×{height} pixels; at most {maxSourcePixels} pixels are decoded.");
+            throw new ImageDecodeException($"The image is {width}×{height} pixels; at most {maxSourcePixels} pixels are decoded.", ImageDecodeFailure.TooManyPixels);
         }
 
         var decodeInfo = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
@@ -118,7 +119,8 @@ public sealed class ImagePreprocessor
             // A truncated file decodes partially (IncompleteInput); classifying the grey remainder would be a guess.
             if (decodeResult != SKCodecResult.Success)
             {
-                throw new ImageDecodeException($"The {width}×{height} image could not be decoded completely ({decodeResult}).");
+                throw new ImageDecodeException($"The {width}×{height} image could not be decoded completely ({decodeResult}).",
+                    decodeResult == SKCodecResult.IncompleteInput ? ImageDecodeFailure.Truncated : ImageDecodeFailure.Unreadable);
             }
 
             PreprocessRgba(pixels.AsSpan(0, byteCount), width, height, decodeInfo.RowBytes, codec.EncodedOrigin, destination);
@@ -283,5 +285,21 @@ public sealed class ImagePreprocessor
     }
 }
 
+/// <summary>Why an image could not be decoded.</summary>
+public enum ImageDecodeFailure
+{
+    /// <summary>Not a format that can be decoded, or corrupt data.</summary>
+    Unreadable,
+
+    /// <summary>The data ends before the picture does.</summary>
+    Truncated,
+
+    /// <summary>More pixels than the decoder is allowed to allocate.</summary>
+    TooManyPixels,
+}
+
 /// <summary>The bytes could not be decoded into an image (unknown format, truncated, corrupt or too large).</summary>
-public sealed class ImageDecodeException(string message) : Exception(message);
+public sealed class ImageDecodeException(string message, ImageDecodeFailure failure = ImageDecodeFailure.Unreadable) : Exception(message)
+{
+    public ImageDecodeFailure Failure { get; } = failure;
+}

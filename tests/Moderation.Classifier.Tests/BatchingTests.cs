@@ -82,9 +82,10 @@ public sealed class BatchingTests(ModelFixture fixture) : IClassFixture<ModelFix
         Assert.All(bus.Failed.Values, failed =>
         {
             Assert.Equal(mediaId, failed.MediaId);
-            Assert.Equal(FailureReasons.FrameUndecodable, failed.Reason);
             Assert.False(string.IsNullOrWhiteSpace(failed.Detail));
         });
+        Assert.Equal(FailureReasons.FrameUndecodable, bus.Failed[(mediaId, 3)].Reason);
+        Assert.Equal(FailureReasons.Truncated, bus.Failed[(mediaId, 7)].Reason);
         Assert.Equal(10, bus.Classified.Count);
 
         // The decoded frames closed ranks in the batch tensor; each still got the scores of its own picture.

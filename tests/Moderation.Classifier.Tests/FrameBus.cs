@@ -61,9 +61,12 @@ internal sealed class FrameBus : IAsyncDisposable
         var mediaId = Guid.NewGuid();
         var correlationId = Guid.NewGuid();
         await Task.WhenAll(jpegs.Select((jpeg, index) => bus.Publish(
-            new FrameExtracted(mediaId, correlationId, index, index * 5.0, jpeg, 224, 224, SubmissionPriority.Normal))));
+            new FrameExtracted(mediaId, correlationId, index, index * 5.0, jpeg, null, 224, 224, SubmissionPriority.Normal))));
         return mediaId;
     }
+
+    /// <summary>Publishes frames exactly as given.</summary>
+    public Task PublishAsync(params FrameExtracted[] frames) => Task.WhenAll(frames.Select(frame => bus.Publish(frame)));
 
     /// <summary>Waits until <paramref name="count"/> results (classified or failed) have arrived in total.</summary>
     public async Task WaitForResultsAsync(int count, TimeSpan timeout)

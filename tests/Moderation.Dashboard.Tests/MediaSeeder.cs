@@ -98,11 +98,11 @@ public sealed class MediaSeeder(DashboardStack stack) : IAsyncDisposable
         }
     }
 
-    /// <summary><paramref name="count"/> 224×224 JPEGs of ffmpeg's testsrc2 pattern, one a second apart (cached).</summary>
+    /// <summary><paramref name="count"/> 224×224 PNGs of ffmpeg's testsrc2 pattern, one a second apart (cached), as the extractor stores frames.</summary>
     private static async Task<IReadOnlyList<string>> FrameJpegsAsync(int count)
     {
-        var directory = Path.Combine(TestMedia.CacheDirectory, $"dashboard-frames-{count}");
-        var paths = Enumerable.Range(1, count).Select(i => Path.Combine(directory, $"{i:D4}.jpg")).ToList();
+        var directory = Path.Combine(TestMedia.CacheDirectory, $"dashboard-frames-png-{count}");
+        var paths = Enumerable.Range(1, count).Select(i => Path.Combine(directory, $"{i:D4}.png")).ToList();
         if (paths.All(File.Exists))
         {
             return paths;
@@ -110,7 +110,7 @@ public sealed class MediaSeeder(DashboardStack stack) : IAsyncDisposable
 
         Directory.CreateDirectory(directory);
         await ProcessRunner.RunAsync("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=224x224:rate=1",
-            "-frames:v", count.ToString(System.Globalization.CultureInfo.InvariantCulture), "-q:v", "4", Path.Combine(directory, "%04d.jpg")]);
+            "-frames:v", count.ToString(System.Globalization.CultureInfo.InvariantCulture), Path.Combine(directory, "%04d.png")]);
         return paths;
     }
 

@@ -19,7 +19,7 @@ public sealed class S3StorageTests : OwnClusterTests
 
     protected override void Configure(string service, IDictionary<string, string> env)
     {
-        if (service is Cluster.Ingest or Cluster.FrameExtractor)
+        if (service is Cluster.Ingest or Cluster.FrameExtractor or Cluster.Classifier)
         {
             foreach (var (key, value) in _s3.ServiceSettings(_bucket))
             {

@@ -58,7 +58,6 @@ public sealed class ExtractorHarness : IDisposable
         services.AddSingleton(Microsoft.Extensions.Options.Options.Create(Configure(new MediaLimitsOptions(), limits)));
         services.AddSingleton(Microsoft.Extensions.Options.Options.Create(Configure(new FfmpegOptions(), ffmpeg)));
         services.AddSingleton(Microsoft.Extensions.Options.Options.Create(Configure(new ExtractionOptions { TempDirectory = Path.Combine(root, "scratch") }, extraction)));
-        services.AddSingleton(Microsoft.Extensions.Options.Options.Create(new ModelOptions { ManifestPath = ExtractorMedia.WriteManifest() }));
         services.AddSingleton(blobs ?? new FileSystemBlobStore(Microsoft.Extensions.Options.Options.Create(new BlobStoreOptions { Root = Path.Combine(root, "blobs") })));
         services.AddFrameExtraction();
         return new ExtractorHarness(services.BuildServiceProvider(), root);

@@ -41,28 +41,12 @@ public static class ExtractorMedia
         TestMedia.GenerateAsync("mkv", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=10", "-f", "lavfi", "-i", "sine=frequency=440",
             "-t", "4", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac");
 
-    /// <summary>A 12000×12000 PNG (a few hundred KB on disk, ~430 MB once decoded): a decompression bomb.</summary>
+    /// <summary>
+    /// A 12000×12000 PNG frame in Matroska (a few hundred KB on disk, ~430 MB once decoded): a decompression bomb for
+    /// ffmpeg's path (a bare PNG is a still, which never reaches ffmpeg and is capped by pixels instead).
+    /// </summary>
     public static Task<string> PixelBombAsync() =>
-        TestMedia.GenerateAsync("png", "-f", "lavfi", "-i", "color=c=black:size=12000x12000", "-frames:v", "1", "-pix_fmt", "gray");
-
-    /// <summary>A 224×224 manifest (only the input size matters to the extractor) in a fresh directory.</summary>
-    public static string WriteManifest(int width = 224, int height = 224)
-    {
-        var directory = Directory.CreateTempSubdirectory("extractor-model-").FullName;
-        var path = Path.Combine(directory, "model.json");
-        new ModelManifest
-        {
-            Name = "test",
-            Version = "1",
-            File = "model.onnx",
-            Sha256 = new string('0', 64),
-            Source = new ModelSource("none", "0", "none", "none", "none"),
-            Input = new ModelInput("input", width, height, 3, "NHWC", "RGB", "bilinear-align-corners", 1 / 255f, 0),
-            Outputs = new ModelOutputs("probabilities", "embedding", 1),
-            Classes = ["Drawing", "Hentai", "Neutral", "Porn", "Sexy"],
-        }.Save(path);
-        return path;
-    }
+        TestMedia.GenerateAsync("mkv", "-f", "lavfi", "-i", "color=c=black:size=12000x12000", "-frames:v", "1", "-pix_fmt", "gray", "-c:v", "png");
 
     public static string Seconds(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
 }

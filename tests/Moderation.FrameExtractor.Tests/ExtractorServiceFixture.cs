@@ -31,6 +31,9 @@ public sealed class ExtractorServiceFixture : IAsyncLifetime
 
     public MessageLog Log { get; } = new();
 
+    /// <summary>The blob store the service reads media from and stores frames in.</summary>
+    public IBlobStore Blobs => new FileSystemBlobStore(Microsoft.Extensions.Options.Options.Create(new BlobStoreOptions { Root = BlobRoot }));
+
     public IBus Bus => _observer!.Services.GetRequiredService<IBus>();
 
     public HttpClient CreateClient() => _service!.CreateClient();
@@ -43,7 +46,6 @@ public sealed class ExtractorServiceFixture : IAsyncLifetime
         {
             ["ConnectionStrings:rabbitmq"] = rabbit,
             ["BlobStore:Root"] = BlobRoot,
-            ["Model:ManifestPath"] = ExtractorMedia.WriteManifest(),
             ["Extraction:TempDirectory"] = ScratchRoot,
             // Exact sampling of the scaled 30-minute video would decode ~2300 frames of 160×120 (45 megapixels): a budget
             // of 20 sends it down the keyframe path as the real 480p one is, while the 10 s and 2 min clips stay exact.

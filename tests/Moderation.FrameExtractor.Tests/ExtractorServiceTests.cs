@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Moderation.Contracts.V1;
 using Moderation.FrameExtractor.Apis;
 using Moderation.Testing;
+using SkiaSharp;
 using Xunit;
 
 namespace Moderation.FrameExtractor.Tests;
@@ -24,7 +25,7 @@ public sealed class ExtractorServiceTests(ExtractorServiceFixture service)
         Assert.Equal("h264", media.Planned.Codec);
         Assert.Equal(Enumerable.Range(0, 10), media.Frames.Select(f => f.FrameIndex));
         Assert.Equal(Enumerable.Range(0, 10).Select(i => (double)i), media.Frames.Select(f => Math.Round(f.TimestampSeconds, 3)));
-        Assert.All(media.Frames, f => Assert.Equal((224, 224), JpegInfo.Size(f.Jpeg)));
+        Assert.All(media.Frames, f => Assert.Equal((media.Planned.Width, media.Planned.Height, SKEncodedImageFormat.Png), FramePicture.Describe(f, service.Blobs)));
         Assert.All(media.All, m => Assert.Equal(submitted.CorrelationId, m.CorrelationId));
         Assert.Equal(10, media.Completed!.FrameCount);
         Assert.False(media.Completed.Cancelled);
@@ -57,7 +58,7 @@ public sealed class ExtractorServiceTests(ExtractorServiceFixture service)
         Assert.Equal(180, media.Planned.PlannedFrames);
         Assert.Equal(180, media.Completed!.FrameCount);
         Assert.Equal(Enumerable.Range(0, 180).Select(i => i * 10.0), media.Frames.Select(f => Math.Round(f.TimestampSeconds, 3)));
-        Assert.All(media.Frames, f => Assert.Equal((224, 224), JpegInfo.Size(f.Jpeg)));
+        Assert.All(media.Frames, f => Assert.Equal((media.Planned.Width, media.Planned.Height, SKEncodedImageFormat.Png), FramePicture.Describe(f, service.Blobs)));
     }
 
     [Fact]
@@ -206,8 +207,8 @@ public sealed class ExtractorServiceTests(ExtractorServiceFixture service)
         var second = media.All.OfType<FrameExtracted>().Skip(first.Count).ToList();
         Assert.Equal(first.Count, second.Count);
         Assert.Equal(
-            first.OrderBy(f => f.FrameIndex).Select(f => (f.FrameIndex, f.TimestampSeconds, Convert.ToHexString(f.Jpeg))),
-            second.OrderBy(f => f.FrameIndex).Select(f => (f.FrameIndex, f.TimestampSeconds, Convert.ToHexString(f.Jpeg))));
+            first.OrderBy(f => f.FrameIndex).Select(f => (f.FrameIndex, f.TimestampSeconds, f.ImageBlobKey, Convert.ToHexString(FramePicture.Bytes(f, service.Blobs)))),
+            second.OrderBy(f => f.FrameIndex).Select(f => (f.FrameIndex, f.TimestampSeconds, f.ImageBlobKey, Convert.ToHexString(FramePicture.Bytes(f, service.Blobs)))));
     }
 
     [Fact]

@@ -35,7 +35,7 @@ public sealed class JpegStreamReaderTests
         var reader = new JpegStreamReader(new MemoryStream([.. jpeg, .. jpeg[..(jpeg.Length / 2)]]), 1 << 20);
 
         Assert.NotNull(await reader.ReadAsync(CancellationToken.None));
-        await Assert.ThrowsAsync<InvalidDataException>(() => reader.ReadAsync(CancellationToken.None));
+        await Assert.ThrowsAsync<EndOfStreamException>(() => reader.ReadAsync(CancellationToken.None));
     }
 
     [Fact]

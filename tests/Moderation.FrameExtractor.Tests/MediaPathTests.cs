@@ -1,6 +1,7 @@
 using Moderation.Contracts.V1;
 using Moderation.FrameExtractor.Extraction;
 using Moderation.Testing;
+using SkiaSharp;
 using Xunit;
 
 namespace Moderation.FrameExtractor.Tests;
@@ -21,8 +22,7 @@ public sealed class MediaPathTests : IDisposable
         Assert.Equal(1, run.Planned.IntervalSeconds, 3);
         Assert.Equal(Enumerable.Range(0, 10), run.Frames.Select(f => f.FrameIndex));
         Assert.Equal(Enumerable.Range(0, 10).Select(i => (double)i), run.Frames.Select(f => Math.Round(f.TimestampSeconds, 3)));
-        Assert.All(run.Frames, f => Assert.Equal((224, 224), JpegInfo.Size(f.Jpeg)));
-        Assert.All(run.Frames, f => Assert.InRange(f.Jpeg.Length, 1_000, 60_000));
+        Assert.All(run.Frames, f => Assert.Equal((320, 240, SKEncodedImageFormat.Png), FramePicture.Describe(f, _harness.Blobs)));
         Assert.Equal(10, run.Completed!.FrameCount);
         Assert.False(run.Completed.Cancelled);
     }
@@ -35,7 +35,7 @@ public sealed class MediaPathTests : IDisposable
         Assert.Equal(MediaKind.Animation, run.Planned!.Kind);
         Assert.Equal(3, run.Planned.PlannedFrames);
         Assert.Equal([0.0, 1.0, 2.0], run.Frames.Select(f => Math.Round(f.TimestampSeconds, 2)));
-        Assert.All(run.Frames, f => Assert.Equal((224, 224), JpegInfo.Size(f.Jpeg)));
+        Assert.All(run.Frames, f => Assert.Equal((run.Planned.Width, run.Planned.Height, SKEncodedImageFormat.Png), FramePicture.Describe(f, _harness.Blobs)));
         Assert.Equal(3, run.Completed!.FrameCount);
     }
 
@@ -57,30 +57,59 @@ public sealed class MediaPathTests : IDisposable
         Assert.Equal(MediaKind.Animation, run.Planned!.Kind);
         Assert.Equal((160, 120), (run.Planned.Width, run.Planned.Height));
         Assert.Equal([0.0, 1.0, 2.0], run.Frames.Select(f => Math.Round(f.TimestampSeconds, 2)));
-        Assert.All(run.Frames, f => Assert.Equal((224, 224), JpegInfo.Size(f.Jpeg)));
-        Assert.Equal(3, run.Frames.Select(f => Convert.ToHexString(f.Jpeg)).Distinct().Count());
+        Assert.All(run.Frames, f => Assert.Equal((160, 120, SKEncodedImageFormat.Png), FramePicture.Describe(f, _harness.Blobs)));
+        Assert.Equal(3, run.Frames.Select(f => Convert.ToHexString(FramePicture.Bytes(f, _harness.Blobs))).Distinct().Count());
     }
 
-    [Fact]
-    public async Task Still_yields_one_frame_scaled_to_the_model_input()
+    [Theory]
+    [InlineData("jpg")]
+    [InlineData("png")]
+    [InlineData("webp")]
+    [InlineData("bmp")]
+    [InlineData("gif")]
+    public async Task Still_is_sent_as_its_original_without_starting_a_process(string format)
     {
-        var run = await _harness.ExtractAsync(await TestMedia.JpegAsync(640, 480));
+        // ffmpeg and ffprobe that cannot start: a still must not need them.
+        using var harness = ExtractorHarness.Create(ffmpeg: o => (o.FfmpegPath, o.FfprobePath) = ("/nonexistent/ffmpeg", "/nonexistent/ffprobe"));
+        var submitted = await harness.SubmitAsync(await TestMedia.StillAsync(format, 640, 480));
 
+        var run = await harness.ExtractAsync(submitted);
+
+        Assert.Equal(ExtractionOutcome.Completed, run.Outcome);
         Assert.Equal(MediaKind.Still, run.Planned!.Kind);
-        Assert.Equal(1, run.Planned.PlannedFrames);
+        Assert.Equal((1, 640, 480), (run.Planned.PlannedFrames, run.Planned.Width, run.Planned.Height));
         var frame = Assert.Single(run.Frames);
-        Assert.Equal(0, frame.FrameIndex);
-        Assert.Equal((224, 224), JpegInfo.Size(frame.Jpeg));
+        Assert.Equal((0, submitted.BlobKey), (frame.FrameIndex, frame.ImageBlobKey));
+        Assert.Null(frame.Image);
+        Assert.Equal((640, 480), (frame.Width, frame.Height));
         Assert.Equal(1, run.Completed!.FrameCount);
+        Assert.False(Directory.Exists(Path.Combine(harness.Root, "blobs", "frames")), "a still's frame was stored beside its original");
+    }
+
+    [Theory]
+    [InlineData("jpg")]
+    [InlineData("png")]
+    [InlineData("webp")]
+    [InlineData("bmp")]
+    public async Task Truncated_still_fails_as_truncated_without_starting_a_process(string format)
+    {
+        using var harness = ExtractorHarness.Create(ffmpeg: o => (o.FfmpegPath, o.FfprobePath) = ("/nonexistent/ffmpeg", "/nonexistent/ffprobe"));
+
+        var run = await harness.ExtractAsync(await TestMedia.TruncatedAsync(await TestMedia.StillAsync(format, 640, 480), 0.6));
+
+        Assert.Equal(FailureReasons.Truncated, run.Failed!.Reason);
+        Assert.Empty(run.Frames);
     }
 
     [Fact]
-    public async Task Png_still_yields_one_frame()
+    public async Task Still_over_the_pixel_cap_fails_before_decoding()
     {
-        var run = await _harness.ExtractAsync(await TestMedia.PngAsync());
+        using var harness = ExtractorHarness.Create(limits: o => o.MaxPixels = 640 * 480 - 1, ffmpeg: o => o.FfprobePath = "/nonexistent/ffprobe");
 
-        Assert.Equal(MediaKind.Still, run.Planned!.Kind);
-        Assert.Single(run.Frames);
+        var run = await harness.ExtractAsync(await TestMedia.StillAsync("png", 640, 480));
+
+        Assert.Equal(FailureReasons.TooManyPixels, run.Failed!.Reason);
+        Assert.Empty(run.Frames);
     }
 
     [Fact]

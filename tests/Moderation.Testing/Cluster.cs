@@ -119,10 +119,10 @@ public sealed class Cluster : IAsyncDisposable
                 break;
             case FrameExtractor:
                 env["BlobStore__Root"] = blobs;
-                env["Model__ManifestPath"] = manifest;
                 break;
             case Classifier:
                 env["Classifier__ManifestPath"] = manifest;
+                env["BlobStore__Root"] = blobs;
                 break;
             case Results:
                 env["ConnectionStrings__postgres"] = ResultsDatabase;

@@ -36,6 +36,16 @@ public static class TestMedia
     public static Task<string> PngAsync(string color = "steelblue", int width = 320, int height = 240) =>
         GenerateAsync("png", "-f", "lavfi", "-i", $"color=c={color}:size={width}x{height}", "-frames:v", "1");
 
+    /// <summary>A single-frame still of testsrc2 in the format named by its extension (jpg, png, webp, bmp, gif).</summary>
+    public static Task<string> StillAsync(string extension, int width = 640, int height = 480) =>
+        GenerateAsync(extension, ["-f", "lavfi", "-i", $"testsrc2=size={width}x{height}", "-frames:v", "1", .. extension switch
+        {
+            "jpg" => new[] { "-q:v", "3" },
+            "webp" => ["-c:v", "libwebp", "-quality", "90"],
+            "gif" => ["-c:v", "gif"],
+            _ => [],
+        }]);
+
     /// <summary>An H.264 MP4 of testsrc2 with a keyframe every <paramref name="keyframeSeconds"/>.</summary>
     public static Task<string> VideoAsync(double seconds, int width = 320, int height = 240, int fps = 10, int keyframeSeconds = 2) =>
         GenerateAsync("mp4", "-f", "lavfi", "-i", $"testsrc2=size={width}x{height}:rate={fps}", "-t", Format(seconds),

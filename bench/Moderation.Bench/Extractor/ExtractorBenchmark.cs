@@ -80,7 +80,6 @@ public static class ExtractorBenchmark
             services.AddSingleton(Options.Create(new MediaLimitsOptions()));
             services.AddSingleton(Options.Create(new FfmpegOptions()));
             services.AddSingleton(Options.Create(new ExtractionOptions { TempDirectory = scratch, SegmentParallelism = Environment.ProcessorCount }));
-            services.AddSingleton(Options.Create(new ModelOptions { ManifestPath = manifestPath }));
             var blobRoot = Path.GetDirectoryName(video)!;
             services.AddSingleton<IBlobStore>(new FileSystemBlobStore(Options.Create(new BlobStoreOptions { Root = blobRoot })));
             services.AddFrameExtraction();

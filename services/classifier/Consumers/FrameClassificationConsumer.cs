@@ -8,13 +8,14 @@ namespace Moderation.Classifier.Consumers;
 
 /// <summary>
 /// Scores a batch of <see cref="FrameExtracted"/> frames with one inference call and publishes a
-/// <see cref="FrameClassified"/> for each, or a <see cref="FrameFailed"/> for a frame that cannot be decoded, without
-/// failing its batch-mates. The frames are acknowledged when this returns, that is after every publish is confirmed.
+/// <see cref="FrameClassified"/> for each, or a <see cref="FrameFailed"/> for a frame that cannot be read or decoded,
+/// without failing its batch-mates. The frames are acknowledged when this returns, that is after every publish is confirmed.
 /// Redelivered frames are scored again; results de-duplicates on (MediaId, FrameIndex, ModelVersion).
 /// </summary>
 public sealed class FrameClassificationConsumer(
     IFrameClassifier classifier,
     FeedbackHead feedbackHead,
+    FrameImageLoader loader,
     FramePreprocessor preprocessor,
     ClassifierMetrics metrics,
     TimeProvider time,
@@ -26,15 +27,17 @@ public sealed class FrameClassificationConsumer(
         var cancellationToken = context.CancellationToken;
         var received = time.GetUtcNow();
         metrics.BatchReceived(frames.Length);
-        var jpegs = new ReadOnlyMemory<byte>[frames.Length];
+        var loads = new Task<FrameInput>[frames.Length];
         for (var i = 0; i < frames.Length; i++)
         {
-            jpegs[i] = frames[i].Message.Jpeg;
+            loads[i] = loader.LoadAsync(frames[i].Message, cancellationToken);
             if (frames[i].SentTime is { } sent)
             {
                 metrics.QueueWait(received - new DateTimeOffset(DateTime.SpecifyKind(sent, DateTimeKind.Utc)));
             }
         }
+
+        var pictures = await Task.WhenAll(loads);
 
         var batch = classifier.Batches.Rent();
         try
@@ -44,7 +47,7 @@ public sealed class FrameClassificationConsumer(
             {
                 activity?.SetTag("classifier.batch.size", frames.Length);
                 var started = Stopwatch.GetTimestamp();
-                slots = preprocessor.Fill(batch, jpegs);
+                slots = preprocessor.Fill(batch, pictures);
                 metrics.Preprocessed(Stopwatch.GetElapsedTime(started));
             }
 
@@ -105,7 +108,7 @@ public sealed class FrameClassificationConsumer(
                 message.MediaId,
                 message.CorrelationId,
                 message.FrameIndex,
-                slot.Unexpected ? FailureReasons.Internal : FailureReasons.FrameUndecodable,
+                slot.Reason ?? FailureReasons.FrameUndecodable,
                 slot.Error!));
         }
 

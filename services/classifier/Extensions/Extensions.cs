@@ -1,4 +1,5 @@
 using MassTransit;
+using Moderation.BlobStorage;
 using Moderation.Classifier.Consumers;
 using Moderation.Classifier.Inference;
 using Moderation.ServiceDefaults;
@@ -18,6 +19,7 @@ public static class Extensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ClassifierMetrics>();
         builder.Services.AddSingleton<IFrameClassifier, OnnxFrameClassifier>();
+        builder.Services.AddSingleton<FrameImageLoader>();
         builder.Services.AddSingleton<FramePreprocessor>();
         builder.Services.AddSingleton<ModelReadiness>();
         builder.Services.AddHealthChecks().AddCheck<ModelReadiness>("model", tags: [ServiceDefaults.Extensions.ReadyTag]);
@@ -27,6 +29,7 @@ public static class Extensions
         builder.Services.AddHostedService<ModelWarmupService>();
         builder.Services.AddSingleton<FeedbackHead>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<FeedbackHead>());
+        builder.AddBlobStore();
         builder.AddMessaging(bus =>
         {
             bus.AddConsumer<FrameClassificationConsumer, FrameClassificationConsumerDefinition>();

@@ -1,21 +1,32 @@
 using Microsoft.Extensions.Options;
+using Moderation.Contracts.V1;
 using Moderation.Model;
 
 namespace Moderation.Classifier.Inference;
 
+/// <summary>A frame's encoded picture, or why it could not be had (then <see cref="Image"/> is empty).</summary>
+/// <param name="FailureReason">A <see cref="FailureReasons"/> code; null when the picture was loaded.</param>
+public readonly record struct FrameInput(ReadOnlyMemory<byte> Image, string? FailureReason = null, string? FailureDetail = null)
+{
+    public static FrameInput Failed(string reason, string detail) => new(ReadOnlyMemory<byte>.Empty, reason, detail);
+}
+
 /// <summary>Where a frame ended up in its batch, or why it could not be decoded.</summary>
 /// <param name="Slot">Index in the batch tensor; -1 when the frame failed.</param>
 /// <param name="Error">Why the frame failed; null when it was decoded.</param>
-/// <param name="Unexpected">The failure was not a plain decode error (logged as an error, reported as internal).</param>
-public readonly record struct FrameSlot(int Slot, string? Error, bool Unexpected = false)
+/// <param name="Reason">The <see cref="FailureReasons"/> code of the failure; null when it was decoded.</param>
+public readonly record struct FrameSlot(int Slot, string? Error, string? Reason = null)
 {
     public bool Decoded => Error is null;
+
+    /// <summary>The failure was not a plain decode error (logged as an error, reported as internal).</summary>
+    public bool Unexpected => Reason == FailureReasons.Internal;
 }
 
 /// <summary>
-/// Decodes and resizes the JPEG frames of a batch in parallel, straight into the batch's pooled input tensor, with the
-/// preprocessing the manifest describes. A frame that cannot be decoded is reported and left out of the tensor; its
-/// batch-mates are unaffected.
+/// Decodes the pictures of a batch in parallel, at their own resolution, and resizes them straight into the batch's
+/// pooled input tensor with the preprocessing the manifest describes (the reference model's, value for value). A frame
+/// that cannot be decoded is reported with its reason and left out of the tensor; its batch-mates are unaffected.
 /// </summary>
 public sealed class FramePreprocessor
 {
@@ -30,8 +41,15 @@ public sealed class FramePreprocessor
         parallel = new ParallelOptions { MaxDegreeOfParallelism = options.Value.EffectivePreprocessParallelism };
     }
 
-    /// <summary>Fills <paramref name="batch"/> with the decodable <paramref name="frames"/>, in order.</summary>
-    public FrameSlot[] Fill(FrameBatch batch, IReadOnlyList<ReadOnlyMemory<byte>> frames)
+    /// <summary>Fills <paramref name="batch"/> with the decodable encoded <paramref name="pictures"/>, in order.</summary>
+    public FrameSlot[] Fill(FrameBatch batch, IReadOnlyList<ReadOnlyMemory<byte>> pictures)
+    {
+        ArgumentNullException.ThrowIfNull(pictures);
+        return Fill(batch, pictures.Select(p => new FrameInput(p)).ToArray());
+    }
+
+    /// <summary>Fills <paramref name="batch"/> with the decodable <paramref name="frames"/>, in order; failed inputs keep their reason.</summary>
+    public FrameSlot[] Fill(FrameBatch batch, IReadOnlyList<FrameInput> frames)
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(frames);
@@ -43,19 +61,30 @@ public sealed class FramePreprocessor
         var slots = new FrameSlot[frames.Count];
         Parallel.For(0, frames.Count, parallel, i =>
         {
+            if (frames[i].FailureReason is { } reason)
+            {
+                slots[i] = new FrameSlot(-1, frames[i].FailureDetail ?? reason, reason);
+                return;
+            }
+
             try
             {
-                image.Preprocess(frames[i].Span, batch.InputOf(i));
+                image.Preprocess(frames[i].Image.Span, batch.InputOf(i));
                 slots[i] = new FrameSlot(i, null);
             }
             catch (ImageDecodeException ex)
             {
-                slots[i] = new FrameSlot(-1, ex.Message);
+                slots[i] = new FrameSlot(-1, ex.Message, ex.Failure switch
+                {
+                    ImageDecodeFailure.Truncated => FailureReasons.Truncated,
+                    ImageDecodeFailure.TooManyPixels => FailureReasons.TooManyPixels,
+                    _ => FailureReasons.FrameUndecodable,
+                });
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 // Whatever a hostile frame makes the decoder throw stays that frame's problem.
-                slots[i] = new FrameSlot(-1, $"{ex.GetType().Name}: {ex.Message}", Unexpected: true);
+                slots[i] = new FrameSlot(-1, $"{ex.GetType().Name}: {ex.Message}", FailureReasons.Internal);
             }
         });
 

@@ -21,7 +21,7 @@ public static class ThumbnailsApi
     }
 
     /// <summary>
-    /// A sampled frame's model-sized JPEG from the blob store; for a still whose frame was not stored, the original when
+    /// A sampled frame's PNG from the blob store; for a still whose frame was not stored, the original when
     /// it is a picture the browser can show. Never cached: harmful pictures must not linger on reviewers' disks.
     /// </summary>
     public static async Task<Results<FileStreamHttpResult, NotFound>> GetAsync(Guid mediaId, int frameIndex, HttpContext context, IBlobStore blobs,
@@ -35,7 +35,7 @@ public static class ThumbnailsApi
         context.Response.Headers.CacheControl = "private, no-store";
         if (await blobs.OpenReadAsync(BlobStorageExtensions.FrameKey(mediaId, frameIndex), cancellationToken) is { } frame)
         {
-            return TypedResults.Stream(frame, "image/jpeg");
+            return TypedResults.Stream(frame, "image/png");
         }
 
         if (frameIndex != 0 || await results.MediaAsync(mediaId, cancellationToken) is not { } media

@@ -1,6 +1,5 @@
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using Moderation.BlobStorage;
 using Moderation.FrameExtractor.Consumers;
 using Moderation.FrameExtractor.Extraction;
@@ -25,9 +24,6 @@ public static class Extensions
                 "Ffmpeg:AllowedFormats must be ffmpeg demuxer names.")
             .ValidateOnStart();
         builder.Services.AddOptions<ExtractionOptions>().BindConfiguration(ExtractionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<ModelOptions>().BindConfiguration(ModelOptions.Section).ValidateDataAnnotations()
-            .Validate(o => File.Exists(o.ManifestPath), "Model:ManifestPath must name an existing model.json.")
-            .ValidateOnStart();
 
         builder.Services.AddFrameExtraction();
         builder.Services.AddHostedService<ScratchJanitor>();
@@ -50,8 +46,8 @@ public static class Extensions
     public static IServiceCollection AddFrameExtraction(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => FrameSize.FromManifest(sp.GetRequiredService<IOptions<ModelOptions>>().Value.ManifestPath));
         services.AddSingleton<FfmpegSandbox>();
+        services.AddSingleton<StillImageProbe>();
         services.AddSingleton<MediaProber>();
         services.AddSingleton<ExtractionPlanner>();
         services.AddSingleton<FrameDecoder>();

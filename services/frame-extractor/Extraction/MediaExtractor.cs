@@ -19,16 +19,18 @@ public enum ExtractionOutcome
 
 /// <summary>
 /// One medium from submission to its last frame: locate the blob, probe, plan, announce the plan, decode the segments in
-/// parallel and publish every frame the moment ffmpeg emits it, then announce the exact count. A decision from results
+/// parallel and publish every frame the moment ffmpeg emits it, then announce the exact count. A well-formed still
+/// picture starts no process at all: it is recognised in-process and its original blob goes to the classifier as its
+/// one frame. A decision from results
 /// stops the remaining segments; problems with the medium end in <see cref="MediaFailed"/> with a stable reason.
 /// The same file always yields the same frames with the same indices, so a redelivered submission is harmless.
 /// </summary>
 public sealed class MediaExtractor(
     IBlobStore blobs,
     MediaProber prober,
+    StillImageProbe stills,
     ExtractionPlanner planner,
     IEnumerable<IFrameSource> sources,
-    FrameSize frameSize,
     ExtractionRegistry registry,
     ExtractionMetrics metrics,
     IOptions<ExtractionOptions> options,
@@ -54,11 +56,18 @@ public sealed class MediaExtractor(
         try
         {
             var path = await LocateAsync(submitted, workDirectory, linked.Token);
+            if (await stills.ProbeAsync(path, linked.Token) is { } still)
+            {
+                kind = MediaKind.Still;
+                await PublishStillAsync(submitted, still, extraction, publisher, started, cancellationToken);
+                return Finish(ExtractionOutcome.Completed, kind, started);
+            }
+
             var medium = await prober.ProbeAsync(path, workDirectory, linked.Token);
             kind = medium.Kind;
             var plan = planner.Plan(medium);
             extraction.Planned(plan.Kind, plan.Frames.Count);
-            logger.LogInformation(
+            logger.LogDebug(
                 "Planned {Frames} frames of {Kind} {Format}/{Codec} {Width}x{Height} lasting {Duration:0.##} s: every {Interval:0.##} s, {Mode}, {Segments} segments, after {PlanSeconds:0.###} s",
                 plan.Frames.Count, plan.Kind, medium.Probe.FormatName, medium.Visual.Codec, medium.Visual.Width, medium.Visual.Height,
                 plan.DurationSeconds, plan.Schedule.IntervalSeconds, plan.ExactTimestamps ? "exact" : "keyframe-snapped", plan.Segments.Count, started.Elapsed.TotalSeconds);
@@ -75,7 +84,7 @@ public sealed class MediaExtractor(
             }
 
             await publisher.PublishAsync(new FrameExtractionCompleted(submitted.MediaId, submitted.CorrelationId, published, false, started.Elapsed), cancellationToken);
-            logger.LogInformation("Extracted {Frames} frames in {Elapsed:0.###} s", published, started.Elapsed.TotalSeconds);
+            logger.LogDebug("Extracted {Frames} frames in {Elapsed:0.###} s", published, started.Elapsed.TotalSeconds);
             return Finish(ExtractionOutcome.Completed, kind, started);
         }
         catch (OperationCanceledException) when (extraction.IsDecided && !cancellationToken.IsCancellationRequested)
@@ -103,6 +112,26 @@ public sealed class MediaExtractor(
         }
     }
 
+    /// <summary>
+    /// A still's plan, its one frame (the original blob, which the classifier decodes) and the completion, published
+    /// together: results folds them in any order.
+    /// </summary>
+    private async Task PublishStillAsync(MediaSubmitted submitted, StillImage still, RunningExtraction extraction, IExtractionPublisher publisher,
+        Stopwatch started, CancellationToken cancellationToken)
+    {
+        extraction.Planned(MediaKind.Still, 1);
+        await Task.WhenAll(
+            publisher.PublishAsync(new FramesPlanned(submitted.MediaId, submitted.CorrelationId, MediaKind.Still, 1, 0, 0, still.Width, still.Height,
+                still.Format, submitted.Priority, clock.GetUtcNow()), cancellationToken),
+            publisher.PublishAsync(new FrameExtracted(submitted.MediaId, submitted.CorrelationId, 0, 0, null, submitted.BlobKey, still.Width, still.Height,
+                submitted.Priority), cancellationToken),
+            publisher.PublishAsync(new FrameExtractionCompleted(submitted.MediaId, submitted.CorrelationId, 1, false, started.Elapsed), cancellationToken));
+        extraction.FramePublished();
+        metrics.Frames.Add(1);
+        metrics.FirstFrame.Record(started.Elapsed.TotalSeconds);
+        logger.LogDebug("Still {Format} {Width}x{Height} sent as its original in {Elapsed:0.####} s", still.Format, still.Width, still.Height, started.Elapsed.TotalSeconds);
+    }
+
     private async Task ExtractSegmentAsync(MediaSubmitted submitted, string path, string workDirectory, ProbedMedium medium, DecodeSegment segment,
         RunningExtraction extraction, IExtractionPublisher publisher, Stopwatch started, CancellationToken cancellationToken, CancellationToken publishToken)
     {
@@ -113,15 +142,18 @@ public sealed class MediaExtractor(
             // ffmpeg keeps exactly the planned times, so the nearest pending plan entry is the frame's own.
             var planned = pending.MinBy(p => Math.Abs(p.Pts - frame.Pts))!;
             pending.Remove(planned);
+            // A stored frame travels by its key (reviewers see the same picture the model saw); otherwise inline.
+            string? frameKey = null;
             if (options.Value.StoreFrames)
             {
-                using var jpeg = new MemoryStream(frame.Jpeg, writable: false);
-                await blobs.PutAsync(BlobStorageExtensions.FrameKey(submitted.MediaId, planned.Index), jpeg, publishToken);
+                frameKey = BlobStorageExtensions.FrameKey(submitted.MediaId, planned.Index);
+                using var png = new MemoryStream(frame.Png, writable: false);
+                await blobs.PutAsync(frameKey, png, publishToken);
             }
 
             // A decision stops decoding, never a publish half-way: every frame counted in the completion was confirmed.
             await publisher.PublishAsync(new FrameExtracted(submitted.MediaId, submitted.CorrelationId, planned.Index, frame.Pts - medium.Origin,
-                frame.Jpeg, frameSize.Width, frameSize.Height, submitted.Priority), publishToken);
+                frameKey is null ? frame.Png : null, frameKey, frame.Width, frame.Height, submitted.Priority), publishToken);
             metrics.Frames.Add(1);
             if (extraction.FramePublished() == 1)
             {

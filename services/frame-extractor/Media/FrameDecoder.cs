@@ -7,19 +7,26 @@ using Moderation.FrameExtractor.Sampling;
 
 namespace Moderation.FrameExtractor.Media;
 
-/// <summary>A decoded frame, scaled and JPEG-encoded by ffmpeg, with its presentation time in the stream's clock.</summary>
-public readonly record struct DecodedFrame(double Pts, byte[] Jpeg);
+/// <summary>
+/// A decoded frame at its own resolution, as a lossless PNG, with its presentation time in the stream's clock: the
+/// classifier resizes it exactly as the reference model does.
+/// </summary>
+public readonly record struct DecodedFrame(double Pts, byte[] Png, int Width, int Height)
+{
+    /// <summary>A frame from one whole PNG file; its size is read from the IHDR chunk.</summary>
+    public static DecodedFrame FromPng(double pts, byte[] png) =>
+        new(pts, png, (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(png.AsSpan(16)), (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(png.AsSpan(20)));
+}
 
 /// <summary>
 /// Runs one sandboxed ffmpeg per <see cref="DecodeSegment"/>: seek to its keyframe, decode (keyframes only where the
-/// plan allows), keep exactly the planned frames with a <c>select</c> filter, scale them to the model's input size and
-/// stream them out as JPEGs — full-resolution frames never leave ffmpeg. Frames are yielded as ffmpeg emits them.
+/// plan allows), keep exactly the planned frames with a <c>select</c> filter and stream them out at their own
+/// resolution as lossless PNGs (RGB, as the reference model reads a picture): nothing is scaled before the classifier's
+/// exact resize. Frames are yielded as ffmpeg emits them.
 /// </summary>
-public sealed partial class FrameDecoder(FfmpegSandbox sandbox, FrameSize size) : IFrameSource
+public sealed partial class FrameDecoder(FfmpegSandbox sandbox) : IFrameSource
 {
     public const string SourceName = "ffmpeg";
-
-    private const int MaxJpegBytes = 4 * 1024 * 1024;
 
     public string Name => SourceName;
 
@@ -33,7 +40,7 @@ public sealed partial class FrameDecoder(FfmpegSandbox sandbox, FrameSize size) 
         using var run = sandbox.Start("ffmpeg", Arguments(path, stream, segment, filterScript), workingDirectory);
         await using var killOnCancel = cancellationToken.Register(run.Kill);
 
-        // showinfo logs each kept frame's pts on stderr before the frame is encoded: the n-th time pairs with the n-th JPEG.
+        // showinfo logs each kept frame's pts on stderr before the frame is encoded: the n-th time pairs with the n-th PNG.
         var times = Channel.CreateUnbounded<double>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         var stderr = Task.Run(async () =>
         {
@@ -57,22 +64,29 @@ public sealed partial class FrameDecoder(FfmpegSandbox sandbox, FrameSize size) 
             }
         }, CancellationToken.None);
 
-        var reader = new JpegStreamReader(run.Output, MaxJpegBytes);
+        // Rotation metadata may swap the sides; a level-0 PNG is the raw RGB plus a little framing.
+        var side = (long)Math.Max(stream.Width, stream.Height);
+        var reader = new PngStreamReader(run.Output, side * side * 3 + side * 8 + 1024 * 1024);
         var emitted = 0;
         while (true)
         {
-            byte[]? jpeg;
+            PngFile? png;
             try
             {
-                jpeg = await reader.ReadAsync(cancellationToken);
+                png = await reader.ReadAsync(cancellationToken);
             }
-            catch (InvalidDataException e)
+            catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
             {
                 run.Kill();
+                if (e is EndOfStreamException && cancellationToken.IsCancellationRequested)
+                {
+                    break;
+                }
+
                 throw new MediaRejectedException(Contracts.V1.FailureReasons.FrameUndecodable, $"ffmpeg produced an unreadable frame stream: {e.Message}", e);
             }
 
-            if (jpeg is null)
+            if (png is null)
             {
                 break;
             }
@@ -83,7 +97,7 @@ public sealed partial class FrameDecoder(FfmpegSandbox sandbox, FrameSize size) 
             }
 
             emitted++;
-            yield return new DecodedFrame(time, jpeg);
+            yield return DecodedFrame.FromPng(time, png.Bytes);
             if (emitted == segment.Frames.Count)
             {
                 break;
@@ -127,19 +141,19 @@ public sealed partial class FrameDecoder(FfmpegSandbox sandbox, FrameSize size) 
 
         args.AddRange(["-copyts", "-i", path, "-map", $"0:{Invariant(stream.Index)}", "-an", "-sn", "-dn"]);
         args.AddRange(["-filter_threads", "1", "-filter_script:v", filterScript, "-fps_mode", "passthrough", "-frames:v", Invariant(segment.Frames.Count)]);
-        args.AddRange(["-threads", "1", "-c:v", "mjpeg", "-q:v", Invariant(o.JpegQuality), "-f", "image2pipe", "pipe:1"]);
+        args.AddRange(["-threads", "1", "-c:v", "png", "-compression_level", Invariant(o.PngCompressionLevel), "-f", "image2pipe", "pipe:1"]);
         return args;
     }
 
     /// <summary>
     /// Keeps the planned frames by their exact presentation times (times are ffprobe's microsecond-rounded values),
-    /// logs them with showinfo, scales to the model's input size and converts to full-range YUV for the JPEG encoder.
+    /// logs them with showinfo and converts them to RGB at their own size for the PNG encoder.
     /// </summary>
-    public string Filter(DecodeSegment segment)
+    public static string Filter(DecodeSegment segment)
     {
         var select = new StringBuilder();
         AppendSum(select, segment.Frames, 0, segment.Frames.Count);
-        return $"select='{select}',showinfo,scale={size.Width}:{size.Height}:flags=bilinear,setsar=1,format=yuvj420p";
+        return $"select='{select}',showinfo,format=rgb24";
     }
 
     /// <summary>

@@ -1,7 +1,7 @@
 namespace Moderation.FrameExtractor.Media;
 
 /// <summary>
-/// Splits ffmpeg's <c>image2pipe</c> MJPEG output into whole JPEG files by walking their marker segments (an EOI byte
+/// Splits a stream of JPEG files (an uploaded still, or MJPEG from <c>image2pipe</c>) into whole files by walking their marker segments (an EOI byte
 /// pair can only end the entropy-coded data, where 0xFF is always stuffed), so no frame is ever cut or merged.
 /// </summary>
 public sealed class JpegStreamReader(Stream stream, int maxFrameBytes)
@@ -12,6 +12,7 @@ public sealed class JpegStreamReader(Stream stream, int maxFrameBytes)
     private bool _eof;
 
     /// <summary>The next complete JPEG, or null at the end of the stream.</summary>
+    /// <exception cref="EndOfStreamException">The stream ends inside a JPEG.</exception>
     /// <exception cref="InvalidDataException">The stream is not a sequence of JPEG files, or a frame exceeds the size cap.</exception>
     public async Task<byte[]?> ReadAsync(CancellationToken cancellationToken)
     {
@@ -19,7 +20,7 @@ public sealed class JpegStreamReader(Stream stream, int maxFrameBytes)
         {
             if (_end > _start)
             {
-                throw new InvalidDataException("The frame stream ended inside a JPEG.");
+                throw new EndOfStreamException("The stream ended inside a JPEG.");
             }
 
             return null;
@@ -36,7 +37,7 @@ public sealed class JpegStreamReader(Stream stream, int maxFrameBytes)
         {
             if (!await EnsureAsync(offset + 2, cancellationToken))
             {
-                throw new InvalidDataException("The frame stream ended inside a JPEG.");
+                throw new EndOfStreamException("The stream ended inside a JPEG.");
             }
 
             if (offset > maxFrameBytes)
@@ -92,7 +93,7 @@ public sealed class JpegStreamReader(Stream stream, int maxFrameBytes)
 
             if (!await EnsureAsync(offset + 4, cancellationToken))
             {
-                throw new InvalidDataException("The frame stream ended inside a JPEG.");
+                throw new EndOfStreamException("The stream ended inside a JPEG.");
             }
 
             var segmentLength = (_buffer[_start + offset + 2] << 8) | _buffer[_start + offset + 3];

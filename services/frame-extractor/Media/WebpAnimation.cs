@@ -13,7 +13,7 @@ namespace Moderation.FrameExtractor.Media;
 /// single pixel is decoded, so memory stays within one canvas plus one scaled frame; decoding stops between frames when
 /// the extraction is cancelled. Frames are composited in order, as a viewer would see them.
 /// </summary>
-public sealed class WebpAnimation(FrameSize size, IOptions<MediaLimitsOptions> limits, IOptions<FfmpegOptions> ffmpeg) : IFrameSource
+public sealed class WebpAnimation(IOptions<MediaLimitsOptions> limits, IOptions<FfmpegOptions> ffmpeg) : IFrameSource
 {
     public const string SourceName = "skia-webp";
 
@@ -85,26 +85,21 @@ public sealed class WebpAnimation(FrameSize size, IOptions<MediaLimitsOptions> l
 
             if (wanted.TryGetValue(index, out var planned))
             {
-                yield return new DecodedFrame(planned.Pts, Encode(canvas));
+                yield return new DecodedFrame(planned.Pts, Encode(canvas), canvas.Width, canvas.Height);
                 await Task.Yield();
             }
         }
     }
 
-    /// <summary>Scales to the model's input (stretching, as ffmpeg's path does) over black, where transparency shows, and encodes a JPEG.</summary>
+    /// <summary>
+    /// The composed canvas at its own size as a lossless PNG; where the canvas is transparent its stored colour is black,
+    /// as in ffmpeg's path (the classifier, like the reference model, ignores alpha).
+    /// </summary>
     private byte[] Encode(SKBitmap canvas)
     {
-        using var surface = SKSurface.Create(new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Premul));
-        surface.Canvas.Clear(SKColors.Black);
-        using (var image = SKImage.FromBitmap(canvas))
-        {
-            surface.Canvas.DrawImage(image, new SKRect(0, 0, size.Width, size.Height), new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
-        }
-
-        using var snapshot = surface.Snapshot();
-        // ffmpeg's -q:v 2…31 mapped onto JPEG quality 95…40, so both sources honour the one setting.
-        var quality = Math.Clamp(95 - (ffmpeg.Value.JpegQuality - 2) * 2, 40, 95);
-        using var data = snapshot.Encode(SKEncodedImageFormat.Jpeg, quality);
+        using var pixels = canvas.PeekPixels();
+        using var data = pixels.Encode(new SKPngEncoderOptions(SKPngEncoderFilterFlags.AllFilters, ffmpeg.Value.PngCompressionLevel))
+            ?? throw new InvalidOperationException("Skia could not encode a composed WebP frame as PNG.");
         return data.ToArray();
     }
 

@@ -61,9 +61,12 @@ public sealed class FfmpegOptions
     /// </summary>
     public bool StrictDecoding { get; set; } = true;
 
-    /// <summary>JPEG quality of sampled frames on ffmpeg's <c>-q:v</c> scale (2 best … 31 worst).</summary>
-    [Range(2, 31)]
-    public int JpegQuality { get; set; } = 3;
+    /// <summary>
+    /// zlib level of the lossless PNG frames (0 stores, 9 squeezes hardest): frames are sent at their own resolution and
+    /// kept in the blob store, so this trades the extractor's CPU against bytes stored and sent; pixels never change.
+    /// </summary>
+    [Range(0, 9)]
+    public int PngCompressionLevel { get; set; } = 1;
 
     public IReadOnlyList<string> EffectiveFormats => AllowedFormats.Count > 0 ? AllowedFormats : DefaultFormats;
 }
