@@ -2,7 +2,7 @@ using Moderation.Classifier.Apis;
 using Moderation.Classifier.Extensions;
 using Moderation.ServiceDefaults;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = ServiceHost.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
 

@@ -1,7 +1,7 @@
 using Moderation.Dashboard.Extensions;
 using Moderation.ServiceDefaults;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = ServiceHost.CreateBuilder(args);
 // Serves wwwroot from a plain build too (scripts/up, tests), not only from `dotnet publish` output; a no-op when published.
 builder.WebHost.UseStaticWebAssets();
 builder.AddServiceDefaults();

@@ -7,8 +7,7 @@ if (IngestCommandLine.IsCommand(args))
     return await IngestCommandLine.RunAsync(args);
 }
 
-// appsettings.json lives beside the assembly; scripts start services from the repository root.
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+var builder = ServiceHost.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
 

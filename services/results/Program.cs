@@ -2,7 +2,7 @@ using Moderation.Results.Extensions;
 using Moderation.ServiceDefaults;
 
 var command = ResultsCommand.Parse(args);
-var builder = WebApplication.CreateBuilder(args);
+var builder = ServiceHost.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddApplicationServices(command);
 

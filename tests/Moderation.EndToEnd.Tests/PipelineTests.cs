@@ -47,7 +47,7 @@ public sealed class PipelineTests(ClusterFixture fixture)
         Assert.Equal(expected.FrameCount, end["framesScored"]!.GetValue<int>());
         Assert.InRange(expected.FrameCount, 12, 60);
         var frames = Path.Combine(fixture.Cluster.Directory, "blobs", "frames", id.ToString("N"));
-        Assert.Equal(expected.FrameCount, Directory.GetFiles(frames, "*.jpg").Length);
+        Assert.Equal(expected.FrameCount, Directory.GetFiles(frames, "*.png").Length);
         foreach (var maximum in end["verdict"]!["maxima"]!.AsArray())
         {
             var index = maximum!["frameIndex"]!.GetValue<int>();

@@ -115,7 +115,7 @@ public sealed class SubmissionService
         submission.AcceptedAt = _clock.GetUtcNow();
         await _db.SaveChangesAsync(CancellationToken.None);
         _submissions.Add(1, new("outcome", "accepted"), new("source", request.Source.ToString().ToLowerInvariant()));
-        _logger.LogInformation("Accepted {MediaId}: {ContentType}, {SizeBytes} bytes, {Priority} priority, from {ClientId}",
+        _logger.LogDebug("Accepted {MediaId}: {ContentType}, {SizeBytes} bytes, {Priority} priority, from {ClientId}",
             submission.MediaId, submission.ContentType, submission.SizeBytes, submission.Priority, submission.ClientId);
         return new AcceptedSubmission(submission);
     }

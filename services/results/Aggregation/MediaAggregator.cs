@@ -311,7 +311,7 @@ public sealed class MediaAggregator(
 
         QueueReview(medium, policy, decision, maxima, now);
         metrics.Verdict(decision.Decision, early, verdict.Latency);
-        logger.LogInformation(
+        logger.LogDebug(
             "Medium {MediaId} decided {Decision} by policy {Policy} v{PolicyVersion} after {FramesScored} frames (early: {DecidedEarly}, trigger: {TriggerClass})",
             medium.Id, decision.Decision, policy.Name, policy.Version, medium.FramesScored, early, decision.TriggerClass);
     }
