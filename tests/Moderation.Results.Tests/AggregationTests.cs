@@ -1,6 +1,8 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Moderation.Contracts.V1;
 using Moderation.Results.Queries;
 using Moderation.Results.Tests.Infrastructure;
@@ -159,6 +161,76 @@ public sealed class AggregationTests(AggregationFixture fixture, ITestOutputHelp
     }
 
     [Fact]
+    public async Task Stills_arriving_together_are_folded_in_shared_transactions_and_each_reaches_its_own_verdict()
+    {
+        var ids = Enumerable.Range(0, 40).Select(_ => Guid.NewGuid()).ToList();
+        using var transactions = new TransactionRecorder(App.Services.GetRequiredService<IMeterFactory>());
+
+        await Task.WhenAll(ids.SelectMany((id, i) => new object[]
+        {
+            Messages.Submitted(id), Messages.Planned(id, 1), Messages.Frame(id, 0, ("Drawing", i / 100f)), Messages.Completed(id, 1),
+        }).Select(m => App.Bus.Publish(m)));
+
+        for (var i = 0; i < ids.Count; i++)
+        {
+            var verdict = await fixture.Probe.WaitAsync<VerdictReached>(ids[i]);
+            Assert.Equal(i / 100f, verdict.Maxima.Single(m => m.Class == "Drawing").Score);
+        }
+
+        // 160 messages about 40 media: a transaction per message would commit 160, each changing one medium.
+        var (committed, media) = transactions.Totals;
+        output.WriteLine($"{committed} transactions changed {media} media for {ids.Count * 4} messages");
+        Assert.True(committed < ids.Count * 2, $"{committed} transactions for {ids.Count * 4} messages");
+        Assert.True(media >= ids.Count * 4 / 2, $"only {media} media changed");
+    }
+
+    [Fact]
+    public async Task A_message_that_cannot_be_stored_does_not_hold_back_the_others_of_its_batch()
+    {
+        var poison = Guid.NewGuid();
+        var ids = Enumerable.Range(0, 10).Select(_ => Guid.NewGuid()).ToList();
+
+        // An external id longer than its column fails the whole first attempt of the batch it lands in.
+        await Task.WhenAll(ids.Select(id => App.Bus.Publish(Messages.Submitted(id)))
+            .Append(App.Bus.Publish(Messages.Submitted(poison, externalId: new string('x', 600)))));
+        await Task.WhenAll(ids.SelectMany(id => new object[] { Messages.Frame(id, 0, ("Neutral", 0.9f)), Messages.Completed(id, 1) }).Select(m => App.Bus.Publish(m)));
+
+        foreach (var id in ids)
+        {
+            Assert.Equal(Decision.Allow, (await fixture.Probe.WaitAsync<VerdictReached>(id)).Decision);
+        }
+    }
+
+    /// <summary>The transactions this app's results committed, from its meter (other tests' apps run beside it).</summary>
+    private sealed class TransactionRecorder : IDisposable
+    {
+        private readonly MeterListener listener = new();
+        private long transactions;
+        private long media;
+
+        public TransactionRecorder(IMeterFactory app)
+        {
+            listener.InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Scope == app && instrument.Name == "moderation.results.transaction.media")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            };
+            listener.SetMeasurementEventCallback<int>((_, count, _, _) =>
+            {
+                Interlocked.Increment(ref transactions);
+                Interlocked.Add(ref media, count);
+            });
+            listener.Start();
+        }
+
+        public (long Transactions, long Media) Totals => (Interlocked.Read(ref transactions), Interlocked.Read(ref media));
+
+        public void Dispose() => listener.Dispose();
+    }
+
+    [Fact]
     public async Task A_failure_ends_the_medium_once_and_later_frames_decide_nothing()
     {
         var id = Guid.NewGuid();
@@ -167,8 +239,8 @@ public sealed class AggregationTests(AggregationFixture fixture, ITestOutputHelp
         await App.Bus.Publish(new MediaFailed(id, id, FailureReasons.Truncated, "moov atom missing", "frame-extractor", DateTimeOffset.UtcNow));
         var failed = await Eventually.GetAsync(async () =>
         {
-            var m = await App.GetAsync<MediaDetails>($"/media/{id}");
-            return m.State == MediaStates.Failed ? m : null;
+            var m = await App.FindAsync<MediaDetails>($"/media/{id}");
+            return m?.State == MediaStates.Failed ? m : null;
         }, "failure");
         Assert.Equal((FailureReasons.Truncated, "frame-extractor"), (failed.Failure!.Reason, failed.Failure.Stage));
 

@@ -17,15 +17,18 @@ public sealed class AggregationOptions
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan StallSweepInterval { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>Batches of frame messages handled at once (each batch holds frames of one medium).</summary>
+    /// <summary>
+    /// Batches handled at once per pipeline message type (<c>MediaSubmitted</c>, <c>FramesPlanned</c>,
+    /// <c>FrameClassified</c>, <c>FrameExtractionCompleted</c>).
+    /// </summary>
     [Range(1, 256)]
-    public int FrameConcurrency { get; set; } = 8;
+    public int BatchConcurrency { get; set; } = 4;
 
-    /// <summary>Frames of one medium folded in one transaction at most.</summary>
+    /// <summary>Messages (of any media) folded in one transaction at most.</summary>
     [Range(1, 1000)]
-    public int FrameBatchSize { get; set; } = 50;
+    public int BatchSize { get; set; } = 50;
 
-    /// <summary>How long a partial batch waits for more frames; the latency a lone frame pays.</summary>
+    /// <summary>How long a partial batch waits for more messages; the latency a lone message pays.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "00:00:05")]
-    public TimeSpan FrameBatchTimeLimit { get; set; } = TimeSpan.FromMilliseconds(20);
+    public TimeSpan BatchTimeLimit { get; set; } = TimeSpan.FromMilliseconds(10);
 }

@@ -25,13 +25,14 @@ public sealed class MediaAggregator(
 {
     public const string Stage = "results";
 
-    public Task RegisterAsync(MediaSubmitted message, CancellationToken cancellationToken) =>
-        mediumTransaction.RunAsync(message.MediaId, message.CorrelationId, async medium =>
+    /// <summary>Registers submitted media (who submitted, where to call back, which policy), a batch in one transaction.</summary>
+    public Task RegisterAsync(IReadOnlyList<MediaSubmitted> messages, CancellationToken cancellationToken) =>
+        RunEachAsync(messages, m => m.MediaId, m => m.CorrelationId, async (medium, message) =>
         {
             if (medium.IsRegistered)
             {
                 logger.LogDebug("Medium {MediaId} is already registered; redelivered MediaSubmitted ignored", medium.Id);
-                return true;
+                return;
             }
 
             medium.CorrelationId = message.CorrelationId;
@@ -54,12 +55,11 @@ public sealed class MediaAggregator(
             {
                 await TryConcludeAsync(medium, cancellationToken);
             }
-
-            return true;
         }, cancellationToken);
 
-    public Task PlanAsync(FramesPlanned message, CancellationToken cancellationToken) =>
-        mediumTransaction.RunAsync(message.MediaId, message.CorrelationId, async medium =>
+    /// <summary>Records planned frame counts, which drive progress, a batch in one transaction.</summary>
+    public Task PlanAsync(IReadOnlyList<FramesPlanned> messages, CancellationToken cancellationToken) =>
+        RunEachAsync(messages, m => m.MediaId, m => m.CorrelationId, async (medium, message) =>
         {
             medium.PlannedFrames = message.PlannedFrames;
             medium.Kind = message.Kind;
@@ -70,53 +70,54 @@ public sealed class MediaAggregator(
             }
 
             await TryConcludeAsync(medium, cancellationToken);
-            return true;
         }, cancellationToken);
 
-    /// <summary>Folds frames of one medium (a batch grouped by medium) in one transaction; returns how many were new.</summary>
-    public Task<int> RecordScoresAsync(IReadOnlyList<FrameClassified> messages, CancellationToken cancellationToken)
+    /// <summary>Folds frame scores of any number of media in one transaction; returns how many were new.</summary>
+    public async Task<int> RecordScoresAsync(IReadOnlyList<FrameClassified> messages, CancellationToken cancellationToken)
     {
-        var mediaId = messages[0].MediaId;
-        if (messages.Any(m => m.MediaId != mediaId))
+        var byMedium = messages.ToLookup(m => m.MediaId);
+        var recorded = 0;
+        await mediumTransaction.RunManyAsync(messages.Select(m => (m.MediaId, m.CorrelationId)), async medium =>
         {
-            throw new ArgumentException("All frames of a batch must belong to one medium.", nameof(messages));
+            recorded += await RecordScoresAsync(medium, [.. byMedium[medium.Id]], cancellationToken);
+        }, cancellationToken);
+        return recorded;
+    }
+
+    private async Task<int> RecordScoresAsync(Medium medium, IReadOnlyList<FrameClassified> messages, CancellationToken cancellationToken)
+    {
+        var indices = messages.Select(m => m.FrameIndex).Distinct().ToList();
+        var known = await db.FrameScores.Where(f => f.MediaId == medium.Id && indices.Contains(f.FrameIndex))
+            .Select(f => new { f.FrameIndex, f.ModelVersion }).ToListAsync(cancellationToken);
+        var scoredFrames = known.Select(k => k.FrameIndex).ToHashSet();
+        var scoredKeys = known.Select(k => (k.FrameIndex, k.ModelVersion)).ToHashSet();
+        var maxima = await db.ClassMaxima.Where(c => c.MediaId == medium.Id).ToDictionaryAsync(c => c.ClassName, cancellationToken);
+        var recorded = 0;
+        foreach (var message in messages)
+        {
+            if (!scoredKeys.Add((message.FrameIndex, message.ModelVersion)))
+            {
+                logger.LogDebug("Frame {FrameIndex} of medium {MediaId} was already scored by {ModelVersion}; redelivery ignored",
+                    message.FrameIndex, medium.Id, message.ModelVersion);
+                metrics.DuplicateFrame();
+                continue;
+            }
+
+            Record(medium, message, maxima, scoredFrames.Add(message.FrameIndex));
+            recorded++;
         }
 
-        return mediumTransaction.RunAsync(mediaId, messages[0].CorrelationId, async medium =>
+        if (recorded > 0)
         {
-            var indices = messages.Select(m => m.FrameIndex).Distinct().ToList();
-            var known = await db.FrameScores.Where(f => f.MediaId == medium.Id && indices.Contains(f.FrameIndex))
-                .Select(f => new { f.FrameIndex, f.ModelVersion }).ToListAsync(cancellationToken);
-            var scoredFrames = known.Select(k => k.FrameIndex).ToHashSet();
-            var scoredKeys = known.Select(k => (k.FrameIndex, k.ModelVersion)).ToHashSet();
-            var maxima = await db.ClassMaxima.Where(c => c.MediaId == medium.Id).ToDictionaryAsync(c => c.ClassName, cancellationToken);
-            var recorded = 0;
-            foreach (var message in messages)
+            if (medium.State == MediaStates.Pending)
             {
-                if (!scoredKeys.Add((message.FrameIndex, message.ModelVersion)))
-                {
-                    logger.LogDebug("Frame {FrameIndex} of medium {MediaId} was already scored by {ModelVersion}; redelivery ignored",
-                        message.FrameIndex, medium.Id, message.ModelVersion);
-                    metrics.DuplicateFrame();
-                    continue;
-                }
-
-                Record(medium, message, maxima, scoredFrames.Add(message.FrameIndex));
-                recorded++;
+                medium.State = MediaStates.Processing;
             }
 
-            if (recorded > 0)
-            {
-                if (medium.State == MediaStates.Pending)
-                {
-                    medium.State = MediaStates.Processing;
-                }
+            await TryConcludeAsync(medium, cancellationToken, maxima.Values);
+        }
 
-                await TryConcludeAsync(medium, cancellationToken, maxima.Values);
-            }
-
-            return recorded;
-        }, cancellationToken);
+        return recorded;
     }
 
     private void Record(Medium medium, FrameClassified message, Dictionary<string, ClassMaximumRow> maxima, bool firstScoreOfFrame)
@@ -159,8 +160,9 @@ public sealed class MediaAggregator(
         }
     }
 
-    public Task CompleteExtractionAsync(FrameExtractionCompleted message, CancellationToken cancellationToken) =>
-        mediumTransaction.RunAsync(message.MediaId, message.CorrelationId, async medium =>
+    /// <summary>Learns exact frame counts; a verdict completes once that many distinct frames are scored.</summary>
+    public Task CompleteExtractionAsync(IReadOnlyList<FrameExtractionCompleted> messages, CancellationToken cancellationToken) =>
+        RunEachAsync(messages, m => m.MediaId, m => m.CorrelationId, async (medium, message) =>
         {
             if (medium.ExpectedFrames is int known && known != message.FrameCount)
             {
@@ -171,8 +173,21 @@ public sealed class MediaAggregator(
             medium.ExpectedFrames = message.FrameCount;
             medium.ExtractionElapsed = message.Elapsed;
             await TryConcludeAsync(medium, cancellationToken);
-            return true;
         }, cancellationToken);
+
+    /// <summary>Applies each message to its medium, in arrival order, all media of the batch in one transaction.</summary>
+    private Task RunEachAsync<TMessage>(IReadOnlyList<TMessage> messages, Func<TMessage, Guid> mediaId, Func<TMessage, Guid> correlationId,
+        Func<Medium, TMessage, Task> apply, CancellationToken cancellationToken)
+    {
+        var byMedium = messages.ToLookup(mediaId);
+        return mediumTransaction.RunManyAsync(messages.Select(m => (mediaId(m), correlationId(m))), async medium =>
+        {
+            foreach (var message in byMedium[medium.Id])
+            {
+                await apply(medium, message);
+            }
+        }, cancellationToken);
+    }
 
     public Task FailAsync(Guid mediaId, Guid correlationId, MediaFailure failure, CancellationToken cancellationToken) =>
         mediumTransaction.RunAsync(mediaId, correlationId, medium =>

@@ -13,6 +13,7 @@ public sealed class ResultsMetrics
     private readonly Histogram<double> _latency;
     private readonly Counter<long> _callbacks;
     private readonly Counter<long> _reviews;
+    private readonly Histogram<int> _transactionMedia;
 
     public ResultsMetrics(IMeterFactory meterFactory)
     {
@@ -23,7 +24,11 @@ public sealed class ResultsMetrics
         _latency = meter.CreateHistogram<double>("moderation.results.verdict_latency", "s", "From submission to automatic verdict.");
         _callbacks = meter.CreateCounter<long>("moderation.results.callbacks", description: "Callback delivery attempts by outcome.");
         _reviews = meter.CreateCounter<long>("moderation.results.reviews", description: "Reviewer decisions by decision.");
+        _transactionMedia = meter.CreateHistogram<int>("moderation.results.transaction.media", "{media}",
+            "Media changed by one transaction: the pipeline's batching at work.");
     }
+
+    public void Transaction(int media) => _transactionMedia.Record(media);
 
     public void Verdict(Decision decision, bool early, TimeSpan? latency)
     {

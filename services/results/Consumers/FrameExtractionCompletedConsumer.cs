@@ -1,4 +1,3 @@
-using MassTransit;
 using Microsoft.Extensions.Options;
 using Moderation.Contracts.V1;
 using Moderation.Results.Aggregation;
@@ -6,22 +5,13 @@ using Moderation.ServiceDefaults;
 
 namespace Moderation.Results.Consumers;
 
-/// <summary>Learns the exact frame count; the verdict completes once that many distinct frames are scored.</summary>
+/// <summary>Learns exact frame counts; a verdict completes once that many distinct frames are scored.</summary>
 public sealed class FrameExtractionCompletedConsumer(MediaAggregator aggregator, ILogger<FrameExtractionCompletedConsumer> logger)
-    : IConsumer<FrameExtractionCompleted>
+    : PipelineBatchConsumer<FrameExtractionCompleted>(logger)
 {
-    public async Task Consume(ConsumeContext<FrameExtractionCompleted> context)
-    {
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["MediaId"] = context.Message.MediaId });
-        await aggregator.CompleteExtractionAsync(context.Message, context.CancellationToken);
-    }
+    protected override Task HandleAsync(IReadOnlyList<FrameExtractionCompleted> messages, CancellationToken cancellationToken) =>
+        aggregator.CompleteExtractionAsync(messages, cancellationToken);
 }
 
-public sealed class FrameExtractionCompletedConsumerDefinition : ResultsConsumerDefinition<FrameExtractionCompletedConsumer>
-{
-    public FrameExtractionCompletedConsumerDefinition(IOptions<MessagingOptions> messaging)
-        : base(messaging, "frame-extraction-completed")
-    {
-        ConcurrentMessageLimit = 16;
-    }
-}
+public sealed class FrameExtractionCompletedConsumerDefinition(IOptions<MessagingOptions> messaging, IOptions<AggregationOptions> aggregation)
+    : PipelineBatchConsumerDefinition<FrameExtractionCompletedConsumer>(messaging, aggregation, "frame-extraction-completed");

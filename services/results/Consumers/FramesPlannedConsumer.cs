@@ -1,4 +1,3 @@
-using MassTransit;
 using Microsoft.Extensions.Options;
 using Moderation.Contracts.V1;
 using Moderation.Results.Aggregation;
@@ -6,21 +5,12 @@ using Moderation.ServiceDefaults;
 
 namespace Moderation.Results.Consumers;
 
-/// <summary>Records the planned frame count, which drives progress.</summary>
-public sealed class FramesPlannedConsumer(MediaAggregator aggregator, ILogger<FramesPlannedConsumer> logger) : IConsumer<FramesPlanned>
+/// <summary>Records planned frame counts, which drive progress.</summary>
+public sealed class FramesPlannedConsumer(MediaAggregator aggregator, ILogger<FramesPlannedConsumer> logger) : PipelineBatchConsumer<FramesPlanned>(logger)
 {
-    public async Task Consume(ConsumeContext<FramesPlanned> context)
-    {
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["MediaId"] = context.Message.MediaId });
-        await aggregator.PlanAsync(context.Message, context.CancellationToken);
-    }
+    protected override Task HandleAsync(IReadOnlyList<FramesPlanned> messages, CancellationToken cancellationToken) =>
+        aggregator.PlanAsync(messages, cancellationToken);
 }
 
-public sealed class FramesPlannedConsumerDefinition : ResultsConsumerDefinition<FramesPlannedConsumer>
-{
-    public FramesPlannedConsumerDefinition(IOptions<MessagingOptions> messaging)
-        : base(messaging, "frames-planned")
-    {
-        ConcurrentMessageLimit = 16;
-    }
-}
+public sealed class FramesPlannedConsumerDefinition(IOptions<MessagingOptions> messaging, IOptions<AggregationOptions> aggregation)
+    : PipelineBatchConsumerDefinition<FramesPlannedConsumer>(messaging, aggregation, "frames-planned");

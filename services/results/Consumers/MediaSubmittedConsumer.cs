@@ -1,4 +1,3 @@
-using MassTransit;
 using Microsoft.Extensions.Options;
 using Moderation.Contracts.V1;
 using Moderation.Results.Aggregation;
@@ -6,21 +5,12 @@ using Moderation.ServiceDefaults;
 
 namespace Moderation.Results.Consumers;
 
-/// <summary>Registers the medium: who submitted it, where to call back, which policy applies.</summary>
-public sealed class MediaSubmittedConsumer(MediaAggregator aggregator, ILogger<MediaSubmittedConsumer> logger) : IConsumer<MediaSubmitted>
+/// <summary>Registers media: who submitted them, where to call back, which policy applies.</summary>
+public sealed class MediaSubmittedConsumer(MediaAggregator aggregator, ILogger<MediaSubmittedConsumer> logger) : PipelineBatchConsumer<MediaSubmitted>(logger)
 {
-    public async Task Consume(ConsumeContext<MediaSubmitted> context)
-    {
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["MediaId"] = context.Message.MediaId });
-        await aggregator.RegisterAsync(context.Message, context.CancellationToken);
-    }
+    protected override Task HandleAsync(IReadOnlyList<MediaSubmitted> messages, CancellationToken cancellationToken) =>
+        aggregator.RegisterAsync(messages, cancellationToken);
 }
 
-public sealed class MediaSubmittedConsumerDefinition : ResultsConsumerDefinition<MediaSubmittedConsumer>
-{
-    public MediaSubmittedConsumerDefinition(IOptions<MessagingOptions> messaging)
-        : base(messaging, "media-submitted")
-    {
-        ConcurrentMessageLimit = 16;
-    }
-}
+public sealed class MediaSubmittedConsumerDefinition(IOptions<MessagingOptions> messaging, IOptions<AggregationOptions> aggregation)
+    : PipelineBatchConsumerDefinition<MediaSubmittedConsumer>(messaging, aggregation, "media-submitted");

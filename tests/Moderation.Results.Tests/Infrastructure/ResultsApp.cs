@@ -116,6 +116,16 @@ public sealed class ResultsApp : WebApplicationFactory<Program>
         return (await client.GetFromJsonAsync<T>(path, Json))!;
     }
 
+    /// <summary>The resource, or null while it does not exist yet (404): for polling what messages create.</summary>
+    public async Task<T?> FindAsync<T>(string path, string apiKey = AdminKey)
+        where T : class
+    {
+        using var client = Client(apiKey);
+        using var response = await client.GetAsync(path);
+        return response.StatusCode == System.Net.HttpStatusCode.NotFound ? null
+            : await response.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<T>(Json);
+    }
+
     /// <summary>Runs a query against the service's own database context.</summary>
     public async Task<T> QueryAsync<T>(Func<ResultsDbContext, Task<T>> query)
     {
