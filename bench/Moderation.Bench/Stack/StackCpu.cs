@@ -19,8 +19,11 @@ internal static class StackCpu
     private static readonly Lazy<double> TicksPerSecond = new(() =>
         double.Parse(ProcessRunner.RunAsync("getconf", ["CLK_TCK"]).GetAwaiter().GetResult().Trim(), CultureInfo.InvariantCulture));
 
-    /// <summary>Ticks per part, and the process id each part was measured on (a changed id means a restart in between).</summary>
-    public sealed record Snapshot(IReadOnlyDictionary<string, long> Ticks, IReadOnlyDictionary<string, int> Pids);
+    /// <summary>
+    /// Ticks per part, the process id each part was measured on (a changed id means a restart in between), and the
+    /// busy ticks of the whole machine (/proc/stat), so a run can say how much CPU went to processes outside the stack.
+    /// </summary>
+    public sealed record Snapshot(IReadOnlyDictionary<string, long> Ticks, IReadOnlyDictionary<string, int> Pids, long MachineBusyTicks);
 
     /// <summary>CPU milliseconds spent by one part between two snapshots; null when its process changed (restarted) or was missing.</summary>
     public sealed record Usage(string Part, double? Milliseconds);
@@ -63,8 +66,11 @@ internal static class StackCpu
             ticks["postgres"] = pg.Own + pg.Children + processes.Values.Where(c => c.ParentId == postmaster).Sum(c => c.Own + c.Children);
         }
 
-        return new Snapshot(ticks, pids);
+        return new Snapshot(ticks, pids, MachineBusyTicks());
     }
+
+    /// <summary>CPU milliseconds the whole machine spent busy between two snapshots (every core, every process).</summary>
+    public static double MachineMilliseconds(Snapshot before, Snapshot after) => (after.MachineBusyTicks - before.MachineBusyTicks) * 1000 / TicksPerSecond.Value;
 
     public static IReadOnlyList<Usage> Between(Snapshot before, Snapshot after) =>
         [.. Parts.Select(part => new Usage(part,
@@ -100,6 +106,13 @@ internal static class StackCpu
         }
 
         return all;
+    }
+
+    /// <summary>user + nice + system + irq + softirq + steal of the first line of /proc/stat (all cores).</summary>
+    private static long MachineBusyTicks()
+    {
+        var f = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return new[] { 1, 2, 3, 6, 7, 8 }.Sum(i => long.Parse(f[i], CultureInfo.InvariantCulture));
     }
 
     private static int? PidFromFile(string path)

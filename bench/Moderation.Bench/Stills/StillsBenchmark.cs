@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using Moderation.Bench.Classifier;
 using Moderation.Bench.Load;
 using Moderation.Bench.Stack;
@@ -62,6 +61,8 @@ internal static class StillsBenchmark
         var saturation = await MediaUploads.WaitForVerdictsAsync(stack.ResultsDatabase, ids, stop.Token, TimeSpan.FromSeconds(1));
         var cpuAfter = StackCpu.Take(stack);
         var cpu = StackCpu.Between(cpuBefore, cpuAfter);
+        var machineMs = StackCpu.MachineMilliseconds(cpuBefore, cpuAfter);
+        var phaseSeconds = clock.Elapsed.TotalSeconds;
         var throughput = saturation.Verdicts / saturation.ServerSeconds;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"saturation: {ids.Count} submitted in {submitted.TotalSeconds:0.0} s; {saturation.Verdicts} verdicts, {saturation.Failures} failures; first acceptance → last verdict {saturation.ServerSeconds:0.0} s = {throughput:0.00} images/s"));
@@ -80,17 +81,19 @@ internal static class StillsBenchmark
         var report = new Report(DateTime.UtcNow, Environment.ProcessorCount, count, uploaders, peer,
             new Saturation(ids.Count, saturation.Verdicts, saturation.Failures, saturation.ServerSeconds, throughput,
                 MediaUploads.Percentile(saturation.LatenciesMs, 0.50), MediaUploads.Percentile(saturation.LatenciesMs, 0.95), MediaUploads.Percentile(saturation.LatenciesMs, 0.99),
-                cpu.ToDictionary(u => u.Part, u => u.Milliseconds is { } ms ? ms / Math.Max(1, ids.Count) : (double?)null)),
+                cpu.ToDictionary(u => u.Part, u => u.Milliseconds is { } ms ? ms / Math.Max(1, ids.Count) : (double?)null),
+                phaseSeconds, machineMs / 1000, cpu.Sum(u => u.Milliseconds ?? 0) / 1000),
             latency);
         var markdown = Markdown(report);
         Console.WriteLine();
         Console.WriteLine(markdown);
-        Save(report, markdown);
+        ResultFiles.Save("stills", report.FinishedAt, report, markdown);
         return saturation.Verdicts + saturation.Failures == ids.Count && ids.Count == count ? 0 : 1;
     }
 
     private sealed record Saturation(int Submitted, int Verdicts, int Failures, double ServerSeconds, double ImagesPerSecond,
-        double P50Ms, double P95Ms, double P99Ms, Dictionary<string, double?> CpuMsPerStill);
+        double P50Ms, double P95Ms, double P99Ms, Dictionary<string, double?> CpuMsPerStill,
+        double SnapshotSeconds, double MachineCpuSeconds, double StackCpuSeconds);
 
     private sealed record Latency(double RatePerSecond, int Submitted, int Verdicts, int Failures, double P50Ms, double P95Ms, double P99Ms);
 
@@ -172,26 +175,13 @@ internal static class StillsBenchmark
         }
 
         s.AppendLine(CultureInfo.InvariantCulture, $"| **total** | **{Ms(total)}** |");
+        s.AppendLine();
+        s.AppendLine(CultureInfo.InvariantCulture,
+            $"Over the {c.SnapshotSeconds:0.0} s between the CPU snapshots the machine was busy {c.MachineCpuSeconds:0.0} core-seconds of {c.SnapshotSeconds * r.Cores:0.0}: the stack {c.StackCpuSeconds:0.0}, everything else (this client, other work on the machine) {c.MachineCpuSeconds - c.StackCpuSeconds:0.0}.");
         return s.ToString();
     }
-
-    private static readonly JsonSerializerOptions ResultJson = new(JsonSerializerDefaults.Web)
-    {
-        WriteIndented = true,
-        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
 
     private static string Ms(double? ms) => ms is { } v ? v.ToString("0.0", CultureInfo.InvariantCulture) : "n/a (restarted)";
 
     private static string Seconds(double ms) => double.IsNaN(ms) ? "–" : (ms / 1000).ToString("0.00 s", CultureInfo.InvariantCulture);
-
-    private static void Save(Report report, string markdown)
-    {
-        var directory = Path.Combine(RepoPaths.Root, "bench", "results");
-        Directory.CreateDirectory(directory);
-        var name = Path.Combine(directory, $"stills-{report.FinishedAt:yyyyMMdd-HHmmss}");
-        File.WriteAllText(name + ".md", markdown);
-        File.WriteAllText(name + ".json", JsonSerializer.Serialize(report, ResultJson));
-        Console.WriteLine($"written: {name}.md, {name}.json");
-    }
 }

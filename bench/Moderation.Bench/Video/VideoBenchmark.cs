@@ -42,21 +42,27 @@ internal static class VideoBenchmark
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"(b) cluster: upload {cluster.UploadSeconds:0.0} s, then acceptance → verdict {cluster.Seconds:0.0} s, {cluster.Frames} frames scored, {cluster.CpuSeconds:0.0} CPU s in the stack ({cluster.State})"));
 
+        var finishedAt = DateTime.UtcNow;
+        var markdown = new StringBuilder()
+            .AppendLine(CultureInfo.InvariantCulture, $"Whole-cluster video, {finishedAt:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, {minutes}-minute 854×480 30 fps H.264")
+            .AppendLine()
+            .AppendLine("| path | frames | time | CPU s |")
+            .AppendLine("|---|---:|---:|---:|")
+            .AppendLine(CultureInfo.InvariantCulture, $"| (a) OpenCV {opencv.Opencv} loop: read every frame, keep one per 5 s (decoding only, no model); start to end of the loop | {opencv.Kept} of {opencv.Decoded} | {opencv.Seconds:0.0} s | {opencv.CpuSeconds:0.0} |")
+            .AppendLine(CultureInfo.InvariantCulture, $"| (b) cluster: ingest acceptance → verdict in results (upload before it: {cluster.UploadSeconds:0.0} s) | {cluster.Frames} scored | {cluster.Seconds:0.0} s | {cluster.CpuSeconds:0.0} (stack) |")
+            .AppendLine()
+            .AppendLine(CultureInfo.InvariantCulture, $"(a) / (b): {opencv.Seconds / cluster.Seconds:0.0}× in time (the cluster's verdict includes classification; the OpenCV loop's time does not), {opencv.CpuSeconds / cluster.CpuSeconds:0.0}× in CPU.")
+            .AppendLine(CultureInfo.InvariantCulture, $"Machine busy during (b): {cluster.MachineCpuSeconds:0.0} core-seconds, of which the stack {cluster.CpuSeconds:0.0}.")
+            .ToString();
         Console.WriteLine();
-        Console.WriteLine($"Whole-cluster video, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, {minutes}-minute 480p 30 fps H.264");
-        Console.WriteLine();
-        Console.WriteLine("| path | frames | time to verdict (or to the last kept frame) | CPU s |");
-        Console.WriteLine("|---|---:|---:|---:|");
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| (a) OpenCV loop: read every frame, keep one per 5 s (decoding only, no model) | {opencv.Kept} of {opencv.Decoded} | {opencv.Seconds:0.0} s | {opencv.CpuSeconds:0.0} |"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| (b) cluster: ingest acceptance → verdict in results | {cluster.Frames} | {cluster.Seconds:0.0} s | {cluster.CpuSeconds:0.0} |"));
-        Console.WriteLine();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"(a) / (b): {opencv.Seconds / cluster.Seconds:0.0}× (the cluster's verdict includes classification; the OpenCV loop's time does not)"));
+        Console.WriteLine(markdown);
+        ResultFiles.Save("video", finishedAt, new { FinishedAt = finishedAt, Environment.ProcessorCount, Minutes = minutes, OpenCv = opencv, Cluster = cluster }, markdown);
         return cluster.State == "completed" ? 0 : 1;
     }
 
     private sealed record OpenCvResult(int Decoded, int Kept, double LastKeptSeconds, double Seconds, double CpuSeconds, string Opencv);
 
-    private sealed record ClusterResult(double UploadSeconds, double Seconds, long Frames, double CpuSeconds, string State);
+    private sealed record ClusterResult(double UploadSeconds, double Seconds, long Frames, double CpuSeconds, double MachineCpuSeconds, string State);
 
     private static async Task<OpenCvResult> OpenCvAsync(string video)
     {
@@ -89,9 +95,10 @@ internal static class VideoBenchmark
                 ?? throw new InvalidOperationException("Ingest did not accept the video.");
             var uploaded = clock.Elapsed;
             var outcome = await MediaUploads.WaitForVerdictsAsync(stack.ResultsDatabase, [id], stop.Token, TimeSpan.FromSeconds(1));
-            var cpu = StackCpu.Between(before, StackCpu.Take(stack)).Sum(u => u.Milliseconds ?? double.NaN) / 1000;
+            var after = StackCpu.Take(stack);
+            var cpu = StackCpu.Between(before, after).Sum(u => u.Milliseconds ?? double.NaN) / 1000;
             var state = outcome.Verdicts == 1 ? "completed" : outcome.Failures == 1 ? "failed" : "no verdict within the bound";
-            return new ClusterResult(uploaded.TotalSeconds, outcome.LatenciesMs.Count == 1 ? outcome.LatenciesMs[0] / 1000 : double.NaN, outcome.Frames, cpu, state);
+            return new ClusterResult(uploaded.TotalSeconds, outcome.LatenciesMs.Count == 1 ? outcome.LatenciesMs[0] / 1000 : double.NaN, outcome.Frames, cpu, StackCpu.MachineMilliseconds(before, after) / 1000, state);
         }
         finally
         {
