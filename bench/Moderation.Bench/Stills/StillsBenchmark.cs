@@ -55,11 +55,13 @@ internal static class StillsBenchmark
 
         var bodies = Bodies(measured, runId, "saturation");
         var cpuBefore = StackCpu.Take(stack);
+        var clientBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         var ids = await SubmitAsync(http, bodies, uploaders, null, stop.Token);
         var submitted = clock.Elapsed;
         var saturation = await MediaUploads.WaitForVerdictsAsync(stack.ResultsDatabase, ids, stop.Token, TimeSpan.FromSeconds(1));
         var cpuAfter = StackCpu.Take(stack);
+        var clientSeconds = (Process.GetCurrentProcess().TotalProcessorTime - clientBefore).TotalSeconds;
         var cpu = StackCpu.Between(cpuBefore, cpuAfter);
         var machineMs = StackCpu.MachineMilliseconds(cpuBefore, cpuAfter);
         var phaseSeconds = clock.Elapsed.TotalSeconds;
@@ -82,7 +84,7 @@ internal static class StillsBenchmark
             new Saturation(ids.Count, saturation.Verdicts, saturation.Failures, saturation.ServerSeconds, throughput,
                 MediaUploads.Percentile(saturation.LatenciesMs, 0.50), MediaUploads.Percentile(saturation.LatenciesMs, 0.95), MediaUploads.Percentile(saturation.LatenciesMs, 0.99),
                 cpu.ToDictionary(u => u.Part, u => u.Milliseconds is { } ms ? ms / Math.Max(1, ids.Count) : (double?)null),
-                phaseSeconds, machineMs / 1000, cpu.Sum(u => u.Milliseconds ?? 0) / 1000),
+                phaseSeconds, machineMs / 1000, cpu.Sum(u => u.Milliseconds ?? 0) / 1000, clientSeconds),
             latency);
         var markdown = Markdown(report);
         Console.WriteLine();
@@ -93,7 +95,7 @@ internal static class StillsBenchmark
 
     private sealed record Saturation(int Submitted, int Verdicts, int Failures, double ServerSeconds, double ImagesPerSecond,
         double P50Ms, double P95Ms, double P99Ms, Dictionary<string, double?> CpuMsPerStill,
-        double SnapshotSeconds, double MachineCpuSeconds, double StackCpuSeconds);
+        double SnapshotSeconds, double MachineCpuSeconds, double StackCpuSeconds, double ClientCpuSeconds);
 
     private sealed record Latency(double RatePerSecond, int Submitted, int Verdicts, int Failures, double P50Ms, double P95Ms, double P99Ms);
 
@@ -177,7 +179,7 @@ internal static class StillsBenchmark
         s.AppendLine(CultureInfo.InvariantCulture, $"| **total** | **{Ms(total)}** |");
         s.AppendLine();
         s.AppendLine(CultureInfo.InvariantCulture,
-            $"Over the {c.SnapshotSeconds:0.0} s between the CPU snapshots the machine was busy {c.MachineCpuSeconds:0.0} core-seconds of {c.SnapshotSeconds * r.Cores:0.0}: the stack {c.StackCpuSeconds:0.0}, everything else (this client, other work on the machine) {c.MachineCpuSeconds - c.StackCpuSeconds:0.0}.");
+            $"Over the {c.SnapshotSeconds:0.0} s between the CPU snapshots the machine was busy {c.MachineCpuSeconds:0.0} core-seconds of {c.SnapshotSeconds * r.Cores:0.0}: the stack {c.StackCpuSeconds:0.0}, this client {c.ClientCpuSeconds:0.0}, anything else on the machine {c.MachineCpuSeconds - c.StackCpuSeconds - c.ClientCpuSeconds:0.0}.");
         return s.ToString();
     }
 
