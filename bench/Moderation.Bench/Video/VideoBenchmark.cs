@@ -34,7 +34,9 @@ internal static class VideoBenchmark
         Console.WriteLine($"video: {video} ({new FileInfo(video).Length / 1e6:0.#} MB, {minutes} min 854x480 30 fps H.264); stack {stack.Root}; {Environment.ProcessorCount} cores");
 
         var machineBefore = StackCpu.Take(stack);
+        var opencvClock = Stopwatch.StartNew();
         var opencv = await OpenCvAsync(video);
+        var opencvSnapshotSeconds = opencvClock.Elapsed.TotalSeconds;
         var opencvMachineSeconds = StackCpu.MachineMilliseconds(machineBefore, StackCpu.Take(stack)) / 1000;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"(a) OpenCV {opencv.Opencv}: decoded {opencv.Decoded} frames, kept {opencv.Kept}, {opencv.Seconds:0.0} s ({opencv.CpuSeconds:0.0} CPU s)"));
@@ -54,7 +56,7 @@ internal static class VideoBenchmark
             .AppendLine(CultureInfo.InvariantCulture, $"| (b) cluster: ingest acceptance → verdict in results (upload before it: {cluster.UploadSeconds:0.0} s) | {cluster.Frames} scored | {cluster.Seconds:0.0} s | {cluster.CpuSeconds:0.0} (stack) |")
             .AppendLine()
             .AppendLine(CultureInfo.InvariantCulture, $"(a) / (b): {opencv.Seconds / cluster.Seconds:0.0}× in time (the cluster's verdict includes classification; the OpenCV loop's time does not), {opencv.CpuSeconds / cluster.CpuSeconds:0.0}× in CPU.")
-            .AppendLine(CultureInfo.InvariantCulture, $"Machine busy during (a): {opencvMachineSeconds:0.0} core-seconds of {opencv.Seconds * Environment.ProcessorCount:0.0}, of which the OpenCV loop {opencv.CpuSeconds:0.0}; during (b): {cluster.MachineCpuSeconds:0.0} of {cluster.Seconds * Environment.ProcessorCount:0.0}, of which the stack {cluster.CpuSeconds:0.0}.")
+            .AppendLine(CultureInfo.InvariantCulture, $"Machine busy during (a), Python start to exit: {opencvMachineSeconds:0.0} core-seconds of {opencvSnapshotSeconds * Environment.ProcessorCount:0.0}, of which the OpenCV loop {opencv.CpuSeconds:0.0}; during (b), upload to verdict: {cluster.MachineCpuSeconds:0.0} of {cluster.SnapshotSeconds * Environment.ProcessorCount:0.0}, of which the stack {cluster.CpuSeconds:0.0}.")
             .ToString();
         Console.WriteLine();
         Console.WriteLine(markdown);
@@ -64,7 +66,7 @@ internal static class VideoBenchmark
 
     private sealed record OpenCvResult(int Decoded, int Kept, double LastKeptSeconds, double Seconds, double CpuSeconds, string Opencv);
 
-    private sealed record ClusterResult(double UploadSeconds, double Seconds, long Frames, double CpuSeconds, double MachineCpuSeconds, string State);
+    private sealed record ClusterResult(double UploadSeconds, double Seconds, long Frames, double CpuSeconds, double MachineCpuSeconds, double SnapshotSeconds, string State);
 
     private static async Task<OpenCvResult> OpenCvAsync(string video)
     {
@@ -100,7 +102,7 @@ internal static class VideoBenchmark
             var after = StackCpu.Take(stack);
             var cpu = StackCpu.Between(before, after).Sum(u => u.Milliseconds ?? double.NaN) / 1000;
             var state = outcome.Verdicts == 1 ? "completed" : outcome.Failures == 1 ? "failed" : "no verdict within the bound";
-            return new ClusterResult(uploaded.TotalSeconds, outcome.LatenciesMs.Count == 1 ? outcome.LatenciesMs[0] / 1000 : double.NaN, outcome.Frames, cpu, StackCpu.MachineMilliseconds(before, after) / 1000, state);
+            return new ClusterResult(uploaded.TotalSeconds, outcome.LatenciesMs.Count == 1 ? outcome.LatenciesMs[0] / 1000 : double.NaN, outcome.Frames, cpu, StackCpu.MachineMilliseconds(before, after) / 1000, clock.Elapsed.TotalSeconds, state);
         }
         finally
         {
