@@ -34,9 +34,13 @@ internal static class StillsBenchmark
         var manifest = Path.Combine(stack.ModelDirectory, "mobilenet_v2", "model.json");
 
         StillsPeer.Result? peer = null;
+        (double BusySeconds, double Seconds) peerMachine = (double.NaN, double.NaN);
         if (!options.Has("skip-peer"))
         {
+            var machineBefore = StackCpu.Take(stack);
+            var peerClock = Stopwatch.StartNew();
             peer = await StillsPeer.RunAsync(manifest, measured);
+            peerMachine = (StackCpu.MachineMilliseconds(machineBefore, StackCpu.Take(stack)) / 1000, peerClock.Elapsed.TotalSeconds);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"peer: {peer.Images} images in {peer.Seconds:0.0} s = {peer.ImagesPerSecond:0.0} images/s, {peer.CpuMsPerImage:0.0} CPU ms per image"));
         }
@@ -80,7 +84,7 @@ internal static class StillsBenchmark
                 MediaUploads.Percentile(outcome.LatenciesMs, 0.50), MediaUploads.Percentile(outcome.LatenciesMs, 0.95), MediaUploads.Percentile(outcome.LatenciesMs, 0.99));
         }
 
-        var report = new Report(DateTime.UtcNow, Environment.ProcessorCount, count, uploaders, peer,
+        var report = new Report(DateTime.UtcNow, Environment.ProcessorCount, count, uploaders, peer, peerMachine.BusySeconds, peerMachine.Seconds,
             new Saturation(ids.Count, saturation.Verdicts, saturation.Failures, saturation.ServerSeconds, throughput,
                 MediaUploads.Percentile(saturation.LatenciesMs, 0.50), MediaUploads.Percentile(saturation.LatenciesMs, 0.95), MediaUploads.Percentile(saturation.LatenciesMs, 0.99),
                 cpu.ToDictionary(u => u.Part, u => u.Milliseconds is { } ms ? ms / Math.Max(1, ids.Count) : (double?)null),
@@ -99,7 +103,8 @@ internal static class StillsBenchmark
 
     private sealed record Latency(double RatePerSecond, int Submitted, int Verdicts, int Failures, double P50Ms, double P95Ms, double P99Ms);
 
-    private sealed record Report(DateTime FinishedAt, int Cores, int Count, int Uploaders, StillsPeer.Result? Peer, Saturation Cluster, Latency? Latency);
+    private sealed record Report(DateTime FinishedAt, int Cores, int Count, int Uploaders, StillsPeer.Result? Peer, double PeerMachineCpuSeconds, double PeerSnapshotSeconds,
+        Saturation Cluster, Latency? Latency);
 
     /// <summary>The pictures as this run will send them: bytes unique to the run and phase (see <see cref="StillImages.Unique"/>).</summary>
     private static List<(string Name, byte[] Bytes)> Bodies(IEnumerable<string> files, string runId, string phase) =>
@@ -180,6 +185,11 @@ internal static class StillsBenchmark
         s.AppendLine();
         s.AppendLine(CultureInfo.InvariantCulture,
             $"Over the {c.SnapshotSeconds:0.0} s between the CPU snapshots the machine was busy {c.MachineCpuSeconds:0.0} core-seconds of {c.SnapshotSeconds * r.Cores:0.0}: the stack {c.StackCpuSeconds:0.0}, this client {c.ClientCpuSeconds:0.0}, anything else on the machine {c.MachineCpuSeconds - c.StackCpuSeconds - c.ClientCpuSeconds:0.0}.");
+        if (r.Peer is { } peerRun)
+        {
+            s.AppendLine(CultureInfo.InvariantCulture,
+                $"While the peer ran ({r.PeerSnapshotSeconds:0.0} s, npm check and Node start included) the machine was busy {r.PeerMachineCpuSeconds:0.0} core-seconds of {r.PeerSnapshotSeconds * r.Cores:0.0}, the peer's own {peerRun.CpuMsPerImage * peerRun.Images / 1000:0.0} of it in the timed loop.");
+        }
         return s.ToString();
     }
 
