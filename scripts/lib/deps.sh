@@ -2,7 +2,7 @@
 # Installs the Debian packages the project needs, only those missing. Sourced by scripts/up and scripts/test.
 set -euo pipefail
 
-MODERATION_APT_PACKAGES=(rabbitmq-server postgresql ffmpeg chromium libonnx-dev python3-onnx gnome-backgrounds openclipart-png nodejs npm util-linux)
+MODERATION_APT_PACKAGES=(rabbitmq-server postgresql ffmpeg chromium libonnx-dev python3-onnx python3-opencv gnome-backgrounds openclipart-png nodejs npm util-linux)
 
 deps_install() {
   local missing=() pkg

@@ -82,10 +82,7 @@ public sealed class TestServers
         var script = Path.Combine(RepoPaths.Root, "scripts", "lib", "servers.sh");
         // flock: several test assemblies may start at once; the first starts the servers, the rest reuse them.
         await ProcessRunner.RunAsync("flock", ["-o", Path.Combine(RepoPaths.Data, LocalDirectoryName + ".lock"), script, "servers_start", dir, "5674", "5434"], TimeSpan.FromMinutes(3));
-        var env = File.ReadAllLines(Path.Combine(dir, "env"))
-            .Select(line => line.Split('=', 2))
-            .Where(parts => parts.Length == 2)
-            .ToDictionary(parts => parts[0], parts => parts[1].Trim('\''));
+        var env = ServersEnvironment.Read(Path.Combine(dir, "env"));
         return new TestServers(env["MODERATION_RABBITMQ"], env["MODERATION_POSTGRES"], new LocalVirtualHosts(dir, 5674));
     }
 

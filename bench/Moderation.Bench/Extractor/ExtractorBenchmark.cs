@@ -210,7 +210,7 @@ public static class ExtractorBenchmark
     }
 
     /// <summary>The benchmark video, generated once (x264 veryfast, default keyframe interval of 250 frames) and cached.</summary>
-    private static async Task<string> VideoAsync(int minutes, int width, int height)
+    internal static async Task<string> VideoAsync(int minutes, int width, int height)
     {
         var directory = Path.Combine(RepoPaths.Data, "bench");
         Directory.CreateDirectory(directory);

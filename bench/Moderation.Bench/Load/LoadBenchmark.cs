@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Http.Headers;
 using Moderation.Bench.Classifier;
 using Moderation.Testing;
 using Npgsql;
@@ -196,7 +194,7 @@ internal static class LoadBenchmark
                     }
                 }
 
-                if (await SubmitOneAsync(http, files[i], stop.Token) is { } id)
+                if (await MediaUploads.SubmitAsync(http, Path.GetFileName(files[i]), () => File.OpenRead(files[i]), stop.Token) is { } id)
                 {
                     lock (ids)
                     {
@@ -206,89 +204,12 @@ internal static class LoadBenchmark
             }
         }));
 
-        var (verdicts, failures, duplicated, frames, latencies) = await WaitForEndAsync(cluster, ids, stop.Token);
+        var (verdicts, failures, duplicated, frames, latencies, _, _) = await MediaUploads.WaitForVerdictsAsync(cluster.ResultsDatabase, ids, stop.Token);
         await stop.CancelAsync();
         await chaosTask;
         var seconds = started.Elapsed.TotalSeconds;
-        latencies.Sort();
-        return new Phase(ids.Count, verdicts, failures, ids.Count - verdicts - failures, duplicated, seconds,
-            (verdicts + failures) / seconds, frames / seconds, Percentile(latencies, 0.50), Percentile(latencies, 0.95), Percentile(latencies, 0.99));
-    }
-
-    /// <summary>Retries 503 (back-pressure, broker outage) with its Retry-After, as an upload system should.</summary>
-    private static async Task<Guid?> SubmitOneAsync(HttpClient http, string file, CancellationToken cancellationToken)
-    {
-        for (var attempt = 0; attempt < 30 && !cancellationToken.IsCancellationRequested; attempt++)
-        {
-            using var content = new MultipartFormDataContent();
-            var part = new StreamContent(File.OpenRead(file));
-            part.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-            content.Add(part, "file", Path.GetFileName(file));
-            try
-            {
-                using var response = await http.PostAsync("/media", content, cancellationToken);
-                if (response.StatusCode is HttpStatusCode.Accepted or HttpStatusCode.OK)
-                {
-                    var body = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken))!;
-                    return Guid.Parse(body["mediaId"]!.GetValue<string>());
-                }
-
-                if (response.StatusCode != HttpStatusCode.ServiceUnavailable)
-                {
-                    throw new InvalidOperationException($"{file}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
-                }
-
-                await Task.Delay(response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1), cancellationToken);
-            }
-            catch (HttpRequestException)
-            {
-                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-            }
-        }
-
-        return null;
-    }
-
-    private static async Task<(int Verdicts, int Failures, int Duplicated, long Frames, List<double> LatenciesMs)> WaitForEndAsync(
-        Cluster cluster, List<Guid> ids, CancellationToken cancellationToken)
-    {
-        await using var data = NpgsqlDataSource.Create(cluster.ResultsDatabase);
-        while (true)
-        {
-            try
-            {
-                await using var command = data.CreateCommand("""
-                    SELECT count(*) FILTER (WHERE m.state = 'completed'), count(*) FILTER (WHERE m.state = 'failed'),
-                           (SELECT count(*) FROM (SELECT media_id FROM verdicts WHERE media_id = ANY($1) GROUP BY media_id HAVING count(*) > 1) d),
-                           (SELECT count(*) FROM frame_scores WHERE media_id = ANY($1))
-                    FROM media m WHERE m.id = ANY($1)
-                    """);
-                command.Parameters.Add(new NpgsqlParameter { Value = ids.ToArray() });
-                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-                await reader.ReadAsync(cancellationToken);
-                var (completed, failed, duplicated, frames) = ((int)reader.GetInt64(0), (int)reader.GetInt64(1), (int)reader.GetInt64(2), reader.GetInt64(3));
-                await reader.DisposeAsync();
-                if (completed + failed >= ids.Count || cancellationToken.IsCancellationRequested)
-                {
-                    await using var latency = data.CreateCommand(
-                        "SELECT extract(epoch FROM (v.decided_at - m.submitted_at)) * 1000 FROM verdicts v JOIN media m ON m.id = v.media_id WHERE v.media_id = ANY($1)");
-                    latency.Parameters.Add(new NpgsqlParameter { Value = ids.ToArray() });
-                    var latencies = new List<double>();
-                    await using var rows = await latency.ExecuteReaderAsync(CancellationToken.None);
-                    while (await rows.ReadAsync(CancellationToken.None))
-                    {
-                        latencies.Add(Convert.ToDouble(rows.GetValue(0), CultureInfo.InvariantCulture));
-                    }
-
-                    return (completed, failed, duplicated, frames, latencies);
-                }
-            }
-            catch (NpgsqlException)
-            {
-            }
-
-            await Task.Delay(500, CancellationToken.None);
-        }
+        return new Phase(ids.Count, verdicts, failures, ids.Count - verdicts - failures, duplicated, seconds, (verdicts + failures) / seconds, frames / seconds,
+            MediaUploads.Percentile(latencies, 0.50), MediaUploads.Percentile(latencies, 0.95), MediaUploads.Percentile(latencies, 0.99));
     }
 
     /// <summary>Every 20 s, kill -9 the classifier or the frame extractor and restart it.</summary>
@@ -326,7 +247,4 @@ internal static class LoadBenchmark
             }
         }
     }
-
-    private static double Percentile(List<double> sorted, double p) =>
-        sorted.Count == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
 }
