@@ -27,7 +27,7 @@ public sealed class MediaAggregator(
 
     /// <summary>Registers submitted media (who submitted, where to call back, which policy), a batch in one transaction.</summary>
     public Task RegisterAsync(IReadOnlyList<MediaSubmitted> messages, CancellationToken cancellationToken) =>
-        RunEachAsync(messages, m => m.MediaId, m => m.CorrelationId, async (medium, message) =>
+        RunEachAsync(messages, m => m.MediaId, m => m.CorrelationId, async (medium, message, batch) =>
         {
             if (medium.IsRegistered)
             {
@@ -53,13 +53,13 @@ public sealed class MediaAggregator(
             }
             else
             {
-                await TryConcludeAsync(medium, cancellationToken);
+                await TryConcludeAsync(medium, batch, cancellationToken);
             }
         }, cancellationToken);
 
     /// <summary>Records planned frame counts, which drive progress, a batch in one transaction.</summary>
     public Task PlanAsync(IReadOnlyList<FramesPlanned> messages, CancellationToken cancellationToken) =>
-        RunEachAsync(messages, m => m.MediaId, m => m.CorrelationId, async (medium, message) =>
+        RunEachAsync(messages, m => m.MediaId, m => m.CorrelationId, async (medium, message, batch) =>
         {
             medium.PlannedFrames = message.PlannedFrames;
             medium.Kind = message.Kind;
@@ -69,7 +69,7 @@ public sealed class MediaAggregator(
                 medium.State = MediaStates.Processing;
             }
 
-            await TryConcludeAsync(medium, cancellationToken);
+            await TryConcludeAsync(medium, batch, cancellationToken);
         }, cancellationToken);
 
     /// <summary>Folds frame scores of any number of media in one transaction; returns how many were new.</summary>
@@ -77,21 +77,28 @@ public sealed class MediaAggregator(
     {
         var byMedium = messages.ToLookup(m => m.MediaId);
         var recorded = 0;
-        await mediumTransaction.RunManyAsync(messages.Select(m => (m.MediaId, m.CorrelationId)), async medium =>
+        await mediumTransaction.RunManyAsync(messages.Select(m => (m.MediaId, m.CorrelationId)), async locked =>
         {
-            recorded += await RecordScoresAsync(medium, [.. byMedium[medium.Id]], cancellationToken);
+            var batch = await LoadAsync(locked, cancellationToken);
+            var ids = locked.Select(m => m.Id).ToList();
+            var indices = messages.Select(m => m.FrameIndex).Distinct().ToList();
+            var known = (await db.FrameScores.Where(f => ids.Contains(f.MediaId) && indices.Contains(f.FrameIndex))
+                .Select(f => new { f.MediaId, f.FrameIndex, f.ModelVersion }).ToListAsync(cancellationToken)).ToLookup(f => f.MediaId);
+            foreach (var medium in locked)
+            {
+                recorded += await RecordScoresAsync(medium, [.. byMedium[medium.Id]], [.. known[medium.Id].Select(k => (k.FrameIndex, k.ModelVersion))],
+                    batch, cancellationToken);
+            }
         }, cancellationToken);
         return recorded;
     }
 
-    private async Task<int> RecordScoresAsync(Medium medium, IReadOnlyList<FrameClassified> messages, CancellationToken cancellationToken)
+    private async Task<int> RecordScoresAsync(Medium medium, IReadOnlyList<FrameClassified> messages, IReadOnlyList<(int FrameIndex, string ModelVersion)> known,
+        BatchState batch, CancellationToken cancellationToken)
     {
-        var indices = messages.Select(m => m.FrameIndex).Distinct().ToList();
-        var known = await db.FrameScores.Where(f => f.MediaId == medium.Id && indices.Contains(f.FrameIndex))
-            .Select(f => new { f.FrameIndex, f.ModelVersion }).ToListAsync(cancellationToken);
         var scoredFrames = known.Select(k => k.FrameIndex).ToHashSet();
-        var scoredKeys = known.Select(k => (k.FrameIndex, k.ModelVersion)).ToHashSet();
-        var maxima = await db.ClassMaxima.Where(c => c.MediaId == medium.Id).ToDictionaryAsync(c => c.ClassName, cancellationToken);
+        var scoredKeys = known.ToHashSet();
+        var maxima = batch.MaximaOf(medium.Id);
         var recorded = 0;
         foreach (var message in messages)
         {
@@ -104,6 +111,7 @@ public sealed class MediaAggregator(
             }
 
             Record(medium, message, maxima, scoredFrames.Add(message.FrameIndex));
+            batch.ModelsOf(medium.Id).Add((message.ModelName, message.ModelVersion));
             recorded++;
         }
 
@@ -114,7 +122,7 @@ public sealed class MediaAggregator(
                 medium.State = MediaStates.Processing;
             }
 
-            await TryConcludeAsync(medium, cancellationToken, maxima.Values);
+            await TryConcludeAsync(medium, batch, cancellationToken);
         }
 
         return recorded;
@@ -162,7 +170,7 @@ public sealed class MediaAggregator(
 
     /// <summary>Learns exact frame counts; a verdict completes once that many distinct frames are scored.</summary>
     public Task CompleteExtractionAsync(IReadOnlyList<FrameExtractionCompleted> messages, CancellationToken cancellationToken) =>
-        RunEachAsync(messages, m => m.MediaId, m => m.CorrelationId, async (medium, message) =>
+        RunEachAsync(messages, m => m.MediaId, m => m.CorrelationId, async (medium, message, batch) =>
         {
             if (medium.ExpectedFrames is int known && known != message.FrameCount)
             {
@@ -172,21 +180,69 @@ public sealed class MediaAggregator(
 
             medium.ExpectedFrames = message.FrameCount;
             medium.ExtractionElapsed = message.Elapsed;
-            await TryConcludeAsync(medium, cancellationToken);
+            await TryConcludeAsync(medium, batch, cancellationToken);
         }, cancellationToken);
 
     /// <summary>Applies each message to its medium, in arrival order, all media of the batch in one transaction.</summary>
     private Task RunEachAsync<TMessage>(IReadOnlyList<TMessage> messages, Func<TMessage, Guid> mediaId, Func<TMessage, Guid> correlationId,
-        Func<Medium, TMessage, Task> apply, CancellationToken cancellationToken)
+        Func<Medium, TMessage, BatchState, Task> apply, CancellationToken cancellationToken)
     {
         var byMedium = messages.ToLookup(mediaId);
-        return mediumTransaction.RunManyAsync(messages.Select(m => (mediaId(m), correlationId(m))), async medium =>
+        return mediumTransaction.RunManyAsync(messages.Select(m => (mediaId(m), correlationId(m))), async locked =>
         {
-            foreach (var message in byMedium[medium.Id])
+            var batch = await LoadAsync(locked, cancellationToken);
+            foreach (var medium in locked)
             {
-                await apply(medium, message);
+                foreach (var message in byMedium[medium.Id])
+                {
+                    await apply(medium, message, batch);
+                }
             }
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// What folding frames into the batch's media and deciding them needs, read in two round trips for all of them:
+    /// their running maxima (tracked, so changes are saved; late frames of concluded media still raise them) and the
+    /// models that scored the open media's frames.
+    /// </summary>
+    private async Task<BatchState> LoadAsync(IReadOnlyList<Medium> media, CancellationToken cancellationToken)
+    {
+        var all = media.Select(m => m.Id).ToList();
+        var open = media.Where(m => !m.IsConcluded).Select(m => m.Id).ToList();
+        var maxima = await db.ClassMaxima.Where(c => all.Contains(c.MediaId)).ToListAsync(cancellationToken);
+        var models = await db.FrameScores.Where(f => open.Contains(f.MediaId))
+            .Select(f => new { f.MediaId, f.ModelName, f.ModelVersion }).Distinct().ToListAsync(cancellationToken);
+        return new BatchState(
+            maxima.GroupBy(c => c.MediaId).ToDictionary(g => g.Key, g => g.ToDictionary(c => c.ClassName)),
+            models.GroupBy(m => m.MediaId).ToDictionary(g => g.Key, g => g.Select(m => (m.ModelName, m.ModelVersion)).ToHashSet()),
+            policies);
+    }
+
+    /// <summary>One batch's view of its media's maxima and models, and the policies in force while it runs.</summary>
+    private sealed class BatchState(
+        Dictionary<Guid, Dictionary<string, ClassMaximumRow>> maxima,
+        Dictionary<Guid, HashSet<(string Name, string Version)>> models,
+        PolicyStore policies)
+    {
+        private readonly Dictionary<string, PolicyVersion> policiesInForce = new(StringComparer.Ordinal);
+
+        public Dictionary<string, ClassMaximumRow> MaximaOf(Guid mediaId) =>
+            maxima.TryGetValue(mediaId, out var rows) ? rows : maxima[mediaId] = new(StringComparer.Ordinal);
+
+        public HashSet<(string Name, string Version)> ModelsOf(Guid mediaId) =>
+            models.TryGetValue(mediaId, out var set) ? set : models[mediaId] = [];
+
+        public async Task<PolicyVersion> PolicyAsync(string? name, CancellationToken cancellationToken)
+        {
+            var key = name ?? "";
+            if (!policiesInForce.TryGetValue(key, out var policy))
+            {
+                policiesInForce[key] = policy = await policies.CurrentAsync(name, cancellationToken);
+            }
+
+            return policy;
+        }
     }
 
     public Task FailAsync(Guid mediaId, Guid correlationId, MediaFailure failure, CancellationToken cancellationToken) =>
@@ -247,7 +303,7 @@ public sealed class MediaAggregator(
         }
     }
 
-    private async Task TryConcludeAsync(Medium medium, CancellationToken cancellationToken, IEnumerable<ClassMaximumRow>? knownMaxima = null)
+    private async Task TryConcludeAsync(Medium medium, BatchState batch, CancellationToken cancellationToken)
     {
         if (medium.IsConcluded || !medium.IsRegistered)
         {
@@ -261,33 +317,27 @@ public sealed class MediaAggregator(
             return;
         }
 
-        var maxima = (knownMaxima ?? await db.ClassMaxima.Where(c => c.MediaId == medium.Id).ToListAsync(cancellationToken))
-            .Where(c => float.IsFinite(c.Score))
-            .ToList();
+        var maxima = batch.MaximaOf(medium.Id).Values.Where(c => float.IsFinite(c.Score)).ToList();
         if (maxima.Count == 0)
         {
             return;
         }
 
-        var policy = await policies.CurrentAsync(medium.PolicyName, cancellationToken);
+        var policy = await batch.PolicyAsync(medium.PolicyName, cancellationToken);
         var decision = ModerationPolicy.Decide(policy, maxima.ToDictionary(c => c.ClassName, c => c.Score));
         var early = !allScored && decision.Decision == Decision.Block && policy.EarlyExit;
         if (allScored || early)
         {
-            await ConcludeAsync(medium, policy, decision, maxima, early, cancellationToken);
+            Conclude(medium, policy, decision, maxima, batch.ModelsOf(medium.Id), early);
         }
     }
 
-    private async Task ConcludeAsync(
-        Medium medium, PolicyVersion policy, PolicyDecision decision, List<ClassMaximumRow> maxima, bool early, CancellationToken cancellationToken)
+    private void Conclude(
+        Medium medium, PolicyVersion policy, PolicyDecision decision, List<ClassMaximumRow> maxima, IReadOnlyCollection<(string Name, string Version)> models, bool early)
     {
-        // Flush this transaction's frame first so the model versions below include it.
-        await db.SaveChangesAsync(cancellationToken);
         var now = clock.GetUtcNow();
-        var models = await db.FrameScores.Where(f => f.MediaId == medium.Id)
-            .Select(f => new { f.ModelName, f.ModelVersion }).Distinct().ToListAsync(cancellationToken);
-        var modelName = string.Join(',', models.Select(m => m.ModelName).Distinct().Order(StringComparer.Ordinal));
-        var modelVersion = string.Join(',', models.Select(m => m.ModelVersion).Distinct().Order(StringComparer.Ordinal));
+        var modelName = string.Join(',', models.Select(m => m.Name).Distinct().Order(StringComparer.Ordinal));
+        var modelVersion = string.Join(',', models.Select(m => m.Version).Distinct().Order(StringComparer.Ordinal));
         var contractMaxima = maxima.OrderBy(c => c.ClassName, StringComparer.Ordinal)
             .Select(c => new ClassMaximum(c.ClassName, c.Score, c.FrameIndex, c.TimestampSeconds))
             .ToList();

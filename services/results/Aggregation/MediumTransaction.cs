@@ -54,10 +54,10 @@ public sealed class MediumTransaction(ResultsDbContext db, OutboxSignal signal, 
     }
 
     /// <summary>
-    /// Runs <paramref name="work"/> on each of the media (placeholders created for unknown ones) in one transaction:
+    /// Runs <paramref name="work"/> on the media (placeholders created for unknown ones), locked, in one transaction:
     /// one round trip creates the missing rows, one locks them all, one saves everything, one commits.
     /// </summary>
-    public async Task RunManyAsync(IEnumerable<(Guid MediaId, Guid CorrelationId)> media, Func<Medium, Task> work, CancellationToken cancellationToken)
+    public async Task RunManyAsync(IEnumerable<(Guid MediaId, Guid CorrelationId)> media, Func<IReadOnlyList<Medium>, Task> work, CancellationToken cancellationToken)
     {
         var distinct = media.DistinctBy(m => m.MediaId).OrderBy(m => m.MediaId).ToList();
         var ids = distinct.Select(m => m.MediaId).ToArray();
@@ -77,9 +77,9 @@ public sealed class MediumTransaction(ResultsDbContext db, OutboxSignal signal, 
             """,
             cancellationToken);
         var locked = await db.Media.FromSql($"SELECT * FROM media WHERE id = ANY({ids}) ORDER BY id FOR UPDATE").ToListAsync(cancellationToken);
+        await work(locked);
         foreach (var medium in locked)
         {
-            await work(medium);
             medium.UpdatedAt = now;
         }
 
