@@ -96,12 +96,33 @@ public sealed class OutboxDispatcher(
             return 0;
         }
 
+        var delivered = new System.Collections.Concurrent.ConcurrentBag<Guid>();
         await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = settings.Parallelism, CancellationToken = cancellationToken },
-            async (row, ct) => await DeliverAsync(row, ct));
+            async (row, ct) =>
+            {
+                if (await DeliverAsync(row, ct))
+                {
+                    delivered.Add(row.Id);
+                }
+            });
+
+        // The common outcome is marked for the whole batch in one statement; retries and give-ups were marked one by one.
+        if (!delivered.IsEmpty)
+        {
+            var ids = delivered.ToArray();
+            var now = clock.GetUtcNow();
+            var claimedBy = _instance;
+            await using var scope = scopes.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<ResultsDbContext>().Outbox.Where(o => ids.Contains(o.Id) && o.LockedBy == claimedBy)
+                .ExecuteUpdateAsync(s => s.SetProperty(o => o.DeliveredAt, now).SetProperty(o => o.LockedUntil, (DateTimeOffset?)null).SetProperty(o => o.LastError, (string?)null),
+                    CancellationToken.None);
+        }
+
         return batch.Count;
     }
 
-    private async Task DeliverAsync(OutboxMessage row, CancellationToken cancellationToken)
+    /// <summary>Sends one row; true when it was delivered (the caller marks it), otherwise it is marked here.</summary>
+    private async Task<bool> DeliverAsync(OutboxMessage row, CancellationToken cancellationToken)
     {
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["MediaId"] = row.MediaId, ["OutboxId"] = row.Id });
         var settings = options.Value;
@@ -115,7 +136,7 @@ public sealed class OutboxDispatcher(
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Shutting down: the claim lapses and another instance (or the next start) delivers the row.
-            return;
+            return false;
         }
         catch (Exception e)
         {
@@ -131,18 +152,18 @@ public sealed class OutboxDispatcher(
             metrics.Callback(outcome.ToString());
         }
 
+        if (outcome == CallbackOutcome.Delivered)
+        {
+            logger.LogDebug("Outbox {Kind} {MessageType} delivered on attempt {Attempt}", row.Kind, row.MessageType, row.Attempts);
+            return true;
+        }
+
         await using var dbScope = scopes.CreateAsyncScope();
         var db = dbScope.ServiceProvider.GetRequiredService<ResultsDbContext>();
         var error = result.Error is null ? null : result.Error.Length > 2048 ? result.Error[..2048] : result.Error;
         var claimedBy = _instance;
         switch (outcome)
         {
-            case CallbackOutcome.Delivered:
-                await db.Outbox.Where(o => o.Id == row.Id && o.LockedBy == claimedBy)
-                    .ExecuteUpdateAsync(s => s.SetProperty(o => o.DeliveredAt, now).SetProperty(o => o.LockedUntil, (DateTimeOffset?)null).SetProperty(o => o.LastError, (string?)null),
-                        CancellationToken.None);
-                logger.LogDebug("Outbox {Kind} {MessageType} delivered on attempt {Attempt}", row.Kind, row.MessageType, row.Attempts);
-                break;
             case CallbackOutcome.GiveUp:
                 await db.Outbox.Where(o => o.Id == row.Id && o.LockedBy == claimedBy)
                     .ExecuteUpdateAsync(s => s.SetProperty(o => o.FailedAt, now).SetProperty(o => o.LockedUntil, (DateTimeOffset?)null).SetProperty(o => o.LastError, error),
@@ -159,6 +180,8 @@ public sealed class OutboxDispatcher(
                     row.Kind, row.MessageType, row.Attempts, result.Error, next);
                 break;
         }
+
+        return false;
     }
 
     private async Task<CallbackResult> PublishAsync(OutboxMessage row, CancellationToken cancellationToken)
