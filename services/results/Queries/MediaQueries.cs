@@ -42,9 +42,10 @@ public sealed class MediaQueries(ResultsDbContext db)
             : await ToStatusAsync(medium, cancellationToken);
     }
 
-    public async Task<MediaDetails?> DetailsAsync(Guid mediaId, CancellationToken cancellationToken)
+    /// <param name="ownerClientId">Only a medium of this client; null for any client.</param>
+    public async Task<MediaDetails?> DetailsAsync(Guid mediaId, string? ownerClientId, CancellationToken cancellationToken)
     {
-        var medium = await db.Media.AsNoTracking().FirstOrDefaultAsync(m => m.Id == mediaId, cancellationToken);
+        var medium = await Owned(ownerClientId).FirstOrDefaultAsync(m => m.Id == mediaId, cancellationToken);
         if (medium is null)
         {
             return null;
@@ -64,9 +65,9 @@ public sealed class MediaQueries(ResultsDbContext db)
             medium.FramesScored, Progress(medium), live, verdict is null ? null : ToView(medium, verdict), reviews, Failure(medium));
     }
 
-    public async Task<IReadOnlyList<FrameView>?> FramesAsync(Guid mediaId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<FrameView>?> FramesAsync(Guid mediaId, string? ownerClientId, CancellationToken cancellationToken)
     {
-        if (!await db.Media.AnyAsync(m => m.Id == mediaId, cancellationToken))
+        if (!await Owned(ownerClientId).AnyAsync(m => m.Id == mediaId, cancellationToken))
         {
             return null;
         }
@@ -78,10 +79,10 @@ public sealed class MediaQueries(ResultsDbContext db)
     }
 
     /// <summary>Newest first, keyset-paged on first-seen time.</summary>
-    public async Task<MediaPage> SearchAsync(string? externalId, string? sha256, string? state, Decision? decision, DateTimeOffset? before, int limit,
-        CancellationToken cancellationToken)
+    public async Task<MediaPage> SearchAsync(string? ownerClientId, string? externalId, string? sha256, string? state, Decision? decision,
+        DateTimeOffset? before, int limit, CancellationToken cancellationToken)
     {
-        var query = db.Media.AsNoTracking();
+        var query = Owned(ownerClientId);
         if (!string.IsNullOrWhiteSpace(externalId))
         {
             query = query.Where(m => m.ExternalId == externalId);
@@ -114,6 +115,9 @@ public sealed class MediaQueries(ResultsDbContext db)
             m.PolicyName ?? ResultsDbContext.DefaultPolicyName, m.FramesScored, Progress(m), m.FirstSeenAt, m.DecidedAt, m.FailureReason)).ToList();
         return new MediaPage(items, media.Count > size ? items[^1].FirstSeenAt : null);
     }
+
+    private IQueryable<Medium> Owned(string? ownerClientId) =>
+        ownerClientId is null ? db.Media.AsNoTracking() : db.Media.AsNoTracking().Where(m => m.ClientId == ownerClientId);
 
     private async Task<MediaStatus> ToStatusAsync(Medium medium, CancellationToken cancellationToken)
     {
