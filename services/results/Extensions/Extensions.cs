@@ -88,6 +88,10 @@ public static class Extensions
 
     public static WebApplication MapResultsApis(this WebApplication app)
     {
+        // Every error answer is a problem-details body (AddProblemDetails is in the service defaults): unhandled
+        // exceptions become a 500 problem without internals, and bodiless 4xx/5xx (404, 401, 403) get one too.
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapOpenApi().AllowAnonymous();
