@@ -1,4 +1,6 @@
 using System.Net;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
 using Moderation.Contracts.V1;
 using Moderation.Results.Queries;
 using Moderation.Results.Tests.Infrastructure;
@@ -69,12 +71,58 @@ public sealed class TenancyTests(TenancyFixture fixture) : IClassFixture<Tenancy
         }
     }
 
-    private async Task<MediaSubmitted> DecidedMediumAsync(string clientId)
+    [Fact]
+    public async Task Identical_content_of_another_client_is_recorded_as_its_own_medium_with_a_copy_of_the_verdict()
+    {
+        var source = await DecidedMediumAsync(Messages.ClientId);
+        var reuse = Reuse(source, Messages.OtherClientId, "File:Mine.png");
+        var answer = await AskAsync<ReuseVerdict>(reuse);
+        Assert.True(answer.Found);
+        Assert.Equal((reuse.MediaId, MediaStates.Completed, "File:Mine.png"), (answer.MediaId, answer.State, answer.ExternalId));
+        Assert.Equal(Decision.Allow, answer.Verdict!.Decision);
+
+        var own = await App.GetAsync<MediaDetails>($"/media/{reuse.MediaId}", ResultsApp.OtherClientReadKey);
+        Assert.Equal((Messages.OtherClientId, "File:Mine.png", source.Sha256), (own.ClientId, own.ExternalId, own.Sha256));
+        var original = await App.GetAsync<MediaDetails>($"/media/{source.MediaId}");
+        Assert.Equal(original.Verdict!.Maxima, own.Verdict!.Maxima);
+        Assert.Equal(original.LiveMaxima, own.LiveMaxima);
+        Assert.Single(await App.GetAsync<List<FrameView>>($"/media/{reuse.MediaId}/frames", ResultsApp.OtherClientReadKey));
+        using var otherReader = App.Client(ResultsApp.OtherClientReadKey);
+        Assert.Equal(HttpStatusCode.NotFound, (await otherReader.GetAsync($"/media/{source.MediaId}")).StatusCode);
+        Assert.Equal([reuse.MediaId], (await App.GetAsync<MediaPage>($"/media?sha256={source.Sha256}", ResultsApp.OtherClientReadKey)).Items.Select(m => m.Id));
+
+        // Idempotent on the new id; the next lookup of that client finds its own copy, a third client never sees an external id.
+        Assert.Equal(reuse.MediaId, (await AskAsync<ReuseVerdict>(reuse)).MediaId);
+        Assert.Equal(2, await App.QueryAsync(db => db.Media.CountAsync(m => m.Sha256 == source.Sha256)));
+        Assert.Equal(reuse.MediaId, (await AskAsync(new FindVerdictByContent(source.Sha256!, null, Messages.OtherClientId))).MediaId);
+        var stranger = await AskAsync(new FindVerdictByContent(source.Sha256!, null, "client-3"));
+        Assert.True(stranger.Found);
+        Assert.Null(stranger.ExternalId);
+    }
+
+    [Fact]
+    public async Task A_verdict_still_waiting_for_a_reviewer_is_not_copied()
+    {
+        var source = await DecidedMediumAsync(Messages.ClientId, ("Sexy", 0.6f));
+        var answer = await AskAsync<ReuseVerdict>(Reuse(source, Messages.OtherClientId, null));
+        Assert.False(answer.Found);
+        Assert.Equal(1, await App.QueryAsync(db => db.Media.CountAsync(m => m.Sha256 == source.Sha256)));
+    }
+
+    private static ReuseVerdict Reuse(MediaSubmitted source, string clientId, string? externalId) =>
+        new(Guid.NewGuid(), source.MediaId, Guid.NewGuid(), source.Sha256!, "image/png", 1234, externalId, SubmissionPriority.Normal, null, clientId,
+            DateTimeOffset.UtcNow);
+
+    private async Task<MediaStatus> AskAsync<T>(T request)
+        where T : class =>
+        (await App.Bus.CreateRequestClient<T>().GetResponse<MediaStatus>(request)).Message;
+
+    private async Task<MediaSubmitted> DecidedMediumAsync(string clientId, params (string Class, float Score)[] scores)
     {
         var id = Guid.NewGuid();
         var submitted = Messages.Submitted(id, externalId: $"File:{clientId}-{id}.png", clientId: clientId);
         await App.Bus.Publish(submitted);
-        await App.Bus.Publish(Messages.Frame(id, 0, ("Drawing", 0.2f)));
+        await App.Bus.Publish(Messages.Frame(id, 0, scores.Length > 0 ? scores : [("Drawing", 0.2f)]));
         await App.Bus.Publish(Messages.Completed(id, 1));
         await fixture.Probe.WaitAsync<VerdictReached>(id);
         return submitted;

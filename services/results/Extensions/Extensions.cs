@@ -47,6 +47,7 @@ public static class Extensions
         services.AddScoped<ReviewService>();
         services.AddScoped<ReviewUndoService>();
         services.AddScoped<MediaQueries>();
+        services.AddScoped<VerdictReuse>();
         services.AddScoped<EvaluationService>();
         services.AddScoped<HeadTrainer>();
         services.AddSingleton<OutboxSignal>();
@@ -77,6 +78,7 @@ public static class Extensions
                 x.AddConsumer<MediaFailedConsumer, MediaFailedConsumerDefinition>();
                 x.AddConsumer<GetMediaStatusConsumer, GetMediaStatusConsumerDefinition>();
                 x.AddConsumer<FindVerdictByContentConsumer, FindVerdictByContentConsumerDefinition>();
+                x.AddConsumer<ReuseVerdictConsumer, ReuseVerdictConsumerDefinition>();
                 x.AddConsumer<GetFeedbackHeadConsumer, GetFeedbackHeadConsumerDefinition>();
             });
             services.AddHostedService<OutboxDispatcher>();

@@ -28,18 +28,26 @@ public sealed class MediaQueries(ResultsDbContext db)
             : await ToStatusAsync(medium, cancellationToken);
     }
 
-    /// <summary>The newest completed verdict for the content under the same policy: ingest's de-duplication.</summary>
-    public async Task<MediaStatus> FindByContentAsync(string sha256, string? policy, CancellationToken cancellationToken)
+    /// <summary>
+    /// The newest completed verdict for the content under the same policy: ingest's de-duplication. A medium of
+    /// <paramref name="clientId"/> comes first; another client's external id is never part of the answer.
+    /// </summary>
+    public async Task<MediaStatus> FindByContentAsync(string sha256, string? policy, string? clientId, CancellationToken cancellationToken)
     {
         var hash = sha256.Trim().ToLowerInvariant();
         var query = db.Media.AsNoTracking().Where(m => m.Sha256 == hash && m.State == MediaStates.Completed);
         query = string.IsNullOrWhiteSpace(policy) || policy == ResultsDbContext.DefaultPolicyName
             ? query.Where(m => m.PolicyName == null || m.PolicyName == ResultsDbContext.DefaultPolicyName)
             : query.Where(m => m.PolicyName == policy);
-        var medium = await query.OrderByDescending(m => m.DecidedAt).FirstOrDefaultAsync(cancellationToken);
-        return medium is null
-            ? new MediaStatus(Guid.Empty, false, MediaStates.Unknown, null, hash, 0, 0, 0, null, null)
-            : await ToStatusAsync(medium, cancellationToken);
+        var medium = await query.OrderByDescending(m => clientId != null && m.ClientId == clientId).ThenByDescending(m => m.DecidedAt)
+            .FirstOrDefaultAsync(cancellationToken);
+        if (medium is null)
+        {
+            return new MediaStatus(Guid.Empty, false, MediaStates.Unknown, null, hash, 0, 0, 0, null, null);
+        }
+
+        var status = await ToStatusAsync(medium, cancellationToken);
+        return clientId is null || medium.ClientId == clientId ? status : status with { ExternalId = null };
     }
 
     /// <param name="ownerClientId">Only a medium of this client; null for any client.</param>
