@@ -33,6 +33,15 @@ public sealed class DashboardStack : IAsyncDisposable
     /// <summary>Scopes read + review + admin.</summary>
     public string AdminKey { get; } = NewKey();
 
+    /// <summary>Scope read only, client <see cref="SeedingClient"/>: the client the seeded media belong to.</summary>
+    public string ReaderKey { get; } = NewKey();
+
+    /// <summary>Scope read only, another client: sees none of the seeded media.</summary>
+    public string OtherClientReaderKey { get; } = NewKey();
+
+    /// <summary>The client id <see cref="MediaSeeder"/> submits as.</summary>
+    public const string SeedingClient = "tests";
+    public const string OtherClient = "other-client";
     public const string ReviewerName = "alice";
     public const string AdminName = "root-admin";
 
@@ -63,6 +72,12 @@ public sealed class DashboardStack : IAsyncDisposable
                 ["Auth__StaticKeys__1__Scopes__0"] = "read",
                 ["Auth__StaticKeys__1__Scopes__1"] = "review",
                 ["Auth__StaticKeys__1__Scopes__2"] = "admin",
+                ["Auth__StaticKeys__2__Key"] = stack.ReaderKey,
+                ["Auth__StaticKeys__2__ClientId"] = SeedingClient,
+                ["Auth__StaticKeys__2__Scopes__0"] = "read",
+                ["Auth__StaticKeys__3__Key"] = stack.OtherClientReaderKey,
+                ["Auth__StaticKeys__3__ClientId"] = OtherClient,
+                ["Auth__StaticKeys__3__Scopes__0"] = "read",
                 ["Review__AuditSampleRate"] = "0",
                 ["Review__UndoWindow"] = "00:01:00",
             });

@@ -49,7 +49,7 @@ public sealed class MediaSeeder(DashboardStack stack) : IAsyncDisposable
 
         var duration = medium.Kind == MediaKind.Still ? 0 : medium.IntervalSeconds * medium.Frames.Count;
         await bus.Publish(new MediaSubmitted(medium.MediaId, correlation, BlobStorageExtensions.MediaKey(medium.Sha256), null, medium.Sha256,
-            medium.Kind == MediaKind.Still ? "image/jpeg" : "video/mp4", 123_456, medium.ExternalId, null, SubmissionPriority.Normal, null, "tests", now));
+            medium.Kind == MediaKind.Still ? "image/jpeg" : "video/mp4", 123_456, medium.ExternalId, null, SubmissionPriority.Normal, null, DashboardStack.SeedingClient, now));
         await bus.Publish(new FramesPlanned(medium.MediaId, correlation, medium.Kind, medium.Frames.Count, duration, medium.IntervalSeconds, 640, 480,
             medium.Kind == MediaKind.Still ? "mjpeg" : "h264", SubmissionPriority.Normal, now));
         for (var i = 0; i < medium.Frames.Count; i++)

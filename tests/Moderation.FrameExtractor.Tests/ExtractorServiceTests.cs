@@ -166,6 +166,25 @@ public sealed class ExtractorServiceTests(ExtractorServiceFixture service)
     }
 
     [Fact]
+    public async Task Failure_details_never_name_a_server_path()
+    {
+        // ffmpeg names its input file on stderr ("…/blobs/media/ab/…: Invalid data found"); a client must not learn where
+        // the blob store or the scratch space lives.
+        var truncated = await TestMedia.TruncatedAsync(await ExtractorMedia.TwoMinuteClipAsync(), 0.4);
+        var garbage = Path.Combine(service.ScratchRoot, "garbage.bin");
+        await File.WriteAllBytesAsync(garbage, [0x00, 0x00, 0x00, 0x18, .. "ftypmp42"u8, .. new byte[4096]]);
+        foreach (var path in new[] { truncated, garbage })
+        {
+            var submitted = await service.SubmitAsync(path);
+            var failed = (await service.Log.For(submitted.MediaId).EndedAsync()).Failed!;
+            Assert.DoesNotContain(service.BlobRoot, failed.Detail, StringComparison.Ordinal);
+            Assert.DoesNotContain(service.ScratchRoot, failed.Detail, StringComparison.Ordinal);
+            Assert.DoesNotContain(Path.GetTempPath(), failed.Detail, StringComparison.Ordinal);
+            Assert.DoesNotMatch(@"(^|[\s'""(])/[\w.-]+/", failed.Detail);
+        }
+    }
+
+    [Fact]
     public async Task Submission_with_only_a_source_url_is_left_to_ingest()
     {
         var urlOnly = await service.SubmitAsync(await TestMedia.PngAsync(), s => s with { BlobKey = null, SourceUrl = "https://example.invalid/a.png" });

@@ -60,7 +60,7 @@ public sealed class SubmissionTests(IngestFixture ingest) : IClassFixture<Ingest
     }
 
     [Fact]
-    public async Task Identical_content_already_judged_returns_its_verdict_without_publishing()
+    public async Task Identical_content_already_judged_for_another_client_gets_its_own_medium_with_the_verdict_without_publishing()
     {
         var png = await File.ReadAllBytesAsync(await TestMedia.PngAsync("gold", 33, 21));
         var sha = Convert.ToHexStringLower(SHA256.HashData(png));
@@ -76,16 +76,24 @@ public sealed class SubmissionTests(IngestFixture ingest) : IClassFixture<Ingest
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var duplicate = await Http.ReadAsync<SubmissionResponse>(response);
         Assert.True(duplicate.Duplicate);
-        Assert.Equal(judged, duplicate.MediaId);
+        Assert.NotEqual(judged, duplicate.MediaId);
+        Assert.Equal("File:Copy.png/1", duplicate.ExternalId);
         Assert.Equal(MediaStates.Completed, duplicate.Status);
         Assert.Equal(Decision.Allow, duplicate.Verdict!.Decision);
-        Assert.Equal($"/media/{judged}", response.Headers.Location?.OriginalString);
+        Assert.Equal($"/media/{duplicate.MediaId}", response.Headers.Location?.OriginalString);
+        var reuse = Assert.Single(ingest.Pipeline.State.Reuses, r => r.MediaId == duplicate.MediaId);
+        Assert.Equal((judged, sha, "File:Copy.png/1"), (reuse.SourceMediaId, reuse.Sha256, reuse.ExternalId));
 
-        // The client may follow the verdict it was given.
-        var read = await Http.ReadAsync<MediaStatusResponse>(await ingest.Client(ingest.SubmitKey).GetAsync($"/media/{judged}"));
-        Assert.Equal(MediaStates.Completed, read.State);
+        // The client follows its own medium; the other client's stays invisible to it.
+        var read = await Http.ReadAsync<MediaStatusResponse>(await ingest.Client(ingest.SubmitKey).GetAsync($"/media/{duplicate.MediaId}"));
+        Assert.Equal((MediaStates.Completed, "File:Copy.png/1"), (read.State, read.ExternalId));
+        Assert.Equal(HttpStatusCode.NotFound, (await ingest.Client(ingest.SubmitKey).GetAsync($"/media/{judged}")).StatusCode);
 
-        await Task.Delay(1000);
+        // Results now finds the client's own copy first: the same bytes again are answered with it, not another copy.
+        ingest.Pipeline.State.VerdictsBySha256[sha] = status with { MediaId = duplicate.MediaId };
+        using var third = await ingest.Client(ingest.SubmitKey).PostAsync("/media?externalId=File:Copy.png/2", Http.Bytes(png));
+        Assert.Equal(duplicate.MediaId, (await Http.ReadAsync<SubmissionResponse>(third)).MediaId);
+
         Assert.Equal(before, ingest.Pipeline.State.Submitted.Count);
         Assert.Empty(ingest.Pipeline.State.SubmittedFor(judged));
     }

@@ -41,6 +41,18 @@ public sealed class UrlFetchTests(LoopbackServerFixture fixture) : IClassFixture
     [InlineData("http://[64:ff9b::a9fe:a9fe]/a.jpg")]
     [InlineData("http://2852039166/latest/meta-data/")]
     [InlineData("http://0xA9FEA9FE/latest/meta-data/")]
+    [InlineData("http://[::127.0.0.1]/a.jpg")]
+    [InlineData("http://[::169.254.169.254]/latest/meta-data/")]
+    [InlineData("http://[::a9fe:a9fe]/latest/meta-data/")]
+    [InlineData("http://[::ffff:0:7f00:1]/a.jpg")]
+    [InlineData("http://[64:ff9b:1::a9fe:a9fe]/latest/meta-data/")]
+    [InlineData("http://[2001::a9fe:a9fe]/a.jpg")]
+    [InlineData("http://[100::1]/a.jpg")]
+    [InlineData("http://[2001:db8::1]/a.jpg")]
+    [InlineData("http://[3fff::1]/a.jpg")]
+    [InlineData("http://192.0.2.1/a.jpg")]
+    [InlineData("http://198.51.100.1/a.jpg")]
+    [InlineData("http://203.0.113.1/a.jpg")]
     public async Task Private_and_metadata_addresses_are_refused_before_connecting(string url)
     {
         var problem = await RefusedAsync(Fetcher(), new Uri(url));
@@ -194,23 +206,14 @@ public sealed class UrlFetchTests(LoopbackServerFixture fixture) : IClassFixture
         Assert.Empty(_connector.Attempts);
     }
 
-    [Theory]
-    [InlineData("8.8.8.8", true)]
-    [InlineData("2606:4700:4700::1111", true)]
-    [InlineData("127.0.0.1", false)]
-    [InlineData("::1", false)]
-    [InlineData("10.255.255.255", false)]
-    [InlineData("172.31.0.1", false)]
-    [InlineData("172.32.0.1", true)]
-    [InlineData("169.254.169.254", false)]
-    [InlineData("fd00:ec2::254", false)]
-    [InlineData("::ffff:10.0.0.1", false)]
-    [InlineData("2002:a9fe:a9fe::1", false)]
-    [InlineData("224.0.0.1", false)]
-    [InlineData("255.255.255.255", false)]
-    public void Address_guard_allows_only_public_unicast(string address, bool allowed)
+    [Fact]
+    public async Task Name_resolving_to_an_ipv4_compatible_metadata_address_is_refused_before_connecting()
     {
-        Assert.Equal(allowed, AddressGuard.Refusal(IPAddress.Parse(address), allowLoopback: false) is null);
+        _dns.Answer("compat.attacker.test", "::a9fe:a9fe");
+        var problem = await RefusedAsync(Fetcher(), new Uri("http://compat.attacker.test/latest/meta-data/"));
+        Assert.Equal(Problems.ForbiddenUrl, problem.Type);
+        Assert.Contains("169.254.0.0/16", problem.Detail, StringComparison.Ordinal);
+        Assert.Empty(_connector.Attempts);
     }
 
     private GuardedUrlFetcher Fetcher(bool allowLoopback = true, int maxRedirects = 5, long maxBytes = 100_000_000, TimeSpan? timeout = null) =>

@@ -106,6 +106,23 @@ public sealed class ValidationTests(SmallLimitsIngestFixture ingest) : IClassFix
     }
 
     [Fact]
+    public async Task Callback_url_with_credentials_is_400_and_the_credentials_are_never_echoed()
+    {
+        var jpeg = await File.ReadAllBytesAsync(await TestMedia.JpegAsync(64, 48));
+        var callback = Uri.EscapeDataString("https://hook-user:s3cret-callback-pass@receiver.example/hook");
+        using var upload = await ingest.Client(ingest.SubmitKey).PostAsync($"/media?callbackUrl={callback}", Http.Bytes(jpeg));
+        var problem = await Http.AssertProblemAsync(upload, HttpStatusCode.BadRequest, Problems.InvalidRequest);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("callbackUrl", out _), problem.ToString());
+        Assert.DoesNotContain("s3cret-callback-pass", problem.ToString(), StringComparison.Ordinal);
+
+        using var byUrl = await ingest.Client(ingest.SubmitKey).PostAsync("/media:by-url", new StringContent(
+            "{\"url\":\"https://media.example/a.jpg\",\"callbackUrl\":\"http://user:s3cret-callback-pass@receiver.example/hook\"}", Encoding.UTF8, "application/json"));
+        var refused = await Http.AssertProblemAsync(byUrl, HttpStatusCode.BadRequest, Problems.InvalidRequest);
+        Assert.True(refused.GetProperty("errors").TryGetProperty("callbackUrl", out _), refused.ToString());
+        Assert.Empty(ingest.Connector.Attempts);
+    }
+
+    [Fact]
     public async Task By_url_with_a_non_http_scheme_is_400()
     {
         using var response = await ingest.Client(ingest.SubmitKey).PostAsync("/media:by-url",

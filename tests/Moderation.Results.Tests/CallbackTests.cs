@@ -30,6 +30,8 @@ public sealed class RecordingNetwork : ICallbackNetwork
         ["metadata.example"] = [IPAddress.Parse("169.254.169.254")],
         ["mixed.example"] = [IPAddress.Loopback, IPAddress.Parse("192.168.1.20")],
         ["mapped.example"] = [IPAddress.Parse("::ffff:10.0.0.7")],
+        ["compat.example"] = [IPAddress.Parse("::a9fe:a9fe")],
+        ["teredo.example"] = [IPAddress.Parse("2001::a9fe:a9fe")],
         ["receiver.example"] = [IPAddress.Loopback],
     };
 
@@ -135,6 +137,18 @@ public sealed class CallbackTests(CallbackFixture fixture) : IClassFixture<Callb
     [InlineData("http://mixed.example:8080/hook", "private address")]
     [InlineData("http://mapped.example/hook", "private address")]
     [InlineData("http://[fd00::1]/hook", "private address")]
+    [InlineData("http://compat.example/hook", "169.254.0.0/16")]
+    [InlineData("http://teredo.example/hook", "Teredo")]
+    [InlineData("http://[::127.0.0.1]/hook", "IPv4-compatible")]
+    [InlineData("http://[::169.254.169.254]/hook", "link-local")]
+    [InlineData("http://[::ffff:0:7f00:1]/hook", "SIIT")]
+    [InlineData("http://[64:ff9b:1::a9fe:a9fe]/hook", "local-use")]
+    [InlineData("http://[100::1]/hook", "discard-only")]
+    [InlineData("http://[2001:db8::1]/hook", "documentation")]
+    [InlineData("http://[3fff::1]/hook", "documentation")]
+    [InlineData("http://192.0.2.1/hook", "documentation")]
+    [InlineData("http://198.51.100.1/hook", "documentation")]
+    [InlineData("http://203.0.113.1/hook", "documentation")]
     [InlineData("ftp://receiver.example/hook", "http or https")]
     public async Task Callbacks_to_private_or_metadata_addresses_are_refused_before_any_connect(string url, string reason)
     {

@@ -23,11 +23,20 @@ public static class ThumbnailsApi
     /// <summary>
     /// A sampled frame's PNG from the blob store; for a still whose frame was not stored, the original when
     /// it is a picture the browser can show. Never cached: harmful pictures must not linger on reviewers' disks.
+    /// A read-only session gets pictures of its own client's media only: the results service, asked with the session's
+    /// key, decides which media the caller may see, and anything it does not show is not found here either.
     /// </summary>
     public static async Task<Results<FileStreamHttpResult, NotFound>> GetAsync(Guid mediaId, int frameIndex, HttpContext context, IBlobStore blobs,
         ResultsClient results, IOptions<DashboardOptions> options, CancellationToken cancellationToken)
     {
         if (frameIndex < 0)
+        {
+            return TypedResults.NotFound();
+        }
+
+        // Reviewers and administrators see every client's media (their queue spans clients), so their hot path skips the check.
+        MediaDetails? media = null;
+        if (!context.User.IsReviewer() && (media = await results.MediaAsync(mediaId, cancellationToken)) is null)
         {
             return TypedResults.NotFound();
         }
@@ -38,10 +47,10 @@ public static class ThumbnailsApi
             return TypedResults.Stream(frame, "image/png");
         }
 
-        if (frameIndex != 0 || await results.MediaAsync(mediaId, cancellationToken) is not { } media
-            || media.Kind is MediaKind.Video or MediaKind.Animation || media.Sha256 is not { Length: 64 } sha256
-            || media.ContentType is not { } contentType || !DisplayableStills.Contains(contentType)
-            || media.SizeBytes > options.Value.MaxOriginalBytes)
+        if (frameIndex != 0 || (media ?? await results.MediaAsync(mediaId, cancellationToken)) is not { } details
+            || details.Kind is MediaKind.Video or MediaKind.Animation || details.Sha256 is not { Length: 64 } sha256
+            || details.ContentType is not { } contentType || !DisplayableStills.Contains(contentType)
+            || details.SizeBytes > options.Value.MaxOriginalBytes)
         {
             return TypedResults.NotFound();
         }

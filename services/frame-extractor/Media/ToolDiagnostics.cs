@@ -62,10 +62,13 @@ public static partial class ToolDiagnostics
             ? (long.Parse(match.Groups["w"].Value, System.Globalization.CultureInfo.InvariantCulture), long.Parse(match.Groups["h"].Value, System.Globalization.CultureInfo.InvariantCulture))
             : null;
 
-    /// <summary>The last few distinct lines, without ffmpeg's pointer noise, short enough for a failure detail.</summary>
+    /// <summary>
+    /// The last few distinct lines, without ffmpeg's pointer noise, short enough for a failure detail. The detail reaches
+    /// the submitter, and ffmpeg names its input file, so absolute paths (blob store, scratch space) become <c>&lt;input&gt;</c>.
+    /// </summary>
     public static string Summarize(IReadOnlyList<string> stderr)
     {
-        var lines = stderr.Select(l => PointerPrefix().Replace(l, "[$1]").Trim()).Where(l => l.Length > 0).Distinct().TakeLast(3);
+        var lines = stderr.Select(l => AbsolutePath().Replace(PointerPrefix().Replace(l, "[$1]"), "<input>").Trim()).Where(l => l.Length > 0).Distinct().TakeLast(3);
         var summary = string.Join(" | ", lines);
         return summary.Length > 400 ? summary[..400] : summary.Length == 0 ? "no diagnostic output" : summary;
     }
@@ -78,4 +81,7 @@ public static partial class ToolDiagnostics
 
     [GeneratedRegex(@"\[([\w,]+) @ 0x[0-9a-f]+\]")]
     private static partial Regex PointerPrefix();
+
+    [GeneratedRegex(@"(?<=^|[\s'""(=])(?:file:)?/[^\s'"":|,)]*")]
+    private static partial Regex AbsolutePath();
 }

@@ -5,7 +5,7 @@ namespace Moderation.Ingest.Apis;
 
 /// <summary>The answer to a submission: where to follow the medium, and its verdict when identical content was already judged.</summary>
 public sealed record SubmissionResponse(
-    [property: Description("Identity of the medium; for a duplicate, the medium whose verdict is reused.")] Guid MediaId,
+    [property: Description("Identity of the medium; for a duplicate, this client's own medium carrying the reused verdict.")] Guid MediaId,
     [property: Description("pending (accepted, being classified) or completed (duplicate answered with an existing verdict).")] string Status,
     [property: Description("GET this URL for status, progress and verdict.")] string StatusUrl,
     [property: Description("True when identical content was already judged and nothing new was queued.")] bool Duplicate,

@@ -161,7 +161,8 @@ public static class MediaApi
                 : TypedResults.Ok(new MediaStatusResponse(id, MediaStates.Pending, own.ExternalId, own.Sha256, 0, 0, 0, null, null));
         }
 
-        return TypedResults.Ok(new MediaStatusResponse(id, status.State, status.ExternalId ?? own?.ExternalId, status.Sha256 ?? own?.Sha256,
+        // The client's own record names the medium as this client knows it.
+        return TypedResults.Ok(new MediaStatusResponse(id, status.State, own is null ? status.ExternalId : own.ExternalId, status.Sha256 ?? own?.Sha256,
             status.PlannedFrames, status.FramesScored, status.Progress, status.Verdict, status.Failure));
     }
 

@@ -33,6 +33,12 @@ public static class SubmissionValidation
         {
             errors["callbackUrl"] = ["An absolute http(s) URL of at most 2048 characters."];
         }
+        else if (callbackUrl is not null && HasCredentials(callbackUrl))
+        {
+            // Refused (not stripped): the receiver authenticates callbacks by their signature, and a password in a URL
+            // would be stored, logged and forwarded. The message never repeats the URL.
+            errors["callbackUrl"] = ["The callback URL must not carry credentials (user:password@); callbacks are signed instead."];
+        }
 
         if (policy is { } p && (p.Length > 64 || !p.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '_' or '.')))
         {
@@ -63,6 +69,8 @@ public static class SubmissionValidation
 
     private static bool IsHttpUrl(string value) =>
         value.Length <= 2048 && Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
+
+    private static bool HasCredentials(string value) => Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0;
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }

@@ -69,6 +69,7 @@ public static class Extensions
             x.AddConsumer<FetchSourceUrlConsumer>(typeof(FetchSourceUrlConsumerDefinition));
             x.AddRequestClient<GetMediaStatus>();
             x.AddRequestClient<FindVerdictByContent>();
+            x.AddRequestClient<ReuseVerdict>();
         });
         return builder;
     }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Moderation.Contracts.V1;
 using Moderation.Ingest.Extensions;
 using Moderation.Ingest.Intake;
+using Moderation.ServiceDefaults.Networking;
 
 namespace Moderation.Ingest.Fetching;
 
@@ -145,7 +146,7 @@ public sealed class GuardedUrlFetcher : IUrlFetcher, IDisposable
         // Every address must pass: a name answering with one public and one internal address is an attack, not a mirror.
         foreach (var address in addresses)
         {
-            if (AddressGuard.Refusal(address, _options.AllowLoopback) is { } reason)
+            if (PublicAddressPolicy.Refusal(address, _options.AllowLoopback) is { } reason)
             {
                 _logger.LogWarning("Refused to fetch {Url}: {Host} resolves to {Address}, {Reason}", url, host, address, reason);
                 throw Forbidden($"'{host}' resolves to {address}, {reason}; only public addresses are fetched.");
@@ -163,7 +164,7 @@ public sealed class GuardedUrlFetcher : IUrlFetcher, IDisposable
         }
 
         // Checked once more right before connecting, so the guard does not rest on one call site alone.
-        if (AddressGuard.Refusal(address, _options.AllowLoopback) is { } reason)
+        if (PublicAddressPolicy.Refusal(address, _options.AllowLoopback) is { } reason)
         {
             throw new HttpRequestException($"Refusing to connect to {address}, {reason}.");
         }

@@ -21,6 +21,7 @@ public sealed class SubmissionService
     private readonly MediaIntake _intake;
     private readonly IPublishEndpoint _publisher;
     private readonly IRequestClient<FindVerdictByContent> _verdicts;
+    private readonly IRequestClient<ReuseVerdict> _reuse;
     private readonly IntakeOptions _options;
     private readonly DeduplicationOptions _dedup;
     private readonly TimeProvider _clock;
@@ -32,6 +33,7 @@ public sealed class SubmissionService
         MediaIntake intake,
         IPublishEndpoint publisher,
         IRequestClient<FindVerdictByContent> verdicts,
+        IRequestClient<ReuseVerdict> reuse,
         IOptions<IntakeOptions> options,
         IOptions<DeduplicationOptions> dedup,
         TimeProvider clock,
@@ -42,6 +44,7 @@ public sealed class SubmissionService
         _intake = intake;
         _publisher = publisher;
         _verdicts = verdicts;
+        _reuse = reuse;
         _options = options.Value;
         _dedup = dedup.Value;
         _clock = clock;
@@ -84,14 +87,16 @@ public sealed class SubmissionService
 
     public async Task<SubmissionOutcome> SubmitAsync(StagedMedia staged, SubmissionRequest request, CancellationToken cancellationToken)
     {
-        if (await FindExistingVerdictAsync(staged.Sha256, request.Policy, cancellationToken) is { } existing)
+        var correlationId = Guid.NewGuid();
+        if (await FindExistingVerdictAsync(staged, request, correlationId, cancellationToken) is { } existing)
         {
             await _intake.DiscardAsync(staged);
             var duplicate = NewSubmission(request, staged, existing.MediaId, blobKey: null, SubmissionState.Duplicate);
+            duplicate.CorrelationId = correlationId;
             duplicate.AcceptedAt = duplicate.CreatedAt;
             await RecordAsync(duplicate, cancellationToken);
             _submissions.Add(1, new("outcome", "duplicate"), new("source", request.Source.ToString().ToLowerInvariant()));
-            _logger.LogInformation("Content {Sha256} already judged as {MediaId}; answered with its verdict", staged.Sha256, existing.MediaId);
+            _logger.LogInformation("Content {Sha256} already judged; answered {MediaId} with its verdict", staged.Sha256, existing.MediaId);
             return new DuplicateSubmission(duplicate, existing);
         }
 
@@ -120,9 +125,14 @@ public sealed class SubmissionService
         return new AcceptedSubmission(submission);
     }
 
-    /// <summary>A completed verdict for identical content (and, when configured, the same model version), or null.</summary>
-    private async Task<MediaStatus?> FindExistingVerdictAsync(string sha256, string? policy, CancellationToken cancellationToken)
+    /// <summary>
+    /// A completed verdict for identical content (and, when configured, the same model version) as a medium of this
+    /// client, or null. The client's own earlier medium is answered as it is; another client's verdict is reused through
+    /// a new medium of this client (<see cref="ReuseVerdict"/>), so neither learns the other's media id or external id.
+    /// </summary>
+    private async Task<MediaStatus?> FindExistingVerdictAsync(StagedMedia staged, SubmissionRequest request, Guid correlationId, CancellationToken cancellationToken)
     {
+        var sha256 = staged.Sha256;
         if (!_dedup.Enabled)
         {
             return null;
@@ -130,11 +140,24 @@ public sealed class SubmissionService
 
         try
         {
-            var response = await _verdicts.GetResponse<MediaStatus>(new FindVerdictByContent(sha256, policy), cancellationToken, RequestTimeout.After(ms: (int)_dedup.Timeout.TotalMilliseconds));
-            var status = response.Message;
-            var reusable = status is { Found: true, State: MediaStates.Completed, Verdict: not null } &&
-                (string.IsNullOrEmpty(_dedup.ModelVersion) || status.Verdict.ModelVersion == _dedup.ModelVersion);
-            return reusable ? status : null;
+            var timeout = RequestTimeout.After(ms: (int)_dedup.Timeout.TotalMilliseconds);
+            var status = (await _verdicts.GetResponse<MediaStatus>(new FindVerdictByContent(sha256, request.Policy, request.ClientId), cancellationToken, timeout)).Message;
+            if (!IsReusable(status))
+            {
+                return null;
+            }
+
+            if (await _db.Submissions.AnyAsync(s => s.ClientId == request.ClientId && s.MediaId == status.MediaId && s.State != SubmissionState.Pending, cancellationToken))
+            {
+                return status;
+            }
+
+            var reuse = new ReuseVerdict(Guid.CreateVersion7(), status.MediaId, correlationId, sha256, staged.Format.ContentType, staged.SizeBytes,
+                request.ExternalId, request.Priority, request.Policy, request.ClientId, _clock.GetUtcNow());
+            var copy = (await _reuse.GetResponse<MediaStatus>(reuse, cancellationToken, timeout)).Message;
+            _logger.LogInformation("Content {Sha256} already judged for another client; recording {MediaId} of {ClientId} with its verdict: {Found}",
+                sha256, reuse.MediaId, request.ClientId, copy.Found);
+            return IsReusable(copy) ? copy : null;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -143,6 +166,10 @@ public sealed class SubmissionService
             return null;
         }
     }
+
+    private bool IsReusable(MediaStatus status) =>
+        status is { Found: true, State: MediaStates.Completed, Verdict: not null } &&
+        (string.IsNullOrEmpty(_dedup.ModelVersion) || status.Verdict.ModelVersion == _dedup.ModelVersion);
 
     private async Task RecordAsync(Submission submission, CancellationToken cancellationToken)
     {

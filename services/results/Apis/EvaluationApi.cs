@@ -32,8 +32,10 @@ public static class EvaluationApi
         CancellationToken cancellationToken,
         [FromQuery] string policy = ResultsDbContext.DefaultPolicyName)
     {
+        // Written as "not inside [0, 1]" so NaN, which compares false with everything, is refused too.
         if (string.IsNullOrWhiteSpace(className) || (targetRecall is null) == (targetFalsePositiveRate is null)
-            || targetRecall is < 0 or > 1 || targetFalsePositiveRate is < 0 or > 1)
+            || targetRecall is { } recallTarget && !(recallTarget is >= 0 and <= 1)
+            || targetFalsePositiveRate is { } rateTarget && !(rateTarget is >= 0 and <= 1))
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]>
             {

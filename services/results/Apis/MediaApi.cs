@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Moderation.Contracts.V1;
@@ -17,16 +18,20 @@ public static class MediaApi
         return group;
     }
 
+    // A read key sees its own client's media only; another client's medium is "not found", never "forbidden".
+
     /// <summary>Status, progress, verdict (max per class and the frame of each maximum), reviews and failure of one medium.</summary>
-    public static async Task<Results<Ok<MediaDetails>, NotFound>> GetAsync(Guid id, MediaQueries queries, CancellationToken cancellationToken) =>
-        await queries.DetailsAsync(id, cancellationToken) is { } details ? TypedResults.Ok(details) : TypedResults.NotFound();
+    public static async Task<Results<Ok<MediaDetails>, NotFound>> GetAsync(Guid id, ClaimsPrincipal user, MediaQueries queries, CancellationToken cancellationToken) =>
+        await queries.DetailsAsync(id, user.MediaOwnerFilter(), cancellationToken) is { } details ? TypedResults.Ok(details) : TypedResults.NotFound();
 
     /// <summary>Per-frame scores in frame order: the dashboard's timeline.</summary>
-    public static async Task<Results<Ok<IReadOnlyList<FrameView>>, NotFound>> FramesAsync(Guid id, MediaQueries queries, CancellationToken cancellationToken) =>
-        await queries.FramesAsync(id, cancellationToken) is { } frames ? TypedResults.Ok(frames) : TypedResults.NotFound();
+    public static async Task<Results<Ok<IReadOnlyList<FrameView>>, NotFound>> FramesAsync(Guid id, ClaimsPrincipal user, MediaQueries queries,
+        CancellationToken cancellationToken) =>
+        await queries.FramesAsync(id, user.MediaOwnerFilter(), cancellationToken) is { } frames ? TypedResults.Ok(frames) : TypedResults.NotFound();
 
     /// <summary>Media by external id, content hash, state or decision, newest first; page with <c>before=nextBefore</c>.</summary>
     public static async Task<Results<Ok<MediaPage>, ValidationProblem>> SearchAsync(
+        ClaimsPrincipal user,
         MediaQueries queries,
         [FromQuery] string? externalId,
         [FromQuery] string? sha256,
@@ -51,6 +56,6 @@ public static class MediaApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = [$"Expected 1–{MediaQueries.MaxPageSize}."] });
         }
 
-        return TypedResults.Ok(await queries.SearchAsync(externalId, sha256, state, decision, before, limit, cancellationToken));
+        return TypedResults.Ok(await queries.SearchAsync(user.MediaOwnerFilter(), externalId, sha256, state, decision, before, limit, cancellationToken));
     }
 }

@@ -42,8 +42,8 @@ public static class ReviewsApi
             return TypedResults.NoContent();
         }
 
-        var details = await media.DetailsAsync(task.MediaId, cancellationToken);
-        var frames = await media.FramesAsync(task.MediaId, cancellationToken);
+        var details = await media.DetailsAsync(task.MediaId, ownerClientId: null, cancellationToken);
+        var frames = await media.FramesAsync(task.MediaId, ownerClientId: null, cancellationToken);
         return TypedResults.Ok(new ClaimedReview(task.Id, task.MediaId, task.Reason, task.Priority, task.CreatedAt, task.LeaseExpiresAt!.Value, details!, frames ?? []));
     }
 

@@ -32,7 +32,7 @@ public static class StatsApi
     public static async Task<Results<Ok<StatsOverview>, ValidationProblem>> OverviewAsync(ResultsDbContext db, TimeProvider clock,
         CancellationToken cancellationToken, [FromQuery] double hours = 24, [FromQuery] int bucketMinutes = 60)
     {
-        if (hours is < 0.25 or > 24 * 90 || bucketMinutes is < 1 or > 24 * 60 || hours * 60 / bucketMinutes > MaxBuckets)
+        if (!double.IsFinite(hours) || hours is < 0.25 or > 24 * 90 || bucketMinutes is < 1 or > 24 * 60 || hours * 60 / bucketMinutes > MaxBuckets)
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]>
             {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http;
 using System.Net.Sockets;
 using Microsoft.Extensions.Options;
+using Moderation.ServiceDefaults.Networking;
 
 namespace Moderation.Results.Callbacks;
 
@@ -39,8 +40,8 @@ public sealed class CallbackTargetRefusedException(string message) : Exception(m
 /// <summary>
 /// SSRF protection for submitter-supplied callback URLs. The check runs inside the HTTP handler's connect step on
 /// the very addresses being dialled, so a DNS answer that changes between check and use (rebinding) cannot slip
-/// through, and redirects and proxies are off. Loopback and private ranges need explicit configuration; link-local
-/// (cloud metadata), multicast and reserved ranges are always refused.
+/// through, and redirects and proxies are off. The address rule is the shared <see cref="PublicAddressPolicy"/>; loopback
+/// and private ranges need explicit configuration, everything else that is not public unicast is always refused.
 /// </summary>
 public sealed class CallbackTargetGuard(IOptions<CallbackOptions> options, ICallbackNetwork network)
 {
@@ -88,76 +89,14 @@ public sealed class CallbackTargetGuard(IOptions<CallbackOptions> options, ICall
     /// <summary>Why a connection to <paramref name="address"/> is refused, or null when it is allowed.</summary>
     public string? Refusal(IPAddress address)
     {
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-
         var settings = options.Value;
-        return Classify(address) switch
-        {
-            AddressClass.Loopback when !settings.AllowLoopback => "a loopback address (Callbacks:AllowLoopback is off)",
-            AddressClass.Private when !settings.AllowPrivateNetworks => "a private address (Callbacks:AllowPrivateNetworks is off)",
-            AddressClass.Forbidden => "a link-local, multicast or reserved address",
-            _ => null,
-        };
-    }
-
-    private enum AddressClass
-    {
-        Public,
-        Loopback,
-        Private,
-        Forbidden,
-    }
-
-    private static AddressClass Classify(IPAddress address)
-    {
-        if (IPAddress.IsLoopback(address))
-        {
-            return AddressClass.Loopback;
-        }
-
-        if (address.AddressFamily == AddressFamily.InterNetwork)
-        {
-            var b = address.GetAddressBytes();
-            return b[0] switch
+        return PublicAddressPolicy.Refusal(address, settings.AllowLoopback, settings.AllowPrivateNetworks) is { } reason
+            ? PublicAddressPolicy.Classify(address).Reach switch
             {
-                0 => AddressClass.Forbidden,
-                10 => AddressClass.Private,
-                100 when b[1] is >= 64 and <= 127 => AddressClass.Private,
-                169 when b[1] == 254 => AddressClass.Forbidden,
-                172 when b[1] is >= 16 and <= 31 => AddressClass.Private,
-                192 when b[1] == 168 => AddressClass.Private,
-                192 when b[1] == 0 && b[2] == 0 => AddressClass.Forbidden,
-                198 when b[1] is 18 or 19 => AddressClass.Private,
-                >= 224 => AddressClass.Forbidden,
-                _ => AddressClass.Public,
-            };
-        }
-
-        if (address.Equals(IPAddress.IPv6None) || address.IsIPv6Multicast || address.IsIPv6LinkLocal || address.IsIPv6SiteLocal)
-        {
-            return AddressClass.Forbidden;
-        }
-
-        var bytes = address.GetAddressBytes();
-        if ((bytes[0] & 0xFE) == 0xFC)
-        {
-            return AddressClass.Private;
-        }
-
-        // NAT64 (64:ff9b::/96) and 6to4 (2002::/16) embed an IPv4 address that is what really gets dialled.
-        if (bytes[0] == 0x00 && bytes[1] == 0x64 && bytes[2] == 0xFF && bytes[3] == 0x9B)
-        {
-            return Classify(new IPAddress(bytes.AsSpan(12, 4)));
-        }
-
-        if (bytes[0] == 0x20 && bytes[1] == 0x02)
-        {
-            return Classify(new IPAddress(bytes.AsSpan(2, 4)));
-        }
-
-        return AddressClass.Public;
+                AddressReach.Loopback => $"{reason}; Callbacks:AllowLoopback is off",
+                AddressReach.Private => $"{reason}; Callbacks:AllowPrivateNetworks is off",
+                _ => reason,
+            }
+            : null;
     }
 }

@@ -10,7 +10,7 @@ namespace Moderation.Results.Consumers;
 public sealed class FindVerdictByContentConsumer(MediaQueries queries) : IConsumer<FindVerdictByContent>
 {
     public async Task Consume(ConsumeContext<FindVerdictByContent> context) =>
-        await context.RespondAsync(await queries.FindByContentAsync(context.Message.Sha256, context.Message.Policy, context.CancellationToken));
+        await context.RespondAsync(await queries.FindByContentAsync(context.Message.Sha256, context.Message.Policy, context.Message.ClientId, context.CancellationToken));
 }
 
 public sealed class FindVerdictByContentConsumerDefinition : ResultsConsumerDefinition<FindVerdictByContentConsumer>

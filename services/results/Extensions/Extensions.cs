@@ -47,6 +47,7 @@ public static class Extensions
         services.AddScoped<ReviewService>();
         services.AddScoped<ReviewUndoService>();
         services.AddScoped<MediaQueries>();
+        services.AddScoped<VerdictReuse>();
         services.AddScoped<EvaluationService>();
         services.AddScoped<HeadTrainer>();
         services.AddSingleton<OutboxSignal>();
@@ -77,6 +78,7 @@ public static class Extensions
                 x.AddConsumer<MediaFailedConsumer, MediaFailedConsumerDefinition>();
                 x.AddConsumer<GetMediaStatusConsumer, GetMediaStatusConsumerDefinition>();
                 x.AddConsumer<FindVerdictByContentConsumer, FindVerdictByContentConsumerDefinition>();
+                x.AddConsumer<ReuseVerdictConsumer, ReuseVerdictConsumerDefinition>();
                 x.AddConsumer<GetFeedbackHeadConsumer, GetFeedbackHeadConsumerDefinition>();
             });
             services.AddHostedService<OutboxDispatcher>();
@@ -88,6 +90,10 @@ public static class Extensions
 
     public static WebApplication MapResultsApis(this WebApplication app)
     {
+        // Every error answer is a problem-details body (AddProblemDetails is in the service defaults): unhandled
+        // exceptions become a 500 problem without internals, and bodiless 4xx/5xx (404, 401, 403) get one too.
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapOpenApi().AllowAnonymous();

@@ -169,7 +169,7 @@ public sealed class OutboxDispatcher(
                     .ExecuteUpdateAsync(s => s.SetProperty(o => o.FailedAt, now).SetProperty(o => o.LockedUntil, (DateTimeOffset?)null).SetProperty(o => o.LastError, error),
                         CancellationToken.None);
                 logger.LogWarning("Outbox {Kind} {MessageType} to {Destination} given up after {Attempt} attempts: {Error}",
-                    row.Kind, row.MessageType, row.Destination, row.Attempts, result.Error);
+                    row.Kind, row.MessageType, WithoutCredentials(row.Destination), row.Attempts, result.Error);
                 break;
             default:
                 var next = now + settings.Backoff(row.Attempts);
@@ -183,6 +183,12 @@ public sealed class OutboxDispatcher(
 
         return false;
     }
+
+    /// <summary>A callback URL fit for a log: direct publishers bypass ingest's check, and a password must never reach the logs.</summary>
+    private static string? WithoutCredentials(string? destination) =>
+        Uri.TryCreate(destination, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0
+            ? new UriBuilder(uri) { UserName = "", Password = "" }.Uri.ToString()
+            : destination;
 
     private async Task<CallbackResult> PublishAsync(OutboxMessage row, CancellationToken cancellationToken)
     {

@@ -28,23 +28,32 @@ public sealed class MediaQueries(ResultsDbContext db)
             : await ToStatusAsync(medium, cancellationToken);
     }
 
-    /// <summary>The newest completed verdict for the content under the same policy: ingest's de-duplication.</summary>
-    public async Task<MediaStatus> FindByContentAsync(string sha256, string? policy, CancellationToken cancellationToken)
+    /// <summary>
+    /// The newest completed verdict for the content under the same policy: ingest's de-duplication. A medium of
+    /// <paramref name="clientId"/> comes first; another client's external id is never part of the answer.
+    /// </summary>
+    public async Task<MediaStatus> FindByContentAsync(string sha256, string? policy, string? clientId, CancellationToken cancellationToken)
     {
         var hash = sha256.Trim().ToLowerInvariant();
         var query = db.Media.AsNoTracking().Where(m => m.Sha256 == hash && m.State == MediaStates.Completed);
         query = string.IsNullOrWhiteSpace(policy) || policy == ResultsDbContext.DefaultPolicyName
             ? query.Where(m => m.PolicyName == null || m.PolicyName == ResultsDbContext.DefaultPolicyName)
             : query.Where(m => m.PolicyName == policy);
-        var medium = await query.OrderByDescending(m => m.DecidedAt).FirstOrDefaultAsync(cancellationToken);
-        return medium is null
-            ? new MediaStatus(Guid.Empty, false, MediaStates.Unknown, null, hash, 0, 0, 0, null, null)
-            : await ToStatusAsync(medium, cancellationToken);
+        var medium = await query.OrderByDescending(m => clientId != null && m.ClientId == clientId).ThenByDescending(m => m.DecidedAt)
+            .FirstOrDefaultAsync(cancellationToken);
+        if (medium is null)
+        {
+            return new MediaStatus(Guid.Empty, false, MediaStates.Unknown, null, hash, 0, 0, 0, null, null);
+        }
+
+        var status = await ToStatusAsync(medium, cancellationToken);
+        return clientId is null || medium.ClientId == clientId ? status : status with { ExternalId = null };
     }
 
-    public async Task<MediaDetails?> DetailsAsync(Guid mediaId, CancellationToken cancellationToken)
+    /// <param name="ownerClientId">Only a medium of this client; null for any client.</param>
+    public async Task<MediaDetails?> DetailsAsync(Guid mediaId, string? ownerClientId, CancellationToken cancellationToken)
     {
-        var medium = await db.Media.AsNoTracking().FirstOrDefaultAsync(m => m.Id == mediaId, cancellationToken);
+        var medium = await Owned(ownerClientId).FirstOrDefaultAsync(m => m.Id == mediaId, cancellationToken);
         if (medium is null)
         {
             return null;
@@ -64,9 +73,9 @@ public sealed class MediaQueries(ResultsDbContext db)
             medium.FramesScored, Progress(medium), live, verdict is null ? null : ToView(medium, verdict), reviews, Failure(medium));
     }
 
-    public async Task<IReadOnlyList<FrameView>?> FramesAsync(Guid mediaId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<FrameView>?> FramesAsync(Guid mediaId, string? ownerClientId, CancellationToken cancellationToken)
     {
-        if (!await db.Media.AnyAsync(m => m.Id == mediaId, cancellationToken))
+        if (!await Owned(ownerClientId).AnyAsync(m => m.Id == mediaId, cancellationToken))
         {
             return null;
         }
@@ -78,10 +87,10 @@ public sealed class MediaQueries(ResultsDbContext db)
     }
 
     /// <summary>Newest first, keyset-paged on first-seen time.</summary>
-    public async Task<MediaPage> SearchAsync(string? externalId, string? sha256, string? state, Decision? decision, DateTimeOffset? before, int limit,
-        CancellationToken cancellationToken)
+    public async Task<MediaPage> SearchAsync(string? ownerClientId, string? externalId, string? sha256, string? state, Decision? decision,
+        DateTimeOffset? before, int limit, CancellationToken cancellationToken)
     {
-        var query = db.Media.AsNoTracking();
+        var query = Owned(ownerClientId);
         if (!string.IsNullOrWhiteSpace(externalId))
         {
             query = query.Where(m => m.ExternalId == externalId);
@@ -114,6 +123,9 @@ public sealed class MediaQueries(ResultsDbContext db)
             m.PolicyName ?? ResultsDbContext.DefaultPolicyName, m.FramesScored, Progress(m), m.FirstSeenAt, m.DecidedAt, m.FailureReason)).ToList();
         return new MediaPage(items, media.Count > size ? items[^1].FirstSeenAt : null);
     }
+
+    private IQueryable<Medium> Owned(string? ownerClientId) =>
+        ownerClientId is null ? db.Media.AsNoTracking() : db.Media.AsNoTracking().Where(m => m.ClientId == ownerClientId);
 
     private async Task<MediaStatus> ToStatusAsync(Medium medium, CancellationToken cancellationToken)
     {

@@ -3,8 +3,11 @@ namespace Moderation.Contracts.V1;
 /// <summary>Request (answered by results): the status, progress and verdict of one medium.</summary>
 public sealed record GetMediaStatus(Guid MediaId);
 
-/// <summary>Request (answered by results): the newest completed verdict for content with this SHA-256, for de-duplication.</summary>
-public sealed record FindVerdictByContent(string Sha256, string? Policy);
+/// <summary>
+/// Request (answered by results): the newest completed verdict for content with this SHA-256, for de-duplication;
+/// a medium of <paramref name="ClientId"/> is preferred over other clients' media.
+/// </summary>
+public sealed record FindVerdictByContent(string Sha256, string? Policy, string? ClientId = null);
 
 /// <summary>Response to <see cref="GetMediaStatus"/> and <see cref="FindVerdictByContent"/>.</summary>
 /// <param name="State">One of <see cref="MediaStates"/>.</param>

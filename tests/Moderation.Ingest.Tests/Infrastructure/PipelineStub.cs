@@ -39,6 +39,7 @@ public sealed class PipelineStub : IAsyncDisposable
         {
             x.AddConsumer<StatusResponder>();
             x.AddConsumer<VerdictResponder>();
+            x.AddConsumer<ReuseResponder>();
             x.AddConsumer<SubmittedRecorder>();
             x.AddConsumer<FailedRecorder>();
             x.AddRequestClient<AuthenticateApiKey>(RequestTimeout.After(s: 10));
@@ -54,6 +55,7 @@ public sealed class PipelineStub : IAsyncDisposable
                 cfg.ReceiveEndpoint("stub-media-failed", e => e.ConfigureConsumer<FailedRecorder>(context));
                 cfg.ReceiveEndpoint("stub-results-status", e => e.ConfigureConsumer<StatusResponder>(context));
                 cfg.ReceiveEndpoint("stub-results-verdicts", e => e.ConfigureConsumer<VerdictResponder>(context));
+                cfg.ReceiveEndpoint("stub-results-reuse", e => e.ConfigureConsumer<ReuseResponder>(context));
             });
         });
         var provider = services.BuildServiceProvider();
@@ -80,6 +82,8 @@ public sealed class PipelineStub : IAsyncDisposable
         public ConcurrentQueue<(MediaSubmitted Message, byte Priority)> Submitted { get; } = new();
 
         public ConcurrentQueue<MediaFailed> Failed { get; } = new();
+
+        public ConcurrentQueue<ReuseVerdict> Reuses { get; } = new();
 
         private int _verdictQueries;
 
@@ -141,6 +145,21 @@ public sealed class PipelineStub : IAsyncDisposable
             return context.RespondAsync(state.VerdictsBySha256.TryGetValue(context.Message.Sha256, out var status)
                 ? status
                 : new MediaStatus(Guid.Empty, false, MediaStates.Unknown, null, context.Message.Sha256, 0, 0, 0, null, null));
+        }
+    }
+
+    /// <summary>Plays results' cross-client de-duplication: the judged status, under the new id and the client's external id.</summary>
+    private sealed class ReuseResponder(StubState state) : IConsumer<ReuseVerdict>
+    {
+        public Task Consume(ConsumeContext<ReuseVerdict> context)
+        {
+            var request = context.Message;
+            state.Reuses.Enqueue(request);
+            var copy = state.Statuses.TryGetValue(request.SourceMediaId, out var source)
+                ? source with { MediaId = request.MediaId, ExternalId = request.ExternalId }
+                : new MediaStatus(request.MediaId, false, MediaStates.Unknown, null, null, 0, 0, 0, null, null);
+            state.Statuses[request.MediaId] = copy;
+            return context.RespondAsync(copy);
         }
     }
 

@@ -5,11 +5,15 @@ namespace Moderation.Results.Tests.Infrastructure;
 /// <summary>Builders for the pipeline messages results consumes.</summary>
 public static class Messages
 {
+    public const string ClientId = "client-1";
+    public const string OtherClientId = "client-2";
+
     public static readonly string[] Classes = ["Drawing", "Hentai", "Neutral", "Porn", "Sexy"];
 
-    public static MediaSubmitted Submitted(Guid mediaId, string? callbackUrl = null, string? policy = null, string? externalId = null, string? sha256 = null) =>
+    public static MediaSubmitted Submitted(Guid mediaId, string? callbackUrl = null, string? policy = null, string? externalId = null, string? sha256 = null,
+        string clientId = ClientId) =>
         new(mediaId, mediaId, "media/" + mediaId, null, sha256 ?? Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(mediaId.ToByteArray())),
-            "image/png", 1234, externalId ?? "File:" + mediaId, callbackUrl, SubmissionPriority.Normal, policy, "client-1",
+            "image/png", 1234, externalId ?? "File:" + mediaId, callbackUrl, SubmissionPriority.Normal, policy, clientId,
             DateTimeOffset.UtcNow.AddSeconds(-1));
 
     public static FramesPlanned Planned(Guid mediaId, int frames) =>

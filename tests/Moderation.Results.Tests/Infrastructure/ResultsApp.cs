@@ -19,7 +19,11 @@ namespace Moderation.Results.Tests.Infrastructure;
 public sealed class ResultsApp : WebApplicationFactory<Program>
 {
     public const string CallbackSecret = "test-callback-secret-0123456789abcdef";
+    /// <summary>Scope read, client <see cref="Messages.ClientId"/>: the client that submits the test media.</summary>
     public const string ReadKey = "read-key-0123456789abcdef";
+
+    /// <summary>Scope read, another client: sees none of <see cref="Messages.ClientId"/>'s media.</summary>
+    public const string OtherClientReadKey = "other-client-read-key-0123456789";
     public const string ReviewerKey = "reviewer-key-0123456789abcdef";
     public const string SecondReviewerKey = "reviewer-two-key-0123456789abcdef";
     public const string AdminKey = "admin-key-0123456789abcdef";
@@ -58,10 +62,11 @@ public sealed class ResultsApp : WebApplicationFactory<Program>
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Moderation"] = "Information",
         };
-        AddKey(0, ReadKey, "reader", "read");
+        AddKey(0, ReadKey, Messages.ClientId, "read");
         AddKey(1, ReviewerKey, "reviewer-1", "read", "review");
         AddKey(2, SecondReviewerKey, "reviewer-2", "read", "review");
         AddKey(3, AdminKey, "admin", "admin");
+        AddKey(4, OtherClientReadKey, Messages.OtherClientId, "read");
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
             _settings[key] = value;

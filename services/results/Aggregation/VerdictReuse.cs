@@ -1,0 +1,103 @@
+using Microsoft.EntityFrameworkCore;
+using Moderation.Contracts.V1;
+using Moderation.Results.Data;
+using Moderation.Results.Queries;
+using Npgsql;
+
+namespace Moderation.Results.Aggregation;
+
+/// <summary>
+/// De-duplication across clients. Identical content is judged once, but every client gets a medium of its own: a
+/// completed copy of the source's verdict, class maxima and frame scores under the client's new id, external id and
+/// client id. Nothing links the copy to the source in any answer, so one client never learns what another uploaded.
+/// Embeddings and review feedback stay with the source: the feedback head learns from each picture once.
+/// </summary>
+public sealed class VerdictReuse(ResultsDbContext db, MediaQueries queries, TimeProvider clock, ILogger<VerdictReuse> logger)
+{
+    public async Task<MediaStatus> ReuseAsync(ReuseVerdict request, CancellationToken cancellationToken)
+    {
+        if (await db.Media.AsNoTracking().AnyAsync(m => m.Id == request.MediaId, cancellationToken))
+        {
+            return await queries.StatusAsync(request.MediaId, cancellationToken);
+        }
+
+        var source = await db.Media.AsNoTracking().FirstOrDefaultAsync(m => m.Id == request.SourceMediaId, cancellationToken);
+        var verdict = source is null ? null : await db.Verdicts.AsNoTracking().FirstOrDefaultAsync(v => v.MediaId == source.Id, cancellationToken);
+        // A verdict still waiting for a reviewer is not final: that client's review task would never reach this copy.
+        if (source is not { State: MediaStates.Completed } || verdict is null || (source.Decision == Decision.Review && !source.DecidedByReviewer)
+            || !string.Equals(source.Sha256, request.Sha256, StringComparison.OrdinalIgnoreCase))
+        {
+            return new MediaStatus(request.MediaId, false, MediaStates.Unknown, null, null, 0, 0, 0, null, null);
+        }
+
+        var now = clock.GetUtcNow();
+        db.Media.Add(new Medium
+        {
+            Id = request.MediaId,
+            CorrelationId = request.CorrelationId,
+            ExternalId = request.ExternalId,
+            Sha256 = source.Sha256,
+            ContentType = request.ContentType ?? source.ContentType,
+            SizeBytes = request.SizeBytes,
+            PolicyName = source.PolicyName,
+            ClientId = request.ClientId,
+            Priority = request.Priority,
+            Kind = source.Kind,
+            DurationSeconds = source.DurationSeconds,
+            SubmittedAt = request.SubmittedAt,
+            FirstSeenAt = now,
+            UpdatedAt = now,
+            State = MediaStates.Completed,
+            PlannedFrames = source.PlannedFrames,
+            ExpectedFrames = source.ExpectedFrames,
+            FramesScored = source.FramesScored,
+            ExtractionElapsed = source.ExtractionElapsed,
+            Decision = source.Decision,
+            DecidedByReviewer = source.DecidedByReviewer,
+            DecidedAt = now,
+        });
+        db.Verdicts.Add(new Verdict
+        {
+            Id = Guid.CreateVersion7(),
+            MediaId = request.MediaId,
+            Decision = verdict.Decision,
+            Maxima = verdict.Maxima,
+            FramesScored = verdict.FramesScored,
+            ModelName = verdict.ModelName,
+            ModelVersion = verdict.ModelVersion,
+            PolicyName = verdict.PolicyName,
+            PolicyVersion = verdict.PolicyVersion,
+            DecidedEarly = verdict.DecidedEarly,
+            TriggerClass = verdict.TriggerClass,
+            TriggerFrameIndex = verdict.TriggerFrameIndex,
+            DecidedAt = now,
+            Latency = now - request.SubmittedAt,
+            ExtractionElapsed = verdict.ExtractionElapsed,
+        });
+        var maxima = await db.ClassMaxima.AsNoTracking().Where(c => c.MediaId == source.Id).ToListAsync(cancellationToken);
+        db.ClassMaxima.AddRange(maxima.Select(c => new ClassMaximumRow
+        {
+            MediaId = request.MediaId, ClassName = c.ClassName, Score = c.Score, FrameIndex = c.FrameIndex, TimestampSeconds = c.TimestampSeconds,
+            ModelVersion = c.ModelVersion,
+        }));
+        var frames = await db.FrameScores.AsNoTracking().Where(f => f.MediaId == source.Id).ToListAsync(cancellationToken);
+        db.FrameScores.AddRange(frames.Select(f => new FrameScore
+        {
+            MediaId = request.MediaId, FrameIndex = f.FrameIndex, ModelVersion = f.ModelVersion, ModelName = f.ModelName,
+            TimestampSeconds = f.TimestampSeconds, Scores = f.Scores, ClassifiedAt = f.ClassifiedAt, ReceivedAt = now,
+        }));
+
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        {
+            // The same request twice at once (a retry): the first one's copy is the answer.
+            db.ChangeTracker.Clear();
+        }
+
+        logger.LogInformation("Recorded {MediaId} of {ClientId} with the verdict of identical content", request.MediaId, request.ClientId);
+        return await queries.StatusAsync(request.MediaId, cancellationToken);
+    }
+}
