@@ -64,7 +64,9 @@ public sealed class SubmissionTests(IngestFixture ingest) : IClassFixture<Ingest
     {
         var png = await File.ReadAllBytesAsync(await TestMedia.PngAsync("gold", 33, 21));
         var sha = Convert.ToHexStringLower(SHA256.HashData(png));
-        var judged = Guid.NewGuid();
+        // Another client uploaded the bytes first, and results judged them.
+        using var first = await ingest.Client(await ingest.CreateKeyAsync("other-wiki", ApiScopes.Submit, ApiScopes.Read)).PostAsync("/media?externalId=File:Old.png/1", Http.Bytes(png));
+        var judged = (await Http.AssertAcceptedAsync(first)).MediaId;
         var verdict = new MediaVerdict(Decision.Allow, [new ClassMaximum("Neutral", 0.97f, 0, 0)], "mobilenet_v2", "1.0.0", "default", 1, false, false, DateTimeOffset.UtcNow);
         var status = new MediaStatus(judged, true, MediaStates.Completed, "File:Old.png/1", sha, 1, 1, 1, verdict, null);
         ingest.Pipeline.State.VerdictsBySha256[sha] = status;
@@ -95,7 +97,24 @@ public sealed class SubmissionTests(IngestFixture ingest) : IClassFixture<Ingest
         Assert.Equal(duplicate.MediaId, (await Http.ReadAsync<SubmissionResponse>(third)).MediaId);
 
         Assert.Equal(before, ingest.Pipeline.State.Submitted.Count);
-        Assert.Empty(ingest.Pipeline.State.SubmittedFor(judged));
+        Assert.Single(ingest.Pipeline.State.SubmittedFor(judged));
+    }
+
+    [Fact]
+    public async Task Content_ingest_never_received_is_accepted_without_asking_results()
+    {
+        var png = await File.ReadAllBytesAsync(await TestMedia.PngAsync("orchid", 29, 23));
+        var sha = Convert.ToHexStringLower(SHA256.HashData(png));
+        // Results would call it judged (as for a medium published straight to the broker); ingest never saw the bytes.
+        var status = new MediaStatus(Guid.NewGuid(), true, MediaStates.Completed, null, sha, 1, 1, 1,
+            new MediaVerdict(Decision.Allow, [new ClassMaximum("Neutral", 0.9f, 0, 0)], "mobilenet_v2", "1.0.0", "default", 1, false, false, DateTimeOffset.UtcNow), null);
+        ingest.Pipeline.State.VerdictsBySha256[sha] = status;
+        var asked = ingest.Pipeline.State.VerdictQueries;
+
+        using var response = await ingest.Client(ingest.SubmitKey).PostAsync("/media", Http.Bytes(png));
+
+        Assert.False((await Http.AssertAcceptedAsync(response)).Duplicate);
+        Assert.Equal(asked, ingest.Pipeline.State.VerdictQueries);
     }
 
     [Fact]

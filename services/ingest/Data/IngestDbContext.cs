@@ -39,6 +39,8 @@ public sealed class IngestDbContext(DbContextOptions<IngestDbContext> options) :
             e.Property(x => x.CallbackUrl).HasMaxLength(2048);
             e.Property(x => x.Policy).HasMaxLength(64);
             e.HasIndex(x => x.MediaId);
+            // De-duplication asks results only about content ingest has seen before.
+            e.HasIndex(x => x.Sha256);
             e.HasIndex(x => new { x.ClientId, x.IdempotencyKey }).IsUnique().HasFilter("\"IdempotencyKey\" IS NOT NULL");
             e.HasIndex(x => new { x.ClientId, x.ExternalId }).IsUnique().HasFilter("\"ExternalId\" IS NOT NULL");
         });

@@ -129,11 +129,14 @@ public sealed class SubmissionService
     /// A completed verdict for identical content (and, when configured, the same model version) as a medium of this
     /// client, or null. The client's own earlier medium is answered as it is; another client's verdict is reused through
     /// a new medium of this client (<see cref="ReuseVerdict"/>), so neither learns the other's media id or external id.
+    /// Content ingest has never received is new: results is asked only about content seen before (an indexed lookup
+    /// here instead of a request and its reply through the broker for every upload). Media that upload systems
+    /// publish straight to the broker are therefore not found by content; they are classified again.
     /// </summary>
     private async Task<MediaStatus?> FindExistingVerdictAsync(StagedMedia staged, SubmissionRequest request, Guid correlationId, CancellationToken cancellationToken)
     {
         var sha256 = staged.Sha256;
-        if (!_dedup.Enabled)
+        if (!_dedup.Enabled || !await _db.Submissions.AnyAsync(s => s.Sha256 == sha256, cancellationToken))
         {
             return null;
         }

@@ -138,6 +138,8 @@ namespace Moderation.Ingest.Data.Migrations
 
                     b.HasIndex("MediaId");
 
+                    b.HasIndex("Sha256");
+
                     b.HasIndex("ClientId", "ExternalId")
                         .IsUnique()
                         .HasFilter("\"ExternalId\" IS NOT NULL");
