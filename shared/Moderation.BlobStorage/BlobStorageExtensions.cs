@@ -46,6 +46,26 @@ public static class BlobStorageExtensions
     /// </summary>
     public static string FrameKey(Guid mediaId, int frameIndex) => $"frames/{mediaId:N}/{frameIndex:D6}.png";
 
+    /// <summary>The folder-like prefix under which a medium's sampled frames (<see cref="FrameKey"/>) are stored.</summary>
+    public static string FramesPrefix(Guid mediaId) => $"frames/{mediaId:N}";
+
+    /// <summary>Deletes every stored frame of the medium (erasure, retention); returns how many. Idempotent.</summary>
+    public static async Task<int> DeleteFramesAsync(this IBlobStore blobs, Guid mediaId, CancellationToken cancellationToken)
+    {
+        var keys = new List<string>();
+        await foreach (var frame in blobs.ListAsync(FramesPrefix(mediaId), cancellationToken))
+        {
+            keys.Add(frame.Key);
+        }
+
+        foreach (var key in keys)
+        {
+            await blobs.DeleteAsync(key, cancellationToken);
+        }
+
+        return keys.Count;
+    }
+
     private sealed class S3BucketInitializer(S3BlobStore store, IOptions<BlobStoreOptions> options) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken) =>

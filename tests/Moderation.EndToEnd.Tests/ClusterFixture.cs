@@ -52,6 +52,10 @@ public sealed class ClusterFixture : IAsyncLifetime
     public const string WebhookClient = "wiki";
     public const string WebhookSecret = "test-webhook-secret-0123456789abcdef";
 
+    /// <summary>The client whose originals and frames retention removes <see cref="RetentionDays"/> (about 10 s) after the verdict.</summary>
+    public const string RetentionClient = "retention";
+    public const string RetentionDays = "0.00012";
+
     /// <summary>Loopback callbacks and fetches are allowed in tests only; everything else is the production configuration.</summary>
     public static void ConfigureForTests(string service, IDictionary<string, string> env)
     {
@@ -64,6 +68,10 @@ public sealed class ClusterFixture : IAsyncLifetime
         {
             env["UrlFetch__AllowLoopback"] = "true";
             env[$"Webhooks__Clients__{WebhookClient}__Secret"] = WebhookSecret;
+            // One client with a short retention (RetentionTests); every other client keeps everything.
+            env[$"Retention__Clients__{RetentionClient}__DeleteOriginalsAfter"] = RetentionDays;
+            env[$"Retention__Clients__{RetentionClient}__DeleteFramesAfter"] = RetentionDays;
+            env["Retention__SweepInterval"] = "00:00:01";
         }
     }
 }

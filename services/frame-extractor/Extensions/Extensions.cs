@@ -34,6 +34,7 @@ public static class Extensions
         {
             bus.AddConsumer<ExtractFramesConsumer, ExtractFramesConsumerDefinition>();
             bus.AddConsumer<CancelExtractionConsumer, CancelExtractionConsumerDefinition>();
+            bus.AddConsumer<MediumErasedConsumer, MediumErasedConsumerDefinition>();
         });
         return builder;
     }

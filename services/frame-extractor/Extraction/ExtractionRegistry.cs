@@ -31,6 +31,19 @@ public sealed class ExtractionRegistry
         return cancelled;
     }
 
+    /// <summary>Stops every extraction of the erased medium on this replica; each removes its frames as it ends. False when none runs here.</summary>
+    public bool Erase(Guid mediaId)
+    {
+        var erased = false;
+        foreach (var extraction in _running.Values.Where(e => e.MediaId == mediaId))
+        {
+            extraction.Erase();
+            erased = true;
+        }
+
+        return erased;
+    }
+
     public IReadOnlyList<RunningExtraction> Snapshot() => _running.Values.OrderBy(e => e.StartedAt).ToList();
 
     internal void End(RunningExtraction extraction) => _running.TryRemove(extraction.Id, out _);
@@ -42,6 +55,7 @@ public sealed class RunningExtraction : IDisposable
     private readonly ExtractionRegistry _registry;
     private readonly CancellationTokenSource _decided = new();
     private int _published;
+    private volatile bool _erased;
 
     internal RunningExtraction(ExtractionRegistry registry, Guid mediaId, Guid correlationId)
     {
@@ -64,10 +78,13 @@ public sealed class RunningExtraction : IDisposable
 
     public int PublishedFrames => Volatile.Read(ref _published);
 
-    /// <summary>Cancelled when results has decided the medium (early exit).</summary>
+    /// <summary>Cancelled when results has decided the medium (early exit) or it was erased.</summary>
     public CancellationToken Decided => _decided.Token;
 
     public bool IsDecided => _decided.IsCancellationRequested;
+
+    /// <summary>The medium was erased: the extraction ends without publishing anything more and removes its frames.</summary>
+    public bool IsErased => _erased;
 
     public void Planned(MediaKind kind, int frames)
     {
@@ -76,6 +93,12 @@ public sealed class RunningExtraction : IDisposable
     }
 
     public int FramePublished() => Interlocked.Increment(ref _published);
+
+    internal void Erase()
+    {
+        _erased = true;
+        Decide();
+    }
 
     internal void Decide()
     {

@@ -87,6 +87,13 @@ public sealed class MediaExtractor(
             logger.LogDebug("Extracted {Frames} frames in {Elapsed:0.###} s", published, started.Elapsed.TotalSeconds);
             return Finish(ExtractionOutcome.Completed, kind, started);
         }
+        catch (OperationCanceledException) when (extraction.IsErased && !cancellationToken.IsCancellationRequested)
+        {
+            // Nothing more about an erased medium may be written anywhere: no completion, and the frames stored so far go.
+            var deleted = await blobs.DeleteFramesAsync(submitted.MediaId, cancellationToken);
+            logger.LogInformation("Stopped after {Frames} frames: the medium was erased; {Deleted} stored frames deleted", extraction.PublishedFrames, deleted);
+            return Finish(ExtractionOutcome.Cancelled, kind, started);
+        }
         catch (OperationCanceledException) when (extraction.IsDecided && !cancellationToken.IsCancellationRequested)
         {
             // Results decided the medium; frames already published stand, the rest are not needed.

@@ -2,7 +2,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Moderation.Ingest.Data;
 
-/// <summary>Ingest's own database: API clients, submissions (idempotency) and webhook replay protection.</summary>
+/// <summary>Ingest's own database: API clients, submissions (idempotency), webhook replay protection and erasure tombstones.</summary>
 public sealed class IngestDbContext(DbContextOptions<IngestDbContext> options) : DbContext(options)
 {
     public DbSet<ApiClient> ApiClients => Set<ApiClient>();
@@ -10,6 +10,8 @@ public sealed class IngestDbContext(DbContextOptions<IngestDbContext> options) :
     public DbSet<Submission> Submissions => Set<Submission>();
 
     public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+
+    public DbSet<Erasure> Erasures => Set<Erasure>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -43,6 +45,16 @@ public sealed class IngestDbContext(DbContextOptions<IngestDbContext> options) :
             e.HasIndex(x => x.Sha256);
             e.HasIndex(x => new { x.ClientId, x.IdempotencyKey }).IsUnique().HasFilter("\"IdempotencyKey\" IS NOT NULL");
             e.HasIndex(x => new { x.ClientId, x.ExternalId }).IsUnique().HasFilter("\"ExternalId\" IS NOT NULL");
+        });
+
+        modelBuilder.Entity<Erasure>(e =>
+        {
+            e.ToTable("erasures");
+            e.HasKey(x => x.MediaId);
+            e.Property(x => x.ClientId).HasMaxLength(64);
+            e.Property(x => x.Sha256).HasMaxLength(64);
+            e.Property(x => x.ErasedBy).HasMaxLength(128);
+            e.Property(x => x.Reason).HasMaxLength(1024);
         });
 
         modelBuilder.Entity<WebhookDelivery>(e =>

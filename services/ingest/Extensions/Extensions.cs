@@ -11,6 +11,7 @@ using Moderation.Ingest.Consumers;
 using Moderation.Ingest.Data;
 using Moderation.Ingest.Fetching;
 using Moderation.Ingest.Intake;
+using Moderation.Ingest.Privacy;
 using Moderation.ServiceDefaults;
 using Scalar.AspNetCore;
 
@@ -30,6 +31,7 @@ public static class Extensions
         AddValidatedOptions<UrlFetchOptions>(builder, UrlFetchOptions.Section);
         AddValidatedOptions<BackPressureOptions>(builder, BackPressureOptions.Section);
         AddValidatedOptions<WebhookOptions>(builder, WebhookOptions.Section);
+        AddValidatedOptions<RetentionOptions>(builder, RetentionOptions.Section);
 
         builder.AddIngestDatabase();
         services.AddHealthChecks().AddDbContextCheck<IngestDbContext>("postgres", tags: [ServiceDefaults.Extensions.ReadyTag]);
@@ -43,6 +45,10 @@ public static class Extensions
         services.AddScoped<ApiKeys>();
         services.AddScoped<MediaIntake>();
         services.AddScoped<SubmissionService>();
+        services.AddScoped<StoredContent>();
+        services.AddScoped<MediumEraser>();
+        services.AddSingleton<RetentionSweeper>();
+        services.AddHostedService(sp => sp.GetRequiredService<RetentionSweeper>());
         services.AddSingleton<IDnsResolver, SystemDnsResolver>();
         services.AddSingleton<ISocketConnector, TcpSocketConnector>();
         services.AddSingleton<IUrlFetcher, GuardedUrlFetcher>();
@@ -70,6 +76,8 @@ public static class Extensions
             x.AddRequestClient<GetMediaStatus>();
             x.AddRequestClient<FindVerdictByContent>();
             x.AddRequestClient<ReuseVerdict>();
+            x.AddRequestClient<EraseMedium>();
+            x.AddRequestClient<ApplyRetention>();
         });
         return builder;
     }
@@ -87,6 +95,7 @@ public static class Extensions
     public static WebApplication MapIngestApis(this WebApplication app)
     {
         app.MapMediaApi();
+        app.MapErasureApi();
         app.MapHooksApi();
         app.MapKeysApi();
 

@@ -31,6 +31,7 @@ public static class Problems
     public const string PipelineUnavailable = Prefix + "pipeline-unavailable";
     public const string ResultsUnavailable = Prefix + "results-unavailable";
     public const string NotFound = Prefix + "not-found";
+    public const string LegalHold = Prefix + "legal-hold";
 
     public static ProblemDetails Create(int status, string type, string title, string? detail = null, IDictionary<string, object?>? extensions = null)
     {

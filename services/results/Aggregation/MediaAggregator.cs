@@ -25,8 +25,11 @@ public sealed class MediaAggregator(
 {
     public const string Stage = "results";
 
-    /// <summary>Registers submitted media (who submitted, where to call back, which policy), a batch in one transaction.</summary>
-    public Task RegisterAsync(IReadOnlyList<MediaSubmitted> messages, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// Registers submitted media (who submitted, where to call back, which policy), a batch in one transaction; returns
+    /// the erased media among them.
+    /// </summary>
+    public Task<IReadOnlyList<Guid>> RegisterAsync(IReadOnlyList<MediaSubmitted> messages, CancellationToken cancellationToken) =>
         RunEachAsync(messages, m => m.MediaId, m => m.CorrelationId, async (medium, message, batch) =>
         {
             if (medium.IsRegistered)
@@ -57,8 +60,8 @@ public sealed class MediaAggregator(
             }
         }, cancellationToken);
 
-    /// <summary>Records planned frame counts, which drive progress, a batch in one transaction.</summary>
-    public Task PlanAsync(IReadOnlyList<FramesPlanned> messages, CancellationToken cancellationToken) =>
+    /// <summary>Records planned frame counts, which drive progress, a batch in one transaction; returns the erased media among them.</summary>
+    public Task<IReadOnlyList<Guid>> PlanAsync(IReadOnlyList<FramesPlanned> messages, CancellationToken cancellationToken) =>
         RunEachAsync(messages, m => m.MediaId, m => m.CorrelationId, async (medium, message, batch) =>
         {
             medium.PlannedFrames = message.PlannedFrames;
@@ -168,8 +171,8 @@ public sealed class MediaAggregator(
         }
     }
 
-    /// <summary>Learns exact frame counts; a verdict completes once that many distinct frames are scored.</summary>
-    public Task CompleteExtractionAsync(IReadOnlyList<FrameExtractionCompleted> messages, CancellationToken cancellationToken) =>
+    /// <summary>Learns exact frame counts; a verdict completes once that many distinct frames are scored. Returns the erased media among them.</summary>
+    public Task<IReadOnlyList<Guid>> CompleteExtractionAsync(IReadOnlyList<FrameExtractionCompleted> messages, CancellationToken cancellationToken) =>
         RunEachAsync(messages, m => m.MediaId, m => m.CorrelationId, async (medium, message, batch) =>
         {
             if (medium.ExpectedFrames is int known && known != message.FrameCount)
@@ -184,7 +187,7 @@ public sealed class MediaAggregator(
         }, cancellationToken);
 
     /// <summary>Applies each message to its medium, in arrival order, all media of the batch in one transaction.</summary>
-    private Task RunEachAsync<TMessage>(IReadOnlyList<TMessage> messages, Func<TMessage, Guid> mediaId, Func<TMessage, Guid> correlationId,
+    private Task<IReadOnlyList<Guid>> RunEachAsync<TMessage>(IReadOnlyList<TMessage> messages, Func<TMessage, Guid> mediaId, Func<TMessage, Guid> correlationId,
         Func<Medium, TMessage, BatchState, Task> apply, CancellationToken cancellationToken)
     {
         var byMedium = messages.ToLookup(mediaId);
@@ -245,12 +248,13 @@ public sealed class MediaAggregator(
         }
     }
 
-    public Task FailAsync(Guid mediaId, Guid correlationId, MediaFailure failure, CancellationToken cancellationToken) =>
+    /// <summary>Ends the medium in a failure unless it is concluded already; false when the medium is erased.</summary>
+    public Task<bool> FailAsync(Guid mediaId, Guid correlationId, MediaFailure failure, CancellationToken cancellationToken) =>
         mediumTransaction.RunAsync(mediaId, correlationId, medium =>
         {
             Fail(medium, failure);
             return Task.FromResult(true);
-        }, cancellationToken);
+        }, whenErased: false, cancellationToken);
 
     /// <summary>Fails media that stopped making progress; returns how many were failed.</summary>
     public async Task<int> FailStalledAsync(TimeSpan stallTimeout, CancellationToken cancellationToken)
@@ -275,7 +279,7 @@ public sealed class MediaAggregator(
                 }
 
                 return Task.FromResult(true);
-            }, cancellationToken);
+            }, whenErased: false, cancellationToken);
         }
 
         return stalled.Count;

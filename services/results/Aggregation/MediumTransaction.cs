@@ -13,7 +13,11 @@ namespace Moderation.Results.Aggregation;
 /// </summary>
 public sealed class MediumTransaction(ResultsDbContext db, OutboxSignal signal, ResultsMetrics metrics, TimeProvider clock)
 {
-    public async Task<T> RunAsync<T>(Guid mediaId, Guid correlationId, Func<Medium, Task<T>> work, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="work"/> on the medium, locked, in one transaction; a medium not seen yet gets a placeholder
+    /// row. An erased medium is never brought back: nothing runs and <paramref name="whenErased"/> is returned.
+    /// </summary>
+    public async Task<T> RunAsync<T>(Guid mediaId, Guid correlationId, Func<Medium, Task<T>> work, T whenErased, CancellationToken cancellationToken)
     {
         db.ChangeTracker.Clear();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -25,12 +29,20 @@ public sealed class MediumTransaction(ResultsDbContext db, OutboxSignal signal, 
             var priority = nameof(SubmissionPriority.Normal);
             await db.Database.ExecuteSqlAsync(
                 $"""
-                INSERT INTO media (id, correlation_id, size_bytes, priority, first_seen_at, updated_at, state, frames_scored, decided_by_reviewer)
-                VALUES ({mediaId}, {correlationId}, 0, {priority}, {now}, {now}, {pending}, 0, FALSE)
+                INSERT INTO media (id, correlation_id, size_bytes, priority, first_seen_at, updated_at, state, frames_scored, decided_by_reviewer, legal_hold)
+                SELECT {mediaId}, {correlationId}, 0, {priority}, {now}, {now}, {pending}, 0, FALSE, FALSE
+                WHERE NOT EXISTS (SELECT 1 FROM erasures WHERE media_id = {mediaId})
                 ON CONFLICT (id) DO NOTHING
                 """,
                 cancellationToken);
-            medium = await LockAsync(mediaId, cancellationToken) ?? throw new InvalidOperationException($"Medium {mediaId} vanished while being created.");
+            medium = await LockAsync(mediaId, cancellationToken);
+        }
+
+        if (medium is null || (await DropErasedAsync([mediaId], cancellationToken)).Count > 0)
+        {
+            await transaction.CommitAsync(cancellationToken);
+            db.ChangeTracker.Clear();
+            return whenErased;
         }
 
         var result = await work(medium);
@@ -55,9 +67,10 @@ public sealed class MediumTransaction(ResultsDbContext db, OutboxSignal signal, 
 
     /// <summary>
     /// Runs <paramref name="work"/> on the media (placeholders created for unknown ones), locked, in one transaction:
-    /// one round trip creates the missing rows, one locks them all, one saves everything, one commits.
+    /// one round trip creates the missing rows, one locks them all, one saves everything, one commits. Erased media are
+    /// left out (no placeholder, no work); their ids are returned, so the caller can tell the pipeline to stop.
     /// </summary>
-    public async Task RunManyAsync(IEnumerable<(Guid MediaId, Guid CorrelationId)> media, Func<IReadOnlyList<Medium>, Task> work, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<Guid>> RunManyAsync(IEnumerable<(Guid MediaId, Guid CorrelationId)> media, Func<IReadOnlyList<Medium>, Task> work, CancellationToken cancellationToken)
     {
         var distinct = media.DistinctBy(m => m.MediaId).OrderBy(m => m.MediaId).ToList();
         var ids = distinct.Select(m => m.MediaId).ToArray();
@@ -69,14 +82,25 @@ public sealed class MediumTransaction(ResultsDbContext db, OutboxSignal signal, 
         var priority = nameof(SubmissionPriority.Normal);
         await db.Database.ExecuteSqlAsync(
             $"""
-            INSERT INTO media (id, correlation_id, size_bytes, priority, first_seen_at, updated_at, state, frames_scored, decided_by_reviewer)
-            SELECT m.id, m.correlation_id, 0, {priority}, {now}, {now}, {pending}, 0, FALSE
+            INSERT INTO media (id, correlation_id, size_bytes, priority, first_seen_at, updated_at, state, frames_scored, decided_by_reviewer, legal_hold)
+            SELECT m.id, m.correlation_id, 0, {priority}, {now}, {now}, {pending}, 0, FALSE, FALSE
             FROM unnest({ids}, {correlations}) AS m(id, correlation_id)
+            WHERE NOT EXISTS (SELECT 1 FROM erasures e WHERE e.media_id = m.id)
             ORDER BY m.id
             ON CONFLICT (id) DO NOTHING
             """,
             cancellationToken);
         var locked = await db.Media.FromSql($"SELECT * FROM media WHERE id = ANY({ids}) ORDER BY id FOR UPDATE").ToListAsync(cancellationToken);
+        var erased = await DropErasedAsync(ids, cancellationToken);
+        if (erased.Count > 0)
+        {
+            locked = [.. locked.Where(m => !erased.Contains(m.Id))];
+            foreach (var medium in db.ChangeTracker.Entries<Medium>().Where(e => erased.Contains(e.Entity.Id)).ToList())
+            {
+                medium.State = EntityState.Detached;
+            }
+        }
+
         await work(locked);
         foreach (var medium in locked)
         {
@@ -92,6 +116,25 @@ public sealed class MediumTransaction(ResultsDbContext db, OutboxSignal signal, 
         {
             signal.Notify();
         }
+
+        return erased;
+    }
+
+    /// <summary>
+    /// Which of the media are erased, removing any placeholder a concurrent erasure could not see. Read after the row
+    /// locks are held, so an erasure that committed meanwhile is seen here; one still running waits for this transaction
+    /// (it takes the same row, see <c>MediumErasure</c>) and then deletes what this one wrote.
+    /// </summary>
+    private async Task<IReadOnlyList<Guid>> DropErasedAsync(Guid[] ids, CancellationToken cancellationToken)
+    {
+        var erased = await db.Erasures.AsNoTracking().Where(e => ids.Contains(e.MediaId)).Select(e => e.MediaId).ToListAsync(cancellationToken);
+        if (erased.Count > 0)
+        {
+            var dropped = erased.ToArray();
+            await db.Database.ExecuteSqlAsync($"DELETE FROM media WHERE id = ANY({dropped})", cancellationToken);
+        }
+
+        return erased;
     }
 
     private Task<Medium?> LockAsync(Guid mediaId, CancellationToken cancellationToken) =>

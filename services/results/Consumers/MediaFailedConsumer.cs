@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.Options;
 using Moderation.Contracts.V1;
 using Moderation.Results.Aggregation;
+using Moderation.Results.Privacy;
 using Moderation.ServiceDefaults;
 
 namespace Moderation.Results.Consumers;
@@ -13,8 +14,11 @@ public sealed class MediaFailedConsumer(MediaAggregator aggregator, ILogger<Medi
     {
         var message = context.Message;
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["MediaId"] = message.MediaId });
-        await aggregator.FailAsync(message.MediaId, message.CorrelationId,
-            new MediaFailure(message.Reason, message.Detail, message.Stage, message.FailedAt), context.CancellationToken);
+        if (!await aggregator.FailAsync(message.MediaId, message.CorrelationId,
+                new MediaFailure(message.Reason, message.Detail, message.Stage, message.FailedAt), context.CancellationToken))
+        {
+            await context.AnnounceErasedAsync([message.MediaId], context.CancellationToken);
+        }
     }
 }
 

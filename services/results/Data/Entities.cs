@@ -68,6 +68,15 @@ public sealed class Medium
 
     public DateTimeOffset? FailedAt { get; set; }
 
+    /// <summary>Under legal hold: neither erasure nor retention may touch it (set and cleared by an administrator).</summary>
+    public bool LegalHold { get; set; }
+
+    /// <summary>When retention removed the original's reference (the bytes go once no medium references them).</summary>
+    public DateTimeOffset? OriginalRemovedAt { get; set; }
+
+    /// <summary>When retention removed the sampled frames.</summary>
+    public DateTimeOffset? FramesRemovedAt { get; set; }
+
     public bool IsRegistered => SubmittedAt is not null;
 
     public bool IsConcluded => State is MediaStates.Completed or MediaStates.Failed;
@@ -310,4 +319,51 @@ public sealed class ModelHead
     public string? FilePath { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>
+/// What remains of an erased medium: who erased which medium of which client, when and why. Its presence makes every
+/// later message about the medium a no-op (no placeholder is created for it), and a second erasure answers with it.
+/// </summary>
+public sealed class Erasure
+{
+    public Guid MediaId { get; set; }
+
+    public string? ClientId { get; set; }
+
+    public string? Sha256 { get; set; }
+
+    public string ErasedBy { get; set; } = "";
+
+    public DateTimeOffset ErasedAt { get; set; }
+
+    public string? Reason { get; set; }
+}
+
+public static class AuditActions
+{
+    public const string Erase = "medium.erase";
+    public const string LegalHoldSet = "legal-hold.set";
+    public const string LegalHoldCleared = "legal-hold.clear";
+    public const string RetentionOriginal = "retention.original";
+    public const string RetentionFrames = "retention.frames";
+}
+
+/// <summary>Append-only record of who did what to which medium (erasures, legal holds, retention).</summary>
+public sealed class AuditEvent
+{
+    public Guid Id { get; set; }
+
+    public DateTimeOffset At { get; set; }
+
+    public string Actor { get; set; } = "";
+
+    /// <summary>One of <see cref="AuditActions"/>.</summary>
+    public string Action { get; set; } = "";
+
+    public Guid MediaId { get; set; }
+
+    public string? ClientId { get; set; }
+
+    public string? Reason { get; set; }
 }

@@ -31,6 +31,10 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
 
     public DbSet<ModelHead> ModelHeads => Set<ModelHead>();
 
+    public DbSet<Erasure> Erasures => Set<Erasure>();
+
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         // Enums as their names: the tables stay readable from psql and a reordered enum cannot silently remap rows.
@@ -61,6 +65,29 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
             b.HasIndex(m => m.FirstSeenAt).IsDescending();
             b.HasIndex(m => new { m.State, m.UpdatedAt });
             b.HasIndex(m => new { m.Decision, m.DecidedAt }).IsDescending(false, true);
+            // Retention's scan: concluded media of a client whose original or frames are still there.
+            b.HasIndex(m => new { m.ClientId, m.DecidedAt });
+        });
+
+        modelBuilder.Entity<Erasure>(b =>
+        {
+            b.ToTable("erasures");
+            b.HasKey(e => e.MediaId);
+            b.Property(e => e.ClientId).HasMaxLength(128);
+            b.Property(e => e.Sha256).HasMaxLength(64);
+            b.Property(e => e.ErasedBy).HasMaxLength(128);
+            b.Property(e => e.Reason).HasMaxLength(1024);
+        });
+
+        modelBuilder.Entity<AuditEvent>(b =>
+        {
+            b.ToTable("audit_events");
+            b.Property(e => e.Actor).HasMaxLength(128);
+            b.Property(e => e.Action).HasMaxLength(64);
+            b.Property(e => e.ClientId).HasMaxLength(128);
+            b.Property(e => e.Reason).HasMaxLength(1024);
+            b.HasIndex(e => new { e.MediaId, e.At });
+            b.HasIndex(e => e.At).IsDescending();
         });
 
         modelBuilder.Entity<FrameScore>(b =>

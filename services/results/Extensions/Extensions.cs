@@ -14,6 +14,7 @@ using Moderation.Results.Evaluation;
 using Moderation.Results.Feedback;
 using Moderation.Results.Outbox;
 using Moderation.Results.Policies;
+using Moderation.Results.Privacy;
 using Moderation.Results.Queries;
 using Moderation.Results.Review;
 using Moderation.ServiceDefaults;
@@ -50,6 +51,9 @@ public static class Extensions
         services.AddScoped<VerdictReuse>();
         services.AddScoped<EvaluationService>();
         services.AddScoped<HeadTrainer>();
+        services.AddScoped<ErasureService>();
+        services.AddScoped<LegalHoldService>();
+        services.AddScoped<RetentionService>();
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<ResultsMetrics>();
         services.TryAddSingleton<ICallbackNetwork, SocketCallbackNetwork>();
@@ -80,6 +84,8 @@ public static class Extensions
                 x.AddConsumer<FindVerdictByContentConsumer, FindVerdictByContentConsumerDefinition>();
                 x.AddConsumer<ReuseVerdictConsumer, ReuseVerdictConsumerDefinition>();
                 x.AddConsumer<GetFeedbackHeadConsumer, GetFeedbackHeadConsumerDefinition>();
+                x.AddConsumer<EraseMediumConsumer, EraseMediumConsumerDefinition>();
+                x.AddConsumer<ApplyRetentionConsumer, ApplyRetentionConsumerDefinition>();
             });
             services.AddHostedService<OutboxDispatcher>();
             services.AddHostedService<StalledMediaSweeper>();
@@ -98,6 +104,7 @@ public static class Extensions
         app.UseAuthorization();
         app.MapOpenApi().AllowAnonymous();
         app.MapMediaApi();
+        app.MapLegalHoldApi();
         app.MapReviewsApi();
         app.MapReviewUndoApi();
         app.MapIdentityApi();

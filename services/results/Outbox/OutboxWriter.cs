@@ -23,6 +23,7 @@ public sealed class OutboxWriter(ResultsDbContext db, TimeProvider clock)
     {
         [nameof(VerdictReached)] = typeof(VerdictReached),
         [nameof(MediaDecided)] = typeof(MediaDecided),
+        [nameof(MediumErased)] = typeof(MediumErased),
     };
 
     public void Publish<T>(T message)

@@ -70,7 +70,8 @@ public sealed class MediaQueries(ResultsDbContext db)
         return new MediaDetails(medium.Id, medium.ExternalId, medium.Sha256, medium.ContentType, medium.SizeBytes,
             medium.PolicyName ?? ResultsDbContext.DefaultPolicyName, medium.Priority, medium.ClientId, medium.State, medium.SubmittedAt,
             medium.FirstSeenAt, medium.UpdatedAt, medium.Kind, medium.DurationSeconds, medium.PlannedFrames, medium.ExpectedFrames,
-            medium.FramesScored, Progress(medium), live, verdict is null ? null : ToView(medium, verdict), reviews, Failure(medium));
+            medium.FramesScored, Progress(medium), live, verdict is null ? null : ToView(medium, verdict), reviews, Failure(medium),
+            new RetentionView(medium.LegalHold, medium.OriginalRemovedAt, medium.FramesRemovedAt));
     }
 
     public async Task<IReadOnlyList<FrameView>?> FramesAsync(Guid mediaId, string? ownerClientId, CancellationToken cancellationToken)

@@ -25,7 +25,13 @@ public sealed record MediaDetails(
     IReadOnlyList<ClassMaximum> LiveMaxima,
     VerdictView? Verdict,
     IReadOnlyList<ReviewView> Reviews,
-    MediaFailure? Failure);
+    MediaFailure? Failure,
+    RetentionView Retention);
+
+/// <param name="LegalHold">Under legal hold: neither erasure nor retention touches the medium.</param>
+/// <param name="OriginalRemovedAt">When retention removed the original (the bytes go once no other medium has the same content).</param>
+/// <param name="FramesRemovedAt">When retention removed the sampled frames.</param>
+public sealed record RetentionView(bool LegalHold, DateTimeOffset? OriginalRemovedAt, DateTimeOffset? FramesRemovedAt);
 
 /// <param name="Decision">The decision in force: the reviewer's when <paramref name="ByReviewer"/>, else the automatic one.</param>
 public sealed record VerdictView(

@@ -23,6 +23,6 @@ internal static class ReviewTaskTransaction
         {
             var task = await db.ReviewTasks.FromSql($"SELECT * FROM review_tasks WHERE id = {taskId} FOR UPDATE").SingleAsync(cancellationToken);
             return await work(medium, task);
-        }, cancellationToken);
+        }, whenErased: new(ReviewOutcome.NotFound, default), cancellationToken);
     }
 }

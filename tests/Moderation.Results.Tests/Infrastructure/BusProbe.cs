@@ -8,7 +8,7 @@ namespace Moderation.Results.Tests.Infrastructure;
 
 /// <summary>
 /// Watches what the service publishes, straight from RabbitMQ: a private queue bound to the MassTransit exchanges of
-/// <see cref="VerdictReached"/> and <see cref="MediaDecided"/>.
+/// <see cref="VerdictReached"/>, <see cref="MediaDecided"/> and <see cref="MediumErased"/>.
 /// </summary>
 public sealed class BusProbe : IAsyncDisposable
 {
@@ -29,7 +29,7 @@ public sealed class BusProbe : IAsyncDisposable
         var channel = await connection.CreateChannelAsync();
         var probe = new BusProbe(connection, channel);
         var queue = await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true);
-        foreach (var type in new[] { nameof(VerdictReached), nameof(MediaDecided) })
+        foreach (var type in new[] { nameof(VerdictReached), nameof(MediaDecided), nameof(MediumErased) })
         {
             var exchange = $"Moderation.Contracts.V1:{type}";
             await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false);

@@ -1,0 +1,36 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Moderation.Results.Auth;
+using Moderation.Results.Privacy;
+
+namespace Moderation.Results.Apis;
+
+/// <summary>
+/// Legal hold (administrators only): a held medium can be neither erased (<c>DELETE /media/{id}</c> answers 409) nor
+/// thinned by retention. Setting and lifting are recorded in the audit log with who and why.
+/// </summary>
+public static class LegalHoldApi
+{
+    public static RouteGroupBuilder MapLegalHoldApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/media/{id:guid}/legal-hold").WithTags("Media").RequireAuthorization(AuthorizationPolicies.Admin);
+        group.MapPut("/", PlaceAsync);
+        group.MapDelete("/", LiftAsync);
+        return group;
+    }
+
+    /// <summary>Places the medium under legal hold; <c>reason</c> (e.g. a case reference) goes to the audit log.</summary>
+    public static async Task<Results<Ok<LegalHoldView>, NotFound>> PlaceAsync(Guid id, [FromBody] LegalHoldRequest? body, ClaimsPrincipal user,
+        LegalHoldService holds, CancellationToken cancellationToken) =>
+        await holds.SetAsync(id, true, user.Caller(), body?.Reason, cancellationToken) ? TypedResults.Ok(new LegalHoldView(id, true)) : TypedResults.NotFound();
+
+    /// <summary>Lifts the hold; erasure and retention apply again.</summary>
+    public static async Task<Results<Ok<LegalHoldView>, NotFound>> LiftAsync(Guid id, [FromQuery] string? reason, ClaimsPrincipal user,
+        LegalHoldService holds, CancellationToken cancellationToken) =>
+        await holds.SetAsync(id, false, user.Caller(), reason, cancellationToken) ? TypedResults.Ok(new LegalHoldView(id, false)) : TypedResults.NotFound();
+}
+
+public sealed record LegalHoldRequest(string? Reason);
+
+public sealed record LegalHoldView(Guid MediaId, bool LegalHold);

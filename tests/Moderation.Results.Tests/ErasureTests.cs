@@ -1,0 +1,223 @@
+using System.Net;
+using System.Net.Http.Json;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Moderation.Contracts.V1;
+using Moderation.Results.Aggregation;
+using Moderation.Results.Data;
+using Moderation.Results.Tests.Infrastructure;
+using Xunit;
+
+namespace Moderation.Results.Tests;
+
+public sealed class ErasureFixture : IAsyncLifetime
+{
+    public ResultsApp App { get; private set; } = null!;
+
+    public BusProbe Probe { get; private set; } = null!;
+
+    public CallbackReceiver Callbacks { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        App = await ResultsApp.StartAsync();
+        Probe = await BusProbe.StartAsync(App.RabbitMq);
+        Callbacks = await CallbackReceiver.StartAsync();
+        // Callbacks never get through: they stay in the outbox, undelivered, as when a client's endpoint is down.
+        Callbacks.Respond = (_, _, _) => Task.FromResult(503);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Probe.DisposeAsync();
+        await Callbacks.DisposeAsync();
+        await App.DisposeAsync();
+    }
+}
+
+/// <summary>Erasure, legal hold and retention as results applies them (ingest's half is in the end-to-end tests).</summary>
+public sealed class ErasureTests(ErasureFixture fixture) : IClassFixture<ErasureFixture>
+{
+    private const string Eraser = "client-1-user";
+
+    private ResultsApp App => fixture.App;
+
+    [Fact]
+    public async Task Erasure_removes_every_row_of_the_medium_and_its_undelivered_callbacks_leaving_a_tombstone_and_an_audit_event()
+    {
+        var id = Guid.NewGuid();
+        await DecideAsync(id, 0.6f, callbackUrl: fixture.Callbacks.BaseUrl + "/hook");
+        await Eventually.TrueAsync(() => App.QueryAsync(db => db.ReviewTasks.AnyAsync(t => t.MediaId == id)), "the review task");
+        await Eventually.TrueAsync(() => App.QueryAsync(db => db.Outbox.AnyAsync(o => o.MediaId == id && o.Kind == OutboxKinds.Callback && o.Attempts > 0)),
+            "a callback attempt that failed");
+
+        var erasure = await EraseAsync(id, Messages.ClientId, reason: "takedown");
+
+        Assert.Equal((ErasureOutcomes.Erased, Messages.ClientId, Eraser, "takedown"), (erasure.Outcome, erasure.ClientId, erasure.ErasedBy, erasure.Reason));
+        Assert.Equal(0, await OtherRowsAsync(id));
+        Assert.Equal([nameof(MediumErased)], await App.QueryAsync(db => db.Outbox.Where(o => o.MediaId == id).Select(o => o.MessageType).ToListAsync()));
+        var tombstone = await App.QueryAsync(db => db.Erasures.SingleAsync(e => e.MediaId == id));
+        Assert.Equal((Messages.ClientId, "takedown"), (tombstone.ClientId, tombstone.Reason));
+        Assert.Equal(64, tombstone.Sha256!.Length);
+        Assert.Equal([AuditActions.Erase], await App.QueryAsync(db => db.AuditEvents.Where(e => e.MediaId == id).Select(e => e.Action).ToListAsync()));
+        await fixture.Probe.WaitAsync<MediumErased>(id);
+
+        var again = await EraseAsync(id, Messages.ClientId, reason: "a second time");
+        Assert.Equal((ErasureOutcomes.AlreadyErased, erasure.ErasedAt, "takedown"), (again.Outcome, again.ErasedAt, again.Reason));
+        Assert.Equal(1, await App.QueryAsync(db => db.AuditEvents.CountAsync(e => e.MediaId == id)));
+        Assert.Equal(ErasureOutcomes.NotFound, (await EraseAsync(id, Messages.OtherClientId)).Outcome);
+    }
+
+    [Fact]
+    public async Task Late_messages_about_an_erased_medium_never_bring_it_back_and_announce_the_erasure_again()
+    {
+        var id = Guid.NewGuid();
+        var live = Guid.NewGuid();
+        await App.Bus.Publish(Messages.Submitted(id));
+        await App.Bus.Publish(Messages.Planned(id, 3));
+        await App.Bus.Publish(Messages.Frame(id, 0, ("Sexy", 0.1f)));
+        await Eventually.TrueAsync(() => App.QueryAsync(db => db.FrameScores.AnyAsync(f => f.MediaId == id)), "the first frame");
+        Assert.Equal(ErasureOutcomes.Erased, (await EraseAsync(id, Messages.ClientId)).Outcome);
+
+        await using (var scope = App.Services.CreateAsyncScope())
+        {
+            var aggregator = scope.ServiceProvider.GetRequiredService<MediaAggregator>();
+            Assert.Equal([id], await aggregator.RegisterAsync([Messages.Submitted(id)], default));
+            Assert.Equal([id], await aggregator.PlanAsync([Messages.Planned(id, 3), Messages.Planned(live, 1)], default));
+            Assert.Equal(1, await aggregator.RecordScoresAsync([Messages.Frame(id, 1, ("Sexy", 0.2f)), Messages.Frame(live, 0, ("Sexy", 0.2f))], default));
+            Assert.Equal([id], await aggregator.CompleteExtractionAsync([Messages.Completed(id, 3)], default));
+            Assert.False(await aggregator.FailAsync(id, id, new MediaFailure(FailureReasons.BlobMissing, "gone", "frame-extractor", DateTimeOffset.UtcNow), default));
+        }
+
+        Assert.Equal(0, await OtherRowsAsync(id));
+        Assert.Equal(1, await App.QueryAsync(db => db.FrameScores.CountAsync(f => f.MediaId == live)));
+
+        // Through the bus: the late plan is dropped and the erasure announced again for whatever still works on it.
+        var announced = fixture.Probe.All<MediumErased>(id).Count;
+        await App.Bus.Publish(Messages.Planned(id, 3));
+        await Eventually.TrueAsync(() => Task.FromResult(fixture.Probe.All<MediumErased>(id).Count > announced), "the erasure announced again");
+        Assert.Equal(0, await OtherRowsAsync(id));
+
+        // A medium erased before results heard of it (ingest knows it): its submission, arriving late, creates nothing.
+        var unseen = Guid.NewGuid();
+        Assert.Equal(ErasureOutcomes.Erased, (await EraseAsync(unseen, Messages.ClientId, sha256: new string('a', 64))).Outcome);
+        await App.Bus.Publish(Messages.Submitted(unseen));
+        await Eventually.TrueAsync(() => Task.FromResult(fixture.Probe.All<MediumErased>(unseen).Count >= 2), "the late submission answered with the erasure");
+        Assert.Equal(0, await OtherRowsAsync(unseen));
+        Assert.Empty(fixture.Probe.All<VerdictReached>(id));
+    }
+
+    [Fact]
+    public async Task Legal_hold_blocks_erasure_until_an_administrator_lifts_it_and_both_are_audited()
+    {
+        var id = Guid.NewGuid();
+        await DecideAsync(id, 0.1f);
+        using var reader = App.Client(ResultsApp.ReadKey);
+        using (var refused = await reader.PutAsJsonAsync($"/media/{id}/legal-hold", new { reason = "mine" }))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        }
+
+        using var admin = App.Client(ResultsApp.AdminKey);
+        using (var held = await admin.PutAsJsonAsync($"/media/{id}/legal-hold", new { reason = "case 7" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, held.StatusCode);
+        }
+
+        Assert.Equal(ErasureOutcomes.LegalHold, (await EraseAsync(id, Messages.ClientId)).Outcome);
+        Assert.Equal(ErasureOutcomes.LegalHold, (await EraseAsync(id, null, anyClient: true)).Outcome);
+        Assert.True(await OtherRowsAsync(id) > 0);
+        Assert.False(await App.QueryAsync(db => db.Erasures.AnyAsync(e => e.MediaId == id)));
+
+        using (var lifted = await admin.DeleteAsync($"/media/{id}/legal-hold?reason=closed"))
+        {
+            Assert.Equal(HttpStatusCode.OK, lifted.StatusCode);
+        }
+
+        Assert.Equal(ErasureOutcomes.NotFound, (await EraseAsync(id, Messages.OtherClientId)).Outcome);
+        Assert.True(await OtherRowsAsync(id) > 0);
+        Assert.Equal(ErasureOutcomes.Erased, (await EraseAsync(id, null, anyClient: true)).Outcome);
+        var audit = await App.QueryAsync(db => db.AuditEvents.Where(e => e.MediaId == id).OrderBy(e => e.At).ThenBy(e => e.Id).ToListAsync());
+        Assert.Equal(new (string, string, string?)[] { (AuditActions.LegalHoldSet, "admin", "case 7"), (AuditActions.LegalHoldCleared, "admin", "closed"),
+            (AuditActions.Erase, Eraser, null) }, audit.Select(e => (e.Action, e.Actor, e.Reason)));
+
+        var unknown = Guid.NewGuid();
+        Assert.Equal(ErasureOutcomes.NotFound, (await EraseAsync(unknown, null, anyClient: true)).Outcome);
+        Assert.False(await App.QueryAsync(db => db.Media.AnyAsync(m => m.Id == unknown) || db.Erasures.AnyAsync(e => e.MediaId == unknown)));
+        using var missing = await admin.PutAsJsonAsync($"/media/{unknown}/legal-hold", new { reason = "x" });
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    [Fact]
+    public async Task Retention_thins_concluded_media_past_their_age_in_bounded_batches_and_spares_held_media_and_open_reviews()
+    {
+        var client = "retention-" + Guid.NewGuid().ToString("N")[..8];
+        var shared = Sha(Guid.NewGuid());
+        var heldSha = Sha(Guid.NewGuid());
+        Guid allowed = Guid.NewGuid(), twin = Guid.NewGuid(), held = Guid.NewGuid(), sharesHeld = Guid.NewGuid(), reviewed = Guid.NewGuid(), open = Guid.NewGuid();
+        await DecideAsync(allowed, 0.1f, client, shared);
+        await DecideAsync(twin, 0.1f, client, shared);
+        await DecideAsync(held, 0.1f, client, heldSha);
+        await DecideAsync(sharesHeld, 0.1f, client, heldSha);
+        await DecideAsync(reviewed, 0.6f, client);
+        await App.Bus.Publish(Messages.Submitted(open, clientId: client));
+        await App.Bus.Publish(Messages.Planned(open, 5));
+        await Eventually.TrueAsync(() => App.QueryAsync(db => db.Media.AnyAsync(m => m.Id == open && m.PlannedFrames == 5)), "the open medium");
+        await Eventually.TrueAsync(() => App.QueryAsync(db => db.ReviewTasks.AnyAsync(t => t.MediaId == reviewed)), "the review task");
+        using var admin = App.Client(ResultsApp.AdminKey);
+        using (var hold = await admin.PutAsJsonAsync($"/media/{held}/legal-hold", new { reason = "case 8" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, hold.StatusCode);
+        }
+
+        var client2 = App.Bus.CreateRequestClient<ApplyRetention>();
+        var now = DateTimeOffset.UtcNow;
+        Assert.Empty((await client2.GetResponse<RetentionApplied>(new ApplyRetention(client, now.AddDays(-1), now.AddDays(-1), 10))).Message.Media);
+
+        var future = DateTimeOffset.UtcNow.AddMinutes(1);
+        var first = (await client2.GetResponse<RetentionApplied>(new ApplyRetention(client, future, future, 2))).Message.Media;
+        var rest = (await client2.GetResponse<RetentionApplied>(new ApplyRetention(client, future, future, 10))).Message.Media;
+        Assert.Equal(2, first.Count);
+        Assert.Empty((await client2.GetResponse<RetentionApplied>(new ApplyRetention(client, future, future, 10))).Message.Media);
+
+        var all = first.Concat(rest).ToDictionary(m => m.MediaId);
+        Assert.Equal(new[] { allowed, twin, sharesHeld }.Order(), all.Keys.Order());
+        Assert.All(all.Values, m => Assert.True(m.RemoveOriginal && m.RemoveFrames));
+        // Shared content: the bytes go with the last reference; the held medium still references its own.
+        Assert.Contains(0, new[] { all[allowed].OtherReferences, all[twin].OtherReferences });
+        Assert.Equal(1, all[sharesHeld].OtherReferences);
+        var media = await App.QueryAsync(db => db.Media.Where(m => m.ClientId == client).ToDictionaryAsync(m => m.Id));
+        Assert.All(all.Keys, id => Assert.True(media[id].OriginalRemovedAt is not null && media[id].FramesRemovedAt is not null));
+        Assert.All(new[] { held, reviewed, open }, id => Assert.True(media[id].OriginalRemovedAt is null && media[id].FramesRemovedAt is null));
+        Assert.Equal(6, await App.QueryAsync(db => db.AuditEvents.CountAsync(e => e.ClientId == client && e.Actor == "retention")));
+        Assert.NotNull(await App.QueryAsync(db => db.Verdicts.FirstOrDefaultAsync(v => v.MediaId == allowed)));
+    }
+
+    /// <summary>Submits a two-frame medium whose Sexy maximum is <paramref name="sexy"/> (0.5 and above: review) and waits for its verdict.</summary>
+    private async Task DecideAsync(Guid id, float sexy, string clientId = Messages.ClientId, string? sha256 = null, string? callbackUrl = null)
+    {
+        await App.Bus.Publish(Messages.Submitted(id, callbackUrl: callbackUrl, sha256: sha256, clientId: clientId));
+        await App.Bus.Publish(Messages.Planned(id, 2));
+        await App.Bus.Publish(Messages.Frame(id, 0, ("Sexy", sexy)));
+        await App.Bus.Publish(Messages.Frame(id, 1, ("Sexy", sexy / 2)));
+        await App.Bus.Publish(Messages.Completed(id, 2));
+        await fixture.Probe.WaitAsync<VerdictReached>(id);
+    }
+
+    private async Task<MediumErasure> EraseAsync(Guid id, string? clientId, bool anyClient = false, string? reason = null, string? sha256 = null)
+    {
+        var client = App.Bus.CreateRequestClient<EraseMedium>();
+        var response = await client.GetResponse<MediumErasure>(
+            new EraseMedium(id, clientId, anyClient, sha256, Eraser, reason, DateTimeOffset.UtcNow));
+        return response.Message;
+    }
+
+    /// <summary>Rows about the medium outside the tombstone and the audit log (the erasure's own outbox announcement aside).</summary>
+    private Task<int> OtherRowsAsync(Guid id) => App.QueryAsync(async db =>
+        await db.Media.CountAsync(m => m.Id == id) + await db.FrameScores.CountAsync(f => f.MediaId == id) + await db.ClassMaxima.CountAsync(c => c.MediaId == id)
+        + await db.Verdicts.CountAsync(v => v.MediaId == id) + await db.ReviewTasks.CountAsync(t => t.MediaId == id)
+        + await db.ReviewFeedback.CountAsync(f => f.MediaId == id) + await db.Outbox.CountAsync(o => o.MediaId == id && o.MessageType != nameof(MediumErased)));
+
+    private static string Sha(Guid seed) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(seed.ToByteArray()));
+}
