@@ -144,7 +144,7 @@ public sealed class ErasureTests(ErasureFixture fixture) : IClassFixture<Erasure
 
         var unknown = Guid.NewGuid();
         Assert.Equal(ErasureOutcomes.NotFound, (await EraseAsync(unknown, null, anyClient: true)).Outcome);
-        Assert.False(await App.QueryAsync(db => db.Media.AnyAsync(m => m.Id == unknown) || db.Erasures.AnyAsync(e => e.MediaId == unknown)));
+        Assert.False(await App.QueryAsync(async db => await db.Media.AnyAsync(m => m.Id == unknown) || await db.Erasures.AnyAsync(e => e.MediaId == unknown)));
         using var missing = await admin.PutAsJsonAsync($"/media/{unknown}/legal-hold", new { reason = "x" });
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }

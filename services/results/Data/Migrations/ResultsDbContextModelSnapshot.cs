@@ -23,6 +23,56 @@ namespace Moderation.Results.Data.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("Moderation.Results.Data.AuditEvent", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("action");
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("actor");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at");
+
+                    b.Property<string>("ClientId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("client_id");
+
+                    b.Property<Guid>("MediaId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("media_id");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("reason");
+
+                    b.HasKey("Id")
+                        .HasName("pk_audit_events");
+
+                    b.HasIndex("At")
+                        .IsDescending()
+                        .HasDatabaseName("ix_audit_events_at");
+
+                    b.HasIndex("MediaId", "At")
+                        .HasDatabaseName("ix_audit_events_media_id_at");
+
+                    b.ToTable("audit_events", (string)null);
+                });
+
             modelBuilder.Entity("Moderation.Results.Data.ClassMaximumRow", b =>
                 {
                     b.Property<Guid>("MediaId")
@@ -60,6 +110,44 @@ namespace Moderation.Results.Data.Migrations
                         .HasDatabaseName("ix_class_maxima_class_name_score");
 
                     b.ToTable("class_maxima", (string)null);
+                });
+
+            modelBuilder.Entity("Moderation.Results.Data.Erasure", b =>
+                {
+                    b.Property<Guid>("MediaId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("media_id");
+
+                    b.Property<string>("ClientId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("client_id");
+
+                    b.Property<DateTimeOffset>("ErasedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("erased_at");
+
+                    b.Property<string>("ErasedBy")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("erased_by");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("reason");
+
+                    b.Property<string>("Sha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("sha256");
+
+                    b.HasKey("MediaId")
+                        .HasName("pk_erasures");
+
+                    b.ToTable("erasures", (string)null);
                 });
 
             modelBuilder.Entity("Moderation.Results.Data.FrameScore", b =>
@@ -192,6 +280,10 @@ namespace Moderation.Results.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("first_seen_at");
 
+                    b.Property<DateTimeOffset?>("FramesRemovedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("frames_removed_at");
+
                     b.Property<int>("FramesScored")
                         .HasColumnType("integer")
                         .HasColumnName("frames_scored");
@@ -200,6 +292,14 @@ namespace Moderation.Results.Data.Migrations
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)")
                         .HasColumnName("kind");
+
+                    b.Property<bool>("LegalHold")
+                        .HasColumnType("boolean")
+                        .HasColumnName("legal_hold");
+
+                    b.Property<DateTimeOffset?>("OriginalRemovedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("original_removed_at");
 
                     b.Property<int?>("PlannedFrames")
                         .HasColumnType("integer")
@@ -251,6 +351,9 @@ namespace Moderation.Results.Data.Migrations
 
                     b.HasIndex("Sha256")
                         .HasDatabaseName("ix_media_sha256");
+
+                    b.HasIndex("ClientId", "DecidedAt")
+                        .HasDatabaseName("ix_media_client_id_decided_at");
 
                     b.HasIndex("Decision", "DecidedAt")
                         .IsDescending(false, true)
