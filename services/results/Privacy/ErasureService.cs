@@ -19,7 +19,9 @@ public sealed class ErasureService(ResultsDbContext db, OutboxWriter outbox, Out
         db.ChangeTracker.Clear();
         var known = request.ClientId is not null || await db.Media.AsNoTracking().AnyAsync(m => m.Id == id, cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // PostgreSQL keeps microseconds: the first answer must carry the time every repetition reads back.
         var now = clock.GetUtcNow();
+        now = now.AddTicks(-(now.Ticks % 10));
         // The row every writer of the medium locks; creating it when missing makes this wait for a writer that is
         // inserting it right now (and then delete what that writer stored), and makes later writers wait for this one.
         var pending = MediaStates.Pending;
