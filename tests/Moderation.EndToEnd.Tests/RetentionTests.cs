@@ -52,7 +52,8 @@ public sealed class RetentionTests(ClusterFixture fixture)
         var reviewedSha = reviewedEnd["sha256"]!.GetValue<string>();
 
         // Concluded last: once its blobs are gone, the sweep has seen the other two past their age as well.
-        var video = await client.SubmitAcceptedAsync(await TestMedia.VideoAsync(10 + Random.Shared.Next(5), 160, 120, 10, 2));
+        var videoPath = await TestMedia.VideoAsync(10, 240 + (2 * Random.Shared.Next(40)), 120, 10, 2);
+        var video = await client.SubmitAcceptedAsync(videoPath);
         var videoSha = (await client.WaitForEndAsync(video, VerdictTimeout))["sha256"]!.GetValue<string>();
         Assert.NotEmpty(FramePaths(video));
         Assert.True(File.Exists(OriginalPath(videoSha)));
@@ -69,6 +70,14 @@ public sealed class RetentionTests(ClusterFixture fixture)
         var heldDetails = JsonNode.Parse(await results.GetStringAsync($"/media/{held}"))!;
         Assert.True(heldDetails["retention"]!["legalHold"]!.GetValue<bool>());
         Assert.Null(heldDetails["retention"]!["originalRemovedAt"]?.GetValue<DateTimeOffset?>());
+
+        // The same bytes uploaded again (another client) reuse the verdict and are stored again: the new medium has an original.
+        var otherKey = (await Cluster.RunOnceAsync(Cluster.Ingest, "keys", "create", "--client", "after-retention-" + run, "--scopes", "submit,read", "--quiet")).Trim();
+        using var other = new IngestApi(new HttpClient { BaseAddress = Cluster.BaseAddress(Cluster.Ingest), DefaultRequestHeaders = { { "X-Api-Key", otherKey } } });
+        var (againStatus, again, _) = await other.SubmitAsync(videoPath);
+        Assert.Equal(HttpStatusCode.OK, againStatus);
+        Assert.True(again!["duplicate"]!.GetValue<bool>());
+        Assert.True(File.Exists(OriginalPath(videoSha)), "a medium that reuses a verdict references the original like any other, so the bytes are kept");
     }
 
     private string OriginalPath(string sha256) => Path.Combine(Cluster.Directory, "blobs", BlobStorageExtensions.MediaKey(sha256));

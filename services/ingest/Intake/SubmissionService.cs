@@ -90,8 +90,20 @@ public sealed class SubmissionService
         var correlationId = Guid.NewGuid();
         if (await FindExistingVerdictAsync(staged, request, correlationId, cancellationToken) is { } existing)
         {
-            await _intake.DiscardAsync(staged);
-            var duplicate = NewSubmission(request, staged, existing.MediaId, blobKey: null, SubmissionState.Duplicate);
+            // The stored original is kept (or put back, when retention or an erasure removed the bytes since the verdict):
+            // this medium references it like any other, so it goes only with the last reference.
+            string duplicateKey;
+            try
+            {
+                duplicateKey = await _intake.PromoteAsync(staged, cancellationToken);
+            }
+            catch
+            {
+                await _intake.DiscardAsync(staged);
+                throw;
+            }
+
+            var duplicate = NewSubmission(request, staged, existing.MediaId, duplicateKey, SubmissionState.Duplicate);
             duplicate.CorrelationId = correlationId;
             duplicate.AcceptedAt = duplicate.CreatedAt;
             await RecordAsync(duplicate, cancellationToken);
