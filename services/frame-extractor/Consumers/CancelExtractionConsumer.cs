@@ -20,30 +20,5 @@ public sealed class CancelExtractionConsumer(ExtractionRegistry registry, ILogge
     }
 }
 
-/// <summary>
-/// Every replica must hear every decision (only the one extracting the medium acts on it), so each gets its own
-/// temporary queue: non-durable, auto-deleted with the replica, classic rather than quorum. A decision that finds no
-/// replica listening needs no action, and one lost with a replica has nothing left to cancel.
-/// </summary>
-public sealed class CancelExtractionConsumerDefinition : ConsumerDefinition<CancelExtractionConsumer>
-{
-    public CancelExtractionConsumerDefinition()
-    {
-        Endpoint(e =>
-        {
-            e.Temporary = true;
-            e.InstanceId = Guid.NewGuid().ToString("N")[..12];
-        });
-    }
-
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<CancelExtractionConsumer> consumerConfigurator,
-        IRegistrationContext context)
-    {
-        if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
-        {
-            rabbit.Durable = false;
-            rabbit.AutoDelete = true;
-            rabbit.SetQueueArgument("x-queue-type", "classic");
-        }
-    }
-}
+/// <summary>Every replica hears every decision on a queue of its own (<see cref="PerReplicaConsumerDefinition{TConsumer}"/>).</summary>
+public sealed class CancelExtractionConsumerDefinition : PerReplicaConsumerDefinition<CancelExtractionConsumer>;

@@ -27,26 +27,5 @@ public sealed class MediumErasedConsumer(ExtractionRegistry registry, IBlobStore
     }
 }
 
-/// <summary>Like <see cref="CancelExtractionConsumerDefinition"/>: every replica hears every erasure on a temporary queue of its own.</summary>
-public sealed class MediumErasedConsumerDefinition : ConsumerDefinition<MediumErasedConsumer>
-{
-    public MediumErasedConsumerDefinition()
-    {
-        Endpoint(e =>
-        {
-            e.Temporary = true;
-            e.InstanceId = Guid.NewGuid().ToString("N")[..12];
-        });
-    }
-
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<MediumErasedConsumer> consumerConfigurator,
-        IRegistrationContext context)
-    {
-        if (endpointConfigurator is IRabbitMqReceiveEndpointConfigurator rabbit)
-        {
-            rabbit.Durable = false;
-            rabbit.AutoDelete = true;
-            rabbit.SetQueueArgument("x-queue-type", "classic");
-        }
-    }
-}
+/// <summary>Every replica hears every erasure on a queue of its own (<see cref="PerReplicaConsumerDefinition{TConsumer}"/>).</summary>
+public sealed class MediumErasedConsumerDefinition : PerReplicaConsumerDefinition<MediumErasedConsumer>;
