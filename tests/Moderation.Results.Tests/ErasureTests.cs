@@ -109,6 +109,30 @@ public sealed class ErasureTests(ErasureFixture fixture) : IClassFixture<Erasure
     }
 
     [Fact]
+    public async Task Erasure_racing_frames_of_the_same_medium_leaves_nothing_behind_whichever_commits_first()
+    {
+        for (var round = 0; round < 8; round++)
+        {
+            var id = Guid.NewGuid();
+            await using (var scope = App.Services.CreateAsyncScope())
+            {
+                var aggregator = scope.ServiceProvider.GetRequiredService<MediaAggregator>();
+                await aggregator.RegisterAsync([Messages.Submitted(id)], default);
+                await aggregator.PlanAsync([Messages.Planned(id, 24)], default);
+            }
+
+            var writers = Enumerable.Range(0, 24).Select(i => Messages.Frame(id, i, ("Sexy", 0.1f))).Chunk(3).Select(chunk => Task.Run(async () =>
+            {
+                await using var scope = App.Services.CreateAsyncScope();
+                await scope.ServiceProvider.GetRequiredService<MediaAggregator>().RecordScoresAsync(chunk, default);
+            }));
+            await Task.WhenAll([.. writers, Task.Run(async () => Assert.Equal(ErasureOutcomes.Erased, (await EraseAsync(id, Messages.ClientId)).Outcome))]);
+
+            Assert.Equal(0, await OtherRowsAsync(id));
+        }
+    }
+
+    [Fact]
     public async Task Legal_hold_blocks_erasure_until_an_administrator_lifts_it_and_both_are_audited()
     {
         var id = Guid.NewGuid();
