@@ -67,6 +67,30 @@ public abstract class BlobStoreContract
     }
 
     [Fact]
+    public async Task Deleting_a_mediums_frames_removes_all_of_them_and_nothing_else()
+    {
+        var store = await StoreAsync();
+        Guid erased = Guid.NewGuid(), kept = Guid.NewGuid();
+        foreach (var index in new[] { 0, 1, 2, 1000 })
+        {
+            await store.PutAsync(BlobStorageExtensions.FrameKey(erased, index), new MemoryStream(RandomBytes(200)), CancellationToken.None);
+        }
+
+        var other = BlobStorageExtensions.FrameKey(kept, 0);
+        await store.PutAsync(other, new MemoryStream(RandomBytes(200)), CancellationToken.None);
+
+        Assert.Equal(4, await store.DeleteFramesAsync(erased, CancellationToken.None));
+
+        foreach (var index in new[] { 0, 1, 2, 1000 })
+        {
+            Assert.False(await AnyTraceAsync(store, BlobStorageExtensions.FrameKey(erased, index)));
+        }
+
+        Assert.True(await store.ExistsAsync(other, CancellationToken.None));
+        Assert.Equal(0, await store.DeleteFramesAsync(erased, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Delete_removes_the_blob()
     {
         var store = await StoreAsync();
