@@ -64,6 +64,12 @@ public sealed class MediaAggregator(
             medium.PlannedFrames = message.PlannedFrames;
             medium.Kind = message.Kind;
             medium.DurationSeconds = message.DurationSeconds;
+            if (message.ExtractionComplete)
+            {
+                // A still: the plan is the outcome, no FrameExtractionCompleted follows.
+                medium.ExpectedFrames = message.PlannedFrames;
+            }
+
             if (medium.State == MediaStates.Pending)
             {
                 medium.State = MediaStates.Processing;
