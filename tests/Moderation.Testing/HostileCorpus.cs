@@ -17,8 +17,8 @@ public enum HostileOutcome
     /// <summary>Either of the above (the layer that catches it is an implementation choice).</summary>
     RejectedOrFailed,
 
-    /// <summary>Valid media in a hostile wrapper (odd names, trailing data): a normal verdict, or a failure, never a crash.</summary>
-    Ends,
+    /// <summary>Valid media in a hostile wrapper (odd names, trailing data, a misleading extension): judged like any other, to a verdict.</summary>
+    Judged,
 }
 
 /// <param name="Name">Stable case name.</param>
@@ -109,14 +109,14 @@ public static class HostileCorpus
             "-f", "lavfi", "-i", "sine=d=2", "-c:a", "aac");
 
         // Polyglots and odd names around valid pictures: harmless, judged normally (or refused cleanly).
-        Add("jpeg-zip-polyglot", "poly.jpg", [.. jpeg, .. Zip(("payload.txt", Encoding.ASCII.GetBytes("hello")))], HostileOutcome.Ends);
-        Add("gif-js-polyglot", "poly.gif", [.. gif, .. Encoding.ASCII.GetBytes("*/=1;alert(1)//")], HostileOutcome.Ends);
-        Add("unicode-name", "ファイル 😀 نام.jpg", jpeg, HostileOutcome.Ends);
-        Add("traversal-name", "../../../../etc/passwd.jpg", jpeg, HostileOutcome.Ends);
-        Add("sql-name", "x'); DROP TABLE media; --.jpg", jpeg, HostileOutcome.Ends);
-        Add("long-name", new string('a', 400) + ".jpg", jpeg, HostileOutcome.Ends);
-        Add("control-chars-name", "line\r\nbreak\t\u0001.jpg", jpeg, HostileOutcome.Ends);
-        Add("mp4-named-jpg", "video.jpg", mp4, HostileOutcome.Ends);
+        Add("jpeg-zip-polyglot", "poly.jpg", [.. jpeg, .. Zip(("payload.txt", Encoding.ASCII.GetBytes("hello")))], HostileOutcome.Judged);
+        Add("gif-js-polyglot", "poly.gif", [.. gif, .. Encoding.ASCII.GetBytes("*/=1;alert(1)//")], HostileOutcome.Judged);
+        Add("unicode-name", "ファイル 😀 نام.jpg", jpeg, HostileOutcome.Judged);
+        Add("traversal-name", "../../../../etc/passwd.jpg", jpeg, HostileOutcome.Judged);
+        Add("sql-name", "x'); DROP TABLE media; --.jpg", jpeg, HostileOutcome.Judged);
+        Add("long-name", new string('a', 400) + ".jpg", jpeg, HostileOutcome.Judged);
+        Add("control-chars-name", "line\r\nbreak\t\u0001.jpg", jpeg, HostileOutcome.Judged);
+        Add("mp4-named-jpg", "video.jpg", mp4, HostileOutcome.Judged);
 
         return cases;
     }
