@@ -31,6 +31,16 @@ public sealed class MediaAggregator(
         {
             if (medium.IsRegistered)
             {
+                if (medium.Sha256 is null && message.BlobKey is not null && message.Sha256 is not null)
+                {
+                    // A direct publisher's URL-only submission registered the medium; ingest fetched and stored it and
+                    // now says what it is. The rest of the registration stands.
+                    medium.Sha256 = message.Sha256.ToLowerInvariant();
+                    medium.ContentType = message.ContentType;
+                    medium.SizeBytes = message.SizeBytes;
+                    return;
+                }
+
                 logger.LogDebug("Medium {MediaId} is already registered; redelivered MediaSubmitted ignored", medium.Id);
                 return;
             }
