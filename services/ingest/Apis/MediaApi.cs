@@ -11,6 +11,7 @@ using Moderation.Ingest.Auth;
 using Moderation.Ingest.Data;
 using Moderation.Ingest.Extensions;
 using Moderation.Ingest.Intake;
+using Moderation.Ingest.RateLimiting;
 
 namespace Moderation.Ingest.Apis;
 
@@ -25,6 +26,7 @@ public static class MediaApi
 
         api.MapPost("/media", UploadAsync)
             .RequireAuthorization(ApiScopes.Submit)
+            .RequireRateLimiting(SubmissionRateLimits.Policy)
             // Any declared type is accepted: the format is decided by sniffing the content, never by the header.
             .Accepts<Stream>("application/octet-stream", "multipart/form-data", "image/*", "video/*", "*/*")
             .WithSummary("Upload a medium")
@@ -34,10 +36,12 @@ public static class MediaApi
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         api.MapPost("/media:by-url", SubmitUrlAsync)
             .RequireAuthorization(ApiScopes.Submit)
+            .RequireRateLimiting(SubmissionRateLimits.Policy)
             .WithSummary("Submit a medium by URL")
             .WithDescription("Ingest fetches the URL (http/https, public addresses only, redirects re-checked) and streams it to the blob store.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -45,6 +49,7 @@ public static class MediaApi
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         api.MapGet("/media/{id:guid}", GetAsync)
@@ -92,6 +97,7 @@ public static class MediaApi
             return await RespondAsync(http, services, previous, cancellationToken);
         }
 
+        request = services.UrgentCeiling.Apply(request);
         if (services.BackPressure.Refusal(request.Priority) is { } refusal)
         {
             throw refusal;
@@ -128,6 +134,7 @@ public static class MediaApi
             return await RespondAsync(http, services, previous, cancellationToken);
         }
 
+        request = services.UrgentCeiling.Apply(request);
         if (services.BackPressure.Refusal(request.Priority) is { } refusal)
         {
             throw refusal;
