@@ -57,6 +57,11 @@ public sealed class AuditTests(AuditFixture fixture) : IClassFixture<AuditFixtur
             Assert.Equal((AuditActions.CrossTenantRead, "reviewer-1", ReviewerKeyId, (Guid?)id), (e.Action, e.ClientId, e.KeyId, e.MediaId));
             Assert.Equal(Messages.ClientId, e.Details.GetProperty("owner").GetString());
         });
+
+        // A reviewer's key reading a medium of its own client crosses no tenant.
+        var reviewersOwn = await DecidedMediumAsync("reviewer-1", ("Drawing", 0.2f));
+        (await reviewer.GetAsync($"/media/{reviewersOwn}")).EnsureSuccessStatusCode();
+        Assert.Empty((await AuditAsync($"?mediaId={reviewersOwn}")).Items);
     }
 
     [Fact]
@@ -137,10 +142,12 @@ public sealed class AuditTests(AuditFixture fixture) : IClassFixture<AuditFixtur
 
     private Task<AuditPage> AuditAsync(string query) => App.GetAsync<AuditPage>("/audit" + query);
 
-    private async Task<Guid> DecidedMediumAsync(params (string Class, float Score)[] scores)
+    private Task<Guid> DecidedMediumAsync(params (string Class, float Score)[] scores) => DecidedMediumAsync(Messages.ClientId, scores);
+
+    private async Task<Guid> DecidedMediumAsync(string clientId, params (string Class, float Score)[] scores)
     {
         var id = Guid.NewGuid();
-        await App.Bus.Publish(Messages.Submitted(id));
+        await App.Bus.Publish(Messages.Submitted(id, clientId: clientId));
         await App.Bus.Publish(Messages.Frame(id, 0, scores));
         await App.Bus.Publish(Messages.Completed(id, 1));
         await fixture.Probe.WaitAsync<VerdictReached>(id);
