@@ -1,7 +1,9 @@
+using System.ComponentModel.DataAnnotations;
 using System.Net;
 using System.Net.Http.Json;
 using Moderation.Contracts.V1;
 using Moderation.Ingest.Extensions;
+using Moderation.Ingest.RateLimiting;
 using Moderation.Ingest.Tests.Infrastructure;
 using Moderation.Testing;
 using Xunit;
@@ -109,4 +111,37 @@ public sealed class RateLimitTests(RateLimitIngestFixture ingest) : IClassFixtur
 
     private static string Body(Uri url, string externalId) =>
         System.Text.Json.JsonSerializer.Serialize(new { url = url.ToString(), externalId, callbackUrl = (string?)null });
+}
+
+public sealed class RateLimitOptionsTests
+{
+    [Fact]
+    public void A_clients_override_replaces_only_the_values_it_sets()
+    {
+        var options = new RateLimitOptions
+        {
+            Default = { TokenLimit = 50, UrgentLimit = 10 },
+            Clients = { ["backfill"] = new ClientRateLimitSettings { TokensPerPeriod = 2, UrgentLimit = 0 } },
+        };
+
+        Assert.Equal(new ClientRateLimit(50, 2, TimeSpan.FromSeconds(1), 0, TimeSpan.FromMinutes(1)), options.For("backfill"));
+        Assert.Equal(new ClientRateLimit(50, 100, TimeSpan.FromSeconds(1), 10, TimeSpan.FromMinutes(1)), options.For("wiki"));
+        Assert.Equal(ClientRateLimit.Builtin, new RateLimitOptions().For("wiki"));
+    }
+
+    [Fact]
+    public void Limits_outside_their_ranges_and_bad_client_ids_are_refused_at_start()
+    {
+        var options = new RateLimitOptions
+        {
+            Default = { TokenLimit = 0, ReplenishmentPeriod = TimeSpan.Zero },
+            Clients = { ["Bad Id"] = new ClientRateLimitSettings { UrgentLimit = -1, UrgentWindow = TimeSpan.FromDays(2) } },
+        };
+
+        var problems = options.Validate(new ValidationContext(options)).Select(r => r.ErrorMessage).ToList();
+        Assert.Equal(5, problems.Count);
+        Assert.Contains(problems, p => p!.Contains("RateLimits:Default:TokenLimit", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p!.Contains("'Bad Id'", StringComparison.Ordinal));
+        Assert.Empty(new RateLimitOptions().Validate(new ValidationContext(new RateLimitOptions())));
+    }
 }
