@@ -62,6 +62,7 @@ public static class Extensions
         services.AddSingleton<IAuthorizationHandler, ScopeAuthorizationHandler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, ScopeProblemResultHandler>();
 
+        services.AddSingleton<RefusalMetrics>();
         services.AddExceptionHandler<IntakeExceptionHandler>();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase)));
         services.AddOpenApi(o => o.AddDocumentTransformer<SecuritySchemeTransformer>());

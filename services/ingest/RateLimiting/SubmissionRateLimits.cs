@@ -54,6 +54,7 @@ public static class SubmissionRateLimits
         var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : limit.ReplenishmentPeriod;
         var seconds = Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds));
         http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        http.RequestServices.GetRequiredService<RefusalMetrics>().Refused(Problems.RateLimited);
         http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SubmissionRateLimits))
             .LogInformation("Rate limit of client {ClientId} reached on {Method} {Path}; retry after {RetryAfterSeconds} s", clientId, http.Request.Method,
                 http.Request.Path, seconds);

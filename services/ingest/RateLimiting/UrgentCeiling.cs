@@ -1,7 +1,9 @@
+using System.Diagnostics.Metrics;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 using Moderation.Contracts.V1;
 using Moderation.Ingest.Intake;
+using Moderation.ServiceDefaults;
 
 namespace Moderation.Ingest.RateLimiting;
 
@@ -16,11 +18,14 @@ public sealed class UrgentCeiling : IDisposable
     private readonly RateLimitOptions _options;
     private readonly PartitionedRateLimiter<string> _limiter;
     private readonly ILogger<UrgentCeiling> _logger;
+    private readonly Counter<long> _downgraded;
 
-    public UrgentCeiling(IOptions<RateLimitOptions> options, ILogger<UrgentCeiling> logger)
+    public UrgentCeiling(IOptions<RateLimitOptions> options, IMeterFactory meters, ILogger<UrgentCeiling> logger)
     {
         _options = options.Value;
         _logger = logger;
+        _downgraded = meters.Create(Telemetry.MeterName).CreateCounter<long>("moderation.ingest.urgent_downgrades", "{submission}",
+            "Urgent submissions accepted in the normal lane because their client was over its urgent ceiling.");
         _limiter = PartitionedRateLimiter.Create<string, string>(clientId =>
         {
             var limit = _options.For(clientId);
@@ -52,6 +57,7 @@ public sealed class UrgentCeiling : IDisposable
             }
         }
 
+        _downgraded.Add(1);
         _logger.LogInformation("Client {ClientId} is over its urgent ceiling; submission {ExternalId} goes in as normal", request.ClientId, request.ExternalId);
         return request with { Priority = SubmissionPriority.Normal };
     }
