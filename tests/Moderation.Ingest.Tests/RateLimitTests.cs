@@ -145,3 +145,25 @@ public sealed class RateLimitOptionsTests
         Assert.Empty(new RateLimitOptions().Validate(new ValidationContext(new RateLimitOptions())));
     }
 }
+
+/// <summary>Results keeps the audit log; ingest tells it who reads another client's medium through <c>GET /media/{id}</c>.</summary>
+public sealed class CrossTenantStatusTests(IngestFixture ingest) : IClassFixture<IngestFixture>
+{
+    [Fact]
+    public async Task A_review_key_reading_another_clients_medium_names_itself_to_results_and_an_owner_does_not()
+    {
+        var jpeg = await File.ReadAllBytesAsync(await TestMedia.JpegAsync(40, 30));
+        using var submitted = await ingest.Client(ingest.SubmitKey).PostAsync("/media?externalId=File:Audited.jpg", Http.Bytes(jpeg));
+        var id = (await Http.AssertAcceptedAsync(submitted)).MediaId;
+        ingest.Pipeline.State.Statuses[id] = new MediaStatus(id, true, MediaStates.Processing, "File:Audited.jpg", null, 1, 0, 0, null, null);
+        var reviewKey = await ingest.CreateKeyAsync("review-desk", ApiScopes.Review, ApiScopes.Read);
+
+        using var byOwner = await ingest.Client(ingest.SubmitKey).GetAsync($"/media/{id}");
+        Assert.Equal(HttpStatusCode.OK, byOwner.StatusCode);
+        using var byReviewer = await ingest.Client(reviewKey).GetAsync($"/media/{id}");
+        Assert.Equal(HttpStatusCode.OK, byReviewer.StatusCode);
+
+        var requests = ingest.Pipeline.State.StatusRequests.Where(r => r.MediaId == id).ToList();
+        Assert.Equal([new GetMediaStatus(id), new GetMediaStatus(id, "review-desk", reviewKey[..12])], requests);
+    }
+}

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Moderation.Contracts.V1;
 using Moderation.Results.Apis;
@@ -62,6 +63,20 @@ public sealed class AuditTests(AuditFixture fixture) : IClassFixture<AuditFixtur
         var reviewersOwn = await DecidedMediumAsync("reviewer-1", ("Drawing", 0.2f));
         (await reviewer.GetAsync($"/media/{reviewersOwn}")).EnsureSuccessStatusCode();
         Assert.Empty((await AuditAsync($"?mediaId={reviewersOwn}")).Items);
+    }
+
+    [Fact]
+    public async Task A_status_read_that_ingest_reports_for_another_clients_reader_is_recorded()
+    {
+        var id = await DecidedMediumAsync(("Drawing", 0.2f));
+        var status = App.Bus.CreateRequestClient<GetMediaStatus>();
+        Assert.True((await status.GetResponse<MediaStatus>(new GetMediaStatus(id))).Message.Found);
+        Assert.True((await status.GetResponse<MediaStatus>(new GetMediaStatus(id, Messages.ClientId, "mod_0wner000"))).Message.Found);
+        Assert.True((await status.GetResponse<MediaStatus>(new GetMediaStatus(id, "review-desk", "mod_d35k0000"))).Message.Found);
+
+        var entry = Assert.Single((await AuditAsync($"?mediaId={id}")).Items);
+        Assert.Equal((AuditActions.CrossTenantRead, "review-desk", "mod_d35k0000"), (entry.Action, entry.ClientId, entry.KeyId));
+        Assert.Equal(("status", Messages.ClientId), (entry.Details.GetProperty("what").GetString(), entry.Details.GetProperty("owner").GetString()));
     }
 
     [Fact]

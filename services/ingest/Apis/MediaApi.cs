@@ -160,7 +160,9 @@ public static class MediaApi
             return NotFound(id);
         }
 
-        var status = await AskResultsAsync(services, id, cancellationToken);
+        // A medium of another client is read on the strength of a cross-tenant scope: results audits such reads.
+        var status = await AskResultsAsync(services,
+            own is null ? new GetMediaStatus(id, clientId, user.FindFirstValue(IngestClaims.KeyPrefix)) : new GetMediaStatus(id), cancellationToken);
         if (!status.Found)
         {
             return own is null
@@ -181,7 +183,7 @@ public static class MediaApi
             return Respond(http, services, new AcceptedSubmission(previous));
         }
 
-        var existing = await AskResultsAsync(services, previous.MediaId, cancellationToken);
+        var existing = await AskResultsAsync(services, new GetMediaStatus(previous.MediaId), cancellationToken);
         return Respond(http, services, new DuplicateSubmission(previous, existing));
     }
 
@@ -200,12 +202,12 @@ public static class MediaApi
             s.SizeBytes, s.ExternalId, s.Priority, null));
     }
 
-    private static async Task<MediaStatus> AskResultsAsync(IntakeServices services, Guid id, CancellationToken cancellationToken)
+    private static async Task<MediaStatus> AskResultsAsync(IntakeServices services, GetMediaStatus request, CancellationToken cancellationToken)
     {
         try
         {
             var timeout = RequestTimeout.After(ms: (int)services.ResultsOptions.Value.RequestTimeout.TotalMilliseconds);
-            return (await services.Status.GetResponse<MediaStatus>(new GetMediaStatus(id), cancellationToken, timeout)).Message;
+            return (await services.Status.GetResponse<MediaStatus>(request, cancellationToken, timeout)).Message;
         }
         catch (RequestTimeoutException)
         {

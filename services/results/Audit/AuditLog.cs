@@ -75,11 +75,24 @@ public sealed class AuditLog(ResultsDbContext db, TimeProvider clock)
             return;
         }
 
-        var owner = ownerKnown ? ownerClientId : await db.Media.AsNoTracking().Where(m => m.Id == mediaId).Select(m => m.ClientId).FirstOrDefaultAsync(cancellationToken);
+        var owner = ownerKnown ? ownerClientId : await OwnerAsync(mediaId, cancellationToken);
         var actor = AuditActor.From(user);
         if (owner != actor.ClientId)
         {
             await WriteAsync(actor, AuditActions.CrossTenantRead, mediaId, new { owner, what }, cancellationToken);
         }
     }
+
+    /// <summary>Records a read on another service's behalf (ingest's status endpoint) when the reader is not the medium's owner.</summary>
+    public async Task CrossTenantReadAsync(AuditActor reader, Guid mediaId, string what, CancellationToken cancellationToken)
+    {
+        var medium = await db.Media.AsNoTracking().Where(m => m.Id == mediaId).Select(m => new { m.ClientId }).FirstOrDefaultAsync(cancellationToken);
+        if (medium is not null && medium.ClientId != reader.ClientId)
+        {
+            await WriteAsync(reader, AuditActions.CrossTenantRead, mediaId, new { owner = medium.ClientId, what }, cancellationToken);
+        }
+    }
+
+    private Task<string?> OwnerAsync(Guid mediaId, CancellationToken cancellationToken) =>
+        db.Media.AsNoTracking().Where(m => m.Id == mediaId).Select(m => m.ClientId).FirstOrDefaultAsync(cancellationToken);
 }
