@@ -155,6 +155,17 @@ public sealed class AuditTests(AuditFixture fixture) : IClassFixture<AuditFixtur
         }
     }
 
+    [Fact]
+    public async Task The_api_description_lists_the_audit_and_callback_endpoints()
+    {
+        using var anonymous = App.Client(null);
+        var paths = (await anonymous.GetFromJsonAsync<System.Text.Json.JsonElement>("/openapi/v1.json")).GetProperty("paths");
+        foreach (var path in new[] { "/audit", "/callbacks/failed", "/callbacks/{id}/redeliver" })
+        {
+            Assert.True(paths.TryGetProperty(path, out _), $"{path} is described");
+        }
+    }
+
     private Task<AuditPage> AuditAsync(string query) => App.GetAsync<AuditPage>("/audit" + query);
 
     private Task<Guid> DecidedMediumAsync(params (string Class, float Score)[] scores) => DecidedMediumAsync(Messages.ClientId, scores);
