@@ -29,6 +29,7 @@ public sealed class UrgentCeiling : IDisposable
         _limiter = PartitionedRateLimiter.Create<string, string>(clientId =>
         {
             var limit = _options.For(clientId);
+            // A ceiling of 0 never asks the limiter (see Apply); a limiter needs at least one permit.
             return RateLimitPartition.GetSlidingWindowLimiter(clientId, _ => new SlidingWindowRateLimiterOptions
             {
                 PermitLimit = Math.Max(1, limit.UrgentLimit),
