@@ -429,7 +429,7 @@ public sealed class MediaAggregator(
 
         var failure = new MediaFailure(medium.FailureReason ?? FailureReasons.Internal, medium.FailureDetail ?? "", medium.FailureStage ?? Stage,
             medium.FailedAt ?? clock.GetUtcNow());
-        outbox.Callback(medium.Id, medium.CallbackUrl, CallbackEventNames.MediaFailed, (id, at) => new FailureCallback(
+        outbox.Callback(medium, CallbackEventNames.MediaFailed, (id, at) => new FailureCallback(
             id, CallbackEventNames.MediaFailed, at, medium.Id, medium.ExternalId, medium.Sha256, failure));
     }
 

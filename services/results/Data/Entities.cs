@@ -288,6 +288,12 @@ public sealed class OutboxMessage
     public DateTimeOffset? FailedAt { get; set; }
 
     public string? LastError { get; set; }
+
+    /// <summary>The client of the medium (callbacks only): whose secret signs it, and who may list and redeliver it.</summary>
+    public string? ClientId { get; set; }
+
+    /// <summary>How often an operator or the client started a new series of attempts after delivery was given up.</summary>
+    public int Redeliveries { get; set; }
 }
 
 /// <summary>A logistic-regression head trained on reviewer labels, published as a model version the classifier can load.</summary>

@@ -31,6 +31,8 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
 
     public DbSet<ModelHead> ModelHeads => Set<ModelHead>();
 
+    public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         // Enums as their names: the tables stay readable from psql and a reordered enum cannot silently remap rows.
@@ -158,9 +160,25 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
             b.Property(o => o.Destination).HasMaxLength(2048);
             b.Property(o => o.LockedBy).HasMaxLength(128);
             b.Property(o => o.LastError).HasMaxLength(2048);
+            b.Property(o => o.ClientId).HasMaxLength(128);
             // The dispatcher's poll only ever looks at undelivered rows.
             b.HasIndex(o => o.NextAttemptAt).HasFilter("delivered_at IS NULL AND failed_at IS NULL");
             b.HasIndex(o => new { o.MediaId, o.CreatedAt });
+            // The failed-callbacks list, per client, newest first.
+            b.HasIndex(o => new { o.ClientId, o.FailedAt }).IsDescending(false, true).HasFilter("failed_at IS NOT NULL");
+        });
+
+        modelBuilder.Entity<AuditEntry>(b =>
+        {
+            b.ToTable("audit_log");
+            b.Property(a => a.Id).UseIdentityAlwaysColumn();
+            b.Property(a => a.ClientId).HasMaxLength(128);
+            b.Property(a => a.KeyId).HasMaxLength(64);
+            b.Property(a => a.Action).HasMaxLength(64);
+            b.Property(a => a.Details).HasColumnType("jsonb");
+            b.HasIndex(a => new { a.MediaId, a.Id });
+            b.HasIndex(a => new { a.Action, a.Id });
+            b.HasIndex(a => a.At);
         });
 
         modelBuilder.Entity<ModelHead>(b =>

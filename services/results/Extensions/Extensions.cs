@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Moderation.Results.Aggregation;
 using Moderation.Results.Apis;
+using Moderation.Results.Audit;
 using Moderation.Results.Auth;
 using Moderation.Results.Callbacks;
 using Moderation.Results.Consumers;
@@ -50,6 +51,7 @@ public static class Extensions
         services.AddScoped<VerdictReuse>();
         services.AddScoped<EvaluationService>();
         services.AddScoped<HeadTrainer>();
+        services.AddScoped<AuditLog>();
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<ResultsMetrics>();
         services.TryAddSingleton<ICallbackNetwork, SocketCallbackNetwork>();
@@ -105,6 +107,8 @@ public static class Extensions
         app.MapPoliciesApi();
         app.MapEvaluationApi();
         app.MapModelsApi();
+        app.MapCallbacksApi();
+        app.MapAuditApi();
         return app;
     }
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Moderation.Contracts.Heads;
 using System.Text.Json;
+using Moderation.Results.Audit;
 using Moderation.Results.Feedback;
 using Moderation.ServiceDefaults;
 
@@ -72,7 +73,7 @@ public sealed record ResultsCommand(string Name, bool Publish, string? BaseModel
             }
 
             await using var scope = scopes.CreateAsyncScope();
-            var report = await scope.ServiceProvider.GetRequiredService<HeadTrainer>().TrainAsync(Publish, BaseModelVersion, cancellation.Token);
+            var report = await scope.ServiceProvider.GetRequiredService<HeadTrainer>().TrainAsync(Publish, BaseModelVersion, AuditActor.System("train-head command"), cancellation.Token);
             await Console.Out.WriteLineAsync(JsonSerializer.Serialize(report, HeadFile.Json));
             return 0;
         }
