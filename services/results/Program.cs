@@ -1,15 +1,19 @@
 using Moderation.Results.Extensions;
 using Moderation.ServiceDefaults;
 
-var command = ResultsCommand.Parse(args);
-var builder = ServiceHost.CreateBuilder(args);
+if (ResultsCommand.Parse(args, out var exitCode) is not { } command)
+{
+    return exitCode;
+}
+
+var builder = ServiceHost.CreateBuilder(command.NeedsMessaging ? args : []);
 builder.AddServiceDefaults();
 builder.AddApplicationServices(command);
 
 var app = builder.Build();
-if (await command.RunAsync(app) is { } exitCode)
+if (await command.RunAsync(app) is { } commandExit)
 {
-    return exitCode;
+    return commandExit;
 }
 
 app.MapDefaultEndpoints();

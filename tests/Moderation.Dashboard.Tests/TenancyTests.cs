@@ -15,7 +15,7 @@ public sealed class TenancyTests(DashboardFixture fixture)
         Assert.Equal(200, (await owner.Context.APIRequest.GetAsync($"/Media/{still.MediaId}")).Status);
         var own = await owner.Context.APIRequest.GetAsync($"/thumbnails/{still.MediaId}/0");
         Assert.Equal(200, own.Status);
-        Assert.Equal("image/jpeg", own.Headers["content-type"]);
+        Assert.Equal("image/png", own.Headers["content-type"]);
         await owner.Context.CloseAsync();
 
         var stranger = await fixture.SignInAsync(fixture.Stack.OtherClientReaderKey);

@@ -17,7 +17,7 @@ public sealed class ErasureTests(ClusterFixture fixture)
     private static readonly TimeSpan VerdictTimeout = TimeSpan.FromMinutes(2);
 
     /// <summary>Tables that may keep the id of an erased medium: the tombstones and the audit log.</summary>
-    private static readonly HashSet<string> Tombstones = ["erasures", "audit_events", "__EFMigrationsHistory"];
+    private static readonly HashSet<string> Tombstones = ["erasures", "audit_log", "__EFMigrationsHistory"];
 
     private Cluster Cluster => fixture.Cluster;
 
@@ -265,7 +265,7 @@ public sealed class ErasureTests(ClusterFixture fixture)
     {
         await using var connection = new NpgsqlConnection(Cluster.ResultsDatabase);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT action FROM audit_events WHERE media_id = @id ORDER BY at, id", connection);
+        await using var command = new NpgsqlCommand("SELECT action FROM audit_log WHERE media_id = @id AND action NOT LIKE 'media.%' ORDER BY id", connection);
         command.Parameters.AddWithValue("id", id);
         var actions = new List<string>();
         await using var reader = await command.ExecuteReaderAsync();

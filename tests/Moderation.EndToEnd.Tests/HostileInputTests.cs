@@ -57,9 +57,9 @@ public sealed class HostileInputTests(ClusterFixture fixture, ITestOutputHelper 
         if (status is not (HttpStatusCode.Accepted or HttpStatusCode.OK))
         {
             var problemType = body?["title"]?.ToString() ?? "";
-            return hostile.Outcome is HostileOutcome.Rejected or HostileOutcome.RejectedOrFailed or HostileOutcome.Ends
+            return hostile.Outcome is HostileOutcome.Rejected or HostileOutcome.RejectedOrFailed
                 ? Result($"{(int)status} {problemType}", null)
-                : Result($"{(int)status} {problemType}", "should have been accepted and failed with a reason");
+                : Result($"{(int)status} {problemType}", hostile.Outcome is HostileOutcome.Judged ? "valid media should have been accepted" : "should have been accepted and failed with a reason");
         }
 
         if (hostile.Outcome is HostileOutcome.Rejected)
@@ -83,7 +83,8 @@ public sealed class HostileInputTests(ClusterFixture fixture, ITestOutputHelper 
         var line = reason is null ? state : $"{state}: {reason} ({end["failure"]?["detail"]})";
         return (hostile.Outcome, state) switch
         {
-            (HostileOutcome.Ends, "completed" or "failed") => Result(line, null),
+            (HostileOutcome.Judged, "completed") => Result(line, null),
+            (HostileOutcome.Judged, _) => Result(line, "valid media should have reached a verdict"),
             (_, "failed") when hostile.Reasons.Contains(reason) => Result(line, null),
             (_, "failed") => Result(line, $"reason '{reason}' is not one of {string.Join(", ", hostile.Reasons)}"),
             _ => Result(line, "should have failed"),

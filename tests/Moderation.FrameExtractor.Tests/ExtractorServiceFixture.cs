@@ -167,13 +167,14 @@ public sealed class MediaMessages
     public void Add(IMediaMessage message)
     {
         _messages.Enqueue(message);
-        if (message is FrameExtractionCompleted or MediaFailed)
+        if (message is FrameExtractionCompleted or MediaFailed
+            || (Planned is { ExtractionComplete: true } plan && Frames.Count >= plan.PlannedFrames))
         {
             _ended.TrySetResult();
         }
     }
 
-    /// <summary>Waits for the medium's last message (completion or failure).</summary>
+    /// <summary>Waits for the medium's last message (completion or failure; for a still, its final plan and its frame).</summary>
     public async Task<MediaMessages> EndedAsync(TimeSpan? timeout = null)
     {
         await _ended.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(90));

@@ -79,8 +79,9 @@ public sealed class ExtractorServiceTests(ExtractorServiceFixture service)
         var media = await service.Log.For(submitted.MediaId).EndedAsync();
 
         Assert.Equal(MediaKind.Still, media.Planned!.Kind);
-        Assert.Equal(0, Assert.Single(media.Frames).FrameIndex);
-        Assert.Equal(1, media.Completed!.FrameCount);
+        Assert.True(media.Planned.ExtractionComplete);
+        Assert.Equal((0, submitted.BlobKey), (Assert.Single(media.Frames).FrameIndex, media.Frames[0].ImageBlobKey));
+        Assert.Null(media.Completed);
     }
 
     [Fact]

@@ -25,7 +25,7 @@ public sealed class HostileCorpusTests
             var failed = run.Failed;
             var ok = hostile.Outcome switch
             {
-                HostileOutcome.Ends => run.Outcome is ExtractionOutcome.Completed or ExtractionOutcome.Failed,
+                HostileOutcome.Judged => run.Outcome is ExtractionOutcome.Completed && failed is null && run.Frames.Count > 0,
                 HostileOutcome.Rejected => failed is not null,
                 _ => failed is not null && hostile.Reasons.Contains(failed.Reason),
             };

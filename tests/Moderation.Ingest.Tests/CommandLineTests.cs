@@ -62,6 +62,37 @@ public sealed class CommandLineTests
         Assert.Equal(3L, await command.ExecuteScalarAsync());
     }
 
+    [Theory]
+    [InlineData("keys", "create", "--client", "wiki", "--scope", "submit")]
+    [InlineData("keys", "create", "--client", "wiki")]
+    [InlineData("kyes", "list")]
+    public async Task A_misspelt_command_or_option_or_a_missing_one_is_an_error_with_usage_and_creates_nothing(params string[] arguments)
+    {
+        var database = await (await TestServers.GetAsync()).CreateDatabaseAsync("ingestcli");
+
+        var (code, stdout, stderr) = await RunAsync(database, arguments);
+
+        Assert.True(code != 0, stdout + stderr);
+        Assert.Contains("Usage:", stdout + stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("mod_", stdout, StringComparison.Ordinal);
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM information_schema.tables WHERE table_name = 'api_clients'", connection);
+        Assert.Equal(0L, await command.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task Help_lists_the_key_commands_and_their_options()
+    {
+        var database = await (await TestServers.GetAsync()).CreateDatabaseAsync("ingestcli");
+
+        var (code, stdout, _) = await RunAsync(database, "keys", "create", "--help");
+
+        Assert.Equal(0, code);
+        Assert.Contains("--client", stdout, StringComparison.Ordinal);
+        Assert.Contains("--scopes", stdout, StringComparison.Ordinal);
+    }
+
     private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(string database, params string[] arguments)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

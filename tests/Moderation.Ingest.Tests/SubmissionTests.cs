@@ -71,6 +71,8 @@ public sealed class SubmissionTests(IngestFixture ingest) : IClassFixture<Ingest
         var status = new MediaStatus(judged, true, MediaStates.Completed, "File:Old.png/1", sha, 1, 1, 1, verdict, null);
         ingest.Pipeline.State.VerdictsBySha256[sha] = status;
         ingest.Pipeline.State.Statuses[judged] = status;
+        // The first upload's MediaSubmitted reaches the stub asynchronously: count only once it has arrived.
+        await ingest.Pipeline.State.WaitForSubmittedAsync(m => m.MediaId == judged);
         var before = ingest.Pipeline.State.Submitted.Count;
 
         using var response = await ingest.Client(ingest.SubmitKey).PostAsync("/media?externalId=File:Copy.png/1", Http.Bytes(png));

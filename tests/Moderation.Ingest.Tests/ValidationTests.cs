@@ -3,6 +3,7 @@ using System.Text;
 using Moderation.Ingest.Extensions;
 using Moderation.Ingest.Tests.Infrastructure;
 using Moderation.Testing;
+using Moderation.Ingest.Intake;
 using Xunit;
 
 namespace Moderation.Ingest.Tests;
@@ -75,10 +76,44 @@ public sealed class ValidationTests(SmallLimitsIngestFixture ingest) : IClassFix
     [Fact]
     public async Task Declared_length_over_the_limit_is_refused_before_streaming()
     {
-        var oversized = new byte[SmallLimitsIngestFixture.MaxStillBytes + 10];
-        (await File.ReadAllBytesAsync(await TestMedia.JpegAsync(64, 48))).CopyTo(oversized, 0);
-        using var response = await ingest.Client(ingest.SubmitKey).PostAsync("/media", Http.Bytes(oversized));
+        // The body declares more than the limit but sends only its first bytes and then waits: the answer can only come
+        // from the declared length, since the streaming cap would wait for bytes that never come.
+        var start = new byte[MediaSniffer.SniffLength];
+        (await File.ReadAllBytesAsync(await TestMedia.JpegAsync(64, 48))).AsSpan(0, 600).CopyTo(start);
+        using var content = new StalledContent(start, SmallLimitsIngestFixture.MaxStillBytes + 10);
+
+        using var response = await ingest.Client(ingest.SubmitKey).PostAsync("/media", content).WaitAsync(TimeSpan.FromSeconds(30));
+
         await Http.AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, Problems.MediaTooLarge);
+        Assert.False(content.Finished, "the body was read to its end");
+    }
+
+    /// <summary>A body of a declared length that sends its first bytes, then stalls until disposed.</summary>
+    private sealed class StalledContent(byte[] start, long declaredLength) : HttpContent
+    {
+        private readonly TaskCompletionSource released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public bool Finished { get; private set; }
+
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            await stream.WriteAsync(start);
+            await stream.FlushAsync();
+            await released.Task;
+            Finished = true;
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = declaredLength;
+            return true;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            released.TrySetResult();
+            base.Dispose(disposing);
+        }
     }
 
     [Fact]

@@ -185,6 +185,53 @@ public sealed class AggregationTests(AggregationFixture fixture, ITestOutputHelp
     }
 
     [Fact]
+    public async Task A_still_whose_plan_is_complete_is_decided_without_a_completion_message()
+    {
+        var id = Guid.NewGuid();
+
+        await App.Bus.Publish(Messages.Frame(id, 0, ("Neutral", 0.8f)));
+        await App.Bus.Publish(Messages.Planned(id, 1) with { Kind = MediaKind.Still, ExtractionComplete = true });
+        await App.Bus.Publish(Messages.Submitted(id));
+
+        var verdict = await fixture.Probe.WaitAsync<VerdictReached>(id);
+        Assert.Equal((Decision.Allow, 1), (verdict.Decision, verdict.FramesScored));
+    }
+
+    [Fact]
+    public async Task A_plan_of_the_previous_contract_still_waits_for_the_completion_message()
+    {
+        var id = Guid.NewGuid();
+        await App.Bus.Publish(Messages.Submitted(id));
+        await App.Bus.Publish(Messages.Planned(id, 2));
+        await App.Bus.Publish(Messages.Frame(id, 0, ("Neutral", 0.8f)));
+        await WaitForFramesAsync(id, 1);
+        Assert.Equal(MediaStates.Processing, (await App.GetAsync<MediaDetails>($"/media/{id}")).State);
+
+        await App.Bus.Publish(Messages.Completed(id, 1));
+
+        Assert.Equal(1, (await fixture.Probe.WaitAsync<VerdictReached>(id)).FramesScored);
+    }
+
+    [Fact]
+    public async Task A_url_only_direct_publish_ends_with_the_stored_contents_sha256_type_and_size_in_its_verdict_and_callback()
+    {
+        var id = Guid.NewGuid();
+        var stored = Messages.Submitted(id, callbackUrl: fixture.Callbacks.BaseUrl + "/hooks/by-url");
+        // A direct publisher names only a URL; ingest fetches it, stores it and publishes the same medium with its blob.
+        await App.Bus.Publish(stored with { BlobKey = null, SourceUrl = "https://uploads.example/a.png", Sha256 = null, ContentType = null, SizeBytes = 0 });
+        await Eventually.GetAsync(() => App.FindAsync<MediaDetails>($"/media/{id}"), "registration");
+        await App.Bus.Publish(stored);
+        await App.Bus.Publish(Messages.Frame(id, 0, ("Neutral", 0.9f)));
+        await App.Bus.Publish(Messages.Completed(id, 1));
+
+        await fixture.Probe.WaitAsync<VerdictReached>(id);
+        var callback = await Eventually.GetAsync(() => Task.FromResult(fixture.Callbacks.Received.FirstOrDefault(c => c.Path == "/hooks/by-url")), "callback");
+        Assert.Contains($"\"sha256\":\"{stored.Sha256}\"", System.Text.Encoding.UTF8.GetString(callback.Body));
+        var media = await App.GetAsync<MediaDetails>($"/media/{id}");
+        Assert.Equal((stored.Sha256, stored.ContentType, stored.SizeBytes), (media.Sha256, media.ContentType, media.SizeBytes));
+    }
+
+    [Fact]
     public async Task A_message_that_cannot_be_stored_does_not_hold_back_the_others_of_its_batch()
     {
         var poison = Guid.NewGuid();

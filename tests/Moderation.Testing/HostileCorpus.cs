@@ -17,8 +17,8 @@ public enum HostileOutcome
     /// <summary>Either of the above (the layer that catches it is an implementation choice).</summary>
     RejectedOrFailed,
 
-    /// <summary>Valid media in a hostile wrapper (odd names, trailing data): a normal verdict, or a failure, never a crash.</summary>
-    Ends,
+    /// <summary>Valid media in a hostile wrapper (odd names, trailing data, a misleading extension): judged like any other, to a verdict.</summary>
+    Judged,
 }
 
 /// <param name="Name">Stable case name.</param>
@@ -109,16 +109,56 @@ public static class HostileCorpus
             "-f", "lavfi", "-i", "sine=d=2", "-c:a", "aac");
 
         // Polyglots and odd names around valid pictures: harmless, judged normally (or refused cleanly).
-        Add("jpeg-zip-polyglot", "poly.jpg", [.. jpeg, .. Zip(("payload.txt", Encoding.ASCII.GetBytes("hello")))], HostileOutcome.Ends);
-        Add("gif-js-polyglot", "poly.gif", [.. gif, .. Encoding.ASCII.GetBytes("*/=1;alert(1)//")], HostileOutcome.Ends);
-        Add("unicode-name", "ファイル 😀 نام.jpg", jpeg, HostileOutcome.Ends);
-        Add("traversal-name", "../../../../etc/passwd.jpg", jpeg, HostileOutcome.Ends);
-        Add("sql-name", "x'); DROP TABLE media; --.jpg", jpeg, HostileOutcome.Ends);
-        Add("long-name", new string('a', 400) + ".jpg", jpeg, HostileOutcome.Ends);
-        Add("control-chars-name", "line\r\nbreak\t\u0001.jpg", jpeg, HostileOutcome.Ends);
-        Add("mp4-named-jpg", "video.jpg", mp4, HostileOutcome.Ends);
+        Add("jpeg-zip-polyglot", "poly.jpg", [.. jpeg, .. Zip(("payload.txt", Encoding.ASCII.GetBytes("hello")))], HostileOutcome.Judged);
+        Add("gif-js-polyglot", "poly.gif", [.. gif, .. Encoding.ASCII.GetBytes("*/=1;alert(1)//")], HostileOutcome.Judged);
+        Add("unicode-name", "ファイル 😀 نام.jpg", jpeg, HostileOutcome.Judged);
+        Add("traversal-name", "../../../../etc/passwd.jpg", jpeg, HostileOutcome.Judged);
+        Add("sql-name", "x'); DROP TABLE media; --.jpg", jpeg, HostileOutcome.Judged);
+        Add("long-name", new string('a', 400) + ".jpg", jpeg, HostileOutcome.Judged);
+        Add("control-chars-name", "line\r\nbreak\t\u0001.jpg", jpeg, HostileOutcome.Judged);
+        Add("mp4-named-jpg", "video.jpg", mp4, HostileOutcome.Judged);
 
+        await VerifyAsync(cases);
         return cases;
+    }
+
+    /// <summary>
+    /// The corpus is only worth running if its cases are what they claim: distinct, on disk, and the resource bombs as
+    /// large as declared when ffprobe reads them. A corpus that is not fails every test that uses it, here.
+    /// </summary>
+    private static async Task VerifyAsync(List<HostileCase> cases)
+    {
+        var problems = new List<string>();
+        if (cases.Count < 30)
+        {
+            problems.Add($"only {cases.Count} cases");
+        }
+
+        problems.AddRange(cases.GroupBy(c => c.Name).Where(g => g.Count() > 1).Select(g => $"case name {g.Key} repeats"));
+        problems.AddRange(cases.Where(c => !File.Exists(c.Path)).Select(c => $"{c.Name} was not written"));
+        async Task<string> Probe(string name, string entries) =>
+            await ProcessRunner.RunAsync("ffprobe", ["-v", "error", "-show_entries", entries, "-of", "csv=p=0", cases.Single(c => c.Name == name).Path]);
+
+        // ffprobe refuses the declared size: the bomb is well-formed enough to be read that far.
+        if (!(await Probe("png-huge-dimensions", "stream=width,height")).Contains("100000x100000", StringComparison.Ordinal))
+        {
+            problems.Add("png-huge-dimensions does not declare 100000×100000");
+        }
+
+        if (!double.TryParse((await Probe("ten-hour-video", "format=duration")).Trim(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var hours) || hours < 36000)
+        {
+            problems.Add("ten-hour-video does not last ten hours");
+        }
+
+        if ((await Probe("a-thousand-streams", "stream=index")).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length < 999)
+        {
+            problems.Add("a-thousand-streams has fewer than 999 streams");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new InvalidOperationException("The hostile corpus is not what its cases claim: " + string.Join("; ", problems));
+        }
     }
 
     private static byte[] Random(int seed, int length)

@@ -18,8 +18,8 @@ internal static class MediaUploads
     }
 
     /// <summary>
-    /// POST /media as multipart; retries 503 (back-pressure, broker outage) with its Retry-After, as an upload system
-    /// should. Returns the media id, or null when the attempts ran out.
+    /// POST /media as multipart; retries 503 (back-pressure, broker outage) and 429 (the client's rate limit) with their
+    /// Retry-After, as an upload system should. Returns the media id, or null when the attempts ran out.
     /// </summary>
     public static async Task<Guid?> SubmitAsync(HttpClient http, string fileName, Func<Stream> open, CancellationToken cancellationToken)
     {
@@ -38,7 +38,7 @@ internal static class MediaUploads
                     return Guid.Parse(body["mediaId"]!.GetValue<string>());
                 }
 
-                if (response.StatusCode != HttpStatusCode.ServiceUnavailable)
+                if (response.StatusCode is not (HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests))
                 {
                     throw new InvalidOperationException($"{fileName}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
                 }

@@ -11,7 +11,7 @@ namespace Moderation.Dashboard.Apis;
 public static class ThumbnailsApi
 {
     /// <summary>Originals the browser may show as a still's thumbnail; anything else (videos, unknown types) is never served.</summary>
-    private static readonly HashSet<string> DisplayableStills = ["image/jpeg", "image/png", "image/webp", "image/gif"];
+    private static readonly HashSet<string> DisplayableStills = ["image/jpeg", "image/png", "image/webp", "image/gif", "image/bmp"];
 
     public static RouteGroupBuilder MapThumbnailsApi(this IEndpointRouteBuilder app)
     {

@@ -120,8 +120,8 @@ public sealed class MediaExtractor(
     }
 
     /// <summary>
-    /// A still's plan, its one frame (the original blob, which the classifier decodes) and the completion, published
-    /// together: results folds them in any order.
+    /// A still's plan, which is also its outcome (<see cref="FramesPlanned.ExtractionComplete"/>: no completion message
+    /// follows), and its one frame — the original blob, which the classifier decodes — published together.
     /// </summary>
     private async Task PublishStillAsync(MediaSubmitted submitted, StillImage still, RunningExtraction extraction, IExtractionPublisher publisher,
         Stopwatch started, CancellationToken cancellationToken)
@@ -129,10 +129,9 @@ public sealed class MediaExtractor(
         extraction.Planned(MediaKind.Still, 1);
         await Task.WhenAll(
             publisher.PublishAsync(new FramesPlanned(submitted.MediaId, submitted.CorrelationId, MediaKind.Still, 1, 0, 0, still.Width, still.Height,
-                still.Format, submitted.Priority, clock.GetUtcNow()), cancellationToken),
+                still.Format, submitted.Priority, clock.GetUtcNow()) { ExtractionComplete = true }, cancellationToken),
             publisher.PublishAsync(new FrameExtracted(submitted.MediaId, submitted.CorrelationId, 0, 0, null, submitted.BlobKey, still.Width, still.Height,
-                submitted.Priority), cancellationToken),
-            publisher.PublishAsync(new FrameExtractionCompleted(submitted.MediaId, submitted.CorrelationId, 1, false, started.Elapsed), cancellationToken));
+                submitted.Priority), cancellationToken));
         extraction.FramePublished();
         metrics.Frames.Add(1);
         metrics.FirstFrame.Record(started.Elapsed.TotalSeconds);

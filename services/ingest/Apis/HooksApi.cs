@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Moderation.Ingest.Auth;
 using Moderation.Ingest.Data;
+using Moderation.Ingest.RateLimiting;
 
 namespace Moderation.Ingest.Apis;
 
@@ -11,6 +12,7 @@ public static class HooksApi
     {
         app.MapPost("/hooks/upload", UploadHookAsync)
             .RequireAuthorization(Scopes.WebhookPolicy)
+            .RequireRateLimiting(SubmissionRateLimits.Policy)
             .WithTags("Hooks")
             .WithSummary("Upload hook (HMAC-signed)")
             .WithDescription($"Headers: {WebhookAuthenticationHandler.ClientHeader}, {WebhookAuthenticationHandler.TimestampHeader} (Unix seconds), " +
@@ -21,6 +23,7 @@ public static class HooksApi
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return app;
     }

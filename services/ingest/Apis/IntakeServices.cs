@@ -5,6 +5,7 @@ using Moderation.Ingest.BackPressure;
 using Moderation.Ingest.Data;
 using Moderation.Ingest.Fetching;
 using Moderation.Ingest.Intake;
+using Moderation.Ingest.RateLimiting;
 
 namespace Moderation.Ingest.Apis;
 
@@ -14,6 +15,7 @@ public sealed record IntakeServices(
     MediaIntake Intake,
     IUrlFetcher Fetcher,
     QueueDepthMonitor BackPressure,
+    UrgentCeiling UrgentCeiling,
     IngestDbContext Db,
     IRequestClient<GetMediaStatus> Status,
     IOptions<IngestOptions> IngestOptions,

@@ -11,6 +11,7 @@ using Moderation.Ingest.Auth;
 using Moderation.Ingest.Data;
 using Moderation.Ingest.Extensions;
 using Moderation.Ingest.Intake;
+using Moderation.Ingest.RateLimiting;
 
 namespace Moderation.Ingest.Apis;
 
@@ -25,6 +26,7 @@ public static class MediaApi
 
         api.MapPost("/media", UploadAsync)
             .RequireAuthorization(ApiScopes.Submit)
+            .RequireRateLimiting(SubmissionRateLimits.Policy)
             // Any declared type is accepted: the format is decided by sniffing the content, never by the header.
             .Accepts<Stream>("application/octet-stream", "multipart/form-data", "image/*", "video/*", "*/*")
             .WithSummary("Upload a medium")
@@ -34,10 +36,12 @@ public static class MediaApi
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         api.MapPost("/media:by-url", SubmitUrlAsync)
             .RequireAuthorization(ApiScopes.Submit)
+            .RequireRateLimiting(SubmissionRateLimits.Policy)
             .WithSummary("Submit a medium by URL")
             .WithDescription("Ingest fetches the URL (http/https, public addresses only, redirects re-checked) and streams it to the blob store.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -45,6 +49,7 @@ public static class MediaApi
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         api.MapGet("/media/{id:guid}", GetAsync)
@@ -92,6 +97,7 @@ public static class MediaApi
             return await RespondAsync(http, services, previous, cancellationToken);
         }
 
+        request = services.UrgentCeiling.Apply(request);
         if (services.BackPressure.Refusal(request.Priority) is { } refusal)
         {
             throw refusal;
@@ -128,6 +134,7 @@ public static class MediaApi
             return await RespondAsync(http, services, previous, cancellationToken);
         }
 
+        request = services.UrgentCeiling.Apply(request);
         if (services.BackPressure.Refusal(request.Priority) is { } refusal)
         {
             throw refusal;
@@ -153,7 +160,9 @@ public static class MediaApi
             return NotFound(id);
         }
 
-        var status = await AskResultsAsync(services, id, cancellationToken);
+        // A medium of another client is read on the strength of a cross-tenant scope: results audits such reads.
+        var status = await AskResultsAsync(services,
+            own is null ? new GetMediaStatus(id, clientId, user.FindFirstValue(IngestClaims.KeyPrefix)) : new GetMediaStatus(id), cancellationToken);
         if (!status.Found)
         {
             return own is null
@@ -174,7 +183,7 @@ public static class MediaApi
             return Respond(http, services, new AcceptedSubmission(previous));
         }
 
-        var existing = await AskResultsAsync(services, previous.MediaId, cancellationToken);
+        var existing = await AskResultsAsync(services, new GetMediaStatus(previous.MediaId), cancellationToken);
         return Respond(http, services, new DuplicateSubmission(previous, existing));
     }
 
@@ -193,12 +202,12 @@ public static class MediaApi
             s.SizeBytes, s.ExternalId, s.Priority, null));
     }
 
-    private static async Task<MediaStatus> AskResultsAsync(IntakeServices services, Guid id, CancellationToken cancellationToken)
+    private static async Task<MediaStatus> AskResultsAsync(IntakeServices services, GetMediaStatus request, CancellationToken cancellationToken)
     {
         try
         {
             var timeout = RequestTimeout.After(ms: (int)services.ResultsOptions.Value.RequestTimeout.TotalMilliseconds);
-            return (await services.Status.GetResponse<MediaStatus>(new GetMediaStatus(id), cancellationToken, timeout)).Message;
+            return (await services.Status.GetResponse<MediaStatus>(request, cancellationToken, timeout)).Message;
         }
         catch (RequestTimeoutException)
         {

@@ -1,11 +1,14 @@
+using System.CommandLine;
 using Microsoft.EntityFrameworkCore;
 using Moderation.Ingest.Auth;
 using Moderation.Ingest.Data;
+using Moderation.ServiceDefaults;
 
 namespace Moderation.Ingest.CommandLine;
 
 /// <summary>
-/// One-shot commands run instead of the web service, needing only the database:
+/// One-shot commands run instead of the web service, needing only the database, parsed strictly by System.CommandLine
+/// (<c>--help</c> at every level; a misspelt option or a missing value is an error with usage, exit code 1):
 /// <code>
 ///   migrate                                                   apply EF Core migrations and exit
 ///   keys create --client wiki --scopes submit,read [--description text] [--quiet]   print a new key (once) on stdout
@@ -15,9 +18,72 @@ namespace Moderation.Ingest.CommandLine;
 /// </summary>
 public static class IngestCommandLine
 {
-    public static bool IsCommand(string[] args) => args is ["migrate", ..] or ["keys", ..];
+    public static bool IsCommand(string[] args) => ServiceCommandLine.IsCommand(args);
 
-    public static async Task<int> RunAsync(string[] args)
+    public static Task<int> RunAsync(string[] args)
+    {
+        var migrate = new Command("migrate", "Apply the database migrations and exit.");
+        migrate.SetAction((_, cancellationToken) => WithDatabaseAsync(migrateFirst: false, async (db, _) =>
+        {
+            await db.Database.MigrateAsync(cancellationToken);
+            await Console.Error.WriteLineAsync("Database is up to date.");
+            return 0;
+        }));
+
+        var client = new Option<string>("--client") { Description = "The API client (e.g. the wiki) the key belongs to.", Required = true };
+        var scopes = new Option<string>("--scopes") { Description = $"Comma-separated scopes: {string.Join(", ", ApiKeys.KnownScopes)}.", Required = true };
+        var description = new Option<string?>("--description") { Description = "What the key is for." };
+        var quiet = new Option<bool>("--quiet") { Description = "Print only the key (for scripts)." };
+        var create = new Command("create", "Create a key and print it on stdout; it is shown only this once.") { client, scopes, description, quiet };
+        create.SetAction((result, cancellationToken) => WithDatabaseAsync(migrateFirst: true, async (_, keys) =>
+        {
+            var created = await keys.CreateAsync(result.GetRequiredValue(client), result.GetRequiredValue(scopes).Split(','), result.GetValue(description), cancellationToken);
+            if (!result.GetValue(quiet))
+            {
+                await Console.Error.WriteLineAsync($"Created key {created.Client.KeyPrefix} (id {created.Client.Id}) for '{created.Client.ClientId}' " +
+                    $"with scopes {string.Join(",", created.Client.Scopes)}. It is shown only now:");
+            }
+
+            Console.WriteLine(created.Key);
+            return 0;
+        }));
+
+        var list = new Command("list", "List keys: id, prefix, client, scopes, created, state (never the keys themselves).");
+        list.SetAction((_, cancellationToken) => WithDatabaseAsync(migrateFirst: true, async (_, keys) =>
+        {
+            foreach (var key in await keys.ListAsync(cancellationToken))
+            {
+                Console.WriteLine($"{key.Id}\t{key.KeyPrefix}\t{key.ClientId}\t{string.Join(",", key.Scopes)}\t{key.CreatedAt:u}\t{(key.RevokedAt is { } r ? $"revoked {r:u}" : "active")}");
+            }
+
+            return 0;
+        }));
+
+        var idOrPrefix = new Argument<string>("id-or-prefix") { Description = "The key's id or its printed prefix." };
+        var revoke = new Command("revoke", "Revoke a key; requests with it are refused from then on.") { idOrPrefix };
+        revoke.SetAction((result, cancellationToken) => WithDatabaseAsync(migrateFirst: true, async (_, keys) =>
+        {
+            var target = result.GetRequiredValue(idOrPrefix);
+            if (await keys.RevokeAsync(target, cancellationToken))
+            {
+                await Console.Error.WriteLineAsync($"Revoked {target}.");
+                return 0;
+            }
+
+            await Console.Error.WriteLineAsync($"No active key '{target}'.");
+            return 1;
+        }));
+
+        var root = new RootCommand("The ingest service. Without a command it serves the upload API. The database comes from ConnectionStrings__postgres.")
+        {
+            migrate,
+            new Command("keys", "Manage API keys.") { create, list, revoke },
+        };
+        return ServiceCommandLine.InvokeAsync(root, args);
+    }
+
+    /// <summary>Runs <paramref name="work"/> against the database, migrating first when the command needs the schema and the settings allow it.</summary>
+    private static async Task<int> WithDatabaseAsync(bool migrateFirst, Func<IngestDbContext, ApiKeys, Task<int>> work)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory, Args = [] });
         // stdout carries only the command's answer (a new key), so scripts can capture it.
@@ -30,92 +96,20 @@ public static class IngestCommandLine
         using var host = builder.Build();
         await using var scope = host.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<IngestDbContext>();
-        var keys = scope.ServiceProvider.GetRequiredService<ApiKeys>();
         try
         {
             // A fresh deployment may create its first key before the service ever started.
-            if (args is not ["migrate", ..] && builder.Configuration.GetValue<bool>(DatabaseMigrator.MigrateOnStartKey))
+            if (migrateFirst && builder.Configuration.GetValue<bool>(DatabaseMigrator.MigrateOnStartKey))
             {
                 await db.Database.MigrateAsync();
             }
 
-            switch (args)
-            {
-                case ["migrate"]:
-                    await db.Database.MigrateAsync();
-                    await Console.Error.WriteLineAsync("Database is up to date.");
-                    return 0;
-                case ["keys", "create", .. var options]:
-                    var named = Options(options);
-                    if (!named.TryGetValue("client", out var client) || !named.TryGetValue("scopes", out var scopes))
-                    {
-                        return Usage();
-                    }
-
-                    var created = await keys.CreateAsync(client, scopes.Split(','), named.GetValueOrDefault("description"), CancellationToken.None);
-                    if (!named.ContainsKey("quiet"))
-                    {
-                        await Console.Error.WriteLineAsync($"Created key {created.Client.KeyPrefix} (id {created.Client.Id}) for '{created.Client.ClientId}' " +
-                            $"with scopes {string.Join(",", created.Client.Scopes)}. It is shown only now:");
-                    }
-
-                    Console.WriteLine(created.Key);
-                    return 0;
-                case ["keys", "list"]:
-                    foreach (var key in await keys.ListAsync(CancellationToken.None))
-                    {
-                        Console.WriteLine($"{key.Id}\t{key.KeyPrefix}\t{key.ClientId}\t{string.Join(",", key.Scopes)}\t{key.CreatedAt:u}\t{(key.RevokedAt is { } r ? $"revoked {r:u}" : "active")}");
-                    }
-
-                    return 0;
-                case ["keys", "revoke", var idOrPrefix]:
-                    if (await keys.RevokeAsync(idOrPrefix, CancellationToken.None))
-                    {
-                        await Console.Error.WriteLineAsync($"Revoked {idOrPrefix}.");
-                        return 0;
-                    }
-
-                    await Console.Error.WriteLineAsync($"No active key '{idOrPrefix}'.");
-                    return 1;
-                default:
-                    return Usage();
-            }
+            return await work(db, scope.ServiceProvider.GetRequiredService<ApiKeys>());
         }
         catch (ArgumentException e)
         {
             await Console.Error.WriteLineAsync(e.Message);
             return 2;
         }
-    }
-
-    /// <summary><c>--name value</c> pairs; a <c>--flag</c> followed by another option or nothing has the value "true".</summary>
-    private static Dictionary<string, string> Options(string[] args)
-    {
-        var options = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        for (var i = 0; i < args.Length; i++)
-        {
-            if (!args[i].StartsWith("--", StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            var hasValue = i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal);
-            options[args[i][2..]] = hasValue ? args[++i] : "true";
-        }
-
-        return options;
-    }
-
-    private static int Usage()
-    {
-        Console.Error.WriteLine("""
-            Usage:
-              Moderation.Ingest migrate
-              Moderation.Ingest keys create --client <id> --scopes <submit,read,review,admin> [--description <text>] [--quiet]
-              Moderation.Ingest keys list
-              Moderation.Ingest keys revoke <id or prefix>
-            The database comes from ConnectionStrings__postgres.
-            """);
-        return 2;
     }
 }

@@ -18,7 +18,7 @@ public sealed class AuthenticateApiKeyConsumer(ApiKeys keys) : IConsumer<Authent
         var client = hash is { Length: 64 } && hash.All(char.IsAsciiHexDigit)
             ? await keys.FindActiveAsync(hash, context.CancellationToken)
             : null;
-        await context.RespondAsync(client is null ? Invalid : new ApiKeyIdentity(true, client.ClientId, client.Scopes));
+        await context.RespondAsync(client is null ? Invalid : new ApiKeyIdentity(true, client.ClientId, client.Scopes, client.KeyPrefix));
     }
 }
 

@@ -12,6 +12,7 @@ using Moderation.Ingest.Data;
 using Moderation.Ingest.Fetching;
 using Moderation.Ingest.Intake;
 using Moderation.Ingest.Privacy;
+using Moderation.Ingest.RateLimiting;
 using Moderation.ServiceDefaults;
 using Scalar.AspNetCore;
 
@@ -32,6 +33,7 @@ public static class Extensions
         AddValidatedOptions<BackPressureOptions>(builder, BackPressureOptions.Section);
         AddValidatedOptions<WebhookOptions>(builder, WebhookOptions.Section);
         AddValidatedOptions<RetentionOptions>(builder, RetentionOptions.Section);
+        AddValidatedOptions<RateLimitOptions>(builder, RateLimitOptions.Section);
 
         builder.AddIngestDatabase();
         services.AddHealthChecks().AddDbContextCheck<IngestDbContext>("postgres", tags: [ServiceDefaults.Extensions.ReadyTag]);
@@ -57,6 +59,7 @@ public static class Extensions
         services.AddHostedService<WebhookDeliveryCleanup>();
         services.AddSingleton<StagingSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<StagingSweeper>());
+        services.AddSubmissionRateLimits();
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
@@ -65,6 +68,7 @@ public static class Extensions
         services.AddSingleton<IAuthorizationHandler, ScopeAuthorizationHandler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, ScopeProblemResultHandler>();
 
+        services.AddSingleton<RefusalMetrics>();
         services.AddExceptionHandler<IntakeExceptionHandler>();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase)));
         services.AddOpenApi(o => o.AddDocumentTransformer<SecuritySchemeTransformer>());
@@ -82,13 +86,14 @@ public static class Extensions
         return builder;
     }
 
-    /// <summary>Middleware in the order refusals need: problems for every error, then who is calling, then may they.</summary>
+    /// <summary>Middleware in the order refusals need: problems for every error, then who is calling, then may they, then how often (per client).</summary>
     public static WebApplication UseIngest(this WebApplication app)
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
         return app;
     }
 

@@ -1,8 +1,6 @@
-using System.Diagnostics.Metrics;
 using System.Globalization;
 using Microsoft.AspNetCore.Diagnostics;
 using Moderation.Ingest.Intake;
-using Moderation.ServiceDefaults;
 
 namespace Moderation.Ingest.Extensions;
 
@@ -10,13 +8,12 @@ namespace Moderation.Ingest.Extensions;
 public sealed class IntakeExceptionHandler : IExceptionHandler
 {
     private readonly ILogger<IntakeExceptionHandler> _logger;
-    private readonly Counter<long> _refusals;
+    private readonly RefusalMetrics _refusals;
 
-    public IntakeExceptionHandler(ILogger<IntakeExceptionHandler> logger, IMeterFactory meters)
+    public IntakeExceptionHandler(ILogger<IntakeExceptionHandler> logger, RefusalMetrics refusals)
     {
         _logger = logger;
-        _refusals = meters.Create(Telemetry.MeterName).CreateCounter<long>("moderation.ingest.refusals", "{request}",
-            "Requests ingest refused, by problem type (validation, SSRF guard, back-pressure, broker).");
+        _refusals = refusals;
     }
 
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
@@ -24,7 +21,7 @@ public sealed class IntakeExceptionHandler : IExceptionHandler
         switch (exception)
         {
             case IntakeException refusal:
-                _refusals.Add(1, new KeyValuePair<string, object?>("type", refusal.Problem.Type));
+                _refusals.Refused(refusal.Problem.Type ?? "unknown");
                 _logger.LogInformation("Refused {Method} {Path}: {ProblemType} {Detail}", httpContext.Request.Method, httpContext.Request.Path,
                     refusal.Problem.Type, refusal.Problem.Detail);
                 if (refusal.RetryAfter is { } retryAfter)

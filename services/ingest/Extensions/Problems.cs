@@ -27,6 +27,7 @@ public static class Problems
     public const string UrlFetchFailed = Prefix + "url-fetch-failed";
     public const string IdempotencyConflict = Prefix + "idempotency-conflict";
     public const string Overloaded = Prefix + "overloaded";
+    public const string RateLimited = Prefix + "rate-limited";
     public const string BrokerUnavailable = Prefix + "broker-unavailable";
     public const string PipelineUnavailable = Prefix + "pipeline-unavailable";
     public const string ResultsUnavailable = Prefix + "results-unavailable";

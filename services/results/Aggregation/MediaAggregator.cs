@@ -34,6 +34,16 @@ public sealed class MediaAggregator(
         {
             if (medium.IsRegistered)
             {
+                if (medium.Sha256 is null && message.BlobKey is not null && message.Sha256 is not null)
+                {
+                    // A direct publisher's URL-only submission registered the medium; ingest fetched and stored it and
+                    // now says what it is. The rest of the registration stands.
+                    medium.Sha256 = message.Sha256.ToLowerInvariant();
+                    medium.ContentType = message.ContentType;
+                    medium.SizeBytes = message.SizeBytes;
+                    return;
+                }
+
                 logger.LogDebug("Medium {MediaId} is already registered; redelivered MediaSubmitted ignored", medium.Id);
                 return;
             }
@@ -67,6 +77,12 @@ public sealed class MediaAggregator(
             medium.PlannedFrames = message.PlannedFrames;
             medium.Kind = message.Kind;
             medium.DurationSeconds = message.DurationSeconds;
+            if (message.ExtractionComplete)
+            {
+                // A still: the plan is the outcome, no FrameExtractionCompleted follows.
+                medium.ExpectedFrames = message.PlannedFrames;
+            }
+
             if (medium.State == MediaStates.Pending)
             {
                 medium.State = MediaStates.Processing;
@@ -417,7 +433,7 @@ public sealed class MediaAggregator(
 
         var failure = new MediaFailure(medium.FailureReason ?? FailureReasons.Internal, medium.FailureDetail ?? "", medium.FailureStage ?? Stage,
             medium.FailedAt ?? clock.GetUtcNow());
-        outbox.Callback(medium.Id, medium.CallbackUrl, CallbackEventNames.MediaFailed, (id, at) => new FailureCallback(
+        outbox.Callback(medium, CallbackEventNames.MediaFailed, (id, at) => new FailureCallback(
             id, CallbackEventNames.MediaFailed, at, medium.Id, medium.ExternalId, medium.Sha256, failure));
     }
 

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Moderation.Results.Audit;
 using Moderation.Results.Auth;
 using Moderation.Results.Privacy;
 
@@ -23,12 +24,12 @@ public static class LegalHoldApi
     /// <summary>Places the medium under legal hold; <c>reason</c> (e.g. a case reference) goes to the audit log.</summary>
     public static async Task<Results<Ok<LegalHoldView>, NotFound>> PlaceAsync(Guid id, [FromBody] LegalHoldRequest? body, ClaimsPrincipal user,
         LegalHoldService holds, CancellationToken cancellationToken) =>
-        await holds.SetAsync(id, true, user.Caller(), body?.Reason, cancellationToken) ? TypedResults.Ok(new LegalHoldView(id, true)) : TypedResults.NotFound();
+        await holds.SetAsync(id, true, AuditActor.From(user), body?.Reason, cancellationToken) ? TypedResults.Ok(new LegalHoldView(id, true)) : TypedResults.NotFound();
 
     /// <summary>Lifts the hold; erasure and retention apply again.</summary>
     public static async Task<Results<Ok<LegalHoldView>, NotFound>> LiftAsync(Guid id, [FromQuery] string? reason, ClaimsPrincipal user,
         LegalHoldService holds, CancellationToken cancellationToken) =>
-        await holds.SetAsync(id, false, user.Caller(), reason, cancellationToken) ? TypedResults.Ok(new LegalHoldView(id, false)) : TypedResults.NotFound();
+        await holds.SetAsync(id, false, AuditActor.From(user), reason, cancellationToken) ? TypedResults.Ok(new LegalHoldView(id, false)) : TypedResults.NotFound();
 }
 
 public sealed record LegalHoldRequest(string? Reason);

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Moderation.Contracts.V1;
+using Moderation.Results.Audit;
 using Moderation.Results.Auth;
 using Moderation.Results.Queries;
 
@@ -18,16 +19,34 @@ public static class MediaApi
         return group;
     }
 
-    // A read key sees its own client's media only; another client's medium is "not found", never "forbidden".
+    // A read key sees its own client's media only; another client's medium is "not found", never "forbidden". A review
+    // or admin key reading another client's medium is recorded in the audit log.
 
     /// <summary>Status, progress, verdict (max per class and the frame of each maximum), reviews and failure of one medium.</summary>
-    public static async Task<Results<Ok<MediaDetails>, NotFound>> GetAsync(Guid id, ClaimsPrincipal user, MediaQueries queries, CancellationToken cancellationToken) =>
-        await queries.DetailsAsync(id, user.MediaOwnerFilter(), cancellationToken) is { } details ? TypedResults.Ok(details) : TypedResults.NotFound();
+    public static async Task<Results<Ok<MediaDetails>, NotFound>> GetAsync(Guid id, ClaimsPrincipal user, MediaQueries queries, AuditLog audit,
+        CancellationToken cancellationToken)
+    {
+        if (await queries.DetailsAsync(id, user.MediaOwnerFilter(), cancellationToken) is not { } details)
+        {
+            return TypedResults.NotFound();
+        }
+
+        await audit.CrossTenantReadAsync(user, id, "details", cancellationToken, ownerKnown: true, details.ClientId);
+        return TypedResults.Ok(details);
+    }
 
     /// <summary>Per-frame scores in frame order: the dashboard's timeline.</summary>
-    public static async Task<Results<Ok<IReadOnlyList<FrameView>>, NotFound>> FramesAsync(Guid id, ClaimsPrincipal user, MediaQueries queries,
-        CancellationToken cancellationToken) =>
-        await queries.FramesAsync(id, user.MediaOwnerFilter(), cancellationToken) is { } frames ? TypedResults.Ok(frames) : TypedResults.NotFound();
+    public static async Task<Results<Ok<IReadOnlyList<FrameView>>, NotFound>> FramesAsync(Guid id, ClaimsPrincipal user, MediaQueries queries, AuditLog audit,
+        CancellationToken cancellationToken)
+    {
+        if (await queries.FramesAsync(id, user.MediaOwnerFilter(), cancellationToken) is not { } frames)
+        {
+            return TypedResults.NotFound();
+        }
+
+        await audit.CrossTenantReadAsync(user, id, "frames", cancellationToken);
+        return TypedResults.Ok(frames);
+    }
 
     /// <summary>Media by external id, content hash, state or decision, newest first; page with <c>before=nextBefore</c>.</summary>
     public static async Task<Results<Ok<MediaPage>, ValidationProblem>> SearchAsync(

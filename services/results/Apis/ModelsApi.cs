@@ -1,5 +1,7 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Moderation.Results.Audit;
 using Moderation.Results.Auth;
 using Moderation.Results.Data;
 using Moderation.Results.Feedback;
@@ -16,24 +18,24 @@ public static class ModelsApi
         group.MapGet("/", ListAsync);
         group.MapGet("/{version}", GetAsync);
         group.MapPost("/train", TrainAsync).RequireAuthorization(AuthorizationPolicies.Admin);
-        group.MapPost("/{version}/publish", (string version, ResultsDbContext db, ILogger<HeadTrainer> logger, CancellationToken cancellationToken) =>
-            SetPublishedAsync(version, true, db, logger, cancellationToken)).RequireAuthorization(AuthorizationPolicies.Admin);
-        group.MapPost("/{version}/withdraw", (string version, ResultsDbContext db, ILogger<HeadTrainer> logger, CancellationToken cancellationToken) =>
-            SetPublishedAsync(version, false, db, logger, cancellationToken)).RequireAuthorization(AuthorizationPolicies.Admin);
+        group.MapPost("/{version}/publish", (string version, ClaimsPrincipal user, ResultsDbContext db, AuditLog audit, ILogger<HeadTrainer> logger,
+            CancellationToken cancellationToken) => SetPublishedAsync(version, true, user, db, audit, logger, cancellationToken)).RequireAuthorization(AuthorizationPolicies.Admin);
+        group.MapPost("/{version}/withdraw", (string version, ClaimsPrincipal user, ResultsDbContext db, AuditLog audit, ILogger<HeadTrainer> logger,
+            CancellationToken cancellationToken) => SetPublishedAsync(version, false, user, db, audit, logger, cancellationToken)).RequireAuthorization(AuthorizationPolicies.Admin);
         return group;
     }
 
     /// <summary>Trains the feedback head now; with <c>publish=true</c> an improving head becomes a new model version.</summary>
-    public static async Task<Ok<HeadTrainingReport>> TrainAsync(HeadTrainer trainer, CancellationToken cancellationToken, bool publish = true,
+    public static async Task<Ok<HeadTrainingReport>> TrainAsync(HeadTrainer trainer, ClaimsPrincipal user, CancellationToken cancellationToken, bool publish = true,
         string? baseModelVersion = null) =>
-        TypedResults.Ok(await trainer.TrainAsync(publish, baseModelVersion, cancellationToken));
+        TypedResults.Ok(await trainer.TrainAsync(publish, baseModelVersion, AuditActor.From(user), cancellationToken));
 
     /// <summary>
     /// Publishes a head (classifiers pick the newest published one for their base model within a minute) or withdraws it
     /// (they fall back to the next newest published head, or the base model): a rollback needs no retraining.
     /// </summary>
     public static async Task<Results<Ok<ModelHeadSummary>, NotFound>> SetPublishedAsync(
-        string version, bool published, ResultsDbContext db, ILogger<HeadTrainer> logger, CancellationToken cancellationToken)
+        string version, bool published, ClaimsPrincipal user, ResultsDbContext db, AuditLog audit, ILogger<HeadTrainer> logger, CancellationToken cancellationToken)
     {
         var head = await db.ModelHeads.SingleOrDefaultAsync(h => h.Version == version, cancellationToken);
         if (head is null)
@@ -41,6 +43,8 @@ public static class ModelsApi
             return TypedResults.NotFound();
         }
 
+        audit.Add(AuditActor.From(user), published ? AuditActions.HeadPublished : AuditActions.HeadWithdrawn, null,
+            new { version, baseModelVersion = head.BaseModelVersion, wasPublished = head.Published });
         head.Published = published;
         await db.SaveChangesAsync(cancellationToken);
         logger.LogInformation("Feedback head {Version} {Action}", version, published ? "published" : "withdrawn");

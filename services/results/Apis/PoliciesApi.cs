@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Moderation.Results.Audit;
 using Moderation.Results.Auth;
 using Moderation.Results.Data;
 using Moderation.Results.Evaluation;
@@ -76,7 +77,7 @@ public static partial class PoliciesApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["policy"] = [.. errors] });
         }
 
-        var policy = await store.AddVersionAsync(request.Name, block, review, request.EarlyExit ?? true, user.Caller(), request.Comment, cancellationToken);
+        var policy = await store.AddVersionAsync(request.Name, block, review, request.EarlyExit ?? true, AuditActor.From(user), request.Comment, cancellationToken);
         return TypedResults.Created($"/policies/{policy.Name}/versions/{policy.Version}", PolicyView.From(policy));
     }
 
@@ -117,7 +118,7 @@ public static partial class PoliciesApi
         (request.Level == ThresholdLevel.Block ? block : review)[request.Class] = threshold;
         var comment = request.Comment ?? $"{request.Level} threshold of {request.Class} set to {threshold:0.####} for {request.Target} {request.Value:0.####} " +
             $"(measured recall {recommendation.Recommendation.Point.Recall:0.###}, FPR {recommendation.Recommendation.Point.FalsePositiveRate:0.###}).";
-        var policy = await store.AddVersionAsync(name, block, review, current.EarlyExit, user.Caller(), comment, cancellationToken);
+        var policy = await store.AddVersionAsync(name, block, review, current.EarlyExit, AuditActor.From(user), comment, cancellationToken);
         return TypedResults.Created($"/policies/{policy.Name}/versions/{policy.Version}", new AppliedRecommendation(PolicyView.From(policy), recommendation));
     }
 

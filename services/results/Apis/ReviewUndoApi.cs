@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Moderation.Results.Audit;
 using Moderation.Results.Auth;
 using Moderation.Results.Review;
 
@@ -21,7 +22,7 @@ public static class ReviewUndoApi
     public static async Task<Results<NoContent, NotFound, ProblemHttpResult>> UndoAsync(Guid taskId, ClaimsPrincipal user, ReviewUndoService undo,
         CancellationToken cancellationToken)
     {
-        var result = await undo.UndoAsync(taskId, user.Caller(), cancellationToken);
+        var result = await undo.UndoAsync(taskId, AuditActor.From(user), cancellationToken);
         return result.Outcome switch
         {
             ReviewOutcome.Done => TypedResults.NoContent(),

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Moderation.Contracts.V1;
+using Moderation.Results.Audit;
 using Moderation.Results.Auth;
 using Moderation.Results.Data;
 using Moderation.Results.Queries;
@@ -34,7 +35,7 @@ public static class ReviewsApi
 
     /// <summary>Claims the most urgent open task (highest score, then oldest) with a lease; 204 when the queue is empty.</summary>
     public static async Task<Results<Ok<ClaimedReview>, NoContent>> NextAsync(ClaimsPrincipal user, ReviewService reviews, MediaQueries media,
-        CancellationToken cancellationToken)
+        AuditLog audit, CancellationToken cancellationToken)
     {
         var task = await reviews.ClaimNextAsync(user.Caller(), cancellationToken);
         if (task is null)
@@ -44,6 +45,7 @@ public static class ReviewsApi
 
         var details = await media.DetailsAsync(task.MediaId, ownerClientId: null, cancellationToken);
         var frames = await media.FramesAsync(task.MediaId, ownerClientId: null, cancellationToken);
+        await audit.CrossTenantReadAsync(user, task.MediaId, "review-task", cancellationToken, ownerKnown: true, details?.ClientId);
         return TypedResults.Ok(new ClaimedReview(task.Id, task.MediaId, task.Reason, task.Priority, task.CreatedAt, task.LeaseExpiresAt!.Value, details!, frames ?? []));
     }
 
@@ -78,7 +80,7 @@ public static class ReviewsApi
 
         var decision = new ReviewDecision(request.Decision, request.Labels ?? [], request.Comment,
             request.TimeSpentSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null);
-        var result = await reviews.DecideAsync(taskId, user.Caller(), decision, cancellationToken);
+        var result = await reviews.DecideAsync(taskId, AuditActor.From(user), decision, cancellationToken);
         return result.Outcome switch
         {
             ReviewOutcome.Done => TypedResults.Ok(new FeedbackView(result.Value!.Id, result.Value.Reviewer, result.Value.Decision, result.Value.Labels,

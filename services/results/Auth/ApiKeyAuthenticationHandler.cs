@@ -36,6 +36,11 @@ public sealed class ApiKeyAuthenticationHandler(
         var identity = new ClaimsIdentity(ApiKeyDefaults.Scheme, ClaimTypes.Name, ClaimTypes.Role);
         identity.AddClaim(new Claim(ClaimTypes.NameIdentifier, check.Identity.ClientId));
         identity.AddClaim(new Claim(ClaimTypes.Name, check.Identity.ClientId));
+        if (check.Identity.KeyId is { Length: > 0 } keyId)
+        {
+            identity.AddClaim(new Claim(ApiKeyDefaults.KeyIdClaim, keyId));
+        }
+
         foreach (var scope in check.Identity.Scopes)
         {
             identity.AddClaim(new Claim(ApiKeyDefaults.ScopeClaim, scope));
@@ -65,4 +70,7 @@ public static class ApiKeyDefaults
     public const string Scheme = "ApiKey";
     public const string HeaderName = "X-Api-Key";
     public const string ScopeClaim = "scope";
+
+    /// <summary>Which key of the client made the call (ingest's key prefix), recorded in the audit log.</summary>
+    public const string KeyIdClaim = "key_id";
 }

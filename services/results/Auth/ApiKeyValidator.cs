@@ -21,6 +21,9 @@ public sealed class ApiKeyValidator(IOptionsMonitor<AuthOptions> options, IMemor
 {
     public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
+    /// <summary>How audit records name a configured key: the start of its hash, which identifies it without revealing it.</summary>
+    public static string StaticKeyId(string hash) => "static:" + hash[..12];
+
     public async Task<ApiKeyCheck> CheckAsync(string key, CancellationToken cancellationToken)
     {
         var settings = options.CurrentValue;
@@ -30,7 +33,7 @@ public sealed class ApiKeyValidator(IOptionsMonitor<AuthOptions> options, IMemor
             var entryHash = entry.KeyHash?.ToLowerInvariant() ?? Hash(entry.Key!);
             if (CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(entryHash), Encoding.ASCII.GetBytes(hash)))
             {
-                return new ApiKeyCheck(new ApiKeyIdentity(true, entry.ClientId, entry.Scopes), false);
+                return new ApiKeyCheck(new ApiKeyIdentity(true, entry.ClientId, entry.Scopes, StaticKeyId(hash)), false);
             }
         }
 

@@ -51,8 +51,11 @@ public sealed class CallbackSender : IDisposable
         _client.DefaultRequestHeaders.UserAgent.ParseAdd(_options.UserAgent);
     }
 
-    /// <param name="attempt">1 for the first delivery; higher numbers carry the redelivery header.</param>
-    public async Task<CallbackResult> SendAsync(Guid deliveryId, string eventName, string url, string payload, int attempt, CancellationToken cancellationToken)
+    /// <param name="attempt">1 for the first delivery of a series; higher numbers carry the redelivery header.</param>
+    /// <param name="redelivered">A new series of attempts after delivery was given up (the redelivery API): the redelivery header from the first attempt.</param>
+    /// <param name="clientId">The medium's client, whose own secret signs the callback; null or a client without one: the global secret.</param>
+    public async Task<CallbackResult> SendAsync(Guid deliveryId, string eventName, string url, string payload, int attempt, bool redelivered, string? clientId,
+        CancellationToken cancellationToken)
     {
         if (CallbackTargetGuard.UrlProblem(url) is { } problem)
         {
@@ -63,12 +66,13 @@ public sealed class CallbackSender : IDisposable
         var timestamp = _clock.GetUtcNow().ToUnixTimeSeconds();
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
-        request.Headers.Add(SignatureHeader, CallbackSignature.Compute(_options.Secret, timestamp, body));
+        var (secret, previousSecret) = _options.SecretsFor(clientId);
+        request.Headers.TryAddWithoutValidation(SignatureHeader, CallbackSignature.Header(secret, previousSecret, timestamp, body));
         request.Headers.Add(TimestampHeader, timestamp.ToString(CultureInfo.InvariantCulture));
         request.Headers.Add(DeliveryIdHeader, deliveryId.ToString());
         request.Headers.Add(EventHeader, eventName);
         request.Headers.Add(AttemptHeader, attempt.ToString(CultureInfo.InvariantCulture));
-        if (attempt > 1)
+        if (attempt > 1 || redelivered)
         {
             request.Headers.Add(RedeliveryHeader, "true");
         }

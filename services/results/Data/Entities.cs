@@ -297,6 +297,12 @@ public sealed class OutboxMessage
     public DateTimeOffset? FailedAt { get; set; }
 
     public string? LastError { get; set; }
+
+    /// <summary>The client of the medium (callbacks only): whose secret signs it, and who may list and redeliver it.</summary>
+    public string? ClientId { get; set; }
+
+    /// <summary>How often an operator or the client started a new series of attempts after delivery was given up.</summary>
+    public int Redeliveries { get; set; }
 }
 
 /// <summary>A logistic-regression head trained on reviewer labels, published as a model version the classifier can load.</summary>
@@ -336,34 +342,6 @@ public sealed class Erasure
     public string ErasedBy { get; set; } = "";
 
     public DateTimeOffset ErasedAt { get; set; }
-
-    public string? Reason { get; set; }
-}
-
-public static class AuditActions
-{
-    public const string Erase = "medium.erase";
-    public const string LegalHoldSet = "legal-hold.set";
-    public const string LegalHoldCleared = "legal-hold.clear";
-    public const string RetentionOriginal = "retention.original";
-    public const string RetentionFrames = "retention.frames";
-}
-
-/// <summary>Append-only record of who did what to which medium (erasures, legal holds, retention).</summary>
-public sealed class AuditEvent
-{
-    public Guid Id { get; set; }
-
-    public DateTimeOffset At { get; set; }
-
-    public string Actor { get; set; } = "";
-
-    /// <summary>One of <see cref="AuditActions"/>.</summary>
-    public string Action { get; set; } = "";
-
-    public Guid MediaId { get; set; }
-
-    public string? ClientId { get; set; }
 
     public string? Reason { get; set; }
 }

@@ -33,7 +33,7 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
 
     public DbSet<Erasure> Erasures => Set<Erasure>();
 
-    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+    public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -77,17 +77,6 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
             b.Property(e => e.Sha256).HasMaxLength(64);
             b.Property(e => e.ErasedBy).HasMaxLength(128);
             b.Property(e => e.Reason).HasMaxLength(1024);
-        });
-
-        modelBuilder.Entity<AuditEvent>(b =>
-        {
-            b.ToTable("audit_events");
-            b.Property(e => e.Actor).HasMaxLength(128);
-            b.Property(e => e.Action).HasMaxLength(64);
-            b.Property(e => e.ClientId).HasMaxLength(128);
-            b.Property(e => e.Reason).HasMaxLength(1024);
-            b.HasIndex(e => new { e.MediaId, e.At });
-            b.HasIndex(e => e.At).IsDescending();
         });
 
         modelBuilder.Entity<FrameScore>(b =>
@@ -185,9 +174,25 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
             b.Property(o => o.Destination).HasMaxLength(2048);
             b.Property(o => o.LockedBy).HasMaxLength(128);
             b.Property(o => o.LastError).HasMaxLength(2048);
+            b.Property(o => o.ClientId).HasMaxLength(128);
             // The dispatcher's poll only ever looks at undelivered rows.
             b.HasIndex(o => o.NextAttemptAt).HasFilter("delivered_at IS NULL AND failed_at IS NULL");
             b.HasIndex(o => new { o.MediaId, o.CreatedAt });
+            // The failed-callbacks list, per client, newest first.
+            b.HasIndex(o => new { o.ClientId, o.FailedAt }).IsDescending(false, true).HasFilter("failed_at IS NOT NULL");
+        });
+
+        modelBuilder.Entity<AuditEntry>(b =>
+        {
+            b.ToTable("audit_log");
+            b.Property(a => a.Id).UseIdentityAlwaysColumn();
+            b.Property(a => a.ClientId).HasMaxLength(128);
+            b.Property(a => a.KeyId).HasMaxLength(64);
+            b.Property(a => a.Action).HasMaxLength(64);
+            b.Property(a => a.Details).HasColumnType("jsonb");
+            b.HasIndex(a => new { a.MediaId, a.Id });
+            b.HasIndex(a => new { a.Action, a.Id });
+            b.HasIndex(a => a.At);
         });
 
         modelBuilder.Entity<ModelHead>(b =>

@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Moderation.Results.Aggregation;
 using Moderation.Results.Apis;
+using Moderation.Results.Audit;
 using Moderation.Results.Auth;
 using Moderation.Results.Callbacks;
 using Moderation.Results.Consumers;
@@ -54,6 +55,7 @@ public static class Extensions
         services.AddScoped<ErasureService>();
         services.AddScoped<LegalHoldService>();
         services.AddScoped<RetentionService>();
+        services.AddScoped<AuditLog>();
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<ResultsMetrics>();
         services.TryAddSingleton<ICallbackNetwork, SocketCallbackNetwork>();
@@ -112,6 +114,8 @@ public static class Extensions
         app.MapPoliciesApi();
         app.MapEvaluationApi();
         app.MapModelsApi();
+        app.MapCallbacksApi();
+        app.MapAuditApi();
         return app;
     }
 

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Moderation.Results.Audit;
 using Moderation.Results.Data;
 using Moderation.Results.Evaluation;
 using Moderation.Results.Policies;
@@ -37,13 +38,14 @@ public sealed record HeadTrainingReport(
 /// multiple-instance way: a positive medium contributes the frame the base model scored highest for the class, a
 /// negative medium its highest-scoring frames (every frame of a negative medium is negative).
 /// </summary>
-public sealed class HeadTrainer(ResultsDbContext db, PolicyStore policies, IOptions<FeedbackHeadOptions> options, TimeProvider clock,
+public sealed class HeadTrainer(ResultsDbContext db, PolicyStore policies, AuditLog audit, IOptions<FeedbackHeadOptions> options, TimeProvider clock,
     ILogger<HeadTrainer> logger)
 {
     private sealed record Example(Guid MediaId, bool Positive, List<(float Score, float[] Embedding)> Frames);
 
     /// <param name="baseModelVersion">The base model whose embeddings to train on; by default the one with the most feedback.</param>
-    public async Task<HeadTrainingReport> TrainAsync(bool publish, string? baseModelVersion, CancellationToken cancellationToken)
+    /// <param name="actor">Who asked; a head published by the run is audited under this actor.</param>
+    public async Task<HeadTrainingReport> TrainAsync(bool publish, string? baseModelVersion, AuditActor actor, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var feedback = await db.ReviewFeedback.AsNoTracking().ToListAsync(cancellationToken);
@@ -125,6 +127,11 @@ public sealed class HeadTrainer(ResultsDbContext db, PolicyStore policies, IOpti
                 FilePath = path,
                 CreatedAt = now,
             });
+            if (published)
+            {
+                audit.Add(actor, AuditActions.HeadPublished, null, new { version, baseModelVersion = baseVersion, trained = true });
+            }
+
             await db.SaveChangesAsync(cancellationToken);
         }
 

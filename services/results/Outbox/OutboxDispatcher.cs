@@ -131,7 +131,8 @@ public sealed class OutboxDispatcher(
         {
             result = row.Kind == OutboxKinds.Bus
                 ? await PublishAsync(row, cancellationToken)
-                : await callbacks.SendAsync(row.Id, row.MessageType, row.Destination!, row.Payload, row.Attempts, cancellationToken);
+                : await callbacks.SendAsync(row.Id, row.MessageType, row.Destination!, row.Payload, row.Attempts, row.Redeliveries > 0, row.ClientId,
+                    cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -46,26 +46,30 @@ public sealed class OutboxWriter(ResultsDbContext db, TimeProvider clock)
         Publish(verdict);
         if (medium.CallbackUrl is not null)
         {
-            Callback(medium.Id, medium.CallbackUrl, CallbackEventNames.VerdictReached, (id, at) => new VerdictCallback(
+            Callback(medium, CallbackEventNames.VerdictReached, (id, at) => new VerdictCallback(
                 id, CallbackEventNames.VerdictReached, at, medium.Id, medium.ExternalId, medium.Sha256, verdict.Decision, verdict.ByReviewer,
                 verdict.DecidedEarly, verdict.Maxima, verdict.FramesScored, verdict.ModelName, verdict.ModelVersion, verdict.Policy,
                 verdict.PolicyVersion, verdict.DecidedAt));
         }
     }
 
-    /// <summary>Queues a signed callback; its id becomes the event id in the body and the delivery id header.</summary>
-    public void Callback(Guid mediaId, string url, string eventName, Func<Guid, DateTimeOffset, object> body)
+    /// <summary>
+    /// Queues a signed callback to the medium's callback URL; its id becomes the event id in the body and the delivery id
+    /// header. The medium's client decides which secret signs it.
+    /// </summary>
+    public void Callback(Medium medium, string eventName, Func<Guid, DateTimeOffset, object> body)
     {
         var id = Guid.CreateVersion7();
         var now = clock.GetUtcNow();
         db.Outbox.Add(new OutboxMessage
         {
             Id = id,
-            MediaId = mediaId,
+            MediaId = medium.Id,
             Kind = OutboxKinds.Callback,
             MessageType = eventName,
             Payload = JsonSerializer.Serialize(body(id, now), PayloadJson),
-            Destination = url,
+            Destination = medium.CallbackUrl ?? throw new ArgumentException("The medium asked for no callback.", nameof(medium)),
+            ClientId = medium.ClientId,
             CreatedAt = now,
             NextAttemptAt = now,
         });

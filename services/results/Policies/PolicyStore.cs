@@ -1,10 +1,11 @@
 using Microsoft.EntityFrameworkCore;
+using Moderation.Results.Audit;
 using Moderation.Results.Data;
 
 namespace Moderation.Results.Policies;
 
 /// <summary>Reads and appends policy versions. The highest version of a name is the one in force.</summary>
-public sealed class PolicyStore(ResultsDbContext db, TimeProvider clock)
+public sealed class PolicyStore(ResultsDbContext db, AuditLog audit, TimeProvider clock)
 {
     /// <summary>The policy in force for <paramref name="name"/>; an unknown or empty name falls back to the default policy.</summary>
     public async Task<PolicyVersion> CurrentAsync(string? name, CancellationToken cancellationToken)
@@ -34,16 +35,20 @@ public sealed class PolicyStore(ResultsDbContext db, TimeProvider clock)
     public async Task<IReadOnlyList<PolicyVersion>> VersionsAsync(string name, CancellationToken cancellationToken) =>
         await db.Policies.AsNoTracking().Where(p => p.Name == name).OrderByDescending(p => p.Version).ToListAsync(cancellationToken);
 
-    /// <summary>Appends a new version. Concurrent admins racing for the same version number: one wins, the other retries.</summary>
+    /// <summary>
+    /// Appends a new version, audited in the same save. Concurrent admins racing for the same version number: one wins,
+    /// the other retries.
+    /// </summary>
     public async Task<PolicyVersion> AddVersionAsync(
         string name,
         IReadOnlyDictionary<string, float> block,
         IReadOnlyDictionary<string, float> review,
         bool earlyExit,
-        string createdBy,
+        AuditActor actor,
         string? comment,
         CancellationToken cancellationToken)
     {
+        var createdBy = actor.ClientId;
         for (var attempt = 0; ; attempt++)
         {
             var latest = await db.Policies.Where(p => p.Name == name).MaxAsync(p => (int?)p.Version, cancellationToken) ?? 0;
@@ -59,15 +64,26 @@ public sealed class PolicyStore(ResultsDbContext db, TimeProvider clock)
                 Comment = comment,
             };
             db.Policies.Add(policy);
+            var record = audit.Add(actor, AuditActions.PolicyChanged, null, new
+            {
+                name,
+                version = policy.Version,
+                block = policy.BlockThresholds,
+                review = policy.ReviewThresholds,
+                earlyExit,
+                comment,
+            });
             try
             {
                 await db.SaveChangesAsync(cancellationToken);
                 db.Entry(policy).State = EntityState.Detached;
+                db.Entry(record).State = EntityState.Detached;
                 return policy;
             }
             catch (DbUpdateException) when (attempt < 3)
             {
                 db.Entry(policy).State = EntityState.Detached;
+                db.Entry(record).State = EntityState.Detached;
             }
         }
     }

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Moderation.Contracts.V1;
+using Moderation.Results.Audit;
 using Moderation.Results.Data;
 using Moderation.Results.Outbox;
 
@@ -8,10 +9,10 @@ namespace Moderation.Results.Privacy;
 /// <summary>
 /// Erases what results holds about a medium — the medium row and with it (cascading) its frame scores and embeddings,
 /// class maxima, verdict, review tasks and feedback, plus every outbox row about it — and leaves a tombstone
-/// (<see cref="Erasure"/>) and an audit event, in one transaction. <see cref="MediumErased"/> leaves through the outbox
+/// (<see cref="Erasure"/>) and an entry in the audit log, in one transaction. <see cref="MediumErased"/> leaves through the outbox
 /// with it, so the extractor stops. A medium under legal hold is refused and left as it is.
 /// </summary>
-public sealed class ErasureService(ResultsDbContext db, OutboxWriter outbox, OutboxSignal signal, TimeProvider clock, ILogger<ErasureService> logger)
+public sealed class ErasureService(ResultsDbContext db, OutboxWriter outbox, OutboxSignal signal, AuditLog audit, TimeProvider clock, ILogger<ErasureService> logger)
 {
     public async Task<MediumErasure> EraseAsync(EraseMedium request, CancellationToken cancellationToken)
     {
@@ -66,10 +67,7 @@ public sealed class ErasureService(ResultsDbContext db, OutboxWriter outbox, Out
             Reason = request.Reason,
         };
         db.Erasures.Add(tombstone);
-        db.AuditEvents.Add(new AuditEvent
-        {
-            Id = Guid.CreateVersion7(), At = now, Actor = request.ErasedBy, Action = AuditActions.Erase, MediaId = id, ClientId = owner, Reason = request.Reason,
-        });
+        audit.Add(new AuditActor(request.ErasedBy, null), AuditActions.MediumErased, id, new { owner, reason = request.Reason });
         // Undelivered callbacks and events must not go out after the erasure; delivered ones carry the medium's data.
         await db.Database.ExecuteSqlAsync($"DELETE FROM outbox WHERE media_id = {id}", cancellationToken);
         // Frame scores (with embeddings), class maxima, the verdict, review tasks and feedback go with it (ON DELETE CASCADE).

@@ -1,13 +1,14 @@
 using Microsoft.EntityFrameworkCore;
+using Moderation.Results.Audit;
 using Moderation.Results.Data;
 
 namespace Moderation.Results.Privacy;
 
 /// <summary>Places and lifts legal holds, under the medium's row lock (as erasure and retention check it) and audited.</summary>
-public sealed class LegalHoldService(ResultsDbContext db, TimeProvider clock, ILogger<LegalHoldService> logger)
+public sealed class LegalHoldService(ResultsDbContext db, AuditLog audit, TimeProvider clock, ILogger<LegalHoldService> logger)
 {
     /// <summary>Sets the medium's hold to <paramref name="hold"/>; false when there is no such medium.</summary>
-    public async Task<bool> SetAsync(Guid mediaId, bool hold, string actor, string? reason, CancellationToken cancellationToken)
+    public async Task<bool> SetAsync(Guid mediaId, bool hold, AuditActor actor, string? reason, CancellationToken cancellationToken)
     {
         db.ChangeTracker.Clear();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -17,23 +18,13 @@ public sealed class LegalHoldService(ResultsDbContext db, TimeProvider clock, IL
             return false;
         }
 
-        var now = clock.GetUtcNow();
         medium.LegalHold = hold;
-        medium.UpdatedAt = now;
-        db.AuditEvents.Add(new AuditEvent
-        {
-            Id = Guid.CreateVersion7(),
-            At = now,
-            Actor = actor,
-            Action = hold ? AuditActions.LegalHoldSet : AuditActions.LegalHoldCleared,
-            MediaId = mediaId,
-            ClientId = medium.ClientId,
-            Reason = reason,
-        });
+        medium.UpdatedAt = clock.GetUtcNow();
+        audit.Add(actor, hold ? AuditActions.LegalHoldSet : AuditActions.LegalHoldCleared, mediaId, new { owner = medium.ClientId, reason });
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         db.ChangeTracker.Clear();
-        logger.LogInformation("Legal hold on {MediaId} {Action} by {Actor}", mediaId, hold ? "set" : "cleared", actor);
+        logger.LogInformation("Legal hold on {MediaId} {Action} by {Actor}", mediaId, hold ? "set" : "cleared", actor.ClientId);
         return true;
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Moderation.Contracts.V1;
+using Moderation.Results.Audit;
 using Moderation.Results.Data;
 
 namespace Moderation.Results.Privacy;
@@ -9,9 +10,9 @@ namespace Moderation.Results.Privacy;
 /// review task), records it under their row locks with an audit event each, and answers what ingest is to delete.
 /// Rows stay: only the blobs (original, frames) go, so verdicts, scores and evaluation keep their history.
 /// </summary>
-public sealed class RetentionService(ResultsDbContext db, TimeProvider clock, ILogger<RetentionService> logger)
+public sealed class RetentionService(ResultsDbContext db, AuditLog audit, TimeProvider clock, ILogger<RetentionService> logger)
 {
-    public const string Actor = "retention";
+    private static readonly AuditActor Actor = AuditActor.System("retention");
 
     public async Task<RetentionApplied> ApplyAsync(ApplyRetention request, CancellationToken cancellationToken)
     {
@@ -45,13 +46,13 @@ public sealed class RetentionService(ResultsDbContext db, TimeProvider clock, IL
             if (original)
             {
                 medium.OriginalRemovedAt = now;
-                Audit(medium, AuditActions.RetentionOriginal, now);
+                audit.Add(Actor, AuditActions.RetentionOriginal, medium.Id, new { owner = medium.ClientId });
             }
 
             if (frame)
             {
                 medium.FramesRemovedAt = now;
-                Audit(medium, AuditActions.RetentionFrames, now);
+                audit.Add(Actor, AuditActions.RetentionFrames, medium.Id, new { owner = medium.ClientId });
             }
 
             removed.Add((medium, original, frame));
@@ -80,9 +81,4 @@ public sealed class RetentionService(ResultsDbContext db, TimeProvider clock, IL
             && !db.ReviewTasks.Any(t => t.MediaId == m.Id && t.Status == ReviewTaskStates.Open)
             && ((originals != null && m.OriginalRemovedAt == null && (m.DecidedAt ?? m.FailedAt) < originals)
                 || (frames != null && m.FramesRemovedAt == null && (m.DecidedAt ?? m.FailedAt) < frames)));
-
-    private void Audit(Medium medium, string action, DateTimeOffset now) => db.AuditEvents.Add(new AuditEvent
-    {
-        Id = Guid.CreateVersion7(), At = now, Actor = Actor, Action = action, MediaId = medium.Id, ClientId = medium.ClientId,
-    });
 }

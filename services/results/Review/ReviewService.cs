@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Moderation.Contracts.V1;
 using Moderation.Results.Aggregation;
+using Moderation.Results.Audit;
 using Moderation.Results.Data;
 using Moderation.Results.Outbox;
 
@@ -29,6 +30,7 @@ public sealed class ReviewService(
     OutboxWriter outbox,
     IOptions<ReviewOptions> options,
     ResultsMetrics metrics,
+    AuditLog audit,
     TimeProvider clock,
     ILogger<ReviewService> logger)
 {
@@ -74,8 +76,10 @@ public sealed class ReviewService(
         return null;
     }
 
-    public async Task<ReviewResult<ReviewFeedback>> DecideAsync(Guid taskId, string reviewer, ReviewDecision decision, CancellationToken cancellationToken)
+    /// <summary>Records the decision, overrides the decision in force when it differs, and audits it, all in the medium's transaction.</summary>
+    public async Task<ReviewResult<ReviewFeedback>> DecideAsync(Guid taskId, AuditActor actor, ReviewDecision decision, CancellationToken cancellationToken)
     {
+        var reviewer = actor.ClientId;
         return await mediumTransaction.RunOnTaskAsync<ReviewFeedback>(db, taskId, async (medium, task) =>
         {
             var now = clock.GetUtcNow();
@@ -106,6 +110,7 @@ public sealed class ReviewService(
             task.CompletedAt = now;
             task.LeaseExpiresAt = null;
 
+            var decisionBefore = medium.Decision;
             if (medium.Decision != decision.Decision || !medium.DecidedByReviewer)
             {
                 var overrides = medium.Decision != decision.Decision;
@@ -118,6 +123,15 @@ public sealed class ReviewService(
                 }
             }
 
+            audit.Add(actor, AuditActions.ReviewDecided, medium.Id, new
+            {
+                taskId = task.Id,
+                feedbackId = feedback.Id,
+                decision = decision.Decision,
+                before = decisionBefore,
+                automatic = verdict.Decision,
+                owner = medium.ClientId,
+            });
             metrics.Reviewed(decision.Decision);
             logger.LogInformation("Medium {MediaId} reviewed by {Reviewer}: {Decision} (automatic {AutomaticDecision})",
                 medium.Id, reviewer, decision.Decision, verdict.Decision);

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Moderation.Contracts.V1;
 using Moderation.Results.Aggregation;
+using Moderation.Results.Audit;
 using Moderation.Results.Data;
 using Moderation.Results.Outbox;
 
@@ -18,11 +19,13 @@ public sealed class ReviewUndoService(
     MediumTransaction mediumTransaction,
     OutboxWriter outbox,
     IOptions<ReviewOptions> options,
+    AuditLog audit,
     TimeProvider clock,
     ILogger<ReviewUndoService> logger)
 {
-    public async Task<ReviewResult<ReviewTask>> UndoAsync(Guid taskId, string reviewer, CancellationToken cancellationToken)
+    public async Task<ReviewResult<ReviewTask>> UndoAsync(Guid taskId, AuditActor actor, CancellationToken cancellationToken)
     {
+        var reviewer = actor.ClientId;
         return await mediumTransaction.RunOnTaskAsync<ReviewTask>(db, taskId, async (medium, task) =>
         {
             var now = clock.GetUtcNow();
@@ -57,6 +60,7 @@ public sealed class ReviewUndoService(
                 Announce(medium, verdict, restored, previous is not null, now);
             }
 
+            audit.Add(actor, AuditActions.ReviewUndone, medium.Id, new { taskId, undone = feedback!.Decision, restored, owner = medium.ClientId });
             logger.LogInformation("Review of medium {MediaId} by {Reviewer} undone: {Undone} withdrawn, {Decision} in force again",
                 medium.Id, reviewer, feedback!.Decision, restored);
             return new ReviewResult<ReviewTask>(ReviewOutcome.Done, task);

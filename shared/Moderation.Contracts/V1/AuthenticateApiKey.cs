@@ -6,7 +6,8 @@ namespace Moderation.Contracts.V1;
 /// </summary>
 public sealed record AuthenticateApiKey(string KeyHash);
 
-public sealed record ApiKeyIdentity(bool Valid, string? ClientId, IReadOnlyList<string> Scopes);
+/// <param name="KeyId">The key's visible prefix (e.g. <c>mod_3fa9c21b</c>): names the key in audit records without being usable.</param>
+public sealed record ApiKeyIdentity(bool Valid, string? ClientId, IReadOnlyList<string> Scopes, string? KeyId = null);
 
 public static class ApiScopes
 {

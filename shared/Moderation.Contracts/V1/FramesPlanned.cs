@@ -12,4 +12,12 @@ public sealed record FramesPlanned(
     int Height,
     string? Codec,
     SubmissionPriority Priority,
-    DateTimeOffset PlannedAt) : IMediaMessage;
+    DateTimeOffset PlannedAt) : IMediaMessage
+{
+    /// <summary>
+    /// The plan is also the outcome: exactly <see cref="PlannedFrames"/> frames were published and no
+    /// <see cref="FrameExtractionCompleted"/> follows (a still, whose one frame is its original). Absent (false) in
+    /// messages of extractors before this version, which always send the completion.
+    /// </summary>
+    public bool ExtractionComplete { get; init; }
+}

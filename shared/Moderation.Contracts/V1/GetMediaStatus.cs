@@ -1,7 +1,9 @@
 namespace Moderation.Contracts.V1;
 
 /// <summary>Request (answered by results): the status, progress and verdict of one medium.</summary>
-public sealed record GetMediaStatus(Guid MediaId);
+/// <param name="ReaderClientId">Set when a review or admin key reads a medium that is not its client's: results records the read in its audit log.</param>
+/// <param name="ReaderKeyId">The visible prefix of that key.</param>
+public sealed record GetMediaStatus(Guid MediaId, string? ReaderClientId = null, string? ReaderKeyId = null);
 
 /// <summary>
 /// Request (answered by results): the newest completed verdict for content with this SHA-256, for de-duplication;

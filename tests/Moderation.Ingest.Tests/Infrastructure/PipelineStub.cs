@@ -85,6 +85,8 @@ public sealed class PipelineStub : IAsyncDisposable
 
         public ConcurrentQueue<ReuseVerdict> Reuses { get; } = new();
 
+        public ConcurrentQueue<GetMediaStatus> StatusRequests { get; } = new();
+
         private int _verdictQueries;
 
         public int VerdictQueries => _verdictQueries;
@@ -131,10 +133,13 @@ public sealed class PipelineStub : IAsyncDisposable
 
     private sealed class StatusResponder(StubState state) : IConsumer<GetMediaStatus>
     {
-        public Task Consume(ConsumeContext<GetMediaStatus> context) =>
-            context.RespondAsync(state.Statuses.TryGetValue(context.Message.MediaId, out var status)
+        public Task Consume(ConsumeContext<GetMediaStatus> context)
+        {
+            state.StatusRequests.Enqueue(context.Message);
+            return context.RespondAsync(state.Statuses.TryGetValue(context.Message.MediaId, out var status)
                 ? status
                 : new MediaStatus(context.Message.MediaId, false, MediaStates.Unknown, null, null, 0, 0, 0, null, null));
+        }
     }
 
     private sealed class VerdictResponder(StubState state) : IConsumer<FindVerdictByContent>

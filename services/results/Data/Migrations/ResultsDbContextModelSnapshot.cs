@@ -23,12 +23,14 @@ namespace Moderation.Results.Data.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
-            modelBuilder.Entity("Moderation.Results.Data.AuditEvent", b =>
+            modelBuilder.Entity("Moderation.Results.Data.AuditEntry", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid")
+                        .HasColumnType("bigint")
                         .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
 
                     b.Property<string>("Action")
                         .IsRequired()
@@ -36,41 +38,43 @@ namespace Moderation.Results.Data.Migrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("action");
 
-                    b.Property<string>("Actor")
-                        .IsRequired()
-                        .HasMaxLength(128)
-                        .HasColumnType("character varying(128)")
-                        .HasColumnName("actor");
-
                     b.Property<DateTimeOffset>("At")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("at");
 
                     b.Property<string>("ClientId")
+                        .IsRequired()
                         .HasMaxLength(128)
                         .HasColumnType("character varying(128)")
                         .HasColumnName("client_id");
 
-                    b.Property<Guid>("MediaId")
+                    b.Property<string>("Details")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("details");
+
+                    b.Property<string>("KeyId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("key_id");
+
+                    b.Property<Guid?>("MediaId")
                         .HasColumnType("uuid")
                         .HasColumnName("media_id");
 
-                    b.Property<string>("Reason")
-                        .HasMaxLength(1024)
-                        .HasColumnType("character varying(1024)")
-                        .HasColumnName("reason");
-
                     b.HasKey("Id")
-                        .HasName("pk_audit_events");
+                        .HasName("pk_audit_log");
 
                     b.HasIndex("At")
-                        .IsDescending()
-                        .HasDatabaseName("ix_audit_events_at");
+                        .HasDatabaseName("ix_audit_log_at");
 
-                    b.HasIndex("MediaId", "At")
-                        .HasDatabaseName("ix_audit_events_media_id_at");
+                    b.HasIndex("Action", "Id")
+                        .HasDatabaseName("ix_audit_log_action_id");
 
-                    b.ToTable("audit_events", (string)null);
+                    b.HasIndex("MediaId", "Id")
+                        .HasDatabaseName("ix_audit_log_media_id_id");
+
+                    b.ToTable("audit_log", (string)null);
                 });
 
             modelBuilder.Entity("Moderation.Results.Data.ClassMaximumRow", b =>
@@ -427,6 +431,11 @@ namespace Moderation.Results.Data.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("attempts");
 
+                    b.Property<string>("ClientId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("client_id");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
@@ -483,12 +492,21 @@ namespace Moderation.Results.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("payload");
 
+                    b.Property<int>("Redeliveries")
+                        .HasColumnType("integer")
+                        .HasColumnName("redeliveries");
+
                     b.HasKey("Id")
                         .HasName("pk_outbox");
 
                     b.HasIndex("NextAttemptAt")
                         .HasDatabaseName("ix_outbox_next_attempt_at")
                         .HasFilter("delivered_at IS NULL AND failed_at IS NULL");
+
+                    b.HasIndex("ClientId", "FailedAt")
+                        .IsDescending(false, true)
+                        .HasDatabaseName("ix_outbox_client_id_failed_at")
+                        .HasFilter("failed_at IS NOT NULL");
 
                     b.HasIndex("MediaId", "CreatedAt")
                         .HasDatabaseName("ix_outbox_media_id_created_at");

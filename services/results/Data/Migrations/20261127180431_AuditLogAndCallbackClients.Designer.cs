@@ -13,8 +13,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Moderation.Results.Data.Migrations
 {
     [DbContext(typeof(ResultsDbContext))]
-    [Migration("20261127180518_ErasureLegalHoldRetention")]
-    partial class ErasureLegalHoldRetention
+    [Migration("20261127180431_AuditLogAndCallbackClients")]
+    partial class AuditLogAndCallbackClients
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -26,12 +26,14 @@ namespace Moderation.Results.Data.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
-            modelBuilder.Entity("Moderation.Results.Data.AuditEvent", b =>
+            modelBuilder.Entity("Moderation.Results.Data.AuditEntry", b =>
                 {
-                    b.Property<Guid>("Id")
+                    b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid")
+                        .HasColumnType("bigint")
                         .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
 
                     b.Property<string>("Action")
                         .IsRequired()
@@ -39,41 +41,43 @@ namespace Moderation.Results.Data.Migrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("action");
 
-                    b.Property<string>("Actor")
-                        .IsRequired()
-                        .HasMaxLength(128)
-                        .HasColumnType("character varying(128)")
-                        .HasColumnName("actor");
-
                     b.Property<DateTimeOffset>("At")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("at");
 
                     b.Property<string>("ClientId")
+                        .IsRequired()
                         .HasMaxLength(128)
                         .HasColumnType("character varying(128)")
                         .HasColumnName("client_id");
 
-                    b.Property<Guid>("MediaId")
+                    b.Property<string>("Details")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("details");
+
+                    b.Property<string>("KeyId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("key_id");
+
+                    b.Property<Guid?>("MediaId")
                         .HasColumnType("uuid")
                         .HasColumnName("media_id");
 
-                    b.Property<string>("Reason")
-                        .HasMaxLength(1024)
-                        .HasColumnType("character varying(1024)")
-                        .HasColumnName("reason");
-
                     b.HasKey("Id")
-                        .HasName("pk_audit_events");
+                        .HasName("pk_audit_log");
 
                     b.HasIndex("At")
-                        .IsDescending()
-                        .HasDatabaseName("ix_audit_events_at");
+                        .HasDatabaseName("ix_audit_log_at");
 
-                    b.HasIndex("MediaId", "At")
-                        .HasDatabaseName("ix_audit_events_media_id_at");
+                    b.HasIndex("Action", "Id")
+                        .HasDatabaseName("ix_audit_log_action_id");
 
-                    b.ToTable("audit_events", (string)null);
+                    b.HasIndex("MediaId", "Id")
+                        .HasDatabaseName("ix_audit_log_media_id_id");
+
+                    b.ToTable("audit_log", (string)null);
                 });
 
             modelBuilder.Entity("Moderation.Results.Data.ClassMaximumRow", b =>
@@ -113,44 +117,6 @@ namespace Moderation.Results.Data.Migrations
                         .HasDatabaseName("ix_class_maxima_class_name_score");
 
                     b.ToTable("class_maxima", (string)null);
-                });
-
-            modelBuilder.Entity("Moderation.Results.Data.Erasure", b =>
-                {
-                    b.Property<Guid>("MediaId")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid")
-                        .HasColumnName("media_id");
-
-                    b.Property<string>("ClientId")
-                        .HasMaxLength(128)
-                        .HasColumnType("character varying(128)")
-                        .HasColumnName("client_id");
-
-                    b.Property<DateTimeOffset>("ErasedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("erased_at");
-
-                    b.Property<string>("ErasedBy")
-                        .IsRequired()
-                        .HasMaxLength(128)
-                        .HasColumnType("character varying(128)")
-                        .HasColumnName("erased_by");
-
-                    b.Property<string>("Reason")
-                        .HasMaxLength(1024)
-                        .HasColumnType("character varying(1024)")
-                        .HasColumnName("reason");
-
-                    b.Property<string>("Sha256")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
-                        .HasColumnName("sha256");
-
-                    b.HasKey("MediaId")
-                        .HasName("pk_erasures");
-
-                    b.ToTable("erasures", (string)null);
                 });
 
             modelBuilder.Entity("Moderation.Results.Data.FrameScore", b =>
@@ -283,10 +249,6 @@ namespace Moderation.Results.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("first_seen_at");
 
-                    b.Property<DateTimeOffset?>("FramesRemovedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("frames_removed_at");
-
                     b.Property<int>("FramesScored")
                         .HasColumnType("integer")
                         .HasColumnName("frames_scored");
@@ -295,14 +257,6 @@ namespace Moderation.Results.Data.Migrations
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)")
                         .HasColumnName("kind");
-
-                    b.Property<bool>("LegalHold")
-                        .HasColumnType("boolean")
-                        .HasColumnName("legal_hold");
-
-                    b.Property<DateTimeOffset?>("OriginalRemovedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("original_removed_at");
 
                     b.Property<int?>("PlannedFrames")
                         .HasColumnType("integer")
@@ -354,9 +308,6 @@ namespace Moderation.Results.Data.Migrations
 
                     b.HasIndex("Sha256")
                         .HasDatabaseName("ix_media_sha256");
-
-                    b.HasIndex("ClientId", "DecidedAt")
-                        .HasDatabaseName("ix_media_client_id_decided_at");
 
                     b.HasIndex("Decision", "DecidedAt")
                         .IsDescending(false, true)
@@ -430,6 +381,11 @@ namespace Moderation.Results.Data.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("attempts");
 
+                    b.Property<string>("ClientId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("client_id");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
@@ -486,12 +442,21 @@ namespace Moderation.Results.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("payload");
 
+                    b.Property<int>("Redeliveries")
+                        .HasColumnType("integer")
+                        .HasColumnName("redeliveries");
+
                     b.HasKey("Id")
                         .HasName("pk_outbox");
 
                     b.HasIndex("NextAttemptAt")
                         .HasDatabaseName("ix_outbox_next_attempt_at")
                         .HasFilter("delivered_at IS NULL AND failed_at IS NULL");
+
+                    b.HasIndex("ClientId", "FailedAt")
+                        .IsDescending(false, true)
+                        .HasDatabaseName("ix_outbox_client_id_failed_at")
+                        .HasFilter("failed_at IS NOT NULL");
 
                     b.HasIndex("MediaId", "CreatedAt")
                         .HasDatabaseName("ix_outbox_media_id_created_at");

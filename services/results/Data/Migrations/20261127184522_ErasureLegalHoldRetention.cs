@@ -31,23 +31,6 @@ namespace Moderation.Results.Data.Migrations
                 nullable: true);
 
             migrationBuilder.CreateTable(
-                name: "audit_events",
-                columns: table => new
-                {
-                    id = table.Column<Guid>(type: "uuid", nullable: false),
-                    at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    actor = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
-                    action = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    media_id = table.Column<Guid>(type: "uuid", nullable: false),
-                    client_id = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
-                    reason = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: true)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("pk_audit_events", x => x.id);
-                });
-
-            migrationBuilder.CreateTable(
                 name: "erasures",
                 columns: table => new
                 {
@@ -67,25 +50,11 @@ namespace Moderation.Results.Data.Migrations
                 name: "ix_media_client_id_decided_at",
                 table: "media",
                 columns: new[] { "client_id", "decided_at" });
-
-            migrationBuilder.CreateIndex(
-                name: "ix_audit_events_at",
-                table: "audit_events",
-                column: "at",
-                descending: new bool[0]);
-
-            migrationBuilder.CreateIndex(
-                name: "ix_audit_events_media_id_at",
-                table: "audit_events",
-                columns: new[] { "media_id", "at" });
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.DropTable(
-                name: "audit_events");
-
             migrationBuilder.DropTable(
                 name: "erasures");
 
