@@ -13,27 +13,8 @@ using Xunit;
 
 namespace Moderation.Results.Tests;
 
-public sealed class AuditFixture : IAsyncLifetime
-{
-    public ResultsApp App { get; private set; } = null!;
-
-    public BusProbe Probe { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        App = await ResultsApp.StartAsync();
-        Probe = await BusProbe.StartAsync(App.RabbitMq);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Probe.DisposeAsync();
-        await App.DisposeAsync();
-    }
-}
-
 /// <summary>Every audited action leaves one record naming the client and key, the medium, and what was done.</summary>
-public sealed class AuditTests(AuditFixture fixture) : IClassFixture<AuditFixture>
+public sealed class AuditTests(AppWithBusFixture fixture) : IClassFixture<AppWithBusFixture>
 {
     private static readonly string ReviewerKeyId = ApiKeyValidator.StaticKeyId(ApiKeyValidator.Hash(ResultsApp.ReviewerKey));
     private static readonly string AdminKeyId = ApiKeyValidator.StaticKeyId(ApiKeyValidator.Hash(ResultsApp.AdminKey));

@@ -8,27 +8,8 @@ using Xunit;
 
 namespace Moderation.Results.Tests;
 
-public sealed class TenancyFixture : IAsyncLifetime
-{
-    public ResultsApp App { get; private set; } = null!;
-
-    public BusProbe Probe { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        App = await ResultsApp.StartAsync();
-        Probe = await BusProbe.StartAsync(App.RabbitMq);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Probe.DisposeAsync();
-        await App.DisposeAsync();
-    }
-}
-
 /// <summary>A read key sees its own client's media only; reviewers and administrators see every client's.</summary>
-public sealed class TenancyTests(TenancyFixture fixture) : IClassFixture<TenancyFixture>
+public sealed class TenancyTests(AppWithBusFixture fixture) : IClassFixture<AppWithBusFixture>
 {
     private ResultsApp App => fixture.App;
 
