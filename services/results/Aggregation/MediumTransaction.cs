@@ -25,16 +25,7 @@ public sealed class MediumTransaction(ResultsDbContext db, OutboxSignal signal, 
         var medium = await LockAsync(mediaId, cancellationToken);
         if (medium is null)
         {
-            var pending = MediaStates.Pending;
-            var priority = nameof(SubmissionPriority.Normal);
-            await db.Database.ExecuteSqlAsync(
-                $"""
-                INSERT INTO media (id, correlation_id, size_bytes, priority, first_seen_at, updated_at, state, frames_scored, decided_by_reviewer, legal_hold)
-                SELECT {mediaId}, {correlationId}, 0, {priority}, {now}, {now}, {pending}, 0, FALSE, FALSE
-                WHERE NOT EXISTS (SELECT 1 FROM erasures WHERE media_id = {mediaId})
-                ON CONFLICT (id) DO NOTHING
-                """,
-                cancellationToken);
+            await CreatePlaceholdersAsync([mediaId], [correlationId], now, cancellationToken);
             medium = await LockAsync(mediaId, cancellationToken);
         }
 
@@ -46,22 +37,12 @@ public sealed class MediumTransaction(ResultsDbContext db, OutboxSignal signal, 
         }
 
         var result = await work(medium);
-
-        var wroteOutbox = db.ChangeTracker.Entries<OutboxMessage>().Any(e => e.State == EntityState.Added);
         if (db.ChangeTracker.HasChanges())
         {
             medium.UpdatedAt = now;
         }
 
-        await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        db.ChangeTracker.Clear();
-        metrics.Transaction(1);
-        if (wroteOutbox)
-        {
-            signal.Notify();
-        }
-
+        await SaveAndCommitAsync(transaction, 1, cancellationToken);
         return result;
     }
 
@@ -78,18 +59,7 @@ public sealed class MediumTransaction(ResultsDbContext db, OutboxSignal signal, 
         db.ChangeTracker.Clear();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var now = clock.GetUtcNow();
-        var pending = MediaStates.Pending;
-        var priority = nameof(SubmissionPriority.Normal);
-        await db.Database.ExecuteSqlAsync(
-            $"""
-            INSERT INTO media (id, correlation_id, size_bytes, priority, first_seen_at, updated_at, state, frames_scored, decided_by_reviewer, legal_hold)
-            SELECT m.id, m.correlation_id, 0, {priority}, {now}, {now}, {pending}, 0, FALSE, FALSE
-            FROM unnest({ids}, {correlations}) AS m(id, correlation_id)
-            WHERE NOT EXISTS (SELECT 1 FROM erasures e WHERE e.media_id = m.id)
-            ORDER BY m.id
-            ON CONFLICT (id) DO NOTHING
-            """,
-            cancellationToken);
+        await CreatePlaceholdersAsync(ids, correlations, now, cancellationToken);
         var locked = await db.Media.FromSql($"SELECT * FROM media WHERE id = ANY({ids}) ORDER BY id FOR UPDATE").ToListAsync(cancellationToken);
         var erased = await DropErasedAsync(ids, cancellationToken);
         if (erased.Count > 0)
@@ -107,17 +77,39 @@ public sealed class MediumTransaction(ResultsDbContext db, OutboxSignal signal, 
             medium.UpdatedAt = now;
         }
 
+        await SaveAndCommitAsync(transaction, locked.Count, cancellationToken);
+        return erased;
+    }
+
+    /// <summary>Placeholder rows for media not seen yet (never for erased ones), inserted in id order.</summary>
+    private Task<int> CreatePlaceholdersAsync(Guid[] ids, Guid[] correlations, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var pending = MediaStates.Pending;
+        var priority = nameof(SubmissionPriority.Normal);
+        return db.Database.ExecuteSqlAsync(
+            $"""
+            INSERT INTO media (id, correlation_id, size_bytes, priority, first_seen_at, updated_at, state, frames_scored, decided_by_reviewer, legal_hold)
+            SELECT m.id, m.correlation_id, 0, {priority}, {now}, {now}, {pending}, 0, FALSE, FALSE
+            FROM unnest({ids}, {correlations}) AS m(id, correlation_id)
+            WHERE NOT EXISTS (SELECT 1 FROM erasures e WHERE e.media_id = m.id)
+            ORDER BY m.id
+            ON CONFLICT (id) DO NOTHING
+            """,
+            cancellationToken);
+    }
+
+    /// <summary>Saves, commits, counts the media changed, and wakes the outbox dispatcher when something was queued.</summary>
+    private async Task SaveAndCommitAsync(Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction transaction, int media, CancellationToken cancellationToken)
+    {
         var wroteOutbox = db.ChangeTracker.Entries<OutboxMessage>().Any(e => e.State == EntityState.Added);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         db.ChangeTracker.Clear();
-        metrics.Transaction(locked.Count);
+        metrics.Transaction(media);
         if (wroteOutbox)
         {
             signal.Notify();
         }
-
-        return erased;
     }
 
     /// <summary>
