@@ -27,7 +27,7 @@ public sealed class ErasureTests(ClusterFixture fixture)
         var run = Guid.NewGuid().ToString("N")[..8];
         using var owner = await ClientAsync("owner-" + run);
         using var other = await ClientAsync("other-" + run);
-        var video = await TestMedia.VideoAsync(12, 160 + (2 * Random.Shared.Next(40)), 120, 10, 2);
+        var video = TestMedia.UniqueCopy(await TestMedia.VideoAsync(12, 160 + (2 * Random.Shared.Next(40)), 120, 10, 2));
         var id = await owner.SubmitAcceptedAsync(video);
         var end = await owner.WaitForEndAsync(id, VerdictTimeout);
         Assert.Equal("completed", IngestApi.State(end));

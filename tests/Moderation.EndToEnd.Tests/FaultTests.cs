@@ -139,7 +139,7 @@ public sealed class FaultTests(FaultFixture fixture, ITestOutputHelper output)
         }
 
         var ids = new List<Guid>();
-        foreach (var file in files.Select(UniqueCopy))
+        foreach (var file in files.Select(TestMedia.UniqueCopy))
         {
             var (status, body, _) = await fixture.Ingest.SubmitAsync(file, configure: r =>
                 r.RequestUri = new Uri($"/media?callbackUrl={Uri.EscapeDataString(fixture.Callbacks.Url + Guid.NewGuid().ToString("N"))}", UriKind.Relative));
@@ -148,21 +148,6 @@ public sealed class FaultTests(FaultFixture fixture, ITestOutputHelper output)
         }
 
         return ids;
-    }
-
-    /// <summary>
-    /// The file with bytes of its own appended (after a JPEG's end of image, or as an MP4 <c>free</c> box), so no other
-    /// test that generated the same picture or video can make ingest answer it as a duplicate.
-    /// </summary>
-    private static string UniqueCopy(string file)
-    {
-        var unique = Guid.NewGuid().ToByteArray();
-        byte[] trailer = file.EndsWith(".mp4", StringComparison.Ordinal)
-            ? [0, 0, 0, (byte)(8 + unique.Length), (byte)'f', (byte)'r', (byte)'e', (byte)'e', .. unique]
-            : unique;
-        var copy = Path.Combine(Directory.CreateTempSubdirectory("fault-media-").FullName, Path.GetFileName(file));
-        File.WriteAllBytes(copy, [.. File.ReadAllBytes(file), .. trailer]);
-        return copy;
     }
 
     private async Task WaitForScoredFramesAsync(IReadOnlyList<Guid> ids, int frames)

@@ -55,6 +55,21 @@ public static class TestMedia
     public static Task<string> GifAsync(double seconds = 3, int width = 160, int height = 120, int fps = 5) =>
         GenerateAsync("gif", "-f", "lavfi", "-i", $"testsrc=size={width}x{height}:rate={fps}", "-t", Format(seconds));
 
+    /// <summary>
+    /// The file with bytes of its own appended (after a JPEG's end of image, or as an MP4 <c>free</c> box), so no other
+    /// test that generated the same picture or video can make ingest answer it as a duplicate.
+    /// </summary>
+    public static string UniqueCopy(string file)
+    {
+        var unique = Guid.NewGuid().ToByteArray();
+        byte[] trailer = file.EndsWith(".mp4", StringComparison.Ordinal)
+            ? [0, 0, 0, (byte)(8 + unique.Length), (byte)'f', (byte)'r', (byte)'e', (byte)'e', .. unique]
+            : unique;
+        var copy = Path.Combine(Directory.CreateTempSubdirectory("unique-media-").FullName, Path.GetFileName(file));
+        File.WriteAllBytes(copy, [.. File.ReadAllBytes(file), .. trailer]);
+        return copy;
+    }
+
     /// <summary>The first <paramref name="fraction"/> of a file's bytes, e.g. a truncated MP4.</summary>
     public static async Task<string> TruncatedAsync(string source, double fraction = 0.3)
     {
