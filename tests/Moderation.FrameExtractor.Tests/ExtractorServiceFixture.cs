@@ -50,6 +50,9 @@ public sealed class ExtractorServiceFixture : IAsyncLifetime
             // Exact sampling of the scaled 30-minute video would decode ~2300 frames of 160×120 (45 megapixels): a budget
             // of 20 sends it down the keyframe path as the real 480p one is, while the 10 s and 2 min clips stay exact.
             ["Sampling:ExactDecodeBudgetMegapixels"] = "20",
+            // As many submission slots as video slots: stills pass videos only because videos leave the submissions
+            // queue, not because there are more slots than videos.
+            ["Extraction:MaxConcurrentStills"] = "2",
             ["Logging:LogLevel:Default"] = "Warning",
         };
         _service = new WebApplicationFactory<ExtractFramesConsumer>().WithWebHostBuilder(web =>

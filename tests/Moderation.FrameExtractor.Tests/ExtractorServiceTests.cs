@@ -73,6 +73,60 @@ public sealed class ExtractorServiceTests(ExtractorServiceFixture service)
     }
 
     [Fact]
+    public async Task Still_is_answered_while_every_video_slot_is_busy()
+    {
+        // More slow videos than the replica extracts at once (Extraction:MaxConcurrentMedia = 2, and as many submission
+        // slots), then a still: on one queue the still would wait until a video finished; with videos handed to their
+        // own queue it is answered while they all run.
+        var video = await ExtractorMedia.SlowVideoAsync();
+        var videos = new List<MediaSubmitted>();
+        for (var i = 0; i < 3; i++)
+        {
+            var stored = await service.StoreAsync(video);
+            videos.Add(stored with { ContentType = i == 0 ? "video/mp4" : null });
+        }
+
+        var videoIds = videos.Select(v => v.MediaId).ToHashSet();
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var startedCount = 0;
+        var release = false;
+        var decided = new System.Collections.Concurrent.ConcurrentDictionary<Guid, bool>();
+        service.Log.OnMessage = async (context, message) =>
+        {
+            if (message is FramesPlanned plan && videoIds.Contains(plan.MediaId) && Interlocked.Increment(ref startedCount) == 2)
+            {
+                started.TrySetResult();
+            }
+
+            // Once the still is answered, each video is stopped at its next frame, as results' early exit would.
+            if (message is FrameExtracted frame && videoIds.Contains(frame.MediaId) && Volatile.Read(ref release) && decided.TryAdd(frame.MediaId, true))
+            {
+                await context.Publish(new MediaDecided(frame.MediaId, frame.CorrelationId, Decision.Block, "Drawing", 0.97f, frame.FrameIndex));
+            }
+        };
+        try
+        {
+            foreach (var submitted in videos)
+            {
+                await service.Bus.Publish(submitted);
+            }
+
+            // Both video slots are taken (two plans announced) before the still is submitted.
+            await started.Task.WaitAsync(TimeSpan.FromSeconds(90));
+            var still = await service.SubmitAsync(await TestMedia.JpegAsync(320, 200));
+            await service.Log.For(still.MediaId).EndedAsync();
+
+            Assert.All(videos, v => Assert.Null(service.Log.For(v.MediaId).Completed));
+        }
+        finally
+        {
+            Volatile.Write(ref release, true);
+            await Task.WhenAll(videos.Select(v => service.Log.For(v.MediaId).EndedAsync(TimeSpan.FromMinutes(3))));
+            service.Log.OnMessage = null;
+        }
+    }
+
+    [Fact]
     public async Task Still_image_is_one_frame()
     {
         var submitted = await service.SubmitAsync(await TestMedia.JpegAsync(800, 600));

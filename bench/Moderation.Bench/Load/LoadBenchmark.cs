@@ -204,7 +204,7 @@ internal static class LoadBenchmark
             }
         }));
 
-        var (verdicts, failures, duplicated, frames, latencies, _, _) = await MediaUploads.WaitForVerdictsAsync(cluster.ResultsDatabase, ids, stop.Token);
+        var (verdicts, failures, duplicated, frames, latencies, _, _, _) = await MediaUploads.WaitForVerdictsAsync(cluster.ResultsDatabase, ids, stop.Token);
         await stop.CancelAsync();
         await chaosTask;
         var seconds = started.Elapsed.TotalSeconds;

@@ -11,11 +11,19 @@ namespace Moderation.Bench.Load;
 internal static class MediaUploads
 {
     /// <summary>The verdicts of a set of media, read from the results database once all of them concluded (or the wait was cut short).</summary>
-    public sealed record Outcome(int Verdicts, int Failures, int Duplicated, long Frames, List<double> LatenciesMs, DateTime? FirstAcceptedAt, DateTime? LastDecidedAt)
+    public sealed record Outcome(int Verdicts, int Failures, int Duplicated, long Frames, List<double> LatenciesMs, DateTime? FirstAcceptedAt, DateTime? LastDecidedAt, Stages Stages)
     {
         /// <summary>From the first acceptance to the last verdict, by the servers' clocks.</summary>
         public double ServerSeconds => FirstAcceptedAt is { } first && LastDecidedAt is { } last ? (last - first).TotalSeconds : double.NaN;
     }
+
+    /// <summary>
+    /// Where time-to-verdict goes, per medium, by server timestamps (sorted, milliseconds): ingest's acceptance → the
+    /// classifier's score of its last frame (ingest, broker, extractor, broker, classifier), that score → results
+    /// receiving the last frame (broker and results' batch collection), and receipt → the verdict's commit (results'
+    /// transaction). For a still, each stage is its one frame's.
+    /// </summary>
+    public sealed record Stages(List<double> AcceptedToClassifiedMs, List<double> ClassifiedToReceivedMs, List<double> ReceivedToDecidedMs);
 
     /// <summary>
     /// POST /media as multipart; retries 503 (back-pressure, broker outage) and 429 (the client's rate limit) with their
@@ -79,10 +87,16 @@ internal static class MediaUploads
                 await reader.DisposeAsync();
                 if (completed + failed >= idArray.Length || cancellationToken.IsCancellationRequested)
                 {
-                    await using var times = data.CreateCommand(
-                        "SELECT m.submitted_at, v.decided_at FROM verdicts v JOIN media m ON m.id = v.media_id WHERE v.media_id = ANY($1)");
+                    await using var times = data.CreateCommand("""
+                        SELECT m.submitted_at, v.decided_at, f.classified_at, f.received_at
+                        FROM verdicts v JOIN media m ON m.id = v.media_id
+                        LEFT JOIN LATERAL (SELECT max(classified_at) AS classified_at, max(received_at) AS received_at
+                                           FROM frame_scores WHERE media_id = v.media_id) f ON true
+                        WHERE v.media_id = ANY($1)
+                        """);
                     times.Parameters.Add(new NpgsqlParameter { Value = idArray });
                     var latencies = new List<double>();
+                    var stages = new Stages([], [], []);
                     DateTime? first = null, last = null;
                     await using var rows = await times.ExecuteReaderAsync(CancellationToken.None);
                     while (await rows.ReadAsync(CancellationToken.None))
@@ -94,11 +108,21 @@ internal static class MediaUploads
                             var accepted = rows.GetDateTime(0);
                             first = first is { } f && f < accepted ? f : accepted;
                             latencies.Add((decided - accepted).TotalMilliseconds);
+                            if (!rows.IsDBNull(2) && !rows.IsDBNull(3))
+                            {
+                                var (classified, received) = (rows.GetDateTime(2), rows.GetDateTime(3));
+                                stages.AcceptedToClassifiedMs.Add((classified - accepted).TotalMilliseconds);
+                                stages.ClassifiedToReceivedMs.Add((received - classified).TotalMilliseconds);
+                                stages.ReceivedToDecidedMs.Add((decided - received).TotalMilliseconds);
+                            }
                         }
                     }
 
                     latencies.Sort();
-                    return new Outcome(completed, failed, duplicated, frames, latencies, first, last);
+                    stages.AcceptedToClassifiedMs.Sort();
+                    stages.ClassifiedToReceivedMs.Sort();
+                    stages.ReceivedToDecidedMs.Sort();
+                    return new Outcome(completed, failed, duplicated, frames, latencies, first, last, stages);
                 }
             }
             catch (NpgsqlException)

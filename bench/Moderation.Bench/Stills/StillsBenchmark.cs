@@ -81,7 +81,10 @@ internal static class StillsBenchmark
             var paced = await SubmitAsync(http, Bodies(Enumerable.Range(0, n).Select(i => measured[i % measured.Count]), runId, "latency"), uploaders, rate, stop.Token);
             var outcome = await MediaUploads.WaitForVerdictsAsync(stack.ResultsDatabase, paced, stop.Token, TimeSpan.FromSeconds(1));
             latency = new Latency(rate, paced.Count, outcome.Verdicts, outcome.Failures,
-                MediaUploads.Percentile(outcome.LatenciesMs, 0.50), MediaUploads.Percentile(outcome.LatenciesMs, 0.95), MediaUploads.Percentile(outcome.LatenciesMs, 0.99));
+                MediaUploads.Percentile(outcome.LatenciesMs, 0.50), MediaUploads.Percentile(outcome.LatenciesMs, 0.95), MediaUploads.Percentile(outcome.LatenciesMs, 0.99),
+                [Stage("acceptance → frame classified", outcome.Stages.AcceptedToClassifiedMs),
+                 Stage("frame classified → received by results", outcome.Stages.ClassifiedToReceivedMs),
+                 Stage("received → verdict committed", outcome.Stages.ReceivedToDecidedMs)]);
         }
 
         var report = new Report(DateTime.UtcNow, Environment.ProcessorCount, count, uploaders, peer, peerMachine.BusySeconds, peerMachine.Seconds,
@@ -101,7 +104,12 @@ internal static class StillsBenchmark
         double P50Ms, double P95Ms, double P99Ms, Dictionary<string, double?> CpuMsPerStill,
         double SnapshotSeconds, double MachineCpuSeconds, double StackCpuSeconds, double ClientCpuSeconds);
 
-    private sealed record Latency(double RatePerSecond, int Submitted, int Verdicts, int Failures, double P50Ms, double P95Ms, double P99Ms);
+    private sealed record Latency(double RatePerSecond, int Submitted, int Verdicts, int Failures, double P50Ms, double P95Ms, double P99Ms, StageLatency[] Stages);
+
+    private sealed record StageLatency(string Stage, double P50Ms, double P95Ms, double P99Ms, double MaxMs);
+
+    private static StageLatency Stage(string name, List<double> sorted) =>
+        new(name, MediaUploads.Percentile(sorted, 0.50), MediaUploads.Percentile(sorted, 0.95), MediaUploads.Percentile(sorted, 0.99), sorted.Count > 0 ? sorted[^1] : double.NaN);
 
     private sealed record Report(DateTime FinishedAt, int Cores, int Count, int Uploaders, StillsPeer.Result? Peer, double PeerMachineCpuSeconds, double PeerSnapshotSeconds,
         Saturation Cluster, Latency? Latency);
@@ -182,6 +190,17 @@ internal static class StillsBenchmark
         }
 
         s.AppendLine(CultureInfo.InvariantCulture, $"| **total** | **{Ms(total)}** |");
+        if (r.Latency is { Stages.Length: > 0 } stages)
+        {
+            s.AppendLine();
+            s.AppendLine("| where time-to-verdict goes at 50 % (server timestamps) | p50 ms | p95 ms | p99 ms | max ms |");
+            s.AppendLine("|---|---:|---:|---:|---:|");
+            foreach (var stage in stages.Stages)
+            {
+                s.AppendLine(CultureInfo.InvariantCulture, $"| {stage.Stage} | {stage.P50Ms:0} | {stage.P95Ms:0} | {stage.P99Ms:0} | {stage.MaxMs:0} |");
+            }
+        }
+
         s.AppendLine();
         s.AppendLine(CultureInfo.InvariantCulture,
             $"Over the {c.SnapshotSeconds:0.0} s between the CPU snapshots the machine was busy {c.MachineCpuSeconds:0.0} core-seconds of {c.SnapshotSeconds * r.Cores:0.0}: the stack {c.StackCpuSeconds:0.0}, this client {c.ClientCpuSeconds:0.0}, anything else on the machine {c.MachineCpuSeconds - c.StackCpuSeconds - c.ClientCpuSeconds:0.0}.");

@@ -8,37 +8,72 @@ using Moderation.ServiceDefaults;
 namespace Moderation.FrameExtractor.Consumers;
 
 /// <summary>
-/// Extracts the frames of a submitted medium. The submission is acknowledged only after the last message about it is
-/// confirmed by the broker, so a crash mid-way redelivers it and the same frames are published again under the same
-/// indices (results keeps one score per frame). Unexpected errors are retried; once retries are exhausted the medium
-/// fails with <c>internal-error</c> instead of vanishing into the error queue.
+/// Takes submissions off the submissions queue. A still is answered here, in milliseconds (recognised in-process, its
+/// original sent as its one frame); a video or an animation is handed to the queue of moving media
+/// (<see cref="ExtractMovingMedium"/>, <see cref="ExtractMovingMediumConsumer"/>), so that a still never waits behind
+/// a video's extraction however many videos arrive. A declared video type is handed on without reading the blob.
 /// </summary>
 public sealed class ExtractFramesConsumer(MediaExtractor extractor, IOptions<MessagingOptions> messaging, TimeProvider clock, ILogger<ExtractFramesConsumer> logger)
-    : IConsumer<MediaSubmitted>
+    : ExtractionConsumer(messaging, clock, logger), IConsumer<MediaSubmitted>
 {
     public async Task Consume(ConsumeContext<MediaSubmitted> context)
     {
-        if (string.IsNullOrEmpty(context.Message.BlobKey) && !string.IsNullOrEmpty(context.Message.SourceUrl))
+        var submitted = context.Message;
+        if (string.IsNullOrEmpty(submitted.BlobKey) && !string.IsNullOrEmpty(submitted.SourceUrl))
         {
             // A direct publisher's URL submission: ingest fetches it and publishes the same medium again with its blob.
-            logger.LogDebug("Submission {MediaId} names only a SourceUrl; left to ingest's fetch", context.Message.MediaId);
+            logger.LogDebug("Submission {MediaId} names only a SourceUrl; left to ingest's fetch", submitted.MediaId);
             return;
         }
 
+        var declaredVideo = submitted.ContentType?.StartsWith("video/", StringComparison.OrdinalIgnoreCase) == true;
+        if (declaredVideo || await RunAsync(context, submitted, extractor.ExtractStillAsync) == ExtractionOutcome.Moving)
+        {
+            // Acknowledged only once the broker confirmed the hand-off; a crash in between hands it on twice, and the
+            // second extraction publishes the same frames under the same indices (results keeps one score per frame).
+            await context.Publish(new ExtractMovingMedium(submitted), publish => publish.SetPriority(submitted.Priority.ToMessagePriority()));
+        }
+    }
+}
+
+/// <summary>
+/// Extracts the frames of a video or an animation. The submission is acknowledged only after the last message about it
+/// is confirmed by the broker, so a crash mid-way redelivers it and the same frames are published again under the same
+/// indices (results keeps one score per frame).
+/// </summary>
+public sealed class ExtractMovingMediumConsumer(MediaExtractor extractor, IOptions<MessagingOptions> messaging, TimeProvider clock, ILogger<ExtractMovingMediumConsumer> logger)
+    : ExtractionConsumer(messaging, clock, logger), IConsumer<ExtractMovingMedium>
+{
+    public Task Consume(ConsumeContext<ExtractMovingMedium> context) => RunAsync(context, context.Message.Submission, extractor.ExtractAsync);
+}
+
+/// <summary>
+/// What both extraction consumers share: frames are published through the consume context (correlation and trace flow
+/// from the submission); unexpected errors are retried, and once retries are exhausted the medium fails with
+/// <c>internal-error</c> instead of vanishing into the error queue.
+/// </summary>
+public abstract class ExtractionConsumer(IOptions<MessagingOptions> messaging, TimeProvider clock, ILogger logger)
+{
+    protected async Task<ExtractionOutcome> RunAsync(ConsumeContext context, MediaSubmitted submitted,
+        Func<MediaSubmitted, IExtractionPublisher, CancellationToken, Task<ExtractionOutcome>> extract)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(submitted);
+        ArgumentNullException.ThrowIfNull(extract);
         var publisher = new ConsumeContextPublisher(context);
         try
         {
-            await extractor.ExtractAsync(context.Message, publisher, context.CancellationToken);
+            return await extract(submitted, publisher, context.CancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException && context.GetRetryAttempt() >= messaging.Value.RetryLimit)
         {
-            logger.LogError(e, "Extraction of {MediaId} failed unexpectedly after {Attempts} attempts", context.Message.MediaId, context.GetRetryAttempt() + 1);
-            await publisher.PublishAsync(new MediaFailed(context.Message.MediaId, context.Message.CorrelationId, FailureReasons.Internal,
+            logger.LogError(e, "Extraction of {MediaId} failed unexpectedly after {Attempts} attempts", submitted.MediaId, context.GetRetryAttempt() + 1);
+            await publisher.PublishAsync(new MediaFailed(submitted.MediaId, submitted.CorrelationId, FailureReasons.Internal,
                 $"The extractor failed unexpectedly: {e.GetType().Name}: {e.Message}", MediaExtractor.Stage, clock.GetUtcNow()), context.CancellationToken);
+            return ExtractionOutcome.Failed;
         }
     }
 
-    /// <summary>Publishes through the consume context, so correlation and trace context flow from the submission.</summary>
     private sealed class ConsumeContextPublisher(ConsumeContext context) : IExtractionPublisher
     {
         public Task PublishAsync<T>(T message, CancellationToken cancellationToken)
@@ -47,21 +82,41 @@ public sealed class ExtractFramesConsumer(MediaExtractor extractor, IOptions<Mes
     }
 }
 
+/// <summary>
+/// The submissions queue: stills take milliseconds of work and most of their time waiting for publish confirms, so
+/// many run at once (<see cref="ExtractionOptions.MaxConcurrentStills"/>).
+/// </summary>
 public sealed class ExtractFramesConsumerDefinition : ConsumerDefinition<ExtractFramesConsumer>
 {
     private readonly int _concurrency;
 
     public ExtractFramesConsumerDefinition(IOptions<ExtractionOptions> options)
     {
-        _concurrency = options.Value.MaxConcurrentMedia;
+        ArgumentNullException.ThrowIfNull(options);
+        _concurrency = options.Value.MaxConcurrentStills;
         ConcurrentMessageLimit = _concurrency;
     }
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<ExtractFramesConsumer> consumerConfigurator,
-        IRegistrationContext context)
-    {
-        // An extraction holds its submission for seconds to minutes: prefetching more than we work on would only
-        // park submissions here that an idle replica could take.
+        IRegistrationContext context) =>
         endpointConfigurator.PrefetchCount = _concurrency;
+}
+
+/// <summary>The queue of moving media: <see cref="ExtractionOptions.MaxConcurrentMedia"/> extractions at once per replica.</summary>
+public sealed class ExtractMovingMediumConsumerDefinition : ConsumerDefinition<ExtractMovingMediumConsumer>
+{
+    private readonly int _concurrency;
+
+    public ExtractMovingMediumConsumerDefinition(IOptions<ExtractionOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _concurrency = options.Value.MaxConcurrentMedia;
+        ConcurrentMessageLimit = _concurrency;
     }
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<ExtractMovingMediumConsumer> consumerConfigurator,
+        IRegistrationContext context) =>
+        // An extraction holds its message for seconds to minutes: prefetching more than we work on would only park
+        // media here that an idle replica could take.
+        endpointConfigurator.PrefetchCount = _concurrency;
 }

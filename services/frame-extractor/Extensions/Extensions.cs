@@ -33,6 +33,7 @@ public static class Extensions
         builder.AddMessaging(bus =>
         {
             bus.AddConsumer<ExtractFramesConsumer, ExtractFramesConsumerDefinition>();
+            bus.AddConsumer<ExtractMovingMediumConsumer, ExtractMovingMediumConsumerDefinition>();
             bus.AddConsumer<CancelExtractionConsumer, CancelExtractionConsumerDefinition>();
             bus.AddConsumer<MediumErasedConsumer, MediumErasedConsumerDefinition>();
         });

@@ -15,6 +15,9 @@ public enum ExtractionOutcome
     Completed,
     Cancelled,
     Failed,
+
+    /// <summary>Asked for stills only, found a video or an animation: nothing was published, the caller hands it on.</summary>
+    Moving,
 }
 
 /// <summary>
@@ -42,7 +45,18 @@ public sealed class MediaExtractor(
     /// <summary>Parent of the per-medium work directories (copies of non-local blobs, ffmpeg's working directory).</summary>
     public string ScratchRoot => options.Value.ScratchRoot;
 
-    public async Task<ExtractionOutcome> ExtractAsync(MediaSubmitted submitted, IExtractionPublisher publisher, CancellationToken cancellationToken)
+    /// <summary>Extracts any medium: a still in-process, a video or an animation through ffmpeg.</summary>
+    public Task<ExtractionOutcome> ExtractAsync(MediaSubmitted submitted, IExtractionPublisher publisher, CancellationToken cancellationToken) =>
+        ExtractAsync(submitted, publisher, stillsOnly: false, cancellationToken);
+
+    /// <summary>
+    /// Extracts a still (or fails a medium whose blob is missing) and answers <see cref="ExtractionOutcome.Moving"/>,
+    /// having published nothing, for a video or an animation: the submissions queue never waits on ffmpeg.
+    /// </summary>
+    public Task<ExtractionOutcome> ExtractStillAsync(MediaSubmitted submitted, IExtractionPublisher publisher, CancellationToken cancellationToken) =>
+        ExtractAsync(submitted, publisher, stillsOnly: true, cancellationToken);
+
+    private async Task<ExtractionOutcome> ExtractAsync(MediaSubmitted submitted, IExtractionPublisher publisher, bool stillsOnly, CancellationToken cancellationToken)
     {
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["MediaId"] = submitted.MediaId, ["CorrelationId"] = submitted.CorrelationId });
         using var activity = Telemetry.ActivitySource.StartActivity("extract frames");
@@ -61,6 +75,11 @@ public sealed class MediaExtractor(
                 kind = MediaKind.Still;
                 await PublishStillAsync(submitted, still, extraction, publisher, started, cancellationToken);
                 return Finish(ExtractionOutcome.Completed, kind, started);
+            }
+
+            if (stillsOnly)
+            {
+                return ExtractionOutcome.Moving;
             }
 
             var medium = await prober.ProbeAsync(path, workDirectory, linked.Token);

@@ -7,9 +7,16 @@ public sealed class ExtractionOptions
 {
     public const string Section = "Extraction";
 
-    /// <summary>Media extracted at once by this replica (the consumer's concurrency and prefetch).</summary>
+    /// <summary>Videos and animations extracted at once by this replica (their queue's concurrency and prefetch).</summary>
     [Range(1, 256)]
     public int MaxConcurrentMedia { get; set; } = 2;
+
+    /// <summary>
+    /// Submissions taken at once from the submissions queue, where stills are answered and moving media handed on.
+    /// A still costs about a millisecond of CPU and waits mostly on publish confirms.
+    /// </summary>
+    [Range(1, 256)]
+    public int MaxConcurrentStills { get; set; } = 8;
 
     /// <summary>ffmpeg processes working on segments of one medium at once.</summary>
     [Range(1, 64)]

@@ -63,7 +63,7 @@ public sealed class FetchSourceUrlConsumer(
             ContentType = staged.Format.ContentType,
             SizeBytes = staged.SizeBytes,
         };
-        await context.Publish(stored, publish => publish.SetPriority(Priorities.ToMessagePriority(message.Priority)));
+        await context.Publish(stored, publish => publish.SetPriority(message.Priority.ToMessagePriority()));
 
         db.Submissions.Add(new Submission
         {

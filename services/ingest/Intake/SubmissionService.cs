@@ -213,7 +213,7 @@ public sealed class SubmissionService
             await _publisher.Publish(message, context =>
             {
                 context.CorrelationId = submission.CorrelationId;
-                context.SetPriority(Priorities.ToMessagePriority(submission.Priority));
+                context.SetPriority(submission.Priority.ToMessagePriority());
             }, timeout.Token);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -253,18 +253,4 @@ public sealed class SubmissionService
         new(Problems.Create(StatusCodes.Status409Conflict, Problems.IdempotencyConflict, "Submission in progress",
                 "An earlier request with the same Idempotency-Key or external id is still being processed. Retry shortly to get its answer."),
             FailureReasons.Internal, TimeSpan.FromSeconds(2));
-}
-
-/// <summary>
-/// Submission lanes as AMQP message priorities. Quorum queues on RabbitMQ 3.x ignore priorities; from 4.0 they serve
-/// priorities above 4 first, so <c>urgent</c> overtakes, while classic priority queues order all three.
-/// </summary>
-public static class Priorities
-{
-    public static byte ToMessagePriority(SubmissionPriority priority) => priority switch
-    {
-        SubmissionPriority.Urgent => 9,
-        SubmissionPriority.Bulk => 0,
-        _ => 4,
-    };
 }
