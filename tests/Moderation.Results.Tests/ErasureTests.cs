@@ -88,7 +88,8 @@ public sealed class ErasureTests(ErasureFixture fixture) : IClassFixture<Erasure
             Assert.Equal([id], await aggregator.PlanAsync([Messages.Planned(id, 3), Messages.Planned(live, 1)], default));
             Assert.Equal(1, await aggregator.RecordScoresAsync([Messages.Frame(id, 1, ("Sexy", 0.2f)), Messages.Frame(live, 0, ("Sexy", 0.2f))], default));
             Assert.Equal([id], await aggregator.CompleteExtractionAsync([Messages.Completed(id, 3)], default));
-            Assert.False(await aggregator.FailAsync(id, id, new MediaFailure(FailureReasons.BlobMissing, "gone", "frame-extractor", DateTimeOffset.UtcNow), default));
+            Assert.Equal([id], await aggregator.FailAsync(new MediaFailed(id, id, FailureReasons.BlobMissing, "gone", "frame-extractor", DateTimeOffset.UtcNow), default));
+            Assert.Empty(await aggregator.FailFrameAsync(new FrameFailed(id, id, 2, FailureReasons.Internal, "late"), default));
         }
 
         Assert.Equal(0, await OtherRowsAsync(id));
