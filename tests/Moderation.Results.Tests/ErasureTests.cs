@@ -111,6 +111,26 @@ public sealed class ErasureTests(ErasureFixture fixture) : IClassFixture<Erasure
     }
 
     [Fact]
+    public async Task A_verdict_is_never_lent_to_an_erased_medium()
+    {
+        var source = Guid.NewGuid();
+        await DecideAsync(source, 0.1f, sha256: Sha(source));
+        // Ingest erased its medium before results heard of it; a late (redelivered) request to lend it a verdict follows.
+        var erased = Guid.NewGuid();
+        Assert.Equal(ErasureOutcomes.Erased, (await EraseAsync(erased, Messages.OtherClientId, sha256: Sha(source))).Outcome);
+
+        MediaStatus answer;
+        await using (var scope = App.Services.CreateAsyncScope())
+        {
+            answer = await scope.ServiceProvider.GetRequiredService<VerdictReuse>().ReuseAsync(new ReuseVerdict(erased, source, erased, Sha(source), "image/png",
+                1234, null, SubmissionPriority.Normal, null, Messages.OtherClientId, DateTimeOffset.UtcNow), default);
+        }
+
+        Assert.Equal((false, MediaStates.Unknown), (answer.Found, answer.State));
+        Assert.Equal(0, await OtherRowsAsync(erased));
+    }
+
+    [Fact]
     public async Task Erasure_racing_frames_of_the_same_medium_leaves_nothing_behind_whichever_commits_first()
     {
         for (var round = 0; round < 8; round++)

@@ -51,7 +51,7 @@ public sealed class MediaAggregator(
         FailAsync(message.MediaId, message.CorrelationId, MediumEvent.FrameFailed, life => lifecycle.FailFrame(life, message, clock.GetUtcNow()),
             cancellationToken);
 
-    /// <summary>Fails media that stopped making progress; returns how many were looked at.</summary>
+    /// <summary>Fails media that stopped making progress; returns how many were failed.</summary>
     public async Task<int> FailStalledAsync(TimeSpan stallTimeout, CancellationToken cancellationToken)
     {
         var cutoff = clock.GetUtcNow() - stallTimeout;
@@ -61,13 +61,18 @@ public sealed class MediaAggregator(
             .Select(m => new { m.Id, m.CorrelationId })
             .Take(500)
             .ToListAsync(cancellationToken);
+        var failed = 0;
         foreach (var medium in stalled)
         {
-            await FailAsync(medium.Id, medium.CorrelationId, MediumEvent.Stalled, life => lifecycle.Stall(life, cutoff, stallTimeout, clock.GetUtcNow()),
-                cancellationToken);
+            await FailAsync(medium.Id, medium.CorrelationId, MediumEvent.Stalled, life =>
+            {
+                var transition = lifecycle.Stall(life, cutoff, stallTimeout, clock.GetUtcNow());
+                failed += transition.Effects.Count(e => e is FailureRecorded);
+                return transition;
+            }, cancellationToken);
         }
 
-        return stalled.Count;
+        return failed;
     }
 
     /// <summary>A failure needs the medium's row only: one medium, one transaction.</summary>

@@ -27,7 +27,7 @@ public sealed class VerdictReuse(ResultsDbContext db, MediaQueries queries, Time
         var now = clock.GetUtcNow();
         if (MediumLifecycle.LendVerdict(source, verdict, request, now) is not { } lent)
         {
-            return new MediaStatus(request.MediaId, false, MediaStates.Unknown, null, null, 0, 0, 0, null, null);
+            return NotFound(request.MediaId);
         }
 
         db.Media.Add(lent.Medium);
@@ -45,17 +45,37 @@ public sealed class VerdictReuse(ResultsDbContext db, MediaQueries queries, Time
             TimestampSeconds = f.TimestampSeconds, Scores = f.Scores, ClassifiedAt = f.ClassifiedAt, ReceivedAt = now,
         }));
 
-        try
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
-        {
-            // The same request twice at once (a retry): the first one's copy is the answer.
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+            {
+                // The same request twice at once (a retry): the first one's copy is the answer.
+                await transaction.RollbackAsync(cancellationToken);
+                db.ChangeTracker.Clear();
+                return await queries.StatusAsync(request.MediaId, cancellationToken);
+            }
+
+            // An erased medium is never brought back. Read after the insert: an erasure that committed before it left
+            // this tombstone; one still running waits for this transaction on the medium's row and then deletes it.
+            if (await db.Erasures.AnyAsync(e => e.MediaId == request.MediaId, cancellationToken))
+            {
+                await transaction.RollbackAsync(cancellationToken);
+                db.ChangeTracker.Clear();
+                logger.LogInformation("Medium {MediaId} of {ClientId} is erased; no verdict lent to it", request.MediaId, request.ClientId);
+                return NotFound(request.MediaId);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
             db.ChangeTracker.Clear();
         }
 
         logger.LogInformation("Recorded {MediaId} of {ClientId} with the verdict of identical content", request.MediaId, request.ClientId);
         return await queries.StatusAsync(request.MediaId, cancellationToken);
     }
+
+    private static MediaStatus NotFound(Guid mediaId) => new(mediaId, false, MediaStates.Unknown, null, null, 0, 0, 0, null, null);
 }
