@@ -114,7 +114,8 @@ public sealed class LifecycleTests
         var effects = Plan(life, Messages.Planned(id, 1));
 
         Assert.Empty(effects);
-        Assert.Equal((MediaStates.Processing, 1, (int?)null, MediaKind.Video), (life.Medium.State, life.Medium.PlannedFrames, life.Medium.ExpectedFrames, life.Medium.Kind));
+        Assert.Equal((MediaStates.Processing, 1, (int?)null, MediaKind.Video),
+            (life.Medium.State, life.Medium.PlannedFrames, life.Medium.ExpectedFrames, life.Medium.Kind));
         Assert.Empty(Plan(life, Messages.Planned(id, 1)));
         Assert.IsType<Decided>(Assert.Single(Complete(life, Messages.Completed(id, 1))));
     }
@@ -235,7 +236,8 @@ public sealed class LifecycleTests
 
         var verdict = VerdictOf(Submit(life, Messages.Submitted(id))).Verdict;
 
-        Assert.Equal((Decision.Review, "Sexy", 1, 2, false), (verdict.Decision, verdict.TriggerClass, verdict.TriggerFrameIndex, verdict.FramesScored, verdict.DecidedEarly));
+        Assert.Equal((Decision.Review, "Sexy", 1, 2, false),
+            (verdict.Decision, verdict.TriggerClass, verdict.TriggerFrameIndex, verdict.FramesScored, verdict.DecidedEarly));
     }
 
     [Fact]
@@ -262,7 +264,8 @@ public sealed class LifecycleTests
 
         var decided = VerdictOf(Classify(life, Messages.Frame(id, 4, ("Porn", 0.95f))));
 
-        Assert.Equal((Decision.Block, true, "Porn", 4), (decided.Verdict.Decision, decided.Verdict.DecidedEarly, decided.Verdict.TriggerClass, decided.Verdict.TriggerFrameIndex));
+        Assert.Equal((Decision.Block, true, "Porn", 4),
+            (decided.Verdict.Decision, decided.Verdict.DecidedEarly, decided.Verdict.TriggerClass, decided.Verdict.TriggerFrameIndex));
         Assert.Equal(new MediaDecided(id, id, Decision.Block, "Porn", 0.95f, 4), decided.EarlyExit);
         Assert.Equal((Decision.Block, true, false), (decided.Announcement.Decision, decided.Announcement.DecidedEarly, decided.Announcement.ByReviewer));
         Assert.Equal((Decision.Block, Now), (life.Medium.Decision, life.Medium.DecidedAt));
@@ -421,8 +424,9 @@ public sealed class LifecycleTests
     {
         var (id, life) = Registered();
 
-        var failure = Assert.IsType<FailureRecorded>(Assert.Single(machine.FailFrame(life, new FrameFailed(id, id, 7, FailureReasons.Internal, "bad tensor"), Now).Effects)).Failure;
+        var effects = machine.FailFrame(life, new FrameFailed(id, id, 7, FailureReasons.Internal, "bad tensor"), Now).Effects;
 
+        var failure = Assert.IsType<FailureRecorded>(Assert.Single(effects)).Failure;
         Assert.Equal(new MediaFailure(FailureReasons.Internal, "Frame 7: bad tensor", MediumLifecycle.ClassifierStage, Now), failure);
     }
 
@@ -532,8 +536,10 @@ public sealed class LifecycleTests
 
         var (medium, copy) = MediumLifecycle.LendVerdict(source, verdict, request, Now)!.Value;
 
-        Assert.Equal((request.MediaId, MediaStates.Completed, Decision.Allow, "client-2", "File:copy", Now), (medium.Id, medium.State, medium.Decision, medium.ClientId, medium.ExternalId, medium.DecidedAt));
-        Assert.Equal((request.MediaId, Decision.Allow, verdict.PolicyVersion, Now - request.SubmittedAt), (copy.MediaId, copy.Decision, copy.PolicyVersion, copy.Latency));
+        Assert.Equal((request.MediaId, MediaStates.Completed, Decision.Allow, "client-2", "File:copy", Now),
+            (medium.Id, medium.State, medium.Decision, medium.ClientId, medium.ExternalId, medium.DecidedAt));
+        Assert.Equal((request.MediaId, Decision.Allow, verdict.PolicyVersion, Now - request.SubmittedAt),
+            (copy.MediaId, copy.Decision, copy.PolicyVersion, copy.Latency));
         Assert.NotEqual(verdict.Id, copy.Id);
     }
 
@@ -604,7 +610,8 @@ public sealed class LifecycleTests
     }
 
     private static ReuseVerdict Reuse(Medium source) =>
-        new(Guid.NewGuid(), source.Id, Guid.NewGuid(), source.Sha256!, "image/png", 1234, "File:copy", SubmissionPriority.Normal, null, "client-2", Now.AddSeconds(-2));
+        new(Guid.NewGuid(), source.Id, Guid.NewGuid(), source.Sha256!, "image/png", 1234, "File:copy", SubmissionPriority.Normal, null, "client-2",
+            Now.AddSeconds(-2));
 
     private static FramesPlanned Still(Guid id) => Messages.Planned(id, 1) with { Kind = MediaKind.Still, ExtractionComplete = true };
 

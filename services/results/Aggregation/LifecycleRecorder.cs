@@ -51,7 +51,8 @@ public sealed class LifecycleRecorder(ResultsDbContext db, OutboxWriter outbox, 
                 logger.LogWarning("Medium {MediaId} failed at {Stage}: {Reason} {Detail}", medium.Id, failure.Stage, failure.Reason, failure.Detail);
                 break;
             case FailureIgnored(var failure, var state):
-                logger.LogInformation("Medium {MediaId} is already {State}; failure {Reason} from {Stage} ignored", medium.Id, state, failure.Reason, failure.Stage);
+                logger.LogInformation("Medium {MediaId} is already {State}; failure {Reason} from {Stage} ignored",
+                    medium.Id, state, failure.Reason, failure.Stage);
                 break;
             case FailureCallbackDue(var failure):
                 outbox.Callback(medium, CallbackEventNames.MediaFailed, (id, at) => new FailureCallback(
