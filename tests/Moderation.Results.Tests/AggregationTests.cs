@@ -4,6 +4,7 @@ using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Moderation.Contracts.V1;
+using Moderation.Results.Aggregation;
 using Moderation.Results.Queries;
 using Moderation.Results.Tests.Infrastructure;
 using Xunit;
@@ -315,6 +316,40 @@ public sealed class AggregationTests(AggregationFixture fixture, ITestOutputHelp
             return response.Message.State == MediaStates.Failed ? response.Message : null;
         }, "failure");
         Assert.Equal(FailureReasons.NoFrames, status.Failure!.Reason);
+    }
+
+    [Fact]
+    public async Task The_stall_sweep_fails_open_media_without_progress_and_calls_them_back_but_leaves_the_others()
+    {
+        var stalled = Guid.NewGuid();
+        var moving = Guid.NewGuid();
+        var decided = Guid.NewGuid();
+        await using (var scope = App.Services.CreateAsyncScope())
+        {
+            var aggregator = scope.ServiceProvider.GetRequiredService<MediaAggregator>();
+            await aggregator.RegisterAsync(
+                [Messages.Submitted(stalled, callbackUrl: fixture.Callbacks.BaseUrl + "/hooks/stalled"), Messages.Submitted(moving), Messages.Submitted(decided)], default);
+            await aggregator.PlanAsync([Messages.Planned(stalled, 4), Messages.Planned(moving, 4), Messages.Planned(decided, 1)], default);
+            await aggregator.RecordScoresAsync([Messages.Frame(stalled, 0, ("Sexy", 0.1f)), Messages.Frame(decided, 0, ("Sexy", 0.1f))], default);
+            await aggregator.CompleteExtractionAsync([Messages.Completed(decided, 1)], default);
+        }
+
+        // Older than this sweep's timeout, younger than the hosted sweeper's (an hour), which therefore leaves them alone.
+        var quiet = DateTimeOffset.UtcNow.AddMinutes(-45);
+        await App.QueryAsync(db => db.Media.Where(m => m.Id == stalled || m.Id == decided).ExecuteUpdateAsync(s => s.SetProperty(m => m.UpdatedAt, quiet)));
+
+        int failed;
+        await using (var scope = App.Services.CreateAsyncScope())
+        {
+            failed = await scope.ServiceProvider.GetRequiredService<MediaAggregator>().FailStalledAsync(TimeSpan.FromMinutes(30), default);
+        }
+
+        Assert.Equal(1, failed);
+        var media = await App.QueryAsync(db => db.Media.Where(m => m.Id == stalled || m.Id == moving || m.Id == decided).ToDictionaryAsync(m => m.Id));
+        Assert.Equal((MediaStates.Failed, FailureReasons.ExtractionTimeout, "No progress for 00:30:00: 1 of 4 frames scored.", "results"),
+            (media[stalled].State, media[stalled].FailureReason, media[stalled].FailureDetail, media[stalled].FailureStage));
+        Assert.Equal((MediaStates.Processing, MediaStates.Completed), (media[moving].State, media[decided].State));
+        await Eventually.TrueAsync(() => Task.FromResult(fixture.Callbacks.Received.Any(c => c.Path == "/hooks/stalled")), "the failure callback");
     }
 
     [Fact]

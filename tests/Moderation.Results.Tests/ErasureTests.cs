@@ -88,7 +88,8 @@ public sealed class ErasureTests(ErasureFixture fixture) : IClassFixture<Erasure
             Assert.Equal([id], await aggregator.PlanAsync([Messages.Planned(id, 3), Messages.Planned(live, 1)], default));
             Assert.Equal(1, await aggregator.RecordScoresAsync([Messages.Frame(id, 1, ("Sexy", 0.2f)), Messages.Frame(live, 0, ("Sexy", 0.2f))], default));
             Assert.Equal([id], await aggregator.CompleteExtractionAsync([Messages.Completed(id, 3)], default));
-            Assert.False(await aggregator.FailAsync(id, id, new MediaFailure(FailureReasons.BlobMissing, "gone", "frame-extractor", DateTimeOffset.UtcNow), default));
+            Assert.Equal([id], await aggregator.FailAsync(new MediaFailed(id, id, FailureReasons.BlobMissing, "gone", "frame-extractor", DateTimeOffset.UtcNow), default));
+            Assert.Empty(await aggregator.FailFrameAsync(new FrameFailed(id, id, 2, FailureReasons.Internal, "late"), default));
         }
 
         Assert.Equal(0, await OtherRowsAsync(id));
@@ -107,6 +108,26 @@ public sealed class ErasureTests(ErasureFixture fixture) : IClassFixture<Erasure
         await Eventually.TrueAsync(() => Task.FromResult(fixture.Probe.All<MediumErased>(unseen).Count >= 2), "the late submission answered with the erasure");
         Assert.Equal(0, await OtherRowsAsync(unseen));
         Assert.Empty(fixture.Probe.All<VerdictReached>(id));
+    }
+
+    [Fact]
+    public async Task A_verdict_is_never_lent_to_an_erased_medium()
+    {
+        var source = Guid.NewGuid();
+        await DecideAsync(source, 0.1f, sha256: Sha(source));
+        // Ingest erased its medium before results heard of it; a late (redelivered) request to lend it a verdict follows.
+        var erased = Guid.NewGuid();
+        Assert.Equal(ErasureOutcomes.Erased, (await EraseAsync(erased, Messages.OtherClientId, sha256: Sha(source))).Outcome);
+
+        MediaStatus answer;
+        await using (var scope = App.Services.CreateAsyncScope())
+        {
+            answer = await scope.ServiceProvider.GetRequiredService<VerdictReuse>().ReuseAsync(new ReuseVerdict(erased, source, erased, Sha(source), "image/png",
+                1234, null, SubmissionPriority.Normal, null, Messages.OtherClientId, DateTimeOffset.UtcNow), default);
+        }
+
+        Assert.Equal((false, MediaStates.Unknown), (answer.Found, answer.State));
+        Assert.Equal(0, await OtherRowsAsync(erased));
     }
 
     [Fact]

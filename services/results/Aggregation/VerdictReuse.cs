@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Moderation.Contracts.V1;
 using Moderation.Results.Data;
+using Moderation.Results.Lifecycle;
 using Moderation.Results.Queries;
 using Npgsql;
 
@@ -23,81 +24,58 @@ public sealed class VerdictReuse(ResultsDbContext db, MediaQueries queries, Time
 
         var source = await db.Media.AsNoTracking().FirstOrDefaultAsync(m => m.Id == request.SourceMediaId, cancellationToken);
         var verdict = source is null ? null : await db.Verdicts.AsNoTracking().FirstOrDefaultAsync(v => v.MediaId == source.Id, cancellationToken);
-        // A verdict still waiting for a reviewer is not final: that client's review task would never reach this copy.
-        if (source is not { State: MediaStates.Completed } || verdict is null || (source.Decision == Decision.Review && !source.DecidedByReviewer)
-            || !string.Equals(source.Sha256, request.Sha256, StringComparison.OrdinalIgnoreCase))
+        var now = clock.GetUtcNow();
+        if (MediumLifecycle.LendVerdict(source, verdict, request, now) is not { } lent)
         {
-            return new MediaStatus(request.MediaId, false, MediaStates.Unknown, null, null, 0, 0, 0, null, null);
+            return NotFound(request.MediaId);
         }
 
-        var now = clock.GetUtcNow();
-        db.Media.Add(new Medium
-        {
-            Id = request.MediaId,
-            CorrelationId = request.CorrelationId,
-            ExternalId = request.ExternalId,
-            Sha256 = source.Sha256,
-            ContentType = request.ContentType ?? source.ContentType,
-            SizeBytes = request.SizeBytes,
-            PolicyName = source.PolicyName,
-            ClientId = request.ClientId,
-            Priority = request.Priority,
-            Kind = source.Kind,
-            DurationSeconds = source.DurationSeconds,
-            SubmittedAt = request.SubmittedAt,
-            FirstSeenAt = now,
-            UpdatedAt = now,
-            State = MediaStates.Completed,
-            PlannedFrames = source.PlannedFrames,
-            ExpectedFrames = source.ExpectedFrames,
-            FramesScored = source.FramesScored,
-            ExtractionElapsed = source.ExtractionElapsed,
-            Decision = source.Decision,
-            DecidedByReviewer = source.DecidedByReviewer,
-            DecidedAt = now,
-        });
-        db.Verdicts.Add(new Verdict
-        {
-            Id = Guid.CreateVersion7(),
-            MediaId = request.MediaId,
-            Decision = verdict.Decision,
-            Maxima = verdict.Maxima,
-            FramesScored = verdict.FramesScored,
-            ModelName = verdict.ModelName,
-            ModelVersion = verdict.ModelVersion,
-            PolicyName = verdict.PolicyName,
-            PolicyVersion = verdict.PolicyVersion,
-            DecidedEarly = verdict.DecidedEarly,
-            TriggerClass = verdict.TriggerClass,
-            TriggerFrameIndex = verdict.TriggerFrameIndex,
-            DecidedAt = now,
-            Latency = now - request.SubmittedAt,
-            ExtractionElapsed = verdict.ExtractionElapsed,
-        });
-        var maxima = await db.ClassMaxima.AsNoTracking().Where(c => c.MediaId == source.Id).ToListAsync(cancellationToken);
+        db.Media.Add(lent.Medium);
+        db.Verdicts.Add(lent.Verdict);
+        var maxima = await db.ClassMaxima.AsNoTracking().Where(c => c.MediaId == request.SourceMediaId).ToListAsync(cancellationToken);
         db.ClassMaxima.AddRange(maxima.Select(c => new ClassMaximumRow
         {
             MediaId = request.MediaId, ClassName = c.ClassName, Score = c.Score, FrameIndex = c.FrameIndex, TimestampSeconds = c.TimestampSeconds,
             ModelVersion = c.ModelVersion,
         }));
-        var frames = await db.FrameScores.AsNoTracking().Where(f => f.MediaId == source.Id).ToListAsync(cancellationToken);
+        var frames = await db.FrameScores.AsNoTracking().Where(f => f.MediaId == request.SourceMediaId).ToListAsync(cancellationToken);
         db.FrameScores.AddRange(frames.Select(f => new FrameScore
         {
             MediaId = request.MediaId, FrameIndex = f.FrameIndex, ModelVersion = f.ModelVersion, ModelName = f.ModelName,
             TimestampSeconds = f.TimestampSeconds, Scores = f.Scores, ClassifiedAt = f.ClassifiedAt, ReceivedAt = now,
         }));
 
-        try
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
-        {
-            // The same request twice at once (a retry): the first one's copy is the answer.
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+            {
+                // The same request twice at once (a retry): the first one's copy is the answer.
+                await transaction.RollbackAsync(cancellationToken);
+                db.ChangeTracker.Clear();
+                return await queries.StatusAsync(request.MediaId, cancellationToken);
+            }
+
+            // An erased medium is never brought back. Read after the insert: an erasure that committed before it left
+            // this tombstone; one still running waits for this transaction on the medium's row and then deletes it.
+            if (await db.Erasures.AnyAsync(e => e.MediaId == request.MediaId, cancellationToken))
+            {
+                await transaction.RollbackAsync(cancellationToken);
+                db.ChangeTracker.Clear();
+                logger.LogInformation("Medium {MediaId} of {ClientId} is erased; no verdict lent to it", request.MediaId, request.ClientId);
+                return NotFound(request.MediaId);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
             db.ChangeTracker.Clear();
         }
 
         logger.LogInformation("Recorded {MediaId} of {ClientId} with the verdict of identical content", request.MediaId, request.ClientId);
         return await queries.StatusAsync(request.MediaId, cancellationToken);
     }
+
+    private static MediaStatus NotFound(Guid mediaId) => new(mediaId, false, MediaStates.Unknown, null, null, 0, 0, 0, null, null);
 }

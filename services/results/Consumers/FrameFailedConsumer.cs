@@ -2,21 +2,19 @@ using MassTransit;
 using Microsoft.Extensions.Options;
 using Moderation.Contracts.V1;
 using Moderation.Results.Aggregation;
+using Moderation.Results.Privacy;
 using Moderation.ServiceDefaults;
 
 namespace Moderation.Results.Consumers;
 
 /// <summary>A frame that cannot be classified fails its medium (unless a verdict was already reached).</summary>
-public sealed class FrameFailedConsumer(MediaAggregator aggregator, TimeProvider clock, ILogger<FrameFailedConsumer> logger) : IConsumer<FrameFailed>
+public sealed class FrameFailedConsumer(MediaAggregator aggregator, ILogger<FrameFailedConsumer> logger) : IConsumer<FrameFailed>
 {
-    public const string Stage = "classifier";
-
     public async Task Consume(ConsumeContext<FrameFailed> context)
     {
         var message = context.Message;
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["MediaId"] = message.MediaId });
-        var failure = new MediaFailure(message.Reason, $"Frame {message.FrameIndex}: {message.Detail}", Stage, clock.GetUtcNow());
-        await aggregator.FailAsync(message.MediaId, message.CorrelationId, failure, context.CancellationToken);
+        await context.AnnounceErasedAsync(await aggregator.FailFrameAsync(message, context.CancellationToken), context.CancellationToken);
     }
 }
 

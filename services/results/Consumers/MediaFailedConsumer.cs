@@ -12,13 +12,8 @@ public sealed class MediaFailedConsumer(MediaAggregator aggregator, ILogger<Medi
 {
     public async Task Consume(ConsumeContext<MediaFailed> context)
     {
-        var message = context.Message;
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["MediaId"] = message.MediaId });
-        if (!await aggregator.FailAsync(message.MediaId, message.CorrelationId,
-                new MediaFailure(message.Reason, message.Detail, message.Stage, message.FailedAt), context.CancellationToken))
-        {
-            await context.AnnounceErasedAsync([message.MediaId], context.CancellationToken);
-        }
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["MediaId"] = context.Message.MediaId });
+        await context.AnnounceErasedAsync(await aggregator.FailAsync(context.Message, context.CancellationToken), context.CancellationToken);
     }
 }
 

@@ -4,6 +4,7 @@ using MassTransit;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Moderation.Results.Aggregation;
 using Moderation.Results.Apis;
 using Moderation.Results.Audit;
@@ -13,6 +14,7 @@ using Moderation.Results.Consumers;
 using Moderation.Results.Data;
 using Moderation.Results.Evaluation;
 using Moderation.Results.Feedback;
+using Moderation.Results.Lifecycle;
 using Moderation.Results.Outbox;
 using Moderation.Results.Policies;
 using Moderation.Results.Privacy;
@@ -44,6 +46,8 @@ public static class Extensions
 
         services.AddScoped<MediumTransaction>();
         services.AddScoped<MediaAggregator>();
+        services.AddScoped<LifecycleRecorder>();
+        services.AddSingleton(sp => new MediumLifecycle(sp.GetRequiredService<IOptions<ReviewOptions>>().Value.AuditSampleRate));
         services.AddScoped<PolicyStore>();
         services.AddScoped<OutboxWriter>();
         services.AddScoped<ReviewService>();

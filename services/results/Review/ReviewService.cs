@@ -4,7 +4,7 @@ using Moderation.Contracts.V1;
 using Moderation.Results.Aggregation;
 using Moderation.Results.Audit;
 using Moderation.Results.Data;
-using Moderation.Results.Outbox;
+using Moderation.Results.Lifecycle;
 
 namespace Moderation.Results.Review;
 
@@ -27,7 +27,7 @@ public sealed record ReviewDecision(Decision Decision, IReadOnlyDictionary<strin
 public sealed class ReviewService(
     ResultsDbContext db,
     MediumTransaction mediumTransaction,
-    OutboxWriter outbox,
+    LifecycleRecorder recorder,
     IOptions<ReviewOptions> options,
     ResultsMetrics metrics,
     AuditLog audit,
@@ -111,17 +111,7 @@ public sealed class ReviewService(
             task.LeaseExpiresAt = null;
 
             var decisionBefore = medium.Decision;
-            if (medium.Decision != decision.Decision || !medium.DecidedByReviewer)
-            {
-                var overrides = medium.Decision != decision.Decision;
-                medium.Decision = decision.Decision;
-                medium.DecidedByReviewer = true;
-                medium.DecidedAt = now;
-                if (overrides)
-                {
-                    Announce(medium, verdict, decision.Decision, now);
-                }
-            }
+            recorder.Record(medium, MediumLifecycle.Review(medium, verdict, decision.Decision, now));
 
             audit.Add(actor, AuditActions.ReviewDecided, medium.Id, new
             {
@@ -177,8 +167,4 @@ public sealed class ReviewService(
         : task.ClaimedBy != reviewer ? "The task is not claimed by you; claim it with GET /reviews/next."
         : task.LeaseExpiresAt is null || task.LeaseExpiresAt <= now ? "Your lease on the task expired; claim it again with GET /reviews/next."
         : null;
-
-    private void Announce(Medium medium, Verdict verdict, Decision decision, DateTimeOffset now) =>
-        outbox.AnnounceVerdict(medium, new VerdictReached(medium.Id, medium.CorrelationId, medium.ExternalId, decision, verdict.Maxima, verdict.FramesScored,
-            verdict.ModelName, verdict.ModelVersion, verdict.PolicyName, verdict.PolicyVersion, verdict.DecidedEarly, true, now));
 }

@@ -1,9 +1,9 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Moderation.Contracts.V1;
 using Moderation.Results.Aggregation;
 using Moderation.Results.Audit;
 using Moderation.Results.Data;
+using Moderation.Results.Lifecycle;
 using Moderation.Results.Outbox;
 
 namespace Moderation.Results.Review;
@@ -50,16 +50,15 @@ public sealed class ReviewUndoService(
             var verdict = await db.Verdicts.AsNoTracking().SingleAsync(v => v.MediaId == medium.Id, cancellationToken);
             var previous = await db.ReviewFeedback.AsNoTracking().Where(f => f.MediaId == medium.Id && f.Id != feedback!.Id)
                 .OrderByDescending(f => f.CreatedAt).FirstOrDefaultAsync(cancellationToken);
-            var restored = previous?.Decision ?? verdict.Decision;
-            var changed = medium.Decision != restored;
-            medium.Decision = restored;
-            medium.DecidedByReviewer = previous is not null;
-            medium.DecidedAt = previous?.CreatedAt ?? verdict.DecidedAt;
-            if (changed && await WithdrawAnnouncementsAsync(medium.Id, feedback!.CreatedAt, now, cancellationToken))
+            foreach (var restoredDecision in MediumLifecycle.UndoReview(medium, verdict, previous, now).Effects.OfType<DecisionRestored>())
             {
-                Announce(medium, verdict, restored, previous is not null, now);
+                if (await WithdrawAnnouncementsAsync(medium.Id, feedback!.CreatedAt, now, cancellationToken))
+                {
+                    outbox.AnnounceVerdict(medium, restoredDecision.Announcement);
+                }
             }
 
+            var restored = medium.Decision;
             audit.Add(actor, AuditActions.ReviewUndone, medium.Id, new { taskId, undone = feedback!.Decision, restored, owner = medium.ClientId });
             logger.LogInformation("Review of medium {MediaId} by {Reviewer} undone: {Undone} withdrawn, {Decision} in force again",
                 medium.Id, reviewer, feedback!.Decision, restored);
@@ -76,8 +75,4 @@ public sealed class ReviewUndoService(
         db.Outbox.RemoveRange(unsent);
         return unsent.Count < announcements.Count;
     }
-
-    private void Announce(Medium medium, Verdict verdict, Decision decision, bool byReviewer, DateTimeOffset now) =>
-        outbox.AnnounceVerdict(medium, new VerdictReached(medium.Id, medium.CorrelationId, medium.ExternalId, decision, verdict.Maxima, verdict.FramesScored,
-            verdict.ModelName, verdict.ModelVersion, verdict.PolicyName, verdict.PolicyVersion, verdict.DecidedEarly, byReviewer, now));
 }

@@ -1,0 +1,52 @@
+using Moderation.Results.Data;
+
+namespace Moderation.Results.Lifecycle;
+
+/// <summary>
+/// What the lifecycle knows of one medium: its row, its running class maxima, the (frame, model version) pairs already
+/// stored that the frames at hand could repeat, and the models that scored its frames. <see cref="MediumLifecycle"/>
+/// changes it in place; the caller loaded it and saves it.
+/// </summary>
+public sealed class MediumLife
+{
+    private readonly HashSet<(int FrameIndex, string ModelVersion)> storedFrames;
+    private readonly HashSet<int> scoredFrames;
+
+    public MediumLife(
+        Medium medium,
+        IEnumerable<ClassMaximumRow>? maxima = null,
+        IEnumerable<(int FrameIndex, string ModelVersion)>? storedFrames = null,
+        IEnumerable<(string Name, string Version)>? models = null)
+    {
+        Medium = medium;
+        Maxima = (maxima ?? []).ToDictionary(c => c.ClassName, StringComparer.Ordinal);
+        this.storedFrames = [.. storedFrames ?? []];
+        scoredFrames = [.. this.storedFrames.Select(f => f.FrameIndex)];
+        Models = [.. models ?? []];
+    }
+
+    public Medium Medium { get; }
+
+    /// <summary>Running maximum per class; rows of classes seen before are the stored ones, changed in place.</summary>
+    public Dictionary<string, ClassMaximumRow> Maxima { get; }
+
+    /// <summary>Name and version of every model that scored a frame of the medium (loaded for open media only: a verdict names them).</summary>
+    public HashSet<(string Name, string Version)> Models { get; }
+
+    /// <summary>Maxima a policy can judge: classes seen with a finite score.</summary>
+    public IEnumerable<ClassMaximumRow> FiniteMaxima => Maxima.Values.Where(c => float.IsFinite(c.Score));
+
+    /// <summary>Claims the key of a frame's scores; false when it is stored already (a redelivery).</summary>
+    /// <param name="firstOfFrame">True when no model version had scored this frame index before.</param>
+    public bool TryClaim(int frameIndex, string modelVersion, out bool firstOfFrame)
+    {
+        if (!storedFrames.Add((frameIndex, modelVersion)))
+        {
+            firstOfFrame = false;
+            return false;
+        }
+
+        firstOfFrame = scoredFrames.Add(frameIndex);
+        return true;
+    }
+}

@@ -1,0 +1,491 @@
+using Moderation.Contracts.V1;
+using Moderation.Results.Data;
+using Moderation.Results.Policies;
+using Moderation.Results.Review;
+
+namespace Moderation.Results.Lifecycle;
+
+/// <summary>The events of a medium's life, as <see cref="MediumLifecycle.WhenErased"/> tells them apart.</summary>
+public enum MediumEvent
+{
+    Submitted,
+    FramesPlanned,
+    FrameClassified,
+    FrameFailed,
+    ExtractionCompleted,
+    MediaFailed,
+    Stalled,
+}
+
+/// <summary>What a transition did: its effects, and whether the medium now waits for a policy's judgement (<see cref="MediumLifecycle.Judge"/>).</summary>
+public sealed record Transition(IReadOnlyList<LifecycleEffect> Effects, bool JudgementDue = false)
+{
+    public static readonly Transition None = new([]);
+}
+
+/// <summary>
+/// The life of one medium as a pure state machine, from its first message to exactly one conclusion — a verdict
+/// (early when a frame crosses a block threshold) or a failure — and the reviewers' decisions after it. Each event is
+/// a method that moves the medium's state (<see cref="MediumLife"/>, changed in place) and returns the effects to
+/// persist with it. It reads no database, clock or bus: the caller holds the medium's row lock, passes the time and a
+/// policy, and stores the state and effects in one transaction (<see cref="Aggregation.MediaAggregator"/>).
+/// States, events and transitions are drawn in docs/results.md.
+/// </summary>
+/// <param name="auditSampleRate">Share of allow and block verdicts also sent to review (<see cref="ReviewOptions.AuditSampleRate"/>).</param>
+public sealed class MediumLifecycle(double auditSampleRate)
+{
+    public const string Stage = "results";
+
+    /// <summary>The stage named by failures of frames the classifier could not score.</summary>
+    public const string ClassifierStage = "classifier";
+
+    /// <summary>
+    /// <see cref="MediaSubmitted"/>: registers the medium (who submitted it, where to call back, which policy). A
+    /// registered medium only learns the content of a URL-only submission once ingest stored it; any other repetition
+    /// changes nothing. A failure that overtook the submission is called back now that the callback URL is known.
+    /// </summary>
+    public Transition Submit(MediumLife life, MediaSubmitted message, DateTimeOffset now)
+    {
+        var medium = life.Medium;
+        if (medium.IsRegistered)
+        {
+            if (medium.Sha256 is null && message.BlobKey is not null && message.Sha256 is not null)
+            {
+                // A direct publisher's URL-only submission registered the medium; ingest fetched and stored it and
+                // now says what it is. The rest of the registration stands.
+                medium.Sha256 = message.Sha256.ToLowerInvariant();
+                medium.ContentType = message.ContentType;
+                medium.SizeBytes = message.SizeBytes;
+                return Transition.None;
+            }
+
+            return new([new SubmissionRedelivered()]);
+        }
+
+        medium.CorrelationId = message.CorrelationId;
+        medium.ExternalId = message.ExternalId;
+        medium.Sha256 = message.Sha256?.ToLowerInvariant();
+        medium.ContentType = message.ContentType;
+        medium.SizeBytes = message.SizeBytes;
+        medium.CallbackUrl = string.IsNullOrWhiteSpace(message.CallbackUrl) ? null : message.CallbackUrl;
+        medium.PolicyName = string.IsNullOrWhiteSpace(message.Policy) ? null : message.Policy;
+        medium.ClientId = message.ClientId;
+        medium.Priority = message.Priority;
+        medium.SubmittedAt = message.SubmittedAt;
+
+        List<LifecycleEffect> effects = [];
+        if (medium.State == MediaStates.Failed)
+        {
+            CallBackFailure(medium, now, effects);
+            return new(effects);
+        }
+
+        return Settle(life, effects, now);
+    }
+
+    /// <summary>
+    /// <see cref="FramesPlanned"/>: the plan drives progress; a plan that is also the outcome (a still,
+    /// <see cref="FramesPlanned.ExtractionComplete"/>) fixes the frame count the verdict waits for.
+    /// </summary>
+    public Transition Plan(MediumLife life, FramesPlanned message, DateTimeOffset now)
+    {
+        var medium = life.Medium;
+        medium.PlannedFrames = message.PlannedFrames;
+        medium.Kind = message.Kind;
+        medium.DurationSeconds = message.DurationSeconds;
+        if (message.ExtractionComplete)
+        {
+            medium.ExpectedFrames = message.PlannedFrames;
+        }
+
+        StartProcessing(medium);
+        return Settle(life, [], now);
+    }
+
+    /// <summary>
+    /// <see cref="FrameClassified"/>, the medium's frames of one batch: each new (frame, model version) is stored and
+    /// raises the class maxima (ties go to the lower frame index, so arrival order never matters); a repeated key
+    /// changes nothing. Frames of a concluded medium are still stored, but decide nothing.
+    /// </summary>
+    public Transition Classify(MediumLife life, IReadOnlyList<FrameClassified> frames, DateTimeOffset now)
+    {
+        var medium = life.Medium;
+        List<LifecycleEffect> effects = [];
+        var recorded = false;
+        foreach (var frame in frames)
+        {
+            if (!life.TryClaim(frame.FrameIndex, frame.ModelVersion, out var firstOfFrame))
+            {
+                effects.Add(new FrameRedelivered(frame.FrameIndex, frame.ModelVersion));
+                continue;
+            }
+
+            var scores = Sanitise(frame.Scores);
+            effects.Add(new FrameStored(new FrameScore
+            {
+                MediaId = medium.Id,
+                FrameIndex = frame.FrameIndex,
+                ModelVersion = frame.ModelVersion,
+                ModelName = frame.ModelName,
+                TimestampSeconds = frame.TimestampSeconds,
+                Scores = scores,
+                Embedding = frame.Embedding,
+                ClassifiedAt = frame.ClassifiedAt,
+                ReceivedAt = now,
+            }));
+            if (firstOfFrame)
+            {
+                medium.FramesScored++;
+            }
+
+            Raise(life, frame, scores, effects);
+            life.Models.Add((frame.ModelName, frame.ModelVersion));
+            recorded = true;
+        }
+
+        if (!recorded)
+        {
+            return new(effects);
+        }
+
+        StartProcessing(medium);
+        return Settle(life, effects, now);
+    }
+
+    /// <summary><see cref="FrameExtractionCompleted"/>: the exact frame count the verdict waits for (a later count wins).</summary>
+    public Transition CompleteExtraction(MediumLife life, FrameExtractionCompleted message, DateTimeOffset now)
+    {
+        var medium = life.Medium;
+        List<LifecycleEffect> effects = [];
+        if (medium.ExpectedFrames is int known && known != message.FrameCount)
+        {
+            effects.Add(new FrameCountRevised(known, message.FrameCount));
+        }
+
+        medium.ExpectedFrames = message.FrameCount;
+        medium.ExtractionElapsed = message.Elapsed;
+        return Settle(life, effects, now);
+    }
+
+    /// <summary><see cref="MediaFailed"/> from any stage: fails the medium unless it is concluded already.</summary>
+    public Transition Fail(MediumLife life, MediaFailed message) =>
+        Fail(life, new MediaFailure(message.Reason, message.Detail, message.Stage, message.FailedAt));
+
+    /// <summary><see cref="FrameFailed"/>: a frame the classifier could not score fails the medium unless it is concluded already.</summary>
+    public Transition FailFrame(MediumLife life, FrameFailed message, DateTimeOffset now) =>
+        Fail(life, new MediaFailure(message.Reason, $"Frame {message.FrameIndex}: {message.Detail}", ClassifierStage, now));
+
+    /// <summary>
+    /// The stalled-media sweep: an open medium without a change since <paramref name="cutoff"/> fails with
+    /// <see cref="FailureReasons.ExtractionTimeout"/>. Decided on the locked row, since a frame may have arrived after
+    /// the sweep picked it.
+    /// </summary>
+    public Transition Stall(MediumLife life, DateTimeOffset cutoff, TimeSpan stallTimeout, DateTimeOffset now)
+    {
+        var medium = life.Medium;
+        if (medium.IsConcluded || medium.UpdatedAt >= cutoff)
+        {
+            return Transition.None;
+        }
+
+        var expected = medium.ExpectedFrames?.ToString() ?? medium.PlannedFrames?.ToString() ?? "?";
+        return Fail(life, new MediaFailure(FailureReasons.ExtractionTimeout,
+            $"No progress for {stallTimeout}: {medium.FramesScored} of {expected} frames scored.", Stage, now));
+    }
+
+    /// <summary>
+    /// Applies the policy in force to a medium whose transition returned <see cref="Transition.JudgementDue"/>: it is
+    /// decided once every expected frame is scored, or early when a class crosses a block threshold and the policy
+    /// exits early; otherwise it keeps waiting.
+    /// </summary>
+    public Transition Judge(MediumLife life, PolicyVersion policy, DateTimeOffset now)
+    {
+        var medium = life.Medium;
+        List<LifecycleEffect> effects = [];
+        if (Settle(life, effects, now) is not { JudgementDue: true })
+        {
+            return new(effects);
+        }
+
+        var maxima = life.FiniteMaxima.ToList();
+        var allScored = AllScored(medium);
+        var decision = ModerationPolicy.Decide(policy, maxima.ToDictionary(c => c.ClassName, c => c.Score));
+        var early = !allScored && decision.Decision == Decision.Block && policy.EarlyExit;
+        if (allScored || early)
+        {
+            effects.Add(Conclude(life, policy, decision, maxima, early, now));
+        }
+
+        return new(effects);
+    }
+
+    /// <summary>
+    /// A reviewer's decision on a completed medium: it becomes the decision in force and, when it differs from the one
+    /// before, is announced like a verdict. The same decision again by a reviewer changes nothing.
+    /// </summary>
+    public static Transition Review(Medium medium, Verdict verdict, Decision decision, DateTimeOffset now)
+    {
+        if (medium.Decision == decision && medium.DecidedByReviewer)
+        {
+            return Transition.None;
+        }
+
+        var overrides = medium.Decision != decision;
+        medium.Decision = decision;
+        medium.DecidedByReviewer = true;
+        medium.DecidedAt = now;
+        return overrides ? new([new DecisionAnnounced(Announcement(medium, verdict, decision, byReviewer: true, now))]) : Transition.None;
+    }
+
+    /// <summary>
+    /// An undone review: the decision in force returns to the earlier reviewer's (<paramref name="previous"/>), else
+    /// to the automatic verdict's; <see cref="DecisionRestored"/> when that changes it.
+    /// </summary>
+    public static Transition UndoReview(Medium medium, Verdict verdict, ReviewFeedback? previous, DateTimeOffset now)
+    {
+        var restored = previous?.Decision ?? verdict.Decision;
+        var changed = medium.Decision != restored;
+        medium.Decision = restored;
+        medium.DecidedByReviewer = previous is not null;
+        medium.DecidedAt = previous?.CreatedAt ?? verdict.DecidedAt;
+        return changed ? new([new DecisionRestored(Announcement(medium, verdict, restored, previous is not null, now))]) : Transition.None;
+    }
+
+    /// <summary>
+    /// Cross-client de-duplication: a medium not seen yet is born completed with a copy of the source's verdict, when
+    /// the source is completed with identical content and its verdict is final (a verdict still waiting for a
+    /// reviewer is not: that client's review task would never reach the copy). Null when it may not be lent.
+    /// </summary>
+    public static (Medium Medium, Verdict Verdict)? LendVerdict(Medium? source, Verdict? verdict, ReuseVerdict request, DateTimeOffset now)
+    {
+        if (source is not { State: MediaStates.Completed } || verdict is null || (source.Decision == Decision.Review && !source.DecidedByReviewer)
+            || !string.Equals(source.Sha256, request.Sha256, StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var medium = new Medium
+        {
+            Id = request.MediaId,
+            CorrelationId = request.CorrelationId,
+            ExternalId = request.ExternalId,
+            Sha256 = source.Sha256,
+            ContentType = request.ContentType ?? source.ContentType,
+            SizeBytes = request.SizeBytes,
+            PolicyName = source.PolicyName,
+            ClientId = request.ClientId,
+            Priority = request.Priority,
+            Kind = source.Kind,
+            DurationSeconds = source.DurationSeconds,
+            SubmittedAt = request.SubmittedAt,
+            FirstSeenAt = now,
+            UpdatedAt = now,
+            State = MediaStates.Completed,
+            PlannedFrames = source.PlannedFrames,
+            ExpectedFrames = source.ExpectedFrames,
+            FramesScored = source.FramesScored,
+            ExtractionElapsed = source.ExtractionElapsed,
+            Decision = source.Decision,
+            DecidedByReviewer = source.DecidedByReviewer,
+            DecidedAt = now,
+        };
+        var copy = new Verdict
+        {
+            Id = Guid.CreateVersion7(),
+            MediaId = request.MediaId,
+            Decision = verdict.Decision,
+            Maxima = verdict.Maxima,
+            FramesScored = verdict.FramesScored,
+            ModelName = verdict.ModelName,
+            ModelVersion = verdict.ModelVersion,
+            PolicyName = verdict.PolicyName,
+            PolicyVersion = verdict.PolicyVersion,
+            DecidedEarly = verdict.DecidedEarly,
+            TriggerClass = verdict.TriggerClass,
+            TriggerFrameIndex = verdict.TriggerFrameIndex,
+            DecidedAt = now,
+            Latency = now - request.SubmittedAt,
+            ExtractionElapsed = verdict.ExtractionElapsed,
+        };
+        return (medium, copy);
+    }
+
+    /// <summary>
+    /// An event about an erased medium (its tombstone is found under the row lock; nothing of it is stored again). A
+    /// message about the whole medium shows that something still works on it — an extraction that began after the
+    /// erasure — so the erasure is announced again; the frames of such an extraction are many and end in its
+    /// completion or failure, which announces it once; the stall sweep only finds what exists.
+    /// </summary>
+    public static Transition WhenErased(Guid mediaId, MediumEvent @event) =>
+        @event is MediumEvent.FrameClassified or MediumEvent.FrameFailed or MediumEvent.Stalled ? Transition.None : new([new ErasureAnnounced(mediaId)]);
+
+    private static void StartProcessing(Medium medium)
+    {
+        if (medium.State == MediaStates.Pending)
+        {
+            medium.State = MediaStates.Processing;
+        }
+    }
+
+    private static bool AllScored(Medium medium) => medium.ExpectedFrames is int expected && medium.FramesScored >= expected;
+
+    /// <summary>
+    /// After an event: an open, registered medium whose extraction ended without a frame fails; one with scores waits
+    /// for a policy's judgement.
+    /// </summary>
+    private static Transition Settle(MediumLife life, List<LifecycleEffect> effects, DateTimeOffset now)
+    {
+        var medium = life.Medium;
+        if (medium.IsConcluded || !medium.IsRegistered)
+        {
+            return new(effects);
+        }
+
+        if (AllScored(medium) && medium.FramesScored == 0)
+        {
+            return Fail(life, new MediaFailure(FailureReasons.NoFrames, "The extractor finished without producing any frame.", Stage, now), effects);
+        }
+
+        return new(effects, life.FiniteMaxima.Any());
+    }
+
+    private static Transition Fail(MediumLife life, MediaFailure failure, List<LifecycleEffect>? effects = null)
+    {
+        var medium = life.Medium;
+        effects ??= [];
+        if (medium.IsConcluded)
+        {
+            effects.Add(new FailureIgnored(failure, medium.State));
+            return new(effects);
+        }
+
+        medium.State = MediaStates.Failed;
+        medium.FailureReason = failure.Reason;
+        medium.FailureDetail = Truncate(failure.Detail, 4096);
+        medium.FailureStage = failure.Stage;
+        medium.FailedAt = failure.FailedAt;
+        effects.Add(new FailureRecorded(failure));
+        if (medium.IsRegistered)
+        {
+            CallBackFailure(medium, failure.FailedAt, effects);
+        }
+
+        return new(effects);
+    }
+
+    private static void CallBackFailure(Medium medium, DateTimeOffset now, List<LifecycleEffect> effects)
+    {
+        if (medium.CallbackUrl is not null)
+        {
+            effects.Add(new FailureCallbackDue(new MediaFailure(medium.FailureReason ?? FailureReasons.Internal, medium.FailureDetail ?? "",
+                medium.FailureStage ?? Stage, medium.FailedAt ?? now)));
+        }
+    }
+
+    private static void Raise(MediumLife life, FrameClassified frame, Dictionary<string, float> scores, List<LifecycleEffect> effects)
+    {
+        foreach (var (cls, score) in scores)
+        {
+            if (!life.Maxima.TryGetValue(cls, out var current))
+            {
+                current = new ClassMaximumRow { MediaId = life.Medium.Id, ClassName = cls, Score = float.NegativeInfinity, FrameIndex = int.MaxValue };
+                life.Maxima[cls] = current;
+                effects.Add(new MaximumOpened(current));
+            }
+
+            // Ties go to the lower frame index, so the result does not depend on arrival order.
+            if (score > current.Score || (score == current.Score && frame.FrameIndex < current.FrameIndex))
+            {
+                current.Score = score;
+                current.FrameIndex = frame.FrameIndex;
+                current.TimestampSeconds = frame.TimestampSeconds;
+                current.ModelVersion = frame.ModelVersion;
+            }
+        }
+    }
+
+    private Decided Conclude(MediumLife life, PolicyVersion policy, PolicyDecision decision, List<ClassMaximumRow> maxima, bool early, DateTimeOffset now)
+    {
+        var medium = life.Medium;
+        var modelName = string.Join(',', life.Models.Select(m => m.Name).Distinct().Order(StringComparer.Ordinal));
+        var modelVersion = string.Join(',', life.Models.Select(m => m.Version).Distinct().Order(StringComparer.Ordinal));
+        var contractMaxima = maxima.OrderBy(c => c.ClassName, StringComparer.Ordinal)
+            .Select(c => new ClassMaximum(c.ClassName, c.Score, c.FrameIndex, c.TimestampSeconds))
+            .ToList();
+        var trigger = decision.TriggerClass is null ? null : maxima.Single(c => c.ClassName == decision.TriggerClass);
+
+        var verdict = new Verdict
+        {
+            Id = Guid.CreateVersion7(),
+            MediaId = medium.Id,
+            Decision = decision.Decision,
+            Maxima = contractMaxima,
+            FramesScored = medium.FramesScored,
+            ModelName = modelName,
+            ModelVersion = modelVersion,
+            PolicyName = policy.Name,
+            PolicyVersion = policy.Version,
+            DecidedEarly = early,
+            TriggerClass = decision.TriggerClass,
+            TriggerFrameIndex = trigger?.FrameIndex,
+            DecidedAt = now,
+            Latency = medium.SubmittedAt is { } submitted ? now - submitted : null,
+            ExtractionElapsed = medium.ExtractionElapsed,
+        };
+        medium.State = MediaStates.Completed;
+        medium.Decision = decision.Decision;
+        medium.DecidedAt = now;
+
+        var earlyExit = early && trigger is not null
+            ? new MediaDecided(medium.Id, medium.CorrelationId, decision.Decision, trigger.ClassName, trigger.Score, trigger.FrameIndex)
+            : null;
+        var announcement = new VerdictReached(medium.Id, medium.CorrelationId, medium.ExternalId, decision.Decision, contractMaxima,
+            medium.FramesScored, modelName, modelVersion, policy.Name, policy.Version, early, false, now);
+        return new Decided(verdict, announcement, earlyExit, ReviewTaskFor(medium, policy, decision, maxima, now));
+    }
+
+    /// <summary>A review task for a <c>review</c> verdict, or for an allow or block one in the audit sample; null otherwise.</summary>
+    private ReviewTask? ReviewTaskFor(Medium medium, PolicyVersion policy, PolicyDecision decision, List<ClassMaximumRow> maxima, DateTimeOffset now)
+    {
+        string? reason = decision.Decision == Decision.Review ? ReviewReasons.Policy
+            : AuditSample.Selected(medium.Id, auditSampleRate) ? ReviewReasons.Audit
+            : null;
+        if (reason is null)
+        {
+            return null;
+        }
+
+        var flagged = maxima.Where(c => ModerationPolicy.FlagThreshold(policy, c.ClassName) is not null).ToList();
+        var priority = decision.Decision == Decision.Review ? decision.TriggerScore
+            : (flagged.Count > 0 ? flagged : maxima).Max(c => c.Score);
+        return new ReviewTask
+        {
+            Id = Guid.CreateVersion7(),
+            MediaId = medium.Id,
+            Reason = reason,
+            Priority = priority,
+            CreatedAt = now,
+        };
+    }
+
+    private static VerdictReached Announcement(Medium medium, Verdict verdict, Decision decision, bool byReviewer, DateTimeOffset now) =>
+        new(medium.Id, medium.CorrelationId, medium.ExternalId, decision, verdict.Maxima, verdict.FramesScored, verdict.ModelName, verdict.ModelVersion,
+            verdict.PolicyName, verdict.PolicyVersion, verdict.DecidedEarly, byReviewer, now);
+
+    /// <summary>Scores are probabilities; anything else (NaN, out of range) is clamped rather than allowed to poison a maximum.</summary>
+    private static Dictionary<string, float> Sanitise(IReadOnlyDictionary<string, float> scores)
+    {
+        var result = new Dictionary<string, float>(scores.Count, StringComparer.Ordinal);
+        foreach (var (cls, score) in scores)
+        {
+            if (!string.IsNullOrWhiteSpace(cls) && cls.Length <= 64)
+            {
+                result[cls] = float.IsNaN(score) ? 0f : Math.Clamp(score, 0f, 1f);
+            }
+        }
+
+        return result;
+    }
+
+    private static string Truncate(string value, int length) => value.Length <= length ? value : value[..length];
+}
