@@ -77,7 +77,7 @@ public sealed class ApiKeyAuthenticationHandler(
             return;
         }
 
-        Response.Headers.WWWAuthenticate = new([$"Bearer realm=\"moderation\"", $"{SchemeName} header=\"{HeaderName}\""]);
+        Response.Headers.WWWAuthenticate = new(["Bearer realm=\"moderation\"", $"{SchemeName} header=\"{HeaderName}\""]);
         if (result.Failure is null)
         {
             await AuthProblems.WriteAsync(Context, StatusCodes.Status401Unauthorized, AuthProblems.MissingApiKey, "API key required",

@@ -16,8 +16,8 @@ public sealed class AuthenticateApiKeyConsumer(ApiKeys keys) : IConsumer<Authent
     public async Task Consume(ConsumeContext<AuthenticateApiKey> context)
     {
         var hash = context.Message.KeyHash;
-        var client = ApiKeyHash.IsHash(hash) ? await keys.FindActiveAsync(hash, context.CancellationToken) : null;
-        await context.RespondAsync(client is null ? Invalid : new ApiKeyIdentity(true, client.ClientId, client.Scopes, client.KeyPrefix));
+        var lookup = ApiKeyHash.IsHash(hash) ? await keys.FindAsync(hash, context.CancellationToken) : ApiKeyLookup.Unknown;
+        await context.RespondAsync(lookup.Identity ?? Invalid);
     }
 }
 
