@@ -17,10 +17,7 @@ public static class MessagingExtensions
     /// </summary>
     public static IHostApplicationBuilder AddMessaging(this IHostApplicationBuilder builder, Action<IBusRegistrationConfigurator>? configure = null)
     {
-        builder.Services.AddOptions<MessagingOptions>()
-            .BindConfiguration(MessagingOptions.Section)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddValidatedOptions<MessagingOptions>(MessagingOptions.Section);
 
         var connectionString = builder.Configuration.GetConnectionString(ConnectionName)
             ?? throw new InvalidOperationException($"ConnectionStrings:{ConnectionName} (an amqp:// URI) is required.");

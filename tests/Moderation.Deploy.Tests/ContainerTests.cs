@@ -17,6 +17,10 @@ public sealed partial class ContainerTests
         // scripts/up publishes feedback heads into the local model directory; in containers the model volume belongs to
         // the model image, and heads stay in the database (GET /models/heads/{version}).
         ["FeedbackHead__OutputDirectory"] = "heads stay in the database",
+
+        // scripts/up migrates each database as its service starts; compose runs the ingest-migrate and results-migrate
+        // one-shots before the services instead, so the services keep the default (false).
+        ["Database__MigrateOnStart"] = "the *-migrate one-shots migrate",
     };
 
     public static TheoryData<string> ServiceDockerfiles => new(

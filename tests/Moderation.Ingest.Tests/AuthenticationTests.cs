@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Moderation.Auth;
 using Moderation.Contracts.V1;
 using Moderation.Ingest.Apis;
 using Moderation.Ingest.Auth;
@@ -20,7 +21,7 @@ public sealed class AuthenticationTests(IngestFixture ingest) : IClassFixture<In
     public async Task Missing_key_is_401_missing_api_key_with_a_bearer_challenge()
     {
         using var response = await ingest.Client().PostAsync("/media", Http.Bytes([0xFF, 0xD8, 0xFF, 0xE0]));
-        await Http.AssertProblemAsync(response, HttpStatusCode.Unauthorized, Problems.MissingApiKey);
+        await Http.AssertProblemAsync(response, HttpStatusCode.Unauthorized, AuthProblems.MissingApiKey);
         Assert.Contains(response.Headers.WwwAuthenticate, h => h.Scheme == "Bearer");
     }
 
@@ -30,14 +31,14 @@ public sealed class AuthenticationTests(IngestFixture ingest) : IClassFixture<In
     public async Task Unknown_key_is_401_invalid_api_key(string key)
     {
         using var response = await ingest.Client(key).GetAsync($"/media/{Guid.NewGuid()}");
-        await Http.AssertProblemAsync(response, HttpStatusCode.Unauthorized, Problems.InvalidApiKey);
+        await Http.AssertProblemAsync(response, HttpStatusCode.Unauthorized, AuthProblems.InvalidApiKey);
     }
 
     [Fact]
     public async Task Key_in_X_Api_Key_header_is_accepted()
     {
         using var client = ingest.Client();
-        client.DefaultRequestHeaders.Add(ApiKeyAuthenticationHandler.ApiKeyHeader, ingest.SubmitKey);
+        client.DefaultRequestHeaders.Add(ApiKeyAuthenticationHandler.HeaderName, ingest.SubmitKey);
         using var response = await client.GetAsync($"/media/{Guid.NewGuid()}");
         await Http.AssertProblemAsync(response, HttpStatusCode.NotFound, Problems.NotFound);
     }
@@ -45,26 +46,26 @@ public sealed class AuthenticationTests(IngestFixture ingest) : IClassFixture<In
     [Fact]
     public async Task Key_without_submit_scope_is_403_naming_the_scope()
     {
-        var readOnly = await ingest.CreateKeyAsync("reader", ApiScopes.Read);
+        var readOnly = await ingest.CreateKeyAsync("reader", ModerationScopes.Read);
         using var response = await ingest.Client(readOnly).PostAsync("/media", Http.Bytes(await File.ReadAllBytesAsync(await TestMedia.JpegAsync(64, 48))));
-        var problem = await Http.AssertProblemAsync(response, HttpStatusCode.Forbidden, Problems.InsufficientScope);
-        Assert.Equal(ApiScopes.Submit, problem.GetProperty("requiredScopes")[0].GetString());
+        var problem = await Http.AssertProblemAsync(response, HttpStatusCode.Forbidden, AuthProblems.InsufficientScope);
+        Assert.Equal(ModerationScopes.Submit, problem.GetProperty("requiredScopes")[0].GetString());
         Assert.DoesNotContain(ingest.Pipeline.State.Submitted, s => s.Message.ClientId == "reader");
     }
 
     [Fact]
     public async Task Key_without_read_scope_cannot_read_status()
     {
-        var submitOnly = await ingest.CreateKeyAsync("submitter", ApiScopes.Submit);
+        var submitOnly = await ingest.CreateKeyAsync("submitter", ModerationScopes.Submit);
         using var response = await ingest.Client(submitOnly).GetAsync($"/media/{Guid.NewGuid()}");
-        await Http.AssertProblemAsync(response, HttpStatusCode.Forbidden, Problems.InsufficientScope);
+        await Http.AssertProblemAsync(response, HttpStatusCode.Forbidden, AuthProblems.InsufficientScope);
     }
 
     [Fact]
     public async Task Revoked_key_is_refused()
     {
-        var key = await ingest.CreateKeyAsync("revoked", ApiScopes.Read);
-        var admin = await ingest.CreateKeyAsync("admin", ApiScopes.Admin);
+        var key = await ingest.CreateKeyAsync("revoked", ModerationScopes.Read);
+        var admin = await ingest.CreateKeyAsync("admin", ModerationScopes.Admin);
         using var admins = ingest.Client(admin);
         using (var before = await ingest.Client(key).GetAsync($"/media/{Guid.NewGuid()}"))
         {
@@ -77,21 +78,21 @@ public sealed class AuthenticationTests(IngestFixture ingest) : IClassFixture<In
         }
 
         using var after = await ingest.Client(key).GetAsync($"/media/{Guid.NewGuid()}");
-        await Http.AssertProblemAsync(after, HttpStatusCode.Unauthorized, Problems.InvalidApiKey);
+        await Http.AssertProblemAsync(after, HttpStatusCode.Unauthorized, AuthProblems.InvalidApiKey);
     }
 
     [Fact]
     public async Task Admin_endpoint_creates_a_working_key_and_stores_only_its_hash()
     {
-        var admin = await ingest.CreateKeyAsync("admin", ApiScopes.Admin);
-        using var response = await ingest.Client(admin).PostAsJsonAsync("/admin/keys", new CreateApiKeyRequest("partner", [ApiScopes.Read], "partner key"));
+        var admin = await ingest.CreateKeyAsync("admin", ModerationScopes.Admin);
+        using var response = await ingest.Client(admin).PostAsJsonAsync("/admin/keys", new CreateApiKeyRequest("partner", [ModerationScopes.Read], "partner key"));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var created = await Http.ReadAsync<CreatedApiKeyResponse>(response);
         Assert.StartsWith(created.KeyPrefix + "_", created.Key, StringComparison.Ordinal);
 
         await using var scope = ingest.Factory.Services.CreateAsyncScope();
         var stored = await scope.ServiceProvider.GetRequiredService<IngestDbContext>().ApiClients.SingleAsync(c => c.Id == created.Id);
-        Assert.Equal(ApiKeys.Hash(created.Key), stored.KeyHash);
+        Assert.Equal(ApiKeyHash.Of(created.Key), stored.KeyHash);
         Assert.DoesNotContain(created.Key[13..], stored.KeyHash + stored.KeyPrefix + stored.Description, StringComparison.Ordinal);
 
         using var read = await ingest.Client(created.Key).GetAsync($"/media/{Guid.NewGuid()}");
@@ -102,7 +103,7 @@ public sealed class AuthenticationTests(IngestFixture ingest) : IClassFixture<In
     public async Task Admin_endpoints_need_the_admin_scope()
     {
         using var response = await ingest.Client(ingest.SubmitKey).GetAsync("/admin/keys");
-        await Http.AssertProblemAsync(response, HttpStatusCode.Forbidden, Problems.InsufficientScope);
+        await Http.AssertProblemAsync(response, HttpStatusCode.Forbidden, AuthProblems.InsufficientScope);
     }
 
     [Fact]
@@ -122,15 +123,15 @@ public sealed class AuthenticationTests(IngestFixture ingest) : IClassFixture<In
     [Fact]
     public async Task Other_services_authenticate_keys_by_hash_over_the_bus()
     {
-        var key = await ingest.CreateKeyAsync("dashboard", ApiScopes.Review, ApiScopes.Read);
+        var key = await ingest.CreateKeyAsync("dashboard", ModerationScopes.Review, ModerationScopes.Read);
         var client = ingest.Pipeline.AuthenticateClient();
 
-        var valid = (await client.GetResponse<ApiKeyIdentity>(new AuthenticateApiKey(ApiKeys.Hash(key)))).Message;
+        var valid = (await client.GetResponse<ApiKeyIdentity>(new AuthenticateApiKey(ApiKeyHash.Of(key)))).Message;
         Assert.True(valid.Valid);
         Assert.Equal("dashboard", valid.ClientId);
-        Assert.Equal([ApiScopes.Read, ApiScopes.Review], valid.Scopes.Order());
+        Assert.Equal([ModerationScopes.Read, ModerationScopes.Review], valid.Scopes.Order());
 
-        var invalid = (await client.GetResponse<ApiKeyIdentity>(new AuthenticateApiKey(ApiKeys.Hash(key + "x")))).Message;
+        var invalid = (await client.GetResponse<ApiKeyIdentity>(new AuthenticateApiKey(ApiKeyHash.Of(key + "x")))).Message;
         Assert.False(invalid.Valid);
         Assert.Null(invalid.ClientId);
         Assert.Empty(invalid.Scopes);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Moderation.Auth;
 using Moderation.Contracts.V1;
 using Moderation.Ingest.Auth;
 using Moderation.Testing;
@@ -18,7 +19,7 @@ public sealed class CommandLineTests
         var (code, stdout, stderr) = await RunAsync(database, "keys", "create", "--client", "wiki", "--scopes", "submit,read", "--quiet");
         Assert.True(code == 0, stderr);
         var key = stdout.Trim();
-        Assert.True(ApiKeys.LooksLikeKey(key), $"'{stdout}'");
+        Assert.Matches("^mod_[0-9a-f]{8}_[A-Za-z0-9_-]{43}$", key);
         Assert.Empty(stderr.Trim());
 
         await using var connection = new NpgsqlConnection(database);
@@ -27,8 +28,8 @@ public sealed class CommandLineTests
         await using (var reader = await command.ExecuteReaderAsync())
         {
             Assert.True(await reader.ReadAsync());
-            Assert.Equal(ApiKeys.Hash(key), reader.GetString(0));
-            Assert.Equal([ApiScopes.Read, ApiScopes.Submit], reader.GetFieldValue<string[]>(1));
+            Assert.Equal(ApiKeyHash.Of(key), reader.GetString(0));
+            Assert.Equal([ModerationScopes.Read, ModerationScopes.Submit], reader.GetFieldValue<string[]>(1));
         }
 
         var (listCode, list, _) = await RunAsync(database, "keys", "list");

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using Moderation.Auth;
 using Moderation.BlobStorage;
 using Moderation.Contracts.V1;
 using Moderation.Ingest.Tests.Infrastructure;
@@ -23,14 +24,14 @@ public sealed class ErasureApiTests(IngestFixture ingest) : IClassFixture<Ingest
         using var upload = await ingest.Client(ingest.SubmitKey).PostAsync("/media", Http.Bytes(jpeg));
         var accepted = await Http.AssertAcceptedAsync(upload);
 
-        using var reader = ingest.Client(await ingest.CreateKeyAsync("tests", ApiScopes.Read));
+        using var reader = ingest.Client(await ingest.CreateKeyAsync("tests", ModerationScopes.Read));
         using (var refused = await reader.DeleteAsync($"/media/{accepted.MediaId}"))
         {
             Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
             Assert.Equal("urn:moderation:problem:insufficient-scope", (await ProblemAsync(refused))["type"]!.GetValue<string>());
         }
 
-        using var other = ingest.Client(await ingest.CreateKeyAsync("someone-else", ApiScopes.Submit, ApiScopes.Read));
+        using var other = ingest.Client(await ingest.CreateKeyAsync("someone-else", ModerationScopes.Submit, ModerationScopes.Read));
         foreach (var id in new[] { accepted.MediaId, Guid.NewGuid() })
         {
             using var missing = await other.DeleteAsync($"/media/{id}");

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Net;
 using System.Net.Http.Json;
+using Moderation.Auth;
 using Moderation.Contracts.V1;
 using Moderation.Ingest.Extensions;
 using Moderation.Ingest.RateLimiting;
@@ -35,7 +36,7 @@ public sealed class RateLimitTests(RateLimitIngestFixture ingest) : IClassFixtur
     public async Task A_client_over_its_submission_rate_gets_429_with_Retry_After_while_other_clients_go_on()
     {
         var jpeg = await File.ReadAllBytesAsync(await TestMedia.JpegAsync(64, 48));
-        using var limited = ingest.Client(await ingest.CreateKeyAsync("limited", ApiScopes.Submit, ApiScopes.Read));
+        using var limited = ingest.Client(await ingest.CreateKeyAsync("limited", ModerationScopes.Submit, ModerationScopes.Read));
         var acceptedIds = new List<Guid>();
         for (var i = 0; i < 2; i++)
         {
@@ -65,7 +66,7 @@ public sealed class RateLimitTests(RateLimitIngestFixture ingest) : IClassFixtur
         Assert.Equal(HttpStatusCode.OK, status.StatusCode);
         using var other = await ingest.Client(ingest.SubmitKey).PostAsync("/media?externalId=File:Unaffected.jpg", Http.Bytes(jpeg));
         await Http.AssertAcceptedAsync(other);
-        using var similar = ingest.Client(await ingest.CreateKeyAsync("limited-too", ApiScopes.Submit));
+        using var similar = ingest.Client(await ingest.CreateKeyAsync("limited-too", ModerationScopes.Submit));
         using var fresh = await similar.PostAsync("/media?externalId=File:Fresh.jpg", Http.Bytes(jpeg));
         await Http.AssertAcceptedAsync(fresh);
     }
@@ -87,7 +88,7 @@ public sealed class RateLimitTests(RateLimitIngestFixture ingest) : IClassFixtur
     public async Task Urgent_submissions_over_the_clients_ceiling_go_in_as_normal()
     {
         var jpeg = await File.ReadAllBytesAsync(await TestMedia.JpegAsync(72, 40));
-        using var hasty = ingest.Client(await ingest.CreateKeyAsync("hasty", ApiScopes.Submit, ApiScopes.Read));
+        using var hasty = ingest.Client(await ingest.CreateKeyAsync("hasty", ModerationScopes.Submit, ModerationScopes.Read));
         var lanes = new List<(SubmissionPriority Answered, SubmissionPriority Published, byte AmqpPriority)>();
         for (var i = 0; i < 3; i++)
         {
@@ -156,7 +157,7 @@ public sealed class CrossTenantStatusTests(IngestFixture ingest) : IClassFixture
         using var submitted = await ingest.Client(ingest.SubmitKey).PostAsync("/media?externalId=File:Audited.jpg", Http.Bytes(jpeg));
         var id = (await Http.AssertAcceptedAsync(submitted)).MediaId;
         ingest.Pipeline.State.Statuses[id] = new MediaStatus(id, true, MediaStates.Processing, "File:Audited.jpg", null, 1, 0, 0, null, null);
-        var reviewKey = await ingest.CreateKeyAsync("review-desk", ApiScopes.Review, ApiScopes.Read);
+        var reviewKey = await ingest.CreateKeyAsync("review-desk", ModerationScopes.Review, ModerationScopes.Read);
 
         using var byOwner = await ingest.Client(ingest.SubmitKey).GetAsync($"/media/{id}");
         Assert.Equal(HttpStatusCode.OK, byOwner.StatusCode);

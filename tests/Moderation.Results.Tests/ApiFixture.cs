@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using MassTransit;
+using Moderation.Auth;
 using Moderation.Contracts.V1;
 using Moderation.Results.Tests.Infrastructure;
 using Moderation.ServiceDefaults;
@@ -47,7 +48,7 @@ public sealed class ApiFixture : IAsyncLifetime
             {
                 KeyLookups.Enqueue(context.Message.KeyHash);
                 return context.RespondAsync(context.Message.KeyHash == validHash
-                    ? new ApiKeyIdentity(true, "wiki-uploader", [ApiScopes.Submit, ApiScopes.Read])
+                    ? new ApiKeyIdentity(true, "wiki-uploader", [ModerationScopes.Submit, ModerationScopes.Read])
                     : new ApiKeyIdentity(false, null, []));
             }));
         });

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
+using Moderation.Auth;
 using Moderation.Contracts.V1;
 using Moderation.Results.Apis;
 using Moderation.Results.Audit;
@@ -16,8 +17,8 @@ namespace Moderation.Results.Tests;
 /// <summary>Every audited action leaves one record naming the client and key, the medium, and what was done.</summary>
 public sealed class AuditTests(AppWithBusFixture fixture) : IClassFixture<AppWithBusFixture>
 {
-    private static readonly string ReviewerKeyId = ApiKeyValidator.StaticKeyId(ApiKeyValidator.Hash(ResultsApp.ReviewerKey));
-    private static readonly string AdminKeyId = ApiKeyValidator.StaticKeyId(ApiKeyValidator.Hash(ResultsApp.AdminKey));
+    private static readonly string ReviewerKeyId = IngestApiKeyStore.StaticKeyId(ApiKeyHash.Of(ResultsApp.ReviewerKey));
+    private static readonly string AdminKeyId = IngestApiKeyStore.StaticKeyId(ApiKeyHash.Of(ResultsApp.AdminKey));
 
     private ResultsApp App => fixture.App;
 

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
+using Moderation.Auth;
 using Moderation.Results.Apis;
 using Moderation.Results.Audit;
 using Moderation.Results.Auth;
@@ -126,7 +127,7 @@ public sealed class CallbackAdministrationTests(CallbackAdministrationFixture fi
 
         var audit = await App.GetAsync<AuditPage>($"/audit?mediaId={mine.MediaId}&action={AuditActions.CallbackRedelivered}");
         var entry = Assert.Single(audit.Items);
-        Assert.Equal((Messages.ClientId, ApiKeyValidator.StaticKeyId(ApiKeyValidator.Hash(ResultsApp.ReadKey))), (entry.ClientId, entry.KeyId));
+        Assert.Equal((Messages.ClientId, IngestApiKeyStore.StaticKeyId(ApiKeyHash.Of(ResultsApp.ReadKey))), (entry.ClientId, entry.KeyId));
         Assert.Equal(mine.Id, entry.Details.GetProperty("outboxId").GetGuid());
         Assert.Equal(2, entry.Details.GetProperty("previousAttempts").GetInt32());
     }

@@ -30,6 +30,30 @@ public sealed class MigrationTests
         Assert.Equal(1, await command.ExecuteScalarAsync());
     }
 
+    [Fact]
+    public async Task Replicas_migrating_a_fresh_database_at_the_same_time_all_succeed_and_apply_each_migration_once()
+    {
+        var servers = await TestServers.GetAsync();
+        var name = "results_race_" + Guid.NewGuid().ToString("N")[..12];
+        var connection = new NpgsqlConnectionStringBuilder(servers.PostgresConnectionString) { Database = name }.ConnectionString;
+
+        var runs = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => RunWithDatabaseAsync(connection, "migrate")));
+
+        Assert.All(runs, run => Assert.True(run.Code == 0, run.Output));
+        await using var db = new NpgsqlConnection(connection);
+        await db.OpenAsync();
+        await using var history = new NpgsqlCommand("SELECT count(*), count(DISTINCT migration_id) FROM \"__EFMigrationsHistory\"", db);
+        await using (var reader = await history.ExecuteReaderAsync())
+        {
+            Assert.True(await reader.ReadAsync());
+            Assert.True(reader.GetInt64(0) > 0);
+            Assert.Equal(reader.GetInt64(1), reader.GetInt64(0));
+        }
+
+        await using var policies = new NpgsqlCommand("SELECT count(*) FROM policies WHERE name = 'default'", db);
+        Assert.Equal(1L, await policies.ExecuteScalarAsync());
+    }
+
     [Theory]
     [InlineData("train-head", "--no-publsh")]
     [InlineData("train-head", "--base-model-version")]
@@ -53,7 +77,11 @@ public sealed class MigrationTests
         Assert.Contains("--base-model-version", output, StringComparison.Ordinal);
     }
 
-    private static async Task<(int Code, string Output)> RunAsync(params string[] arguments)
+    private static Task<(int Code, string Output)> RunAsync(params string[] arguments) =>
+        // No database anywhere: a command line that is wrong must be refused before anything is touched.
+        RunWithDatabaseAsync("Host=127.0.0.1;Port=9;Database=nowhere;Username=nobody", arguments);
+
+    private static async Task<(int Code, string Output)> RunWithDatabaseAsync(string connectionString, params string[] arguments)
     {
         var info = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Moderation.Results.dll"));
@@ -62,12 +90,12 @@ public sealed class MigrationTests
             info.ArgumentList.Add(argument);
         }
 
-        // No database anywhere: a command line that is wrong must be refused before anything is touched.
-        info.Environment["ConnectionStrings__postgres"] = "Host=127.0.0.1;Port=9;Database=nowhere;Username=nobody";
+        info.Environment["ConnectionStrings__postgres"] = connectionString;
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         using var process = System.Diagnostics.Process.Start(info)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
         return (process.ExitCode, await output + await errors);
     }
 }

@@ -10,10 +10,7 @@ public static class Extensions
 {
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<ClassifierOptions>()
-            .BindConfiguration(ClassifierOptions.Section)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddValidatedOptions<ClassifierOptions>(ClassifierOptions.Section);
         builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ClassifierOptions>, ClassifierOptionsValidator>();
 
         builder.Services.AddSingleton(TimeProvider.System);

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Moderation.Auth;
 using Moderation.Dashboard.Auth;
 using Moderation.Dashboard.Exposure;
 
@@ -18,7 +19,7 @@ public static class ExposureApi
 {
     public static RouteGroupBuilder MapExposureApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/exposure").RequireAuthorization(DashboardPolicies.Viewer);
+        var group = app.MapGroup("/exposure").RequireAuthorization(ModerationScopes.Read);
         group.MapPost("/reveal", RevealAsync);
         return group;
     }

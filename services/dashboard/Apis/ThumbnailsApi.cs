@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Moderation.BlobStorage;
 using Moderation.Contracts.V1;
+using Moderation.Auth;
 using Moderation.Dashboard.Auth;
 using Moderation.Dashboard.Extensions;
 using Moderation.Dashboard.Results;
@@ -15,7 +16,7 @@ public static class ThumbnailsApi
 
     public static RouteGroupBuilder MapThumbnailsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/thumbnails").RequireAuthorization(DashboardPolicies.Viewer);
+        var group = app.MapGroup("/thumbnails").RequireAuthorization(ModerationScopes.Read);
         group.MapGet("/{mediaId:guid}/{frameIndex:int}", GetAsync);
         return group;
     }

@@ -3,7 +3,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.Options;
-using Moderation.Contracts.V1;
+using Moderation.Auth;
 using Moderation.Dashboard.Extensions;
 using Moderation.Dashboard.Results;
 
@@ -14,8 +14,6 @@ public static class DashboardClaims
     /// <summary>The reviewer's API key. It only ever lives inside the encrypted, HttpOnly session cookie.</summary>
     public const string ApiKey = "moderation:api-key";
 
-    public const string Scope = "scope";
-
     /// <summary>When the key was last confirmed by the results service (ISO 8601).</summary>
     public const string ValidatedAt = "moderation:validated-at";
 
@@ -23,23 +21,20 @@ public static class DashboardClaims
     public const string SessionId = "moderation:session";
 }
 
-/// <summary>Roles are the API key's scopes: reviewer = review, admin = admin (which includes review), viewer = read.</summary>
-public static class DashboardPolicies
+/// <summary>
+/// The signed-in person as pages see them. Roles are the API key's scopes in the cluster's one model
+/// (<see cref="ModerationScopes"/>): viewer = read, reviewer = review, admin = admin; pages require them with the scope
+/// policies (<c>[Authorize(Policy = ModerationScopes.Review)]</c>).
+/// </summary>
+public static class DashboardUser
 {
-    public const string Viewer = "viewer";
-    public const string Reviewer = "reviewer";
-    public const string Admin = "admin";
+    public static bool IsReviewer(this ClaimsPrincipal user) => user.HasScope(ModerationScopes.Review);
 
-    public static bool IsReviewer(this ClaimsPrincipal user) => HasAnyScope(user, ApiScopes.Review, ApiScopes.Admin);
-
-    public static bool IsAdmin(this ClaimsPrincipal user) => HasAnyScope(user, ApiScopes.Admin);
+    public static bool IsAdmin(this ClaimsPrincipal user) => user.HasScope(ModerationScopes.Admin);
 
     public static string ReviewerName(this ClaimsPrincipal user) => user.FindFirstValue(ClaimTypes.NameIdentifier) ?? "unknown";
 
     public static string SessionId(this ClaimsPrincipal user) => user.FindFirstValue(DashboardClaims.SessionId) ?? "";
-
-    internal static bool HasAnyScope(ClaimsPrincipal user, params string[] scopes) =>
-        user.FindAll(DashboardClaims.Scope).Any(c => scopes.Contains(c.Value, StringComparer.Ordinal));
 }
 
 /// <summary>Signs reviewers in with their API key, and keeps checking that key while the session lasts.</summary>
@@ -68,12 +63,7 @@ public static class DashboardAuthentication
             cookie.Events.OnValidatePrincipal = RevalidateAsync;
         });
 
-        services.AddAuthorizationBuilder()
-            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
-            .AddPolicy(DashboardPolicies.Viewer, p => p.RequireAuthenticatedUser()
-                .RequireAssertion(c => DashboardPolicies.HasAnyScope(c.User, ApiScopes.Read, ApiScopes.Review, ApiScopes.Admin)))
-            .AddPolicy(DashboardPolicies.Reviewer, p => p.RequireAuthenticatedUser().RequireAssertion(c => c.User.IsReviewer()))
-            .AddPolicy(DashboardPolicies.Admin, p => p.RequireAuthenticatedUser().RequireAssertion(c => c.User.IsAdmin()));
+        services.AddModerationAuthorization();
         return services;
     }
 
@@ -89,17 +79,10 @@ public static class DashboardAuthentication
     /// <summary>The principal of a session for <paramref name="identity"/>, signed in with <paramref name="apiKey"/> now.</summary>
     public static ClaimsPrincipal Principal(CallerIdentity identity, string apiKey, DateTimeOffset now)
     {
-        var claims = new ClaimsIdentity(Scheme, ClaimTypes.Name, ClaimTypes.Role);
-        claims.AddClaim(new Claim(ClaimTypes.NameIdentifier, identity.ClientId));
-        claims.AddClaim(new Claim(ClaimTypes.Name, identity.ClientId));
+        var claims = ModerationClaims.Identity(Scheme, identity.ClientId, identity.Scopes);
         claims.AddClaim(new Claim(DashboardClaims.ApiKey, apiKey));
         claims.AddClaim(new Claim(DashboardClaims.SessionId, Guid.NewGuid().ToString("N")));
         claims.AddClaim(new Claim(DashboardClaims.ValidatedAt, now.ToString("O", CultureInfo.InvariantCulture)));
-        foreach (var scope in identity.Scopes.Distinct(StringComparer.Ordinal))
-        {
-            claims.AddClaim(new Claim(DashboardClaims.Scope, scope));
-        }
-
         return new ClaimsPrincipal(claims);
     }
 

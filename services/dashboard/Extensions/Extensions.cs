@@ -10,6 +10,7 @@ using Moderation.Dashboard.Auth;
 using Moderation.Dashboard.Exposure;
 using Moderation.Dashboard.Results;
 using Moderation.Dashboard.Security;
+using Moderation.ServiceDefaults;
 
 namespace Moderation.Dashboard.Extensions;
 
@@ -21,11 +22,8 @@ public static class Extensions
     {
         var services = builder.Services;
         services.TryAddSingleton(TimeProvider.System);
-        services.AddOptions<DashboardOptions>()
-            .BindConfiguration(DashboardOptions.Section)
-            .ValidateDataAnnotations()
-            .Validate(o => IsValid(o.BreakReminder) && IsValid(o.Evaluation), "Dashboard:BreakReminder or Dashboard:Evaluation is out of range.")
-            .ValidateOnStart();
+        builder.AddValidatedOptions<DashboardOptions>(DashboardOptions.Section)
+            .Validate(o => IsValid(o.BreakReminder) && IsValid(o.Evaluation), "Dashboard:BreakReminder or Dashboard:Evaluation is out of range.");
         builder.AddBlobStore();
 
         var dataProtection = services.AddDataProtection().SetApplicationName("moderation-dashboard");

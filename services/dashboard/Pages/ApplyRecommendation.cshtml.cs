@@ -3,13 +3,14 @@ using System.Net;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Moderation.Auth;
 using Moderation.Dashboard.Auth;
 using Moderation.Dashboard.Results;
 
 namespace Moderation.Dashboard.Pages;
 
 /// <summary>Admins only: apply the recommended threshold as a new version of the policy (the results service checks the admin scope again).</summary>
-[Authorize(Policy = DashboardPolicies.Admin)]
+[Authorize(Policy = ModerationScopes.Admin)]
 public sealed class ApplyRecommendationModel(ResultsClient results, ILogger<ApplyRecommendationModel> logger) : PageModel
 {
     [TempData]

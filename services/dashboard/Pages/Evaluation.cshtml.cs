@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
+using Moderation.Auth;
 using Moderation.Dashboard.Auth;
 using Moderation.Dashboard.Charts;
 using Moderation.Dashboard.Extensions;
@@ -11,7 +12,7 @@ using Moderation.Dashboard.Results;
 namespace Moderation.Dashboard.Pages;
 
 /// <summary>Precision and recall against reviewer feedback, and the threshold recommendation an admin may apply.</summary>
-[Authorize(Policy = DashboardPolicies.Viewer)]
+[Authorize(Policy = ModerationScopes.Read)]
 public sealed class EvaluationModel(ResultsClient results, IOptions<DashboardOptions> options) : PageModel
 {
     [BindProperty(SupportsGet = true, Name = "class")]

@@ -1,12 +1,13 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Moderation.Auth;
 using Moderation.Dashboard.Auth;
 using Moderation.Dashboard.Exposure;
 using Moderation.Dashboard.Results;
 
 namespace Moderation.Dashboard.Pages;
 
-[Authorize(Policy = DashboardPolicies.Viewer)]
+[Authorize(Policy = ModerationScopes.Read)]
 public sealed class IndexModel(ResultsClient results, ExposureTracker exposure) : PageModel
 {
     public StatsOverview? Stats { get; private set; }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
+using Moderation.Auth;
 using Moderation.Dashboard.Auth;
 using Moderation.Dashboard.Exposure;
 using Moderation.Dashboard.Extensions;
@@ -10,7 +11,7 @@ using Moderation.Dashboard.Views;
 
 namespace Moderation.Dashboard.Pages;
 
-[Authorize(Policy = DashboardPolicies.Viewer)]
+[Authorize(Policy = ModerationScopes.Read)]
 public sealed class MediaModel(ResultsClient results, ExposureTracker exposure, IOptions<DashboardOptions> options) : PageModel
 {
     public MediaView View { get; private set; } = null!;

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
 using Moderation.Contracts.V1;
+using Moderation.Auth;
 using Moderation.Dashboard.Auth;
 using Moderation.Dashboard.Exposure;
 using Moderation.Dashboard.Extensions;
@@ -13,7 +14,7 @@ using Moderation.Dashboard.Views;
 namespace Moderation.Dashboard.Pages;
 
 /// <summary>The reviewer's desk: one claimed task at a time, decided with the keyboard, with an undo after each decision.</summary>
-[Authorize(Policy = DashboardPolicies.Reviewer)]
+[Authorize(Policy = ModerationScopes.Review)]
 public sealed class ReviewModel(ResultsClient results, ExposureTracker exposure, IOptions<DashboardOptions> options, TimeProvider clock,
     ILogger<ReviewModel> logger) : PageModel
 {

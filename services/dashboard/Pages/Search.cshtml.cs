@@ -1,13 +1,14 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Moderation.Auth;
 using Moderation.Dashboard.Auth;
 using Moderation.Dashboard.Results;
 
 namespace Moderation.Dashboard.Pages;
 
 /// <summary>One box for a media id, an external id (e.g. a wiki file title) or a content SHA-256.</summary>
-[Authorize(Policy = DashboardPolicies.Viewer)]
+[Authorize(Policy = ModerationScopes.Read)]
 public sealed class SearchModel(ResultsClient results) : PageModel
 {
     public const int PageSize = 50;

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.RateLimiting;
+using Moderation.Auth;
 using Moderation.Dashboard.Auth;
 using Moderation.Dashboard.Results;
 
@@ -53,9 +54,9 @@ public sealed class SignInModel(ResultsClient results, TimeProvider clock, ILogg
             return Page();
         }
 
-        if (!identity.Scopes.Any(s => s is "read" or "review" or "admin"))
+        if (!ModerationScopes.Allows(identity.Scopes, ModerationScopes.Read))
         {
-            Error = "That API key has none of the scopes read, review or admin.";
+            Error = $"That API key does not have the '{ModerationScopes.Read}' scope or one that includes it ('{ModerationScopes.Review}', '{ModerationScopes.Admin}').";
             return Page();
         }
 

@@ -1,13 +1,14 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Moderation.Auth;
 using Moderation.Dashboard.Auth;
 using Moderation.Dashboard.Charts;
 using Moderation.Dashboard.Results;
 
 namespace Moderation.Dashboard.Pages;
 
-[Authorize(Policy = DashboardPolicies.Viewer)]
+[Authorize(Policy = ModerationScopes.Read)]
 public sealed class StatusModel(ResultsClient results) : PageModel
 {
     /// <summary>The windows offered, with the bucket each is drawn in.</summary>

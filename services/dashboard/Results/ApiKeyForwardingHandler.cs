@@ -1,3 +1,4 @@
+using Moderation.Auth;
 using Moderation.Dashboard.Auth;
 
 namespace Moderation.Dashboard.Results;
@@ -5,7 +6,7 @@ namespace Moderation.Dashboard.Results;
 /// <summary>Adds the signed-in reviewer's API key (kept encrypted in their session cookie) to calls to the results service.</summary>
 public sealed class ApiKeyForwardingHandler(IHttpContextAccessor accessor) : DelegatingHandler
 {
-    public const string HeaderName = "X-Api-Key";
+    public const string HeaderName = ApiKeyAuthenticationHandler.HeaderName;
 
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {

@@ -14,16 +14,14 @@ public static class Extensions
 {
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<SamplingOptions>().BindConfiguration(SamplingOptions.Section).ValidateDataAnnotations()
+        builder.AddValidatedOptions<SamplingOptions>(SamplingOptions.Section)
             .Validate(o => o.MinIntervalSeconds <= o.MaxIntervalSeconds, "Sampling:MinIntervalSeconds must not exceed Sampling:MaxIntervalSeconds.")
-            .Validate(o => o.TargetFrames <= o.MaxFrames, "Sampling:TargetFrames must not exceed Sampling:MaxFrames.")
-            .ValidateOnStart();
-        builder.Services.AddOptions<MediaLimitsOptions>().BindConfiguration(MediaLimitsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<FfmpegOptions>().BindConfiguration(FfmpegOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.TargetFrames <= o.MaxFrames, "Sampling:TargetFrames must not exceed Sampling:MaxFrames.");
+        builder.AddValidatedOptions<MediaLimitsOptions>(MediaLimitsOptions.Section);
+        builder.AddValidatedOptions<FfmpegOptions>(FfmpegOptions.Section)
             .Validate(o => o.EffectiveFormats.All(f => f.Length > 0 && f.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_')),
-                "Ffmpeg:AllowedFormats must be ffmpeg demuxer names.")
-            .ValidateOnStart();
-        builder.Services.AddOptions<ExtractionOptions>().BindConfiguration(ExtractionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+                "Ffmpeg:AllowedFormats must be ffmpeg demuxer names.");
+        builder.AddValidatedOptions<ExtractionOptions>(ExtractionOptions.Section);
 
         builder.Services.AddFrameExtraction();
         builder.Services.AddHostedService<ScratchJanitor>();

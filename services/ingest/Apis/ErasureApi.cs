@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Moderation.Auth;
 using Moderation.Contracts.V1;
 using Moderation.Ingest.Auth;
 using Moderation.Ingest.Extensions;
@@ -18,7 +19,7 @@ public static class ErasureApi
     {
         app.MapDelete("/media/{id:guid}", EraseAsync)
             .WithTags("Media")
-            .RequireAuthorization(ApiScopes.Submit)
+            .RequireAuthorization(ModerationScopes.Submit)
             .WithSummary("Erase a medium")
             .WithDescription("Removes the medium from every store: its original (the bytes only when no other medium has the same content), frames, " +
                 "scores, embeddings, verdict, reviews and pending callbacks. Leaves a tombstone (id, client, sha256, who, when, why), which this " +
@@ -43,7 +44,7 @@ public static class ErasureApi
         MediumErasure erasure;
         try
         {
-            erasure = await eraser.EraseAsync(id, user.ClientId(), user.HasScope(ApiScopes.Admin), string.IsNullOrWhiteSpace(reason) ? null : reason, cancellationToken);
+            erasure = await eraser.EraseAsync(id, user.ClientId(), user.HasScope(ModerationScopes.Admin), string.IsNullOrWhiteSpace(reason) ? null : reason, cancellationToken);
         }
         catch (MassTransit.RequestTimeoutException)
         {

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Moderation.Auth;
 using Moderation.Ingest.Auth;
 using Moderation.Ingest.Data;
 using Moderation.Ingest.RateLimiting;
@@ -11,7 +12,7 @@ public static class HooksApi
     public static IEndpointRouteBuilder MapHooksApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/hooks/upload", UploadHookAsync)
-            .RequireAuthorization(Scopes.WebhookPolicy)
+            .RequireAuthorization(WebhookAuthenticationHandler.PolicyName)
             .RequireRateLimiting(SubmissionRateLimits.Policy)
             .WithTags("Hooks")
             .WithSummary("Upload hook (HMAC-signed)")

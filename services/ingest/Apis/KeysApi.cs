@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Moderation.Auth;
 using Moderation.Contracts.V1;
 using Moderation.Ingest.Auth;
 using Moderation.Ingest.Data;
@@ -11,7 +12,7 @@ public static class KeysApi
 {
     public static IEndpointRouteBuilder MapKeysApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/admin/keys").WithTags("Administration").RequireAuthorization(ApiScopes.Admin);
+        var api = app.MapGroup("/admin/keys").WithTags("Administration").RequireAuthorization(ModerationScopes.Admin);
         api.MapPost("", CreateAsync).WithSummary("Create an API key (shown once)").ProducesProblem(StatusCodes.Status400BadRequest);
         api.MapGet("", ListAsync).WithSummary("List API keys (never the keys themselves)");
         api.MapDelete("/{idOrPrefix}", RevokeAsync).WithSummary("Revoke an API key by id or prefix").ProducesProblem(StatusCodes.Status404NotFound);

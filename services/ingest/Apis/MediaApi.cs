@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Net.Http.Headers;
+using Moderation.Auth;
 using Moderation.Contracts.V1;
 using Moderation.Ingest.Auth;
 using Moderation.Ingest.Data;
@@ -25,7 +26,7 @@ public static class MediaApi
         var api = app.MapGroup("").WithTags("Media");
 
         api.MapPost("/media", UploadAsync)
-            .RequireAuthorization(ApiScopes.Submit)
+            .RequireAuthorization(ModerationScopes.Submit)
             .RequireRateLimiting(SubmissionRateLimits.Policy)
             // Any declared type is accepted: the format is decided by sniffing the content, never by the header.
             .Accepts<Stream>("application/octet-stream", "multipart/form-data", "image/*", "video/*", "*/*")
@@ -40,7 +41,7 @@ public static class MediaApi
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         api.MapPost("/media:by-url", SubmitUrlAsync)
-            .RequireAuthorization(ApiScopes.Submit)
+            .RequireAuthorization(ModerationScopes.Submit)
             .RequireRateLimiting(SubmissionRateLimits.Policy)
             .WithSummary("Submit a medium by URL")
             .WithDescription("Ingest fetches the URL (http/https, public addresses only, redirects re-checked) and streams it to the blob store.")
@@ -53,7 +54,7 @@ public static class MediaApi
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         api.MapGet("/media/{id:guid}", GetAsync)
-            .RequireAuthorization(ApiScopes.Read)
+            .RequireAuthorization(ModerationScopes.Read)
             .WithName("GetMedia")
             .WithSummary("Status, progress and verdict of a medium")
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -153,16 +154,15 @@ public static class MediaApi
             .Where(s => s.MediaId == id && s.ClientId == clientId && s.State != SubmissionState.Pending)
             .OrderBy(s => s.CreatedAt)
             .FirstOrDefaultAsync(cancellationToken);
-        // Clients see their own media; reviewers and administrators see every medium.
-        var mayReadAny = user.HasScope(ApiScopes.Review) || user.HasScope(ApiScopes.Admin);
-        if (own is null && !mayReadAny)
+        // Clients see their own media; a cross-tenant scope sees every medium.
+        if (own is null && user.MediaOwnerFilter() is not null)
         {
             return NotFound(id);
         }
 
         // A medium of another client is read on the strength of a cross-tenant scope: results audits such reads.
         var status = await AskResultsAsync(services,
-            own is null ? new GetMediaStatus(id, clientId, user.FindFirstValue(IngestClaims.KeyPrefix)) : new GetMediaStatus(id), cancellationToken);
+            own is null ? new GetMediaStatus(id, clientId, user.KeyId()) : new GetMediaStatus(id), cancellationToken);
         if (!status.Found)
         {
             return own is null

@@ -1,7 +1,7 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
-using System.Text;
 using Microsoft.EntityFrameworkCore;
+using Moderation.Auth;
 using Moderation.Contracts.V1;
 using Moderation.Ingest.Data;
 
@@ -11,31 +11,21 @@ namespace Moderation.Ingest.Auth;
 public sealed record CreatedApiKey(string Key, ApiClient Client);
 
 /// <summary>
-/// Creates, finds and revokes API keys. A key looks like <c>mod_3fa9c21b_&lt;43 random characters&gt;</c>: 256 bits of
-/// randomness, so a plain SHA-256 is a sufficient (and fast, per-request) hash; the <c>mod_3fa9c21b</c> prefix is stored
-/// in clear to tell keys apart.
+/// Creates, finds and revokes API keys: the key store of the whole cluster (other services ask it over RabbitMQ). A key
+/// looks like <c>mod_3fa9c21b_&lt;43 random characters&gt;</c>: 256 bits of randomness, stored only as its
+/// <see cref="ApiKeyHash"/>; the <c>mod_3fa9c21b</c> prefix is stored in clear to tell keys apart.
 /// </summary>
-public sealed class ApiKeys(IngestDbContext db, TimeProvider clock)
+public sealed class ApiKeys(IngestDbContext db, TimeProvider clock) : IApiKeyStore
 {
     private const string KeyPrefix = "mod_";
-
-    public static IReadOnlySet<string> KnownScopes { get; } =
-        new HashSet<string>([ApiScopes.Submit, ApiScopes.Read, ApiScopes.Review, ApiScopes.Admin], StringComparer.Ordinal);
-
-    /// <summary>Lower-case hex SHA-256 of the UTF-8 key: the only form in which a key is stored or sent to other services.</summary>
-    public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
-
-    /// <summary>Cheap shape check before any lookup, so garbage never reaches the database.</summary>
-    public static bool LooksLikeKey(string key) =>
-        key.Length is > 20 and < 128 && key.StartsWith(KeyPrefix, StringComparison.Ordinal) && key.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
 
     public async Task<CreatedApiKey> CreateAsync(string clientId, IEnumerable<string> scopes, string? description, CancellationToken cancellationToken)
     {
         var scopeList = scopes.Select(s => s.Trim().ToLowerInvariant()).Where(s => s.Length > 0).Distinct().Order().ToArray();
-        var unknown = scopeList.Where(s => !KnownScopes.Contains(s)).ToList();
+        var unknown = scopeList.Where(s => !ModerationScopes.IsKnown(s)).ToList();
         if (unknown.Count > 0)
         {
-            throw new ArgumentException($"Unknown scope(s): {string.Join(", ", unknown)}. Known: {string.Join(", ", KnownScopes)}.", nameof(scopes));
+            throw new ArgumentException($"Unknown scope(s): {string.Join(", ", unknown)}. Known: {string.Join(", ", ModerationScopes.All)}.", nameof(scopes));
         }
 
         if (scopeList.Length == 0)
@@ -56,7 +46,7 @@ public sealed class ApiKeys(IngestDbContext db, TimeProvider clock)
             Id = Guid.CreateVersion7(),
             ClientId = clientId,
             KeyPrefix = $"{KeyPrefix}{id}",
-            KeyHash = Hash(key),
+            KeyHash = ApiKeyHash.Of(key),
             Scopes = scopeList,
             Description = description,
             CreatedAt = clock.GetUtcNow(),
@@ -72,6 +62,11 @@ public sealed class ApiKeys(IngestDbContext db, TimeProvider clock)
         var hash = keyHash.ToLowerInvariant();
         return db.ApiClients.AsNoTracking().FirstOrDefaultAsync(c => c.KeyHash == hash && c.RevokedAt == null, cancellationToken);
     }
+
+    public async Task<ApiKeyLookup> FindAsync(string keyHash, CancellationToken cancellationToken) =>
+        await FindActiveAsync(keyHash, cancellationToken) is { } client
+            ? ApiKeyLookup.Found(new ApiKeyIdentity(true, client.ClientId, client.Scopes, client.KeyPrefix))
+            : ApiKeyLookup.Unknown;
 
     public Task<List<ApiClient>> ListAsync(CancellationToken cancellationToken) =>
         db.ApiClients.AsNoTracking().OrderBy(c => c.ClientId).ThenBy(c => c.CreatedAt).ToListAsync(cancellationToken);

@@ -6,7 +6,8 @@ using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Moderation.Contracts.V1;
+using Moderation.Auth;
+using Moderation.Data;
 using Moderation.Ingest.Data;
 using Moderation.Ingest.Extensions;
 
@@ -27,6 +28,9 @@ public sealed class WebhookAuthenticationHandler(
     TimeProvider clock) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "Webhook";
+
+    /// <summary>The policy of the upload hook: this scheme only, and the submit scope it grants.</summary>
+    public const string PolicyName = "webhook";
     public const string ClientHeader = "X-Moderation-Client";
     public const string TimestampHeader = "X-Moderation-Timestamp";
     public const string SignatureHeader = "X-Moderation-Signature";
@@ -86,8 +90,7 @@ public sealed class WebhookAuthenticationHandler(
                 "This exact request was already received; sign every delivery with a fresh timestamp.");
         }
 
-        var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.NameIdentifier, clientId), new Claim(IngestClaims.Scope, ApiScopes.Submit)], SchemeName);
+        var identity = ModerationClaims.Identity(SchemeName, clientId, [ModerationScopes.Submit]);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 

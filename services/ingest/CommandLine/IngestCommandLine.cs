@@ -1,5 +1,7 @@
 using System.CommandLine;
-using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Moderation.Auth;
+using Moderation.Data;
 using Moderation.Ingest.Auth;
 using Moderation.Ingest.Data;
 using Moderation.ServiceDefaults;
@@ -23,15 +25,15 @@ public static class IngestCommandLine
     public static Task<int> RunAsync(string[] args)
     {
         var migrate = new Command("migrate", "Apply the database migrations and exit.");
-        migrate.SetAction((_, cancellationToken) => WithDatabaseAsync(migrateFirst: false, async (db, _) =>
+        migrate.SetAction((_, cancellationToken) => WithDatabaseAsync(migrateFirst: false, async (services, _) =>
         {
-            await db.Database.MigrateAsync(cancellationToken);
+            await services.GetRequiredService<DatabaseMigrator<IngestDbContext>>().MigrateAsync(cancellationToken);
             await Console.Error.WriteLineAsync("Database is up to date.");
             return 0;
         }));
 
         var client = new Option<string>("--client") { Description = "The API client (e.g. the wiki) the key belongs to.", Required = true };
-        var scopes = new Option<string>("--scopes") { Description = $"Comma-separated scopes: {string.Join(", ", ApiKeys.KnownScopes)}.", Required = true };
+        var scopes = new Option<string>("--scopes") { Description = $"Comma-separated scopes: {string.Join(", ", ModerationScopes.All)}.", Required = true };
         var description = new Option<string?>("--description") { Description = "What the key is for." };
         var quiet = new Option<bool>("--quiet") { Description = "Print only the key (for scripts)." };
         var create = new Command("create", "Create a key and print it on stdout; it is shown only this once.") { client, scopes, description, quiet };
@@ -83,28 +85,28 @@ public static class IngestCommandLine
     }
 
     /// <summary>Runs <paramref name="work"/> against the database, migrating first when the command needs the schema and the settings allow it.</summary>
-    private static async Task<int> WithDatabaseAsync(bool migrateFirst, Func<IngestDbContext, ApiKeys, Task<int>> work)
+    private static async Task<int> WithDatabaseAsync(bool migrateFirst, Func<IServiceProvider, ApiKeys, Task<int>> work)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory, Args = [] });
         // stdout carries only the command's answer (a new key), so scripts can capture it.
         builder.Logging.ClearProviders().AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning)
             // EF logs the expected probe of a missing migrations table on a fresh database as an error.
-            .AddFilter("Microsoft.EntityFrameworkCore.Database.Command", LogLevel.None);
-        builder.AddIngestDatabase();
+            .AddFilter("Microsoft.EntityFrameworkCore.Database.Command", LogLevel.None)
+            .AddFilter("Moderation.Data", LogLevel.Warning);
+        builder.AddMigratedDatabase<IngestDbContext>(IngestDbContext.ConfigureOptions);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddScoped<ApiKeys>();
         using var host = builder.Build();
         await using var scope = host.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<IngestDbContext>();
         try
         {
             // A fresh deployment may create its first key before the service ever started.
-            if (migrateFirst && builder.Configuration.GetValue<bool>(DatabaseMigrator.MigrateOnStartKey))
+            if (migrateFirst && host.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStart)
             {
-                await db.Database.MigrateAsync();
+                await host.Services.GetRequiredService<DatabaseMigrator<IngestDbContext>>().MigrateAsync(CancellationToken.None);
             }
 
-            return await work(db, scope.ServiceProvider.GetRequiredService<ApiKeys>());
+            return await work(scope.ServiceProvider, scope.ServiceProvider.GetRequiredService<ApiKeys>());
         }
         catch (ArgumentException e)
         {

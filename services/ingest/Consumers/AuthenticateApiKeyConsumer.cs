@@ -1,4 +1,5 @@
 using MassTransit;
+using Moderation.Auth;
 using Moderation.Contracts.V1;
 using Moderation.Ingest.Auth;
 
@@ -15,10 +16,8 @@ public sealed class AuthenticateApiKeyConsumer(ApiKeys keys) : IConsumer<Authent
     public async Task Consume(ConsumeContext<AuthenticateApiKey> context)
     {
         var hash = context.Message.KeyHash;
-        var client = hash is { Length: 64 } && hash.All(char.IsAsciiHexDigit)
-            ? await keys.FindActiveAsync(hash, context.CancellationToken)
-            : null;
-        await context.RespondAsync(client is null ? Invalid : new ApiKeyIdentity(true, client.ClientId, client.Scopes, client.KeyPrefix));
+        var lookup = ApiKeyHash.IsHash(hash) ? await keys.FindAsync(hash, context.CancellationToken) : ApiKeyLookup.Unknown;
+        await context.RespondAsync(lookup.Identity ?? Invalid);
     }
 }
 

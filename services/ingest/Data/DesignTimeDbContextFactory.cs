@@ -1,13 +1,5 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Design;
+using Moderation.Data;
 
 namespace Moderation.Ingest.Data;
 
-/// <summary>Lets <c>dotnet ef</c> build the model without starting the service (which needs RabbitMQ).</summary>
-internal sealed class DesignTimeDbContextFactory : IDesignTimeDbContextFactory<IngestDbContext>
-{
-    public IngestDbContext CreateDbContext(string[] args) =>
-        new(new DbContextOptionsBuilder<IngestDbContext>()
-            .UseNpgsql(Environment.GetEnvironmentVariable("ConnectionStrings__postgres") ?? "Host=127.0.0.1;Database=moderation_ingest")
-            .Options);
-}
+internal sealed class DesignTimeDbContextFactory() : PostgresDesignTimeFactory<IngestDbContext>("moderation_ingest", IngestDbContext.ConfigureOptions);

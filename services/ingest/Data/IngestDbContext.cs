@@ -13,6 +13,9 @@ public sealed class IngestDbContext(DbContextOptions<IngestDbContext> options) :
 
     public DbSet<Erasure> Erasures => Set<Erasure>();
 
+    /// <summary>This context's settings wherever it is built (the service, its migrator, <c>dotnet ef</c>).</summary>
+    public static void ConfigureOptions(DbContextOptionsBuilder options) => options.UseNpgsql(npgsql => npgsql.EnableRetryOnFailure(3));
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<ApiClient>(e =>

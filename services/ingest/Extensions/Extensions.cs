@@ -1,9 +1,9 @@
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.Extensions.Options;
+using Moderation.Auth;
 using Moderation.BlobStorage;
 using Moderation.Contracts.V1;
+using Moderation.Data;
 using Moderation.Ingest.Apis;
 using Moderation.Ingest.Auth;
 using Moderation.Ingest.BackPressure;
@@ -25,23 +25,18 @@ public static class Extensions
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
 
-        AddValidatedOptions<IngestOptions>(builder, IngestOptions.Section);
-        AddValidatedOptions<IntakeOptions>(builder, IntakeOptions.Section);
-        AddValidatedOptions<DeduplicationOptions>(builder, DeduplicationOptions.Section);
-        AddValidatedOptions<ResultsClientOptions>(builder, ResultsClientOptions.Section);
-        AddValidatedOptions<UrlFetchOptions>(builder, UrlFetchOptions.Section);
-        AddValidatedOptions<BackPressureOptions>(builder, BackPressureOptions.Section);
-        AddValidatedOptions<WebhookOptions>(builder, WebhookOptions.Section);
-        AddValidatedOptions<RetentionOptions>(builder, RetentionOptions.Section);
-        AddValidatedOptions<RateLimitOptions>(builder, RateLimitOptions.Section);
+        builder.AddValidatedOptions<IngestOptions>(IngestOptions.Section);
+        builder.AddValidatedOptions<IntakeOptions>(IntakeOptions.Section);
+        builder.AddValidatedOptions<DeduplicationOptions>(DeduplicationOptions.Section);
+        builder.AddValidatedOptions<ResultsClientOptions>(ResultsClientOptions.Section);
+        builder.AddValidatedOptions<UrlFetchOptions>(UrlFetchOptions.Section);
+        builder.AddValidatedOptions<BackPressureOptions>(BackPressureOptions.Section);
+        builder.AddValidatedOptions<WebhookOptions>(WebhookOptions.Section);
+        builder.AddValidatedOptions<RetentionOptions>(RetentionOptions.Section);
+        builder.AddValidatedOptions<RateLimitOptions>(RateLimitOptions.Section);
 
-        builder.AddIngestDatabase();
-        services.AddHealthChecks().AddDbContextCheck<IngestDbContext>("postgres", tags: [ServiceDefaults.Extensions.ReadyTag]);
-        if (builder.Configuration.GetValue<bool>(DatabaseMigrator.MigrateOnStartKey))
-        {
-            // Registered before the bus so no consumer runs against an old schema.
-            services.AddHostedService<DatabaseMigrator>();
-        }
+        // Before the bus: with Database:MigrateOnStart no consumer ever runs against an old schema.
+        builder.AddMigratedDatabase<IngestDbContext>(IngestDbContext.ConfigureOptions);
 
         builder.AddBlobStore();
         services.AddScoped<ApiKeys>();
@@ -61,12 +56,12 @@ public static class Extensions
         services.AddHostedService(sp => sp.GetRequiredService<StagingSweeper>());
         services.AddSubmissionRateLimits();
 
-        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
+        builder.AddModerationAuth<ApiKeys>()
             .AddScheme<AuthenticationSchemeOptions, WebhookAuthenticationHandler>(WebhookAuthenticationHandler.SchemeName, null);
-        services.AddAuthorizationBuilder().AddScopePolicies();
-        services.AddSingleton<IAuthorizationHandler, ScopeAuthorizationHandler>();
-        services.AddSingleton<IAuthorizationMiddlewareResultHandler, ScopeProblemResultHandler>();
+        services.AddAuthorizationBuilder().AddPolicy(WebhookAuthenticationHandler.PolicyName, p => p
+            .AddAuthenticationSchemes(WebhookAuthenticationHandler.SchemeName)
+            .RequireAuthenticatedUser()
+            .AddRequirements(new ScopeRequirement(ModerationScopes.Submit)));
 
         services.AddSingleton<RefusalMetrics>();
         services.AddExceptionHandler<IntakeExceptionHandler>();
@@ -116,7 +111,4 @@ public static class Extensions
 
         return app;
     }
-
-    private static void AddValidatedOptions<T>(IHostApplicationBuilder builder, string section)
-        where T : class => builder.Services.AddOptions<T>().BindConfiguration(section).ValidateDataAnnotations().ValidateOnStart();
 }

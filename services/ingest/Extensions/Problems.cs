@@ -10,9 +10,6 @@ public static class Problems
 {
     private const string Prefix = "urn:moderation:problem:";
 
-    public const string MissingApiKey = Prefix + "missing-api-key";
-    public const string InvalidApiKey = Prefix + "invalid-api-key";
-    public const string InsufficientScope = Prefix + "insufficient-scope";
     public const string MissingSignature = Prefix + "missing-signature";
     public const string InvalidSignature = Prefix + "invalid-signature";
     public const string ExpiredSignature = Prefix + "expired-signature";

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
-using Moderation.Results.Auth;
+using Moderation.Auth;
 using Moderation.Results.Data;
 
 namespace Moderation.Results.Apis;
@@ -17,7 +17,7 @@ public static class AuditApi
 
     public static RouteGroupBuilder MapAuditApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/audit").WithTags("Audit").RequireAuthorization(AuthorizationPolicies.Admin);
+        var group = app.MapGroup("/audit").WithTags("Audit").RequireAuthorization(ModerationScopes.Admin);
         group.MapGet("/", ListAsync);
         return group;
     }

@@ -2,8 +2,8 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using Moderation.Auth;
 using Moderation.Results.Audit;
-using Moderation.Results.Auth;
 using Moderation.Results.Data;
 using Moderation.Results.Outbox;
 
@@ -28,7 +28,7 @@ public static class CallbacksApi
     {
         // A read key sees and redelivers its own client's callbacks only: a redelivery sends what the client may read
         // anyway to the address the client gave. Review and admin keys see every client's.
-        var group = app.MapGroup("/callbacks").WithTags("Callbacks").RequireAuthorization(AuthorizationPolicies.Read);
+        var group = app.MapGroup("/callbacks").WithTags("Callbacks").RequireAuthorization(ModerationScopes.Read);
         group.MapGet("/failed", ListFailedAsync);
         group.MapPost("/{id:guid}/redeliver", RedeliverAsync);
         return group;

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Moderation.Results.Auth;
+using Moderation.Auth;
 using Moderation.Results.Data;
 using Moderation.Results.Evaluation;
 
@@ -10,7 +10,7 @@ public static class EvaluationApi
 {
     public static RouteGroupBuilder MapEvaluationApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/evaluation").WithTags("Evaluation").RequireAuthorization(AuthorizationPolicies.Read);
+        var group = app.MapGroup("/evaluation").WithTags("Evaluation").RequireAuthorization(ModerationScopes.Read);
         group.MapGet("/", ReportAsync);
         group.MapGet("/recommendation", RecommendAsync);
         return group;

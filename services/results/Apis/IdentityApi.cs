@@ -1,6 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Moderation.Results.Auth;
+using Moderation.Auth;
 
 namespace Moderation.Results.Apis;
 
@@ -14,5 +14,5 @@ public static class IdentityApi
 
     /// <summary>Who holds the API key and with which scopes: how the dashboard signs a reviewer in with their key.</summary>
     public static Ok<CallerIdentity> Me(ClaimsPrincipal user) =>
-        TypedResults.Ok(new CallerIdentity(user.Caller(), user.FindAll(ApiKeyDefaults.ScopeClaim).Select(c => c.Value).Distinct(StringComparer.Ordinal).ToList()));
+        TypedResults.Ok(new CallerIdentity(user.ClientId(), user.GrantedScopes()));
 }

@@ -1,8 +1,8 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Moderation.Auth;
 using Moderation.Results.Audit;
-using Moderation.Results.Auth;
 using Moderation.Results.Privacy;
 
 namespace Moderation.Results.Apis;
@@ -15,7 +15,7 @@ public static class LegalHoldApi
 {
     public static RouteGroupBuilder MapLegalHoldApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/media/{id:guid}/legal-hold").WithTags("Media").RequireAuthorization(AuthorizationPolicies.Admin);
+        var group = app.MapGroup("/media/{id:guid}/legal-hold").WithTags("Media").RequireAuthorization(ModerationScopes.Admin);
         group.MapPut("/", PlaceAsync);
         group.MapDelete("/", LiftAsync);
         return group;

@@ -1,9 +1,9 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Moderation.Auth;
 using Moderation.Contracts.V1;
 using Moderation.Results.Audit;
-using Moderation.Results.Auth;
 using Moderation.Results.Queries;
 
 namespace Moderation.Results.Apis;
@@ -12,7 +12,7 @@ public static class MediaApi
 {
     public static RouteGroupBuilder MapMediaApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/media").WithTags("Media").RequireAuthorization(AuthorizationPolicies.Read);
+        var group = app.MapGroup("/media").WithTags("Media").RequireAuthorization(ModerationScopes.Read);
         group.MapGet("/", SearchAsync);
         group.MapGet("/{id:guid}", GetAsync);
         group.MapGet("/{id:guid}/frames", FramesAsync);

@@ -1,8 +1,8 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Moderation.Auth;
 using Moderation.Results.Audit;
-using Moderation.Results.Auth;
 using Moderation.Results.Data;
 using Moderation.Results.Feedback;
 
@@ -14,14 +14,14 @@ public static class ModelsApi
 {
     public static RouteGroupBuilder MapModelsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/models/heads").WithTags("Models").RequireAuthorization(AuthorizationPolicies.Read);
+        var group = app.MapGroup("/models/heads").WithTags("Models").RequireAuthorization(ModerationScopes.Read);
         group.MapGet("/", ListAsync);
         group.MapGet("/{version}", GetAsync);
-        group.MapPost("/train", TrainAsync).RequireAuthorization(AuthorizationPolicies.Admin);
+        group.MapPost("/train", TrainAsync).RequireAuthorization(ModerationScopes.Admin);
         group.MapPost("/{version}/publish", (string version, ClaimsPrincipal user, ResultsDbContext db, AuditLog audit, ILogger<HeadTrainer> logger,
-            CancellationToken cancellationToken) => SetPublishedAsync(version, true, user, db, audit, logger, cancellationToken)).RequireAuthorization(AuthorizationPolicies.Admin);
+            CancellationToken cancellationToken) => SetPublishedAsync(version, true, user, db, audit, logger, cancellationToken)).RequireAuthorization(ModerationScopes.Admin);
         group.MapPost("/{version}/withdraw", (string version, ClaimsPrincipal user, ResultsDbContext db, AuditLog audit, ILogger<HeadTrainer> logger,
-            CancellationToken cancellationToken) => SetPublishedAsync(version, false, user, db, audit, logger, cancellationToken)).RequireAuthorization(AuthorizationPolicies.Admin);
+            CancellationToken cancellationToken) => SetPublishedAsync(version, false, user, db, audit, logger, cancellationToken)).RequireAuthorization(ModerationScopes.Admin);
         return group;
     }
 

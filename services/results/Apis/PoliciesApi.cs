@@ -1,8 +1,8 @@
 using System.Security.Claims;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Moderation.Auth;
 using Moderation.Results.Audit;
-using Moderation.Results.Auth;
 using Moderation.Results.Data;
 using Moderation.Results.Evaluation;
 using Moderation.Results.Policies;
@@ -33,12 +33,12 @@ public static partial class PoliciesApi
 {
     public static RouteGroupBuilder MapPoliciesApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/policies").WithTags("Policies").RequireAuthorization(AuthorizationPolicies.Read);
+        var group = app.MapGroup("/policies").WithTags("Policies").RequireAuthorization(ModerationScopes.Read);
         group.MapGet("/", ListAsync);
         group.MapGet("/{name}/versions", VersionsAsync);
         group.MapGet("/{name}/versions/{version:int}", GetVersionAsync);
-        group.MapPost("/", CreateAsync).RequireAuthorization(AuthorizationPolicies.Admin);
-        group.MapPost("/{name}/apply-recommendation", ApplyRecommendationAsync).RequireAuthorization(AuthorizationPolicies.Admin);
+        group.MapPost("/", CreateAsync).RequireAuthorization(ModerationScopes.Admin);
+        group.MapPost("/{name}/apply-recommendation", ApplyRecommendationAsync).RequireAuthorization(ModerationScopes.Admin);
         return group;
     }
 

@@ -1,7 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Moderation.Auth;
 using Moderation.Results.Audit;
-using Moderation.Results.Auth;
 using Moderation.Results.Review;
 
 namespace Moderation.Results.Apis;
@@ -10,7 +10,7 @@ public static class ReviewUndoApi
 {
     public static RouteGroupBuilder MapReviewUndoApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/reviews").WithTags("Reviews").RequireAuthorization(AuthorizationPolicies.Review);
+        var group = app.MapGroup("/reviews").WithTags("Reviews").RequireAuthorization(ModerationScopes.Review);
         group.MapPost("/{taskId:guid}/undo", UndoAsync);
         return group;
     }

@@ -1,9 +1,9 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Moderation.Auth;
 using Moderation.Contracts.V1;
 using Moderation.Results.Audit;
-using Moderation.Results.Auth;
 using Moderation.Results.Data;
 using Moderation.Results.Queries;
 using Moderation.Results.Review;
@@ -24,7 +24,7 @@ public static class ReviewsApi
 {
     public static RouteGroupBuilder MapReviewsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/reviews").WithTags("Reviews").RequireAuthorization(AuthorizationPolicies.Review);
+        var group = app.MapGroup("/reviews").WithTags("Reviews").RequireAuthorization(ModerationScopes.Review);
         group.MapGet("/next", NextAsync);
         group.MapGet("/stats", StatsAsync);
         group.MapPost("/{taskId:guid}/decision", DecideAsync);
@@ -37,7 +37,7 @@ public static class ReviewsApi
     public static async Task<Results<Ok<ClaimedReview>, NoContent>> NextAsync(ClaimsPrincipal user, ReviewService reviews, MediaQueries media,
         AuditLog audit, CancellationToken cancellationToken)
     {
-        var task = await reviews.ClaimNextAsync(user.Caller(), cancellationToken);
+        var task = await reviews.ClaimNextAsync(user.ClientId(), cancellationToken);
         if (task is null)
         {
             return TypedResults.NoContent();
@@ -111,7 +111,7 @@ public static class ReviewsApi
     private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> GiveBackAsync(Guid taskId, ClaimsPrincipal user, ReviewService reviews, bool skip,
         CancellationToken cancellationToken)
     {
-        var result = await reviews.ReleaseAsync(taskId, user.Caller(), skip, cancellationToken);
+        var result = await reviews.ReleaseAsync(taskId, user.ClientId(), skip, cancellationToken);
         return result.Outcome switch
         {
             ReviewOutcome.Done => TypedResults.NoContent(),

@@ -1,8 +1,8 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using Moderation.Auth;
 using Moderation.Contracts.V1;
-using Moderation.Results.Auth;
 using Moderation.Results.Data;
 
 namespace Moderation.Results.Apis;
@@ -23,7 +23,7 @@ public static class StatsApi
 
     public static RouteGroupBuilder MapStatsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/stats").WithTags("Stats").RequireAuthorization(AuthorizationPolicies.Read);
+        var group = app.MapGroup("/stats").WithTags("Stats").RequireAuthorization(ModerationScopes.Read);
         group.MapGet("/overview", OverviewAsync);
         return group;
     }

@@ -2,7 +2,7 @@ using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
-using Moderation.Results.Auth;
+using Moderation.Auth;
 using Moderation.Results.Data;
 
 namespace Moderation.Results.Audit;
@@ -10,7 +10,7 @@ namespace Moderation.Results.Audit;
 /// <summary>Who acted: a client and the key it used, or a component of the service itself.</summary>
 public sealed record AuditActor(string ClientId, string? KeyId)
 {
-    public static AuditActor From(ClaimsPrincipal user) => new(user.Caller(), user.FindFirstValue(ApiKeyDefaults.KeyIdClaim));
+    public static AuditActor From(ClaimsPrincipal user) => new(user.ClientId(), user.KeyId());
 
     /// <summary>Work no caller asked for (a retention sweep, a command-line run).</summary>
     public static AuditActor System(string component) => new("system:" + component, null);

@@ -1,8 +1,9 @@
 using System.ComponentModel.DataAnnotations;
+using Moderation.Auth;
 
 namespace Moderation.Results.Auth;
 
-/// <summary>Section <c>Auth</c>: how API keys are validated.</summary>
+/// <summary>Section <c>Auth</c>: where results finds API keys (<see cref="IngestApiKeyStore"/>).</summary>
 public sealed class AuthOptions : IValidatableObject
 {
     public const string Section = "Auth";
@@ -32,9 +33,19 @@ public sealed class AuthOptions : IValidatableObject
                 yield return new ValidationResult("Each Auth:StaticKeys entry needs exactly one of Key or KeyHash.");
             }
 
-            if (!string.IsNullOrEmpty(key.Key) && key.Key.Length < 16)
+            if (!string.IsNullOrEmpty(key.Key) && !ApiKeyHash.IsWellFormedKey(key.Key))
             {
-                yield return new ValidationResult("Auth:StaticKeys keys must be at least 16 characters.");
+                yield return new ValidationResult($"Auth:StaticKeys keys must be {ApiKeyHash.MinKeyLength}–{ApiKeyHash.MaxKeyLength} printable characters without spaces.");
+            }
+
+            if (!string.IsNullOrEmpty(key.KeyHash) && !ApiKeyHash.IsHash(key.KeyHash))
+            {
+                yield return new ValidationResult("Auth:StaticKeys KeyHash values must be the hex SHA-256 of the key (64 digits).");
+            }
+
+            if (key.Scopes.FirstOrDefault(s => !ModerationScopes.IsKnown(s)) is { } unknown)
+            {
+                yield return new ValidationResult($"Auth:StaticKeys scope '{unknown}' is unknown; known: {string.Join(", ", ModerationScopes.All)}.");
             }
 
             if (string.IsNullOrWhiteSpace(key.ClientId))

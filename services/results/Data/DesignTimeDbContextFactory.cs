@@ -1,14 +1,5 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Design;
+using Moderation.Data;
 
 namespace Moderation.Results.Data;
 
-/// <summary>Lets <c>dotnet ef migrations add</c> build the model without starting the service (no bus, no server).</summary>
-internal sealed class DesignTimeDbContextFactory : IDesignTimeDbContextFactory<ResultsDbContext>
-{
-    public ResultsDbContext CreateDbContext(string[] args) =>
-        new(new DbContextOptionsBuilder<ResultsDbContext>()
-            .UseNpgsql("Host=localhost;Database=moderation_results")
-            .UseSnakeCaseNamingConvention()
-            .Options);
-}
+internal sealed class DesignTimeDbContextFactory() : PostgresDesignTimeFactory<ResultsDbContext>("moderation_results", ResultsDbContext.ConfigureOptions);

@@ -35,6 +35,9 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
 
     public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
 
+    /// <summary>This context's settings wherever it is built (the service, its migrator, <c>dotnet ef</c>).</summary>
+    public static void ConfigureOptions(DbContextOptionsBuilder options) => options.UseSnakeCaseNamingConvention();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         // Enums as their names: the tables stay readable from psql and a reordered enum cannot silently remap rows.

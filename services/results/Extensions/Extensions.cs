@@ -1,10 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using MassTransit;
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Moderation.Auth;
+using Moderation.Data;
 using Moderation.Results.Aggregation;
 using Moderation.Results.Apis;
 using Moderation.Results.Audit;
@@ -31,18 +31,15 @@ public static class Extensions
         var services = builder.Services;
         services.TryAddSingleton(TimeProvider.System);
 
-        var connectionString = builder.Configuration.GetConnectionString(DatabaseOptions.ConnectionName)
-            ?? throw new InvalidOperationException($"ConnectionStrings:{DatabaseOptions.ConnectionName} (an Npgsql connection string) is required.");
-        services.AddDbContextPool<ResultsDbContext>(o => o.UseNpgsql(connectionString).UseSnakeCaseNamingConvention());
-        services.AddHealthChecks().AddDbContextCheck<ResultsDbContext>("postgres", tags: [ServiceDefaults.Extensions.ReadyTag]);
+        // Before the bus: with Database:MigrateOnStart no consumer ever runs against an old schema.
+        builder.AddMigratedDatabase<ResultsDbContext>(ResultsDbContext.ConfigureOptions);
 
-        AddOptions<DatabaseOptions>(builder, DatabaseOptions.Section);
-        AddOptions<AggregationOptions>(builder, AggregationOptions.Section);
-        AddOptions<ReviewOptions>(builder, ReviewOptions.Section);
-        AddOptions<OutboxOptions>(builder, OutboxOptions.Section);
-        AddOptions<CallbackOptions>(builder, CallbackOptions.Section);
-        AddOptions<AuthOptions>(builder, AuthOptions.Section);
-        AddOptions<FeedbackHeadOptions>(builder, FeedbackHeadOptions.Section);
+        builder.AddValidatedOptions<AggregationOptions>(AggregationOptions.Section);
+        builder.AddValidatedOptions<ReviewOptions>(ReviewOptions.Section);
+        builder.AddValidatedOptions<OutboxOptions>(OutboxOptions.Section);
+        builder.AddValidatedOptions<CallbackOptions>(CallbackOptions.Section);
+        builder.AddValidatedOptions<AuthOptions>(AuthOptions.Section);
+        builder.AddValidatedOptions<FeedbackHeadOptions>(FeedbackHeadOptions.Section);
 
         services.AddScoped<MediumTransaction>();
         services.AddScoped<MediaAggregator>();
@@ -67,17 +64,12 @@ public static class Extensions
         services.AddSingleton<CallbackSender>();
 
         services.AddMemoryCache();
-        services.AddSingleton<ApiKeyValidator>();
-        services.AddAuthentication(ApiKeyDefaults.Scheme)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyDefaults.Scheme, null);
-        services.AddResultsAuthorization();
+        builder.AddModerationAuth<IngestApiKeyStore>();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
         services.AddOpenApi();
 
         if (command.NeedsMessaging)
         {
-            // Before the bus: with Database:MigrateOnStart no consumer ever sees an old schema.
-            services.AddHostedService<DatabaseMigrator>();
             builder.AddMessaging(x =>
             {
                 x.AddConsumer<MediaSubmittedConsumer, MediaSubmittedConsumerDefinition>();
@@ -122,8 +114,4 @@ public static class Extensions
         app.MapAuditApi();
         return app;
     }
-
-    private static void AddOptions<T>(IHostApplicationBuilder builder, string section)
-        where T : class =>
-        builder.Services.AddOptions<T>().BindConfiguration(section).ValidateDataAnnotations().ValidateOnStart();
 }

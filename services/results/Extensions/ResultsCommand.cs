@@ -1,7 +1,9 @@
 using System.CommandLine;
-using Moderation.Contracts.Heads;
 using System.Text.Json;
+using Moderation.Contracts.Heads;
+using Moderation.Data;
 using Moderation.Results.Audit;
+using Moderation.Results.Data;
 using Moderation.Results.Feedback;
 using Moderation.ServiceDefaults;
 
@@ -68,7 +70,7 @@ public sealed record ResultsCommand(string Name, bool Publish, string? BaseModel
         {
             if (Name == Migrate)
             {
-                await DatabaseMigrator.MigrateAsync(scopes, logger, cancellation.Token);
+                await app.Services.GetRequiredService<DatabaseMigrator<ResultsDbContext>>().MigrateAsync(cancellation.Token);
                 return 0;
             }
 

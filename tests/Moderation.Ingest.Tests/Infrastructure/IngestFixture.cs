@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Moderation.Auth;
 using Moderation.Contracts.V1;
 using Moderation.Ingest.Auth;
 using Moderation.Ingest.Fetching;
@@ -96,7 +97,7 @@ public class IngestFixture : IAsyncLifetime
             });
         });
         _ = Factory.Server;
-        SubmitKey = await CreateKeyAsync("tests", ApiScopes.Submit, ApiScopes.Read);
+        SubmitKey = await CreateKeyAsync("tests", ModerationScopes.Submit, ModerationScopes.Read);
     }
 
     public async Task<string> CreateKeyAsync(string clientId, params string[] scopes)
