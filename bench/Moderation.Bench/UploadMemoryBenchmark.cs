@@ -16,10 +16,9 @@ public static class UploadMemoryBenchmark
 {
     private const int ChunkBytes = 1024 * 1024;
 
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(UploadMemorySettings settings)
     {
-        var gib = args is ["--gib", var value, ..] ? double.Parse(value, CultureInfo.InvariantCulture) : 1.0;
-        var length = (long)(gib * 1024 * 1024 * 1024);
+        var length = (long)(settings.Gib * 1024 * 1024 * 1024);
         var dll = FindIngest();
         var servers = await TestServers.GetAsync();
         var blobs = Directory.CreateTempSubdirectory("bench-upload-blobs-").FullName;
@@ -57,7 +56,7 @@ public static class UploadMemoryBenchmark
             service.Kill();
 
             var stored = Directory.EnumerateFiles(Path.Combine(blobs, "media"), "*", SearchOption.AllDirectories).Single();
-            Console.WriteLine($"Upload of {length:N0} bytes ({gib:0.##} GiB) into ingest, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+            Console.WriteLine($"Upload of {length:N0} bytes ({settings.Gib:0.##} GiB) into ingest, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
             Console.WriteLine($"Stored blob: {new FileInfo(stored).Length:N0} bytes");
             Console.WriteLine();
             Console.WriteLine("| phase | elapsed | throughput | peak RSS sampled |");

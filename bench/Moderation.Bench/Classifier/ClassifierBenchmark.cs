@@ -15,48 +15,21 @@ namespace Moderation.Bench.Classifier;
 /// </summary>
 internal static class ClassifierBenchmark
 {
-    private const string Usage = """
-        classifier [--images 480] [--model mobilenet_v2] [--manifest path/model.json] [--provider Cpu|Cuda|TensorRt]
-                   [--batch 8] [--wait-ms 10] [--concurrent-batches 2] [--intra-op 0] [--spinning] [--preprocess-parallelism 0]
-                   [--rounds 3] [--raw-seconds 6] [--saturate-frames 1500] [--latency-seconds 20] [--nsfwjs-seconds 30]
-                   [--rabbitmq amqp://user:pass@127.0.0.1:5672/vhost | --shared-broker] [--skip-service] [--skip-nsfwjs]
-        Without --rabbitmq, the service runs against a RabbitMQ of the benchmark's own (local Debian server on a free port);
-        --shared-broker uses a fresh virtual host on the servers the tests use instead.
-        """;
-
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(ClassifierSettings settings)
     {
-        BenchArguments arguments;
-        try
-        {
-            arguments = new BenchArguments(args);
-        }
-        catch (ArgumentException ex)
-        {
-            Console.Error.WriteLine(ex.Message);
-            Console.Error.WriteLine(Usage);
-            return 2;
-        }
-
-        if (arguments.Has("help"))
-        {
-            Console.WriteLine(Usage);
-            return 0;
-        }
-
-        var modelKey = arguments.String("model") ?? "mobilenet_v2";
-        var manifestPath = arguments.String("manifest") ?? await TestModel.ManifestPathAsync(modelKey);
+        var modelKey = settings.Model;
+        var manifestPath = settings.Manifest ?? await TestModel.ManifestPathAsync(modelKey);
         var manifest = ModelManifest.Load(manifestPath);
         var options = new ClassifierOptions
         {
             ManifestPath = manifestPath,
-            ExecutionProvider = Enum.Parse<ExecutionProviderKind>(arguments.String("provider") ?? "Cpu", ignoreCase: true),
-            MaxBatchSize = arguments.Int("batch", 8),
-            MaxBatchWait = TimeSpan.FromMilliseconds(arguments.Double("wait-ms", 10)),
-            ConcurrentBatches = arguments.Int("concurrent-batches", 2),
-            IntraOpThreads = arguments.Int("intra-op", 0),
-            AllowSpinning = arguments.Has("spinning"),
-            PreprocessParallelism = arguments.Int("preprocess-parallelism", 0),
+            ExecutionProvider = settings.Provider,
+            MaxBatchSize = settings.Batch,
+            MaxBatchWait = TimeSpan.FromMilliseconds(settings.WaitMs),
+            ConcurrentBatches = settings.ConcurrentBatches,
+            IntraOpThreads = settings.IntraOp,
+            AllowSpinning = settings.Spinning,
+            PreprocessParallelism = settings.PreprocessParallelism,
         };
 
         var report = new StringBuilder();
@@ -66,8 +39,8 @@ internal static class ClassifierBenchmark
             report.AppendLine(text);
         }
 
-        Console.Error.WriteLine($"Preparing {arguments.Int("images", 480)} images…");
-        var imagePaths = await BenchImages.PrepareAsync(arguments.Int("images", 480));
+        Console.Error.WriteLine($"Preparing {settings.Images} images…");
+        var imagePaths = await BenchImages.PrepareAsync(settings.Images);
         var jpegs = imagePaths.Select(File.ReadAllBytes).ToList();
         var listFile = Path.Combine(RepoPaths.Data, "bench", $"classifier-images-{imagePaths.Count}.txt");
         await File.WriteAllLinesAsync(listFile, imagePaths);
@@ -86,8 +59,8 @@ internal static class ClassifierBenchmark
         // passes and service runs alternate for a few rounds and the best of each counts, so that other work on a
         // shared machine weighs on both sides alike and as little as possible.
         Console.Error.WriteLine("(a) raw ONNX Runtime: loading and decoding…");
-        var rounds = arguments.Int("rounds", 3);
-        var rawSeconds = TimeSpan.FromSeconds(arguments.Double("raw-seconds", 6));
+        var rounds = settings.Rounds;
+        var rawSeconds = TimeSpan.FromSeconds(settings.RawSeconds);
         var rawRuns = new[] { false, true }.Select(spinning => new RawOnnxBenchmark(CopyWithSpinning(options, spinning), jpegs)).ToList();
         ServiceBenchmark.Run? saturated = null;
         var saturations = new List<ServiceBenchmark.Run>();
@@ -96,13 +69,13 @@ internal static class ClassifierBenchmark
         ServiceBenchmark? service = null;
         try
         {
-            if (!arguments.Has("skip-service"))
+            if (!settings.SkipService)
             {
                 Console.Error.WriteLine("(b) classifier service through RabbitMQ: starting…");
 
                 // A broker of the benchmark's own by default: traffic of other test runs on a shared one would be measured too.
-                dedicated = arguments.Has("rabbitmq") || arguments.Has("shared-broker") ? null : await DedicatedServers.StartAsync();
-                var rabbitMqUri = arguments.String("rabbitmq")
+                dedicated = settings.RabbitMq is not null || settings.SharedBroker ? null : await DedicatedServers.StartAsync();
+                var rabbitMqUri = settings.RabbitMq
                     ?? dedicated?.RabbitMqUri
                     ?? await (await TestServers.GetAsync()).CreateVirtualHostAsync("bench");
                 service = await ServiceBenchmark.StartAsync(rabbitMqUri, options, jpegs, Path.Combine(RepoPaths.Data, "bench", "classifier-service.log"));
@@ -126,14 +99,14 @@ internal static class ClassifierBenchmark
                 if (service is not null)
                 {
                     Console.Error.WriteLine($"round {round} of {rounds}: service saturated…");
-                    saturations.Add(await service.SaturateAsync($"saturation {round}", arguments.Int("saturate-frames", 1500)));
+                    saturations.Add(await service.SaturateAsync($"saturation {round}", settings.SaturateFrames));
                 }
             }
 
             if (service is not null)
             {
                 saturated = saturations.MaxBy(r => r.ImagesPerSecond)!;
-                var latencySeconds = TimeSpan.FromSeconds(arguments.Double("latency-seconds", 20));
+                var latencySeconds = TimeSpan.FromSeconds(settings.LatencySeconds);
                 foreach (var load in new[] { 0.5, 1.0 })
                 {
                     Console.Error.WriteLine($"service at {load:P0} of capacity…");
@@ -164,12 +137,12 @@ internal static class ClassifierBenchmark
         }
 
         var nsfwjs = new List<NsfwjsBenchmark.Result>();
-        if (!arguments.Has("skip-nsfwjs"))
+        if (!settings.SkipNsfwjs)
         {
             foreach (var backend in new[] { "cpu", "wasm" })
             {
                 Console.Error.WriteLine($"(c) nsfwjs, {backend} backend…");
-                nsfwjs.Add(await NsfwjsBenchmark.RunAsync(backend, listFile, modelKey, TimeSpan.FromSeconds(arguments.Double("nsfwjs-seconds", 30))));
+                nsfwjs.Add(await NsfwjsBenchmark.RunAsync(backend, listFile, modelKey, TimeSpan.FromSeconds(settings.NsfwjsSeconds)));
             }
         }
 

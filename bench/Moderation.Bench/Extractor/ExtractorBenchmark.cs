@@ -24,11 +24,9 @@ namespace Moderation.Bench.Extractor;
 /// </summary>
 public static class ExtractorBenchmark
 {
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(ExtractorSettings settings)
     {
-        var minutes = Option(args, "--minutes", 30);
-        var height = Option(args, "--height", 480);
-        var runs = Option(args, "--runs", 1);
+        var (minutes, height, runs, verbose) = settings;
         var width = (int)Math.Round(height * 16 / 9.0 / 2) * 2;
         var video = await VideoAsync(minutes, width, height);
         var manifest = Manifest();
@@ -43,7 +41,7 @@ public static class ExtractorBenchmark
         var ours = new List<Timing>();
         for (var run = 0; run < runs; run++)
         {
-            ours.Add(await OursAsync(video, manifest.Path, args.Contains("--verbose")));
+            ours.Add(await OursAsync(video, manifest.Path, verbose));
             sequential.Add(await SequentialInFfmpegAsync(video, manifest, schedule.IntervalSeconds));
             seed.Add(await SeedAsync(video, width, height, manifest, schedule.IntervalSeconds));
         }
@@ -252,12 +250,6 @@ public static class ExtractorBenchmark
             Classes = ["Drawing", "Hentai", "Neutral", "Porn", "Sexy"],
         }.Save(path);
         return new ManifestInfo(path, 224, 224);
-    }
-
-    private static int Option(string[] args, string name, int fallback)
-    {
-        var at = Array.IndexOf(args, name);
-        return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;
     }
 
     /// <summary>Records when the first and last frame were published, measured from the submission.</summary>

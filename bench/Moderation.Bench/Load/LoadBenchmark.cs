@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using Moderation.Bench.Classifier;
 using Moderation.Testing;
 using Npgsql;
 
@@ -17,15 +16,10 @@ namespace Moderation.Bench.Load;
 /// </summary>
 internal static class LoadBenchmark
 {
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(LoadSettings settings)
     {
-        var options = new BenchArguments(args);
-        var media = Math.Clamp(options.Int("media", 200), 10, 10_000);
-        var videoShare = Math.Clamp(options.Double("video-share", 0.2), 0, 1);
-        var uploaders = Math.Clamp(options.Int("uploaders", 8), 1, 64);
-        var chaos = options.Has("chaos");
-        var extractorConcurrency = options.Int("extractor-concurrency", 0);
-        var deadline = TimeSpan.FromMinutes(Math.Clamp(options.Double("minutes", 20), 1, 240));
+        var (media, videoShare, uploaders, chaos, extractorConcurrency) = (settings.Media, settings.VideoShare, settings.Uploaders, settings.Chaos, settings.ExtractorConcurrency);
+        var deadline = TimeSpan.FromMinutes(settings.Minutes);
         var stopwatch = Stopwatch.StartNew();
 
         Console.WriteLine($"load: {media} media ({videoShare:P0} videos), {uploaders} uploaders, chaos {(chaos ? "on" : "off")}, bound {deadline}");
@@ -44,10 +38,9 @@ internal static class LoadBenchmark
             }
         });
 
-        if (options.Has("soak"))
+        if (settings.Soak)
         {
-            var window = TimeSpan.FromMinutes(Math.Clamp(options.Double("window-minutes", 5), 0.25, 60));
-            var soaked = await SoakAsync(cluster, files, uploaders, Math.Clamp(options.Double("rate", 2), 0.1, 100), chaos, window, deadline - stopwatch.Elapsed);
+            var soaked = await SoakAsync(cluster, files, uploaders, settings.Rate, chaos, TimeSpan.FromMinutes(settings.WindowMinutes), deadline - stopwatch.Elapsed);
             Console.WriteLine($"exactly-once: submitted {soaked.Submitted}, verdicts {soaked.Verdicts}, failures {soaked.Failures}, lost {soaked.Lost}, duplicated {soaked.Duplicated}");
             return soaked.Lost == 0 && soaked.Duplicated == 0 ? 0 : 1;
         }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Moderation.Bench.Classifier;
 using Moderation.Bench.Load;
 using Moderation.Bench.Stack;
 using Moderation.Testing;
@@ -18,16 +17,12 @@ namespace Moderation.Bench.Stills;
 /// </summary>
 internal static class StillsBenchmark
 {
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(StillsSettings settings)
     {
-        var options = new BenchArguments(args);
-        var count = Math.Clamp(options.Int("count", 1000), 10, 20_000);
-        var uploaders = Math.Clamp(options.Int("uploaders", 8), 1, 64);
-        var warmup = Math.Clamp(options.Int("warmup", 50), 0, 1000);
-        var latencySeconds = Math.Clamp(options.Double("latency-seconds", 60), 0, 3600);
-        var bound = TimeSpan.FromMinutes(Math.Clamp(options.Double("minutes", 30), 1, 240));
+        var (count, uploaders, warmup, latencySeconds) = (settings.Count, settings.Uploaders, settings.Warmup, settings.LatencySeconds);
+        var bound = TimeSpan.FromMinutes(settings.Minutes);
 
-        var stack = RunningStack.Find(options.String("stack"));
+        var stack = RunningStack.Find(settings.Stack);
         Console.WriteLine($"stills: {count} distinct {StillImages.Width}x{StillImages.Height} JPEGs, {uploaders} uploaders, warm-up {warmup}, latency phase {latencySeconds:0} s; stack {stack.Root}; {Environment.ProcessorCount} cores");
         var images = await StillImages.PrepareAsync(count + warmup);
         var measured = images.Take(count).ToList();
@@ -35,7 +30,7 @@ internal static class StillsBenchmark
 
         StillsPeer.Result? peer = null;
         (double BusySeconds, double Seconds) peerMachine = (double.NaN, double.NaN);
-        if (!options.Has("skip-peer"))
+        if (!settings.SkipPeer)
         {
             var machineBefore = StackCpu.Take(stack);
             var peerClock = Stopwatch.StartNew();

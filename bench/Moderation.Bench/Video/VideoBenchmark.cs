@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Moderation.Bench.Classifier;
 using Moderation.Bench.Extractor;
 using Moderation.Bench.Load;
 using Moderation.Bench.Stack;
@@ -25,11 +24,10 @@ internal static class VideoBenchmark
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(VideoSettings settings)
     {
-        var options = new BenchArguments(args);
-        var minutes = Math.Clamp(options.Int("minutes", 32), 1, 180);
-        var stack = RunningStack.Find(options.String("stack"));
+        var minutes = settings.Minutes;
+        var stack = RunningStack.Find(settings.Stack);
         var video = await ExtractorBenchmark.VideoAsync(minutes, 854, 480);
         Console.WriteLine($"video: {video} ({new FileInfo(video).Length / 1e6:0.#} MB, {minutes} min 854x480 30 fps H.264); stack {stack.Root}; {Environment.ProcessorCount} cores");
 
