@@ -5,8 +5,10 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Moderation.Contracts.V1;
 using Moderation.Results.Aggregation;
+using Moderation.Results.Apis;
 using Moderation.Results.Audit;
 using Moderation.Results.Data;
+using Moderation.Results.Queries;
 using Moderation.Results.Tests.Infrastructure;
 using Xunit;
 
@@ -174,6 +176,44 @@ public sealed class ErasureTests(ErasureFixture fixture) : IClassFixture<Erasure
         Assert.False(await App.QueryAsync(async db => await db.Media.AnyAsync(m => m.Id == unknown) || await db.Erasures.AnyAsync(e => e.MediaId == unknown)));
         using var missing = await admin.PutAsJsonAsync($"/media/{unknown}/legal-hold", new { reason = "x" });
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_reviewer_places_and_lifts_a_legal_hold_and_the_owner_reads_the_tombstone_that_other_clients_cannot()
+    {
+        var id = Guid.NewGuid();
+        await DecideAsync(id, 0.1f);
+        using var reviewer = App.Client(ResultsApp.ReviewerKey);
+        using (var held = await reviewer.PutAsJsonAsync($"/media/{id}/legal-hold", new { reason = "evidence for report 12" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, held.StatusCode);
+        }
+
+        Assert.True((await App.GetAsync<MediaDetails>($"/media/{id}", ResultsApp.ReadKey)).Retention.LegalHold);
+        using (var tooLong = await reviewer.DeleteAsync($"/media/{id}/legal-hold?reason={new string('x', 1025)}"))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
+        }
+
+        using (var lifted = await reviewer.DeleteAsync($"/media/{id}/legal-hold?reason=reported"))
+        {
+            Assert.Equal(HttpStatusCode.OK, lifted.StatusCode);
+        }
+
+        Assert.Equal(new[] { (AuditActions.LegalHoldSet, "reviewer-1"), (AuditActions.LegalHoldCleared, "reviewer-1") },
+            await App.QueryAsync(db => db.AuditLog.Where(e => e.MediaId == id && e.Action.StartsWith("legal-hold")).OrderBy(e => e.Id)
+                .Select(e => new ValueTuple<string, string>(e.Action, e.ClientId)).ToListAsync()));
+
+        using var reader = App.Client(ResultsApp.ReadKey);
+        using var other = App.Client(ResultsApp.OtherClientReadKey);
+        Assert.Equal(HttpStatusCode.NotFound, (await reader.GetAsync($"/media/{id}/erasure")).StatusCode);
+        Assert.Equal(ErasureOutcomes.Erased, (await EraseAsync(id, Messages.ClientId, reason: "takedown 9")).Outcome);
+        var tombstone = await App.GetAsync<ErasureView>($"/media/{id}/erasure", ResultsApp.ReadKey);
+        Assert.Equal((Messages.ClientId, Eraser, "takedown 9"), (tombstone.ClientId, tombstone.ErasedBy, tombstone.Reason));
+        Assert.Equal(HttpStatusCode.NotFound, (await other.GetAsync($"/media/{id}/erasure")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await reader.GetAsync($"/media/{id}")).StatusCode);
+        Assert.Equal(id, (await App.GetAsync<ErasureView>($"/media/{id}/erasure", ResultsApp.AdminKey)).MediaId);
+        Assert.True(await App.QueryAsync(db => db.AuditLog.AnyAsync(e => e.MediaId == id && e.Action == AuditActions.CrossTenantRead && e.ClientId == "admin")));
     }
 
     [Fact]
