@@ -133,6 +133,38 @@ public sealed class ErasureTests(ErasureTests.Fixture ingest) : IClassFixture<Er
         Assert.Equal(0, await QueryAsync(db => db.Submissions.CountAsync(s => s.MediaId == erasedId)));
     }
 
+    [Fact]
+    public async Task The_same_client_re_uploading_its_bytes_while_the_medium_is_erased_gets_a_new_medium_not_the_erased_one()
+    {
+        var key = await ingest.CreateKeyAsync("re-uploading", ApiScopes.Submit, ApiScopes.Read);
+        var jpeg = await UniqueJpegAsync();
+        var (erasedId, sha256) = await UploadAsync(key, jpeg);
+        // Results judged it: the re-upload finds this verdict, of the client's own medium, before the erasure ends.
+        ingest.Pipeline.State.VerdictsBySha256[sha256] = new MediaStatus(erasedId, true, MediaStates.Completed, null, sha256, 1, 1, 1,
+            new MediaVerdict(Decision.Allow, [new ClassMaximum("Neutral", 0.9f, 0, 0)], "mobilenet_v2", "1.0.0", "default", 1, false, false, DateTimeOffset.UtcNow), null);
+
+        Task<HttpResponseMessage>? upload = null;
+        ingest.Pipeline.State.BeforeAnsweringCount = async request =>
+        {
+            upload = ingest.Client(key).PostAsync("/media", Http.Bytes(jpeg));
+            await Eventually(async () => upload.IsCompleted || await WaitingForContentLockAsync(), "the re-upload to finish or wait for the content's lock");
+        };
+
+        using (var erased = await ingest.Client(key).DeleteAsync($"/media/{erasedId}"))
+        {
+            Assert.True(erased.StatusCode == HttpStatusCode.OK, $"{(int)erased.StatusCode} {await erased.Content.ReadAsStringAsync()}");
+        }
+
+        ingest.Pipeline.State.BeforeAnsweringCount = _ => Task.CompletedTask;
+        using var uploaded = await upload!;
+        var accepted = await Http.AssertAcceptedAsync(uploaded);
+        Assert.NotEqual(erasedId, accepted.MediaId);
+        Assert.True(File.Exists(OriginalPath(sha256)), "the new medium references the bytes");
+        Assert.Equal(0, await QueryAsync(db => db.Submissions.CountAsync(s => s.MediaId == erasedId)));
+        using var status = await ingest.Client(key).GetAsync($"/media/{erasedId}");
+        Assert.Equal(HttpStatusCode.NotFound, status.StatusCode);
+    }
+
     private async Task<(Guid MediaId, string Sha256)> UploadAsync(string key, byte[] bytes)
     {
         using var response = await ingest.Client(key).PostAsync("/media", Http.Bytes(bytes));
