@@ -76,13 +76,29 @@ public sealed class FileSystemBlobStore : IBlobStore
         foreach (var file in new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (!file.Name.Contains(PartialMarker, StringComparison.Ordinal))
+            if (!file.Name.Contains(PartialMarker, StringComparison.Ordinal) && Describe(file) is { } blob)
             {
-                yield return new BlobInfo(Path.GetRelativePath(_root, file.FullName).Replace(Path.DirectorySeparatorChar, '/'), file.Length, file.LastWriteTimeUtc);
+                yield return blob;
             }
         }
 
         await Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// The listed file's size and time, read from the file itself (the directory entry has only its name), or null when it
+    /// was deleted since it was listed: another process erasing the same frames, say.
+    /// </summary>
+    private BlobInfo? Describe(FileInfo file)
+    {
+        try
+        {
+            return new BlobInfo(Path.GetRelativePath(_root, file.FullName).Replace(Path.DirectorySeparatorChar, '/'), file.Length, file.LastWriteTimeUtc);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Partial files (a write in progress renews their time; a killed writer's stops) last written before the cutoff.</summary>

@@ -90,6 +90,41 @@ public abstract class BlobStoreContract
         Assert.Equal(0, await store.DeleteFramesAsync(erased, CancellationToken.None));
     }
 
+    /// <summary>
+    /// An erasure deletes a medium's frames from ingest while the frame extractor, told of the same erasure, deletes them
+    /// too: blobs that vanish while a listing runs are no error (they answered <c>DELETE /media/{id}</c> with 500 once).
+    /// </summary>
+    [Fact]
+    public async Task Blobs_deleted_while_a_listing_runs_are_skipped_or_listed_but_never_an_error()
+    {
+        var store = await StoreAsync();
+        var medium = Guid.NewGuid();
+        var keys = Enumerable.Range(0, 24).Select(i => BlobStorageExtensions.FrameKey(medium, i)).ToList();
+        foreach (var key in keys)
+        {
+            await store.PutAsync(key, new MemoryStream(RandomBytes(50)), CancellationToken.None);
+        }
+
+        var listed = new List<string>();
+        await foreach (var blob in store.ListAsync(BlobStorageExtensions.FramesPrefix(medium), CancellationToken.None))
+        {
+            if (listed.Count == 0)
+            {
+                foreach (var key in keys.Where(k => k != blob.Key))
+                {
+                    await store.DeleteAsync(key, CancellationToken.None);
+                }
+            }
+
+            listed.Add(blob.Key);
+        }
+
+        Assert.NotEmpty(listed);
+        Assert.Subset(keys.ToHashSet(), listed.ToHashSet());
+        Assert.InRange(await store.DeleteFramesAsync(medium, CancellationToken.None), 0, 1);
+        Assert.Empty(await ToListAsync(store.ListAsync(BlobStorageExtensions.FramesPrefix(medium), CancellationToken.None)));
+    }
+
     [Fact]
     public async Task Delete_removes_the_blob()
     {

@@ -6,8 +6,10 @@ using Npgsql;
 namespace Moderation.Dashboard.Tests;
 
 /// <summary>
-/// The results service and the dashboard as real processes (the built assemblies) over the shared real servers, in a
-/// fresh virtual host, database and blob directory. Reviewer and admin keys are results' static keys, so no ingest is needed.
+/// The results, ingest and dashboard services as real processes (the built assemblies) over the shared real servers, in a
+/// fresh virtual host, databases and blob directory. Reviewer, admin and reader keys are results' static keys; ingest
+/// (which erases media for the dashboard) knows only <see cref="IngestAdminKey"/>, an administrator key it created, which
+/// results accepts by asking ingest.
 /// </summary>
 public sealed class DashboardStack : IAsyncDisposable
 {
@@ -24,6 +26,13 @@ public sealed class DashboardStack : IAsyncDisposable
     public string ResultsDatabase { get; private set; } = "";
 
     public Uri Results { get; private set; } = null!;
+
+    public Uri Ingest { get; private set; } = null!;
+
+    public string IngestDatabase { get; private set; } = "";
+
+    /// <summary>Scopes read + review + admin + submit, created in ingest: the key that can erase through the dashboard.</summary>
+    public string IngestAdminKey { get; private set; } = "";
 
     public Uri Dashboard { get; private set; } = null!;
 
@@ -44,6 +53,7 @@ public sealed class DashboardStack : IAsyncDisposable
     public const string OtherClient = "other-client";
     public const string ReviewerName = "alice";
     public const string AdminName = "root-admin";
+    public const string IngestAdminName = "erasing-admin";
 
     /// <param name="dashboard">Extra dashboard settings (env-var style keys).</param>
     public static async Task<DashboardStack> StartAsync(IReadOnlyDictionary<string, string>? dashboard = null)
@@ -54,7 +64,18 @@ public sealed class DashboardStack : IAsyncDisposable
         {
             stack.RabbitMqUri = await servers.CreateVirtualHostAsync("dashboard");
             stack.ResultsDatabase = await servers.CreateDatabaseAsync("dashboard");
+            stack.IngestDatabase = await servers.CreateDatabaseAsync("dashboard-ingest");
             System.IO.Directory.CreateDirectory(stack.BlobRoot);
+            var ingest = new Dictionary<string, string>
+            {
+                ["ConnectionStrings__rabbitmq"] = stack.RabbitMqUri,
+                ["ConnectionStrings__postgres"] = stack.IngestDatabase,
+                ["Database__MigrateOnStart"] = "true",
+                ["BlobStore__Root"] = stack.BlobRoot,
+            };
+            stack.Ingest = await stack.StartAsync("ingest", Cluster.AssemblyPath(Cluster.Ingest), ingest);
+            stack.IngestAdminKey = (await RunOnceAsync(Cluster.AssemblyPath(Cluster.Ingest), ingest,
+                "keys", "create", "--client", IngestAdminName, "--scopes", "read,review,admin,submit", "--quiet")).Trim();
             stack.Results = await stack.StartAsync("results", Cluster.AssemblyPath(Cluster.Results), new Dictionary<string, string>
             {
                 ["ConnectionStrings__rabbitmq"] = stack.RabbitMqUri,
@@ -62,7 +83,7 @@ public sealed class DashboardStack : IAsyncDisposable
                 ["Database__MigrateOnStart"] = "true",
                 ["BlobStore__Root"] = stack.BlobRoot,
                 ["Callbacks__Secret"] = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)),
-                ["Auth__UseIngest"] = "false",
+                ["Auth__UseIngest"] = "true",
                 ["Auth__StaticKeys__0__Key"] = stack.ReviewerKey,
                 ["Auth__StaticKeys__0__ClientId"] = ReviewerName,
                 ["Auth__StaticKeys__0__Scopes__0"] = "read",
@@ -84,6 +105,7 @@ public sealed class DashboardStack : IAsyncDisposable
             var settings = new Dictionary<string, string>
             {
                 ["Dashboard__ResultsUrl"] = stack.Results.ToString(),
+                ["Dashboard__IngestUrl"] = stack.Ingest.ToString(),
                 ["Dashboard__KeysDirectory"] = Path.Combine(stack.Directory, "keys"),
                 ["BlobStore__Root"] = stack.BlobRoot,
             };
@@ -135,7 +157,8 @@ public sealed class DashboardStack : IAsyncDisposable
         response.EnsureSuccessStatusCode();
     }
 
-    public string Log(int service) => _processes[service].Log(80);
+    /// <summary>The tail of a service's log (<c>ingest</c>, <c>results</c> or <c>dashboard</c>).</summary>
+    public string Log(string service) => _processes.Single(p => p.Name == service).Log(80);
 
     public async ValueTask DisposeAsync()
     {
@@ -169,6 +192,19 @@ public sealed class DashboardStack : IAsyncDisposable
         _processes.Add(process);
         await process.WaitReadyAsync(TimeSpan.FromMinutes(2));
         return new Uri(process.BaseAddress, "/");
+    }
+
+    private static async Task<string> RunOnceAsync(string assembly, IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    {
+        var info = ServiceProcess.StartInfo(assembly, environment, arguments);
+        using var process = System.Diagnostics.Process.Start(info) ?? throw new InvalidOperationException($"Could not start {assembly}.");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        return process.ExitCode == 0
+            ? await stdout
+            : throw new InvalidOperationException($"{string.Join(' ', arguments)} exited with {process.ExitCode}: {await stdout}{await stderr}");
     }
 
     private static string NewKey() => "mk_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));

@@ -82,7 +82,7 @@ public sealed class MediaSeeder(DashboardStack stack) : IAsyncDisposable
 
                 if (DateTime.UtcNow > deadline)
                 {
-                    throw new TimeoutException($"Medium {id} not concluded.\n{stack.Log(0)}");
+                    throw new TimeoutException($"Medium {id} not concluded.\n{stack.Log("results")}");
                 }
 
                 await Task.Delay(100);

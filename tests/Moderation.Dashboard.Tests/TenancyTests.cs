@@ -1,4 +1,5 @@
 using Xunit;
+using static Microsoft.Playwright.Assertions;
 
 namespace Moderation.Dashboard.Tests;
 
@@ -23,6 +24,22 @@ public sealed class TenancyTests(DashboardFixture fixture)
         var thumbnail = await stranger.Context.APIRequest.GetAsync($"/thumbnails/{still.MediaId}/0");
         Assert.Equal(404, thumbnail.Status);
         Assert.Empty(await thumbnail.BodyAsync());
+        await stranger.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Evaluation_page_of_a_read_only_session_counts_its_own_clients_reviewed_media_only()
+    {
+        var owner = await fixture.SignInAsync(fixture.Stack.ReaderKey);
+        await owner.GotoAsync("/Evaluation");
+        await Expect(owner.Locator("section[data-testid^=model-]")).Not.ToHaveCountAsync(0);
+        await owner.Context.CloseAsync();
+
+        // Every reviewed medium is the seeding client's: another client's session has nothing to evaluate.
+        var stranger = await fixture.SignInAsync(fixture.Stack.OtherClientReaderKey);
+        await stranger.GotoAsync("/Evaluation");
+        await Expect(stranger.Locator("h1")).ToBeVisibleAsync();
+        await Expect(stranger.Locator("section[data-testid^=model-]")).ToHaveCountAsync(0);
         await stranger.Context.CloseAsync();
     }
 }

@@ -103,6 +103,42 @@ public sealed class ErasureTests(ClusterFixture fixture)
         Assert.False(File.Exists(OriginalPath(sha256)), "the last reference is gone, so are the bytes");
     }
 
+    /// <summary>
+    /// Two clients' media with the same bytes (the second a de-duplicated copy) erased at the same moment: each erasure
+    /// sees the other medium still there when results erases it, so only the count taken under the content's lock at
+    /// release time lets the later of them delete the bytes.
+    /// </summary>
+    [Fact]
+    public async Task Erasing_two_clients_media_with_the_same_bytes_at_once_answers_200_twice_and_leaves_no_byte()
+    {
+        var run = Guid.NewGuid().ToString("N")[..8];
+        using var first = await ClientAsync("twin-a-" + run);
+        using var second = await ClientAsync("twin-b-" + run);
+        var png = await TestMedia.PngAsync("peru", 230 + Random.Shared.Next(300), 130);
+        var firstId = await first.SubmitAcceptedAsync(png);
+        var sha256 = (await first.WaitForEndAsync(firstId, VerdictTimeout))["sha256"]!.GetValue<string>();
+        var secondId = await second.SubmitAcceptedAsync(png);
+        Assert.Equal("completed", IngestApi.State(await second.WaitForEndAsync(secondId, VerdictTimeout)));
+        Assert.True(File.Exists(OriginalPath(sha256)));
+
+        var answers = await Task.WhenAll(first.Http.DeleteAsync($"/media/{firstId}"), second.Http.DeleteAsync($"/media/{secondId}"));
+        foreach (var answer in answers)
+        {
+            using (answer)
+            {
+                Assert.True(answer.StatusCode == HttpStatusCode.OK, $"{(int)answer.StatusCode}: {await answer.Content.ReadAsStringAsync()}");
+            }
+        }
+
+        foreach (var id in new[] { firstId, secondId })
+        {
+            Assert.Empty(await RowsAboutAsync(Cluster.ResultsDatabase, id));
+            Assert.Empty(await RowsAboutAsync(Cluster.IngestDatabase, id));
+        }
+
+        Assert.False(File.Exists(OriginalPath(sha256)), "no medium references the bytes any more");
+    }
+
     [Fact]
     public async Task Legal_hold_blocks_delete_with_409_until_an_administrator_lifts_it()
     {

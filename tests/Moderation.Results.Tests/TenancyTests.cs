@@ -1,7 +1,11 @@
 using System.Net;
+using System.Text.Json.Nodes;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Moderation.Contracts.V1;
+using Moderation.Results.Apis;
+using Moderation.Results.Audit;
+using Moderation.Results.Evaluation;
 using Moderation.Results.Queries;
 using Moderation.Results.Tests.Infrastructure;
 using Xunit;
@@ -89,6 +93,66 @@ public sealed class TenancyTests(AppWithBusFixture fixture) : IClassFixture<AppW
         Assert.False(answer.Found);
         Assert.Equal(1, await App.QueryAsync(db => db.Media.CountAsync(m => m.Sha256 == source.Sha256)));
     }
+
+    [Fact]
+    public async Task Statistics_and_evaluation_of_a_read_key_cover_its_own_client_and_a_cross_tenant_read_is_audited()
+    {
+        // Each client: a medium allowed, one sent to review and reviewed (blocked), one failed.
+        foreach (var client in new[] { Messages.ClientId, Messages.OtherClientId })
+        {
+            await DecidedMediumAsync(client);
+            await DecidedMediumAsync(client, ("Sexy", 0.6f));
+            var failed = Guid.NewGuid();
+            await App.Bus.Publish(Messages.Submitted(failed, clientId: client));
+            await App.Bus.Publish(new MediaFailed(failed, failed, FailureReasons.Unreadable, "unreadable", "frame-extractor", DateTimeOffset.UtcNow));
+            await Eventually.TrueAsync(() => App.QueryAsync(db => db.Media.AnyAsync(m => m.Id == failed && m.State == MediaStates.Failed)), "the failed medium");
+        }
+
+        await Reviewer.ReviewAllAsync(App, _ => (Decision.Block, new Dictionary<string, bool> { ["Sexy"] = true }));
+
+        foreach (var (key, client) in new[] { (ResultsApp.ReadKey, Messages.ClientId), (ResultsApp.OtherClientReadKey, Messages.OtherClientId) })
+        {
+            var expected = await CountsAsync(client);
+            Assert.Equal(expected, Sum(await App.GetAsync<StatsOverview>("/stats/overview?hours=24", key)));
+            Assert.Equal(expected.Reviewed, (await App.GetAsync<EvaluationReport>("/evaluation", key)).ReviewedMedia);
+            var other = client == Messages.ClientId ? Messages.OtherClientId : Messages.ClientId;
+            using var reader = App.Client(key);
+            foreach (var path in new[] { "/stats/overview", "/evaluation", "/evaluation/recommendation?class=Sexy&targetRecall=0.9", "/callbacks/failed" })
+            {
+                using var refused = await reader.GetAsync($"{path}{(path.Contains('?') ? '&' : '?')}clientId={other}");
+                Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+            }
+        }
+
+        var all = await CountsAsync(null);
+        Assert.True(all.Reviewed > (await CountsAsync(Messages.ClientId)).Reviewed);
+        var audited = await App.QueryAsync(db => db.AuditLog.CountAsync(e => e.Action == AuditActions.CrossTenantAggregate));
+        Assert.Equal(all, Sum(await App.GetAsync<StatsOverview>("/stats/overview?hours=24", ResultsApp.ReviewerKey)));
+        Assert.Equal(all.Reviewed, (await App.GetAsync<EvaluationReport>("/evaluation", ResultsApp.AdminKey)).ReviewedMedia);
+        Assert.Equal(await CountsAsync(Messages.OtherClientId),
+            Sum(await App.GetAsync<StatsOverview>($"/stats/overview?hours=24&clientId={Messages.OtherClientId}", ResultsApp.AdminKey)));
+        var entries = await App.QueryAsync(db => db.AuditLog.Where(e => e.Action == AuditActions.CrossTenantAggregate).OrderBy(e => e.Id).Skip(audited).ToListAsync());
+        Assert.Equal([("reviewer-1", "stats/overview", "*"), ("admin", "evaluation", "*"), ("admin", "stats/overview", Messages.OtherClientId)],
+            entries.Select(e => (e.ClientId, JsonNode.Parse(e.Details)!["what"]!.GetValue<string>(), JsonNode.Parse(e.Details)!["client"]!.GetValue<string>())));
+    }
+
+    private static Counts Sum(StatsOverview stats) => new(stats.Buckets.Sum(b => b.Allowed), stats.Buckets.Sum(b => b.Review), stats.Buckets.Sum(b => b.Blocked),
+        stats.Buckets.Sum(b => b.Failed), stats.Buckets.Sum(b => b.Reviewed));
+
+    /// <summary>What the statistics must show for a client (null: every client), counted in the database.</summary>
+    private Task<Counts> CountsAsync(string? client) => App.QueryAsync(async db =>
+    {
+        var media = db.Media.Where(m => client == null || m.ClientId == client);
+        var verdicts = db.Verdicts.Where(v => media.Any(m => m.Id == v.MediaId));
+        return new Counts(
+            await verdicts.CountAsync(v => v.Decision == Decision.Allow),
+            await verdicts.CountAsync(v => v.Decision == Decision.Review),
+            await verdicts.CountAsync(v => v.Decision == Decision.Block),
+            await media.CountAsync(m => m.State == MediaStates.Failed),
+            await db.ReviewFeedback.CountAsync(f => media.Any(m => m.Id == f.MediaId)));
+    });
+
+    private sealed record Counts(int Allowed, int Review, int Blocked, int Failed, int Reviewed);
 
     private static ReuseVerdict Reuse(MediaSubmitted source, string clientId, string? externalId) =>
         new(Guid.NewGuid(), source.MediaId, Guid.NewGuid(), source.Sha256!, "image/png", 1234, externalId, SubmissionPriority.Normal, null, clientId,

@@ -12,6 +12,12 @@ public sealed class DashboardOptions
     public Uri? ResultsUrl { get; set; }
 
     /// <summary>
+    /// Base address of the ingest service, which erases media (<c>DELETE /media/{id}</c>) for administrators. Unset: the
+    /// media page offers no erasure.
+    /// </summary>
+    public Uri? IngestUrl { get; set; }
+
+    /// <summary>
     /// Where the data-protection key ring (which encrypts the sign-in cookie and its API key) is kept. Every replica must
     /// share it, and it must survive restarts, or reviewers are signed out. Empty: the framework's per-user default.
     /// </summary>

@@ -44,6 +44,16 @@ public static class Extensions
             .RemoveAllResilienceHandlers()
             // A decision, skip or undo retried after a lost answer would hit a task that has already moved on.
             .AddStandardResilienceHandler(o => o.Retry.DisableForUnsafeHttpMethods());
+        services.AddHttpClient<IngestClient>((sp, http) =>
+            {
+                // Used only when configured: the media page offers erasure then.
+                http.BaseAddress = sp.GetRequiredService<IOptions<DashboardOptions>>().Value.IngestUrl;
+                // Ingest waits for results to erase its rows; its own timeout answers 503 well before this.
+                http.Timeout = TimeSpan.FromSeconds(60);
+            })
+            .AddHttpMessageHandler<ApiKeyForwardingHandler>()
+            // Nothing to retry: the administrator sees the outcome and may repeat (erasure is idempotent).
+            .RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001
 
         services.AddDashboardAuthentication();

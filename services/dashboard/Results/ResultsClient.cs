@@ -65,6 +65,20 @@ public sealed class ResultsClient(HttpClient http)
     public async Task<MediaDetails?> MediaAsync(Guid mediaId, CancellationToken cancellationToken) =>
         await GetOrNullAsync<MediaDetails>($"media/{mediaId}", cancellationToken);
 
+    /// <summary>The tombstone of an erased medium; null when the caller may not see one.</summary>
+    public Task<ErasureView?> ErasureAsync(Guid mediaId, CancellationToken cancellationToken) =>
+        GetOrNullAsync<ErasureView>($"media/{mediaId}/erasure", cancellationToken);
+
+    /// <summary>Places (<paramref name="hold"/>) or lifts the medium's legal hold; the results service records who and why.</summary>
+    public async Task SetLegalHoldAsync(Guid mediaId, bool hold, string reason, CancellationToken cancellationToken)
+    {
+        using var request = hold
+            ? new HttpRequestMessage(HttpMethod.Put, $"media/{mediaId}/legal-hold") { Content = JsonContent.Create(new { reason }, options: Json) }
+            : new HttpRequestMessage(HttpMethod.Delete, $"media/{mediaId}/legal-hold?reason={Uri.EscapeDataString(reason)}");
+        using var response = await SendAsync(request, cancellationToken);
+        await EnsureSuccessAsync(response, cancellationToken);
+    }
+
     public async Task<IReadOnlyList<FrameView>> FramesAsync(Guid mediaId, CancellationToken cancellationToken) =>
         await GetOrNullAsync<List<FrameView>>($"media/{mediaId}/frames", cancellationToken) ?? [];
 
@@ -164,13 +178,13 @@ public sealed class ResultsClient(HttpClient http)
             return;
         }
 
-        throw new ResultsApiException(response.StatusCode, await ProblemTextAsync(response, cancellationToken));
+        throw new ResultsApiException(response.StatusCode, await ProblemTextAsync(response, "results", cancellationToken));
     }
 
     /// <summary>The problem-details title and detail when the body is one, else the status line.</summary>
-    private static async Task<string> ProblemTextAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    internal static async Task<string> ProblemTextAsync(HttpResponseMessage response, string service, CancellationToken cancellationToken)
     {
-        var fallback = $"The results service answered {(int)response.StatusCode} {response.ReasonPhrase}.";
+        var fallback = $"The {service} service answered {(int)response.StatusCode} {response.ReasonPhrase}.";
         if (response.Content.Headers.ContentType?.MediaType is not ("application/problem+json" or "application/json"))
         {
             return fallback;

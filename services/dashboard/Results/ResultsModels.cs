@@ -30,7 +30,16 @@ public sealed record MediaDetails(
     IReadOnlyList<ClassMaximum> LiveMaxima,
     VerdictView? Verdict,
     IReadOnlyList<ReviewView> Reviews,
-    MediaFailure? Failure);
+    MediaFailure? Failure,
+    RetentionView? Retention);
+
+/// <param name="LegalHold">Under legal hold: neither erasure nor retention touches the medium.</param>
+/// <param name="OriginalRemovedAt">When retention removed the original.</param>
+/// <param name="FramesRemovedAt">When retention removed the sampled frames.</param>
+public sealed record RetentionView(bool LegalHold, DateTimeOffset? OriginalRemovedAt, DateTimeOffset? FramesRemovedAt);
+
+/// <summary><c>GET /media/{id}/erasure</c>, and ingest's answer to <c>DELETE /media/{id}</c>: what is kept of an erased medium.</summary>
+public sealed record ErasureView(Guid MediaId, string? ClientId, string? Sha256, string? ErasedBy, DateTimeOffset? ErasedAt, string? Reason);
 
 public sealed record VerdictView(
     Decision Decision,

@@ -4,6 +4,7 @@ using Moderation.Contracts.V1;
 using Moderation.Ingest.Data;
 using Moderation.Ingest.Fetching;
 using Moderation.Ingest.Intake;
+using Moderation.Ingest.Privacy;
 
 namespace Moderation.Ingest.Consumers;
 
@@ -18,6 +19,7 @@ public sealed class FetchSourceUrlConsumer(
     IUrlFetcher fetcher,
     MediaIntake intake,
     IngestDbContext db,
+    StoredContent content,
     TimeProvider clock,
     ILogger<FetchSourceUrlConsumer> logger) : IConsumer<MediaSubmitted>
 {
@@ -55,36 +57,44 @@ public sealed class FetchSourceUrlConsumer(
             return;
         }
 
-        var blobKey = await intake.PromoteAsync(staged, context.CancellationToken);
-        var stored = message with
+        // Under the content's lock, as every upload: an erasure releasing the same bytes cannot delete them in between.
+        var stored = await content.UnderLockAsync(staged.Sha256, async token =>
         {
-            BlobKey = blobKey,
-            Sha256 = staged.Sha256,
-            ContentType = staged.Format.ContentType,
-            SizeBytes = staged.SizeBytes,
-        };
-        await context.Publish(stored, publish => publish.SetPriority(message.Priority.ToMessagePriority()));
+            var blobKey = await intake.PromoteAsync(staged, token);
+            var completed = message with
+            {
+                BlobKey = blobKey,
+                Sha256 = staged.Sha256,
+                ContentType = staged.Format.ContentType,
+                SizeBytes = staged.SizeBytes,
+            };
+            await context.Publish(completed, publish => publish.SetPriority(message.Priority.ToMessagePriority()), token);
+            if (!db.ChangeTracker.Entries<Submission>().Any())
+            {
+                db.Submissions.Add(new Submission
+                {
+                    Id = Guid.CreateVersion7(),
+                    MediaId = message.MediaId,
+                    CorrelationId = message.CorrelationId,
+                    ClientId = message.ClientId ?? "direct-publish",
+                    State = SubmissionState.Accepted,
+                    Source = SubmissionSource.DirectPublish,
+                    Sha256 = staged.Sha256,
+                    BlobKey = blobKey,
+                    ContentType = staged.Format.ContentType,
+                    SizeBytes = staged.SizeBytes,
+                    SourceUrl = message.SourceUrl,
+                    CallbackUrl = message.CallbackUrl,
+                    Priority = message.Priority,
+                    Policy = message.Policy,
+                    CreatedAt = clock.GetUtcNow(),
+                    AcceptedAt = clock.GetUtcNow(),
+                });
+            }
 
-        db.Submissions.Add(new Submission
-        {
-            Id = Guid.CreateVersion7(),
-            MediaId = message.MediaId,
-            CorrelationId = message.CorrelationId,
-            ClientId = message.ClientId ?? "direct-publish",
-            State = SubmissionState.Accepted,
-            Source = SubmissionSource.DirectPublish,
-            Sha256 = staged.Sha256,
-            BlobKey = blobKey,
-            ContentType = staged.Format.ContentType,
-            SizeBytes = staged.SizeBytes,
-            SourceUrl = message.SourceUrl,
-            CallbackUrl = message.CallbackUrl,
-            Priority = message.Priority,
-            Policy = message.Policy,
-            CreatedAt = clock.GetUtcNow(),
-            AcceptedAt = clock.GetUtcNow(),
-        });
-        await db.SaveChangesAsync(context.CancellationToken);
+            await db.SaveChangesAsync(acceptAllChangesOnSuccess: false, token);
+            return completed;
+        }, context.CancellationToken);
         logger.LogInformation("Fetched {MediaId} from {SourceUrl}: {ContentType}, {SizeBytes} bytes", message.MediaId, message.SourceUrl, stored.ContentType, stored.SizeBytes);
     }
 

@@ -76,6 +76,7 @@ public static class Extensions
             x.AddRequestClient<FindVerdictByContent>();
             x.AddRequestClient<ReuseVerdict>();
             x.AddRequestClient<EraseMedium>();
+            x.AddRequestClient<CountContentReferences>();
             x.AddRequestClient<ApplyRetention>();
         });
         return builder;

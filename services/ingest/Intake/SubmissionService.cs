@@ -6,6 +6,7 @@ using Moderation.Contracts.V1;
 using Moderation.Data;
 using Moderation.Ingest.Data;
 using Moderation.Ingest.Extensions;
+using Moderation.Ingest.Privacy;
 using Moderation.ServiceDefaults;
 
 namespace Moderation.Ingest.Intake;
@@ -20,6 +21,7 @@ public sealed class SubmissionService
 {
     private readonly IngestDbContext _db;
     private readonly MediaIntake _intake;
+    private readonly StoredContent _content;
     private readonly IPublishEndpoint _publisher;
     private readonly IRequestClient<FindVerdictByContent> _verdicts;
     private readonly IRequestClient<ReuseVerdict> _reuse;
@@ -32,6 +34,7 @@ public sealed class SubmissionService
     public SubmissionService(
         IngestDbContext db,
         MediaIntake intake,
+        StoredContent content,
         IPublishEndpoint publisher,
         IRequestClient<FindVerdictByContent> verdicts,
         IRequestClient<ReuseVerdict> reuse,
@@ -43,6 +46,7 @@ public sealed class SubmissionService
     {
         _db = db;
         _intake = intake;
+        _content = content;
         _publisher = publisher;
         _verdicts = verdicts;
         _reuse = reuse;
@@ -89,44 +93,53 @@ public sealed class SubmissionService
     public async Task<SubmissionOutcome> SubmitAsync(StagedMedia staged, SubmissionRequest request, CancellationToken cancellationToken)
     {
         var correlationId = Guid.NewGuid();
-        if (await FindExistingVerdictAsync(staged, request, correlationId, cancellationToken) is { } existing)
-        {
-            // The stored original is kept (or put back, when retention or an erasure removed the bytes since the verdict):
-            // this medium references it like any other, so it goes only with the last reference.
-            string duplicateKey;
-            try
-            {
-                duplicateKey = await _intake.PromoteAsync(staged, cancellationToken);
-            }
-            catch
-            {
-                await _intake.DiscardAsync(staged);
-                throw;
-            }
-
-            var duplicate = NewSubmission(request, staged, existing.MediaId, duplicateKey, SubmissionState.Duplicate);
-            duplicate.CorrelationId = correlationId;
-            duplicate.AcceptedAt = duplicate.CreatedAt;
-            await RecordAsync(duplicate, cancellationToken);
-            _submissions.Add(1, new("outcome", "duplicate"), new("source", request.Source.ToString().ToLowerInvariant()));
-            _logger.LogInformation("Content {Sha256} already judged; answered {MediaId} with its verdict", staged.Sha256, existing.MediaId);
-            return new DuplicateSubmission(duplicate, existing);
-        }
-
-        string blobKey;
+        var existing = await FindExistingVerdictAsync(staged, request, correlationId, cancellationToken);
+        var submission = NewSubmission(request, staged, Guid.CreateVersion7(), null, SubmissionState.Pending);
         try
         {
-            blobKey = await _intake.PromoteAsync(staged, cancellationToken);
+            // The bytes are put in place (or found there) and this medium's reference to them recorded under the content's
+            // lock, so an erasure or retention releasing the same bytes cannot delete them in between.
+            await _content.UnderLockAsync(staged.Sha256, async token =>
+            {
+                submission.BlobKey = await _intake.PromoteAsync(staged, token);
+                // A medium erased since its verdict was found is answered by nothing: this upload is classified afresh.
+                if (existing is not null && !await _db.Erasures.AnyAsync(e => e.MediaId == existing.MediaId, token))
+                {
+                    submission.MediaId = existing.MediaId;
+                    submission.CorrelationId = correlationId;
+                    submission.State = SubmissionState.Duplicate;
+                    submission.AcceptedAt = submission.CreatedAt;
+                }
+
+                if (_db.Entry(submission).State == EntityState.Detached)
+                {
+                    _db.Submissions.Add(submission);
+                }
+
+                return await _db.SaveChangesAsync(acceptAllChangesOnSuccess: false, token);
+            }, cancellationToken);
+        }
+        catch (DbUpdateException e) when (e.IsUniqueViolation())
+        {
+            _db.ChangeTracker.Clear();
+            await _intake.DiscardAsync(staged);
+            throw InProgress();
         }
         catch
         {
+            _db.ChangeTracker.Clear();
             await _intake.DiscardAsync(staged);
             throw;
         }
 
-        var submission = NewSubmission(request, staged, Guid.CreateVersion7(), blobKey, SubmissionState.Pending);
+        if (submission.State == SubmissionState.Duplicate)
+        {
+            _submissions.Add(1, new("outcome", "duplicate"), new("source", request.Source.ToString().ToLowerInvariant()));
+            _logger.LogInformation("Content {Sha256} already judged; answered {MediaId} with its verdict", staged.Sha256, existing!.MediaId);
+            return new DuplicateSubmission(submission, existing);
+        }
+
         using var scope = _logger.BeginScope(new Dictionary<string, object> { ["MediaId"] = submission.MediaId });
-        await RecordAsync(submission, cancellationToken);
         await PublishAsync(submission, cancellationToken);
 
         submission.State = SubmissionState.Accepted;
@@ -186,20 +199,6 @@ public sealed class SubmissionService
     private bool IsReusable(MediaStatus status) =>
         status is { Found: true, State: MediaStates.Completed, Verdict: not null } &&
         (string.IsNullOrEmpty(_dedup.ModelVersion) || status.Verdict.ModelVersion == _dedup.ModelVersion);
-
-    private async Task RecordAsync(Submission submission, CancellationToken cancellationToken)
-    {
-        _db.Submissions.Add(submission);
-        try
-        {
-            await _db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException e) when (e.IsUniqueViolation())
-        {
-            _db.ChangeTracker.Clear();
-            throw InProgress();
-        }
-    }
 
     private async Task PublishAsync(Submission submission, CancellationToken cancellationToken)
     {

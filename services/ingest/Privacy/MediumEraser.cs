@@ -12,10 +12,11 @@ namespace Moderation.Ingest.Privacy;
 /// <c>DELETE /media/{id}</c>: decides who may erase (the owning client, or an administrator for any medium), has results
 /// erase its rows (refused under legal hold), then deletes what ingest holds — the submissions and the blobs — and keeps
 /// a tombstone. Every step is idempotent, so a repeated request finishes what an interrupted one left and answers the same.
+/// The original's bytes go with the last medium that references them (<see cref="StoredContent"/>).
 /// </summary>
 public sealed class MediumEraser(
     IngestDbContext db,
-    StoredContent content,
+    StoredContent stored,
     IRequestClient<EraseMedium> results,
     IOptions<ResultsClientOptions> resultsOptions,
     TimeProvider clock,
@@ -30,7 +31,7 @@ public sealed class MediumEraser(
         var owner = submissions.Select(s => s.ClientId).FirstOrDefault() ?? tombstone?.ClientId;
         if (owner is null ? !anyClient : !anyClient && owner != caller)
         {
-            return new MediumErasure(mediaId, ErasureOutcomes.NotFound, null, null, null, null, null, 0);
+            return new MediumErasure(mediaId, ErasureOutcomes.NotFound, null, null, null, null, null);
         }
 
         var sha256 = submissions.Select(s => s.Sha256).FirstOrDefault(s => s is not null) ?? tombstone?.Sha256;
@@ -42,32 +43,23 @@ public sealed class MediumEraser(
             return erasure;
         }
 
-        // The tombstone first: were the process to stop before the submissions are gone, the owner could still repeat.
-        if (tombstone is null)
+        // The tombstone, the end of this medium's references and the release of the original commit together, under the
+        // content's lock: an upload of the same bytes either recorded its reference before (and keeps them) or puts them back after.
+        var content = erasure.Sha256 ?? sha256;
+        var original = await stored.UnderLockAsync(content, async token =>
         {
-            db.Erasures.Add(new Erasure
-            {
-                MediaId = mediaId,
-                ClientId = erasure.ClientId ?? owner ?? "",
-                Sha256 = erasure.Sha256 ?? sha256,
-                ErasedBy = erasure.ErasedBy ?? caller,
-                ErasedAt = erasure.ErasedAt ?? clock.GetUtcNow(),
-                Reason = erasure.Reason,
-            });
-            try
-            {
-                await db.SaveChangesAsync(cancellationToken);
-            }
-            catch (DbUpdateException e) when (e.IsUniqueViolation())
-            {
-                // The same erasure twice at once: the other request recorded the tombstone.
-                db.ChangeTracker.Clear();
-            }
-        }
-
-        await db.Submissions.Where(s => s.MediaId == mediaId).ExecuteDeleteAsync(cancellationToken);
-        var frames = await content.DeleteFramesAsync(mediaId, cancellationToken);
-        var original = await content.ReleaseOriginalAsync(erasure.Sha256 ?? sha256, erasure.OtherReferences, cancellationToken);
+            var erasedAt = erasure.ErasedAt ?? clock.GetUtcNow();
+            await db.Database.ExecuteSqlAsync(
+                $"""
+                INSERT INTO erasures ("MediaId", "ClientId", "Sha256", "ErasedBy", "ErasedAt", "Reason")
+                VALUES ({mediaId}, {erasure.ClientId ?? owner ?? ""}, {content}, {erasure.ErasedBy ?? caller}, {erasedAt}, {erasure.Reason})
+                ON CONFLICT ("MediaId") DO NOTHING
+                """,
+                token);
+            await db.Submissions.Where(s => s.MediaId == mediaId).ExecuteDeleteAsync(token);
+            return await stored.ReleaseOriginalAsync(content, token);
+        }, cancellationToken);
+        var frames = await stored.DeleteFramesAsync(mediaId, cancellationToken);
         logger.LogInformation("Erased {MediaId} for {Caller}: {Frames} frames deleted, original {Original}", mediaId, caller, frames,
             original ? "deleted" : "still referenced by other media");
         return erasure;

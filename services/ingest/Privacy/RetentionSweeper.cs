@@ -57,9 +57,12 @@ public sealed partial class RetentionSweeper(
             if (medium.RemoveOriginal)
             {
                 // This medium no longer references the original; the bytes go when nothing else does.
-                await db.Submissions.Where(s => s.MediaId == medium.MediaId && s.BlobKey != null)
-                    .ExecuteUpdateAsync(s => s.SetProperty(x => x.BlobKey, (string?)null), cancellationToken);
-                await content.ReleaseOriginalAsync(medium.Sha256, medium.OtherReferences, cancellationToken);
+                await content.UnderLockAsync(medium.Sha256, async token =>
+                {
+                    await db.Submissions.Where(s => s.MediaId == medium.MediaId && s.BlobKey != null)
+                        .ExecuteUpdateAsync(s => s.SetProperty(x => x.BlobKey, (string?)null), token);
+                    return await content.ReleaseOriginalAsync(medium.Sha256, token);
+                }, cancellationToken);
             }
         }
 

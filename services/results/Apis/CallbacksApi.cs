@@ -34,12 +34,16 @@ public static class CallbacksApi
         return group;
     }
 
-    /// <summary>Callbacks given up on, newest first; page with <c>before=nextBefore</c>.</summary>
-    public static async Task<Results<Ok<FailedCallbackPage>, ValidationProblem>> ListFailedAsync(
+    /// <summary>
+    /// Callbacks given up on, newest first; page with <c>before=nextBefore</c>. The caller's client's (review and admin keys:
+    /// <paramref name="clientId"/>'s, or every client's, audited).
+    /// </summary>
+    public static async Task<Results<Ok<FailedCallbackPage>, ValidationProblem, ProblemHttpResult>> ListFailedAsync(
         ClaimsPrincipal user,
         [AsParameters] CallbackServices services,
         [FromQuery] Guid? mediaId,
         [FromQuery] DateTimeOffset? before,
+        [FromQuery] string? clientId,
         CancellationToken cancellationToken,
         [FromQuery] int limit = 50)
     {
@@ -48,7 +52,18 @@ public static class CallbacksApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = [$"Expected 1–{MaxPageSize}."] });
         }
 
+        var (client, refusal) = await TenantScope.ResolveAsync(user, clientId, services.Audit, "callbacks/failed", cancellationToken);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
         var query = Owned(services.Db, user).Where(o => o.FailedAt != null);
+        if (client is not null)
+        {
+            query = query.Where(o => o.ClientId == client);
+        }
+
         if (mediaId is not null)
         {
             query = query.Where(o => o.MediaId == mediaId);

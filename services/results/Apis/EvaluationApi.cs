@@ -1,6 +1,8 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Moderation.Auth;
+using Moderation.Results.Audit;
 using Moderation.Results.Data;
 using Moderation.Results.Evaluation;
 
@@ -16,19 +18,37 @@ public static class EvaluationApi
         return group;
     }
 
-    /// <summary>Precision, recall and false-positive rate of the automatic decisions against reviewer feedback, per model version and class.</summary>
-    public static async Task<Ok<EvaluationReport>> ReportAsync(EvaluationService evaluation, [FromQuery] DateTimeOffset? since, [FromQuery] DateTimeOffset? until,
-        [FromQuery] string? modelVersion, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await evaluation.ReportAsync(since, until, modelVersion, cancellationToken));
+    /// <summary>
+    /// Precision, recall and false-positive rate of the automatic decisions against reviewer feedback, per model version and
+    /// class, over the caller's client's media (review and admin keys: <paramref name="clientId"/>'s, or every client's).
+    /// </summary>
+    public static async Task<Results<Ok<EvaluationReport>, ProblemHttpResult>> ReportAsync(EvaluationService evaluation, ClaimsPrincipal user, AuditLog audit,
+        [FromQuery] DateTimeOffset? since, [FromQuery] DateTimeOffset? until, [FromQuery] string? modelVersion, [FromQuery] string? clientId,
+        CancellationToken cancellationToken)
+    {
+        var (client, refusal) = await TenantScope.ResolveAsync(user, clientId, audit, "evaluation", cancellationToken);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
 
-    /// <summary>The threshold for a class that meets a target recall or false-positive rate, with the ROC/PR curve it was read from.</summary>
+        return TypedResults.Ok(await evaluation.ReportAsync(since, until, modelVersion, client, cancellationToken));
+    }
+
+    /// <summary>
+    /// The threshold for a class that meets a target recall or false-positive rate, with the ROC/PR curve it was read from,
+    /// over the reviewed media of the caller's client (review and admin keys: <paramref name="clientId"/>'s, or every client's).
+    /// </summary>
     public static async Task<Results<Ok<ClassRecommendation>, ValidationProblem, ProblemHttpResult>> RecommendAsync(
         EvaluationService evaluation,
+        ClaimsPrincipal user,
+        AuditLog audit,
         [FromQuery(Name = "class")] string? className,
         [FromQuery] double? targetRecall,
         [FromQuery] double? targetFalsePositiveRate,
         [FromQuery] string? modelVersion,
         [FromQuery] DateTimeOffset? since,
+        [FromQuery] string? clientId,
         CancellationToken cancellationToken,
         [FromQuery] string policy = ResultsDbContext.DefaultPolicyName)
     {
@@ -43,10 +63,16 @@ public static class EvaluationApi
             });
         }
 
+        var (client, refusal) = await TenantScope.ResolveAsync(user, clientId, audit, "evaluation/recommendation", cancellationToken);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
         try
         {
             var (target, value) = targetRecall is { } recall ? (RecommendationTarget.Recall, recall) : (RecommendationTarget.FalsePositiveRate, targetFalsePositiveRate!.Value);
-            return TypedResults.Ok(await evaluation.RecommendAsync(className, target, value, modelVersion, policy, since, cancellationToken));
+            return TypedResults.Ok(await evaluation.RecommendAsync(className, target, value, modelVersion, policy, since, client, cancellationToken));
         }
         catch (InsufficientFeedbackException e)
         {

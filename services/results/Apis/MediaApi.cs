@@ -1,9 +1,11 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
 using Moderation.Auth;
 using Moderation.Contracts.V1;
 using Moderation.Results.Audit;
+using Moderation.Results.Data;
 using Moderation.Results.Queries;
 
 namespace Moderation.Results.Apis;
@@ -16,6 +18,7 @@ public static class MediaApi
         group.MapGet("/", SearchAsync);
         group.MapGet("/{id:guid}", GetAsync);
         group.MapGet("/{id:guid}/frames", FramesAsync);
+        group.MapGet("/{id:guid}/erasure", ErasureAsync);
         return group;
     }
 
@@ -48,6 +51,21 @@ public static class MediaApi
         return TypedResults.Ok(frames);
     }
 
+    /// <summary>The tombstone of an erased medium (id, client, SHA-256, who, when, why): all that is kept of it.</summary>
+    public static async Task<Results<Ok<ErasureView>, NotFound>> ErasureAsync(Guid id, ClaimsPrincipal user, ResultsDbContext db, AuditLog audit,
+        CancellationToken cancellationToken)
+    {
+        var owner = user.MediaOwnerFilter();
+        var tombstone = await db.Erasures.AsNoTracking().FirstOrDefaultAsync(e => e.MediaId == id && (owner == null || e.ClientId == owner), cancellationToken);
+        if (tombstone is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        await audit.CrossTenantReadAsync(user, id, "erasure", cancellationToken, ownerKnown: true, tombstone.ClientId);
+        return TypedResults.Ok(new ErasureView(tombstone.MediaId, tombstone.ClientId, tombstone.Sha256, tombstone.ErasedBy, tombstone.ErasedAt, tombstone.Reason));
+    }
+
     /// <summary>Media by external id, content hash, state or decision, newest first; page with <c>before=nextBefore</c>.</summary>
     public static async Task<Results<Ok<MediaPage>, ValidationProblem>> SearchAsync(
         ClaimsPrincipal user,
@@ -78,3 +96,6 @@ public static class MediaApi
         return TypedResults.Ok(await queries.SearchAsync(user.MediaOwnerFilter(), externalId, sha256, state, decision, before, limit, cancellationToken));
     }
 }
+
+/// <summary>What is kept of an erased medium.</summary>
+public sealed record ErasureView(Guid MediaId, string? ClientId, string? Sha256, string ErasedBy, DateTimeOffset ErasedAt, string? Reason);

@@ -99,7 +99,8 @@ public static partial class PoliciesApi
         ClassRecommendation recommendation;
         try
         {
-            recommendation = await evaluation.RecommendAsync(request.Class, request.Target, request.Value, request.ModelVersion, name, request.Since, cancellationToken);
+            recommendation = await evaluation.RecommendAsync(request.Class, request.Target, request.Value, request.ModelVersion, name, request.Since,
+                clientId: null, cancellationToken);
         }
         catch (InsufficientFeedbackException e)
         {

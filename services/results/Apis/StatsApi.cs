@@ -1,8 +1,10 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Moderation.Auth;
 using Moderation.Contracts.V1;
+using Moderation.Results.Audit;
 using Moderation.Results.Data;
 
 namespace Moderation.Results.Apis;
@@ -28,9 +30,13 @@ public static class StatsApi
         return group;
     }
 
-    /// <summary>Throughput and verdict mix over the last <paramref name="hours"/> in buckets of <paramref name="bucketMinutes"/>, and the queue depths now.</summary>
-    public static async Task<Results<Ok<StatsOverview>, ValidationProblem>> OverviewAsync(ResultsDbContext db, TimeProvider clock,
-        CancellationToken cancellationToken, [FromQuery] double hours = 24, [FromQuery] int bucketMinutes = 60)
+    /// <summary>
+    /// Throughput and verdict mix over the last <paramref name="hours"/> in buckets of <paramref name="bucketMinutes"/>, and the
+    /// queue depths now, of the caller's client (review and admin keys: of <paramref name="clientId"/>, or of every client).
+    /// </summary>
+    public static async Task<Results<Ok<StatsOverview>, ValidationProblem, ProblemHttpResult>> OverviewAsync(ResultsDbContext db, TimeProvider clock,
+        ClaimsPrincipal user, AuditLog audit, CancellationToken cancellationToken, [FromQuery] double hours = 24, [FromQuery] int bucketMinutes = 60,
+        [FromQuery] string? clientId = null)
     {
         if (!double.IsFinite(hours) || hours is < 0.25 or > 24 * 90 || bucketMinutes is < 1 or > 24 * 60 || hours * 60 / bucketMinutes > MaxBuckets)
         {
@@ -38,6 +44,12 @@ public static class StatsApi
             {
                 ["query"] = [$"hours must be 0.25–2160 and bucketMinutes 1–1440, with at most {MaxBuckets} buckets."],
             });
+        }
+
+        var (client, refusal) = await TenantScope.ResolveAsync(user, clientId, audit, "stats/overview", cancellationToken);
+        if (refusal is not null)
+        {
+            return refusal;
         }
 
         var now = clock.GetUtcNow();
@@ -49,17 +61,21 @@ public static class StatsApi
         var verdicts = await db.Database.SqlQuery<BucketCount>(
             $"""
             SELECT date_bin({bucket}, decided_at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS start, decision AS key, count(*)::int AS count
-            FROM verdicts WHERE decided_at >= {from} AND decided_at < {to} GROUP BY 1, 2
+            FROM verdicts v WHERE decided_at >= {from} AND decided_at < {to}
+              AND ({client}::text IS NULL OR EXISTS (SELECT 1 FROM media m WHERE m.id = v.media_id AND m.client_id = {client}))
+            GROUP BY 1, 2
             """).ToListAsync(cancellationToken);
         var failed = await db.Database.SqlQuery<BucketCount>(
             $"""
             SELECT date_bin({bucket}, failed_at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS start, 'failed' AS key, count(*)::int AS count
-            FROM media WHERE failed_at >= {from} AND failed_at < {to} GROUP BY 1
+            FROM media WHERE failed_at >= {from} AND failed_at < {to} AND ({client}::text IS NULL OR client_id = {client}) GROUP BY 1
             """).ToListAsync(cancellationToken);
         var reviewed = await db.Database.SqlQuery<BucketCount>(
             $"""
             SELECT date_bin({bucket}, created_at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS start, 'reviewed' AS key, count(*)::int AS count
-            FROM review_feedback WHERE created_at >= {from} AND created_at < {to} GROUP BY 1
+            FROM review_feedback f WHERE created_at >= {from} AND created_at < {to}
+              AND ({client}::text IS NULL OR EXISTS (SELECT 1 FROM media m WHERE m.id = f.media_id AND m.client_id = {client}))
+            GROUP BY 1
             """).ToListAsync(cancellationToken);
 
         var counts = verdicts.Concat(failed).Concat(reviewed).ToLookup(c => (c.Start.UtcTicks, c.Key));
@@ -72,11 +88,13 @@ public static class StatsApi
         }
 
         var open = ReviewTaskStates.Open;
-        var pending = await db.Media.CountAsync(m => m.State == MediaStates.Pending, cancellationToken);
-        var processing = await db.Media.CountAsync(m => m.State == MediaStates.Processing, cancellationToken);
-        var claimed = await db.ReviewTasks.CountAsync(t => t.Status == open && t.LeaseExpiresAt > now, cancellationToken);
-        var waiting = await db.ReviewTasks.CountAsync(t => t.Status == open && (t.LeaseExpiresAt == null || t.LeaseExpiresAt <= now), cancellationToken);
-        var oldest = await db.ReviewTasks.Where(t => t.Status == open).MinAsync(t => (DateTimeOffset?)t.CreatedAt, cancellationToken);
+        var media = client is null ? db.Media : db.Media.Where(m => m.ClientId == client);
+        var tasks = client is null ? db.ReviewTasks : db.ReviewTasks.Where(t => db.Media.Any(m => m.Id == t.MediaId && m.ClientId == client));
+        var pending = await media.CountAsync(m => m.State == MediaStates.Pending, cancellationToken);
+        var processing = await media.CountAsync(m => m.State == MediaStates.Processing, cancellationToken);
+        var claimed = await tasks.CountAsync(t => t.Status == open && t.LeaseExpiresAt > now, cancellationToken);
+        var waiting = await tasks.CountAsync(t => t.Status == open && (t.LeaseExpiresAt == null || t.LeaseExpiresAt <= now), cancellationToken);
+        var oldest = await tasks.Where(t => t.Status == open).MinAsync(t => (DateTimeOffset?)t.CreatedAt, cancellationToken);
         var queues = new QueueDepths(pending, processing, waiting, claimed, oldest is null ? null : (now - oldest.Value).TotalSeconds);
         return TypedResults.Ok(new StatsOverview(from, to, bucketMinutes, queues, buckets));
     }

@@ -21,6 +21,9 @@ public static class AuditActions
 {
     /// <summary>A review or admin key read a medium of another client.</summary>
     public const string CrossTenantRead = "media.cross-tenant-read";
+
+    /// <summary>A review or admin key read statistics, evaluation or failed callbacks covering other clients.</summary>
+    public const string CrossTenantAggregate = "aggregate.cross-tenant-read";
     public const string CallbackRedelivered = "callback.redeliver";
     public const string PolicyChanged = "policy.change";
     public const string HeadPublished = "model-head.publish";

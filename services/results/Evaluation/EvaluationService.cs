@@ -32,9 +32,11 @@ public sealed class EvaluationService(ResultsDbContext db, PolicyStore policies,
     private sealed record Reviewed(Guid MediaId, string ModelVersion, Decision Automatic, Decision Reviewer, Dictionary<string, bool> Labels,
         List<ClassMaximum> Maxima, string PolicyName, int PolicyVersion);
 
-    public async Task<EvaluationReport> ReportAsync(DateTimeOffset? since, DateTimeOffset? until, string? modelVersion, CancellationToken cancellationToken)
+    /// <param name="clientId">Only this client's media; null: every client's.</param>
+    public async Task<EvaluationReport> ReportAsync(DateTimeOffset? since, DateTimeOffset? until, string? modelVersion, string? clientId,
+        CancellationToken cancellationToken)
     {
-        var reviewed = await LoadAsync(since, until, modelVersion, cancellationToken);
+        var reviewed = await LoadAsync(since, until, modelVersion, clientId, cancellationToken);
         var policyCache = new Dictionary<(string, int), PolicyVersion?>();
         foreach (var key in reviewed.Select(r => (r.PolicyName, r.PolicyVersion)).Distinct())
         {
@@ -62,11 +64,12 @@ public sealed class EvaluationService(ResultsDbContext db, PolicyStore policies,
         return new EvaluationReport(clock.GetUtcNow(), since, until, reviewed.Count, models);
     }
 
+    /// <param name="clientId">Only this client's reviewed media; null: every client's.</param>
     /// <exception cref="InsufficientFeedbackException">Too few reviewed items with a label for the class.</exception>
     public async Task<ClassRecommendation> RecommendAsync(string className, RecommendationTarget target, double value, string? modelVersion,
-        string policyName, DateTimeOffset? since, CancellationToken cancellationToken)
+        string policyName, DateTimeOffset? since, string? clientId, CancellationToken cancellationToken)
     {
-        var reviewed = await LoadAsync(since, null, modelVersion, cancellationToken);
+        var reviewed = await LoadAsync(since, null, modelVersion, clientId, cancellationToken);
         var items = reviewed.Where(r => r.Labels.ContainsKey(className))
             .Select(r => new LabelledScore(ScoreOf(r.Maxima, className), r.Labels[className]))
             .ToList();
@@ -75,9 +78,15 @@ public sealed class EvaluationService(ResultsDbContext db, PolicyStore policies,
         return new ClassRecommendation(className, modelVersion, current is null ? null : ModerationPolicy.FlagThreshold(current, className), recommendation);
     }
 
-    private async Task<List<Reviewed>> LoadAsync(DateTimeOffset? since, DateTimeOffset? until, string? modelVersion, CancellationToken cancellationToken)
+    private async Task<List<Reviewed>> LoadAsync(DateTimeOffset? since, DateTimeOffset? until, string? modelVersion, string? clientId,
+        CancellationToken cancellationToken)
     {
         var feedback = db.ReviewFeedback.AsNoTracking();
+        if (clientId is not null)
+        {
+            feedback = feedback.Where(f => db.Media.Any(m => m.Id == f.MediaId && m.ClientId == clientId));
+        }
+
         if (since is not null)
         {
             feedback = feedback.Where(f => f.CreatedAt >= since);

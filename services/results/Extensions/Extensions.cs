@@ -83,6 +83,7 @@ public static class Extensions
                 x.AddConsumer<ReuseVerdictConsumer, ReuseVerdictConsumerDefinition>();
                 x.AddConsumer<GetFeedbackHeadConsumer, GetFeedbackHeadConsumerDefinition>();
                 x.AddConsumer<EraseMediumConsumer, EraseMediumConsumerDefinition>();
+                x.AddConsumer<CountContentReferencesConsumer, CountContentReferencesConsumerDefinition>();
                 x.AddConsumer<ApplyRetentionConsumer, ApplyRetentionConsumerDefinition>();
             });
             services.AddHostedService<OutboxDispatcher>();

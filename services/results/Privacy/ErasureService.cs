@@ -40,7 +40,7 @@ public sealed class ErasureService(ResultsDbContext db, OutboxWriter outbox, Out
         {
             await transaction.RollbackAsync(cancellationToken);
             return request.AnyClient || tombstone.ClientId == request.ClientId
-                ? Answer(ErasureOutcomes.AlreadyErased, tombstone, await OtherReferencesAsync(id, tombstone.Sha256, cancellationToken))
+                ? Answer(ErasureOutcomes.AlreadyErased, tombstone)
                 : NotFound(id);
         }
 
@@ -54,7 +54,7 @@ public sealed class ErasureService(ResultsDbContext db, OutboxWriter outbox, Out
         if (medium.LegalHold)
         {
             await transaction.RollbackAsync(cancellationToken);
-            return new MediumErasure(id, ErasureOutcomes.LegalHold, owner, null, null, null, null, 0);
+            return new MediumErasure(id, ErasureOutcomes.LegalHold, owner, null, null, null, null);
         }
 
         tombstone = new Erasure
@@ -74,21 +74,15 @@ public sealed class ErasureService(ResultsDbContext db, OutboxWriter outbox, Out
         await db.Database.ExecuteSqlAsync($"DELETE FROM media WHERE id = {id}", cancellationToken);
         outbox.Publish(new MediumErased(id, medium.CorrelationId));
         await db.SaveChangesAsync(cancellationToken);
-        var others = await OtherReferencesAsync(id, tombstone.Sha256, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         db.ChangeTracker.Clear();
         signal.Notify();
-        logger.LogInformation("Erased {MediaId} of {ClientId} for {ErasedBy}; {OtherReferences} other media reference its content",
-            id, owner, request.ErasedBy, others);
-        return Answer(ErasureOutcomes.Erased, tombstone, others);
+        logger.LogInformation("Erased {MediaId} of {ClientId} for {ErasedBy}", id, owner, request.ErasedBy);
+        return Answer(ErasureOutcomes.Erased, tombstone);
     }
 
-    /// <summary>Other media whose original is still kept that have the same content (any client).</summary>
-    private async Task<int> OtherReferencesAsync(Guid id, string? sha256, CancellationToken cancellationToken) =>
-        sha256 is null ? 0 : await db.Media.CountAsync(m => m.Sha256 == sha256 && m.Id != id && m.OriginalRemovedAt == null, cancellationToken);
+    private static MediumErasure Answer(string outcome, Erasure tombstone) =>
+        new(tombstone.MediaId, outcome, tombstone.ClientId, tombstone.Sha256, tombstone.ErasedBy, tombstone.ErasedAt, tombstone.Reason);
 
-    private static MediumErasure Answer(string outcome, Erasure tombstone, int others) =>
-        new(tombstone.MediaId, outcome, tombstone.ClientId, tombstone.Sha256, tombstone.ErasedBy, tombstone.ErasedAt, tombstone.Reason, others);
-
-    private static MediumErasure NotFound(Guid id) => new(id, ErasureOutcomes.NotFound, null, null, null, null, null, 0);
+    private static MediumErasure NotFound(Guid id) => new(id, ErasureOutcomes.NotFound, null, null, null, null, null);
 }

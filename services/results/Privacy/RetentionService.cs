@@ -59,10 +59,6 @@ public sealed class RetentionService(ResultsDbContext db, AuditLog audit, TimePr
         }
 
         await db.SaveChangesAsync(cancellationToken);
-        var shas = removed.Where(r => r.Original && r.Medium.Sha256 is not null).Select(r => r.Medium.Sha256!).Distinct().ToList();
-        var kept = (await db.Media.AsNoTracking().Where(m => m.Sha256 != null && shas.Contains(m.Sha256) && m.OriginalRemovedAt == null)
-            .GroupBy(m => m.Sha256!).Select(g => new { Sha256 = g.Key, Count = g.Count() }).ToListAsync(cancellationToken))
-            .ToDictionary(g => g.Sha256, g => g.Count);
         await transaction.CommitAsync(cancellationToken);
         db.ChangeTracker.Clear();
         if (removed.Count > 0)
@@ -70,8 +66,7 @@ public sealed class RetentionService(ResultsDbContext db, AuditLog audit, TimePr
             logger.LogInformation("Retention of {ClientId}: {Count} media thinned", request.ClientId, removed.Count);
         }
 
-        return new RetentionApplied([.. removed.Select(r => new RetainedMedium(r.Medium.Id, r.Medium.Sha256, r.Original, r.Frames,
-            r.Medium.Sha256 is { } sha ? kept.GetValueOrDefault(sha) : 0))]);
+        return new RetentionApplied([.. removed.Select(r => new RetainedMedium(r.Medium.Id, r.Medium.Sha256, r.Original, r.Frames))]);
     }
 
     /// <summary>Media of the client that retention may thin now: concluded before a cutoff, blobs still there, not held, no open review.</summary>

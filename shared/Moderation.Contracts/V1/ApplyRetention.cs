@@ -11,5 +11,8 @@ public sealed record ApplyRetention(string ClientId, DateTimeOffset? OriginalsCo
 
 public sealed record RetentionApplied(IReadOnlyList<RetainedMedium> Media);
 
-/// <param name="OtherReferences">Media whose original is still kept that have the same content: the bytes go only at 0.</param>
-public sealed record RetainedMedium(Guid MediaId, string? Sha256, bool RemoveOriginal, bool RemoveFrames, int OtherReferences);
+/// <summary>
+/// A medium whose blobs ingest is to delete. Its original's bytes go only when nothing else references them, which
+/// ingest learns with <see cref="CountContentReferences"/> under the content's lock.
+/// </summary>
+public sealed record RetainedMedium(Guid MediaId, string? Sha256, bool RemoveOriginal, bool RemoveFrames);

@@ -17,12 +17,11 @@ public sealed record EraseMedium(
     string? Reason,
     DateTimeOffset RequestedAt);
 
-/// <summary>Response to <see cref="EraseMedium"/>.</summary>
+/// <summary>
+/// Response to <see cref="EraseMedium"/>. Whether the content-addressed original may go is not decided here: ingest
+/// asks <see cref="CountContentReferences"/> under the content's lock once its own records are gone.
+/// </summary>
 /// <param name="Outcome">One of <see cref="ErasureOutcomes"/>.</param>
-/// <param name="OtherReferences">
-/// Media other than this one that still reference the same content (any client, retention not yet applied): the
-/// content-addressed original may be deleted only when this is 0.
-/// </param>
 public sealed record MediumErasure(
     Guid MediaId,
     string Outcome,
@@ -30,8 +29,7 @@ public sealed record MediumErasure(
     string? Sha256,
     string? ErasedBy,
     DateTimeOffset? ErasedAt,
-    string? Reason,
-    int OtherReferences);
+    string? Reason);
 
 public static class ErasureOutcomes
 {

@@ -40,6 +40,8 @@ public sealed class PipelineStub : IAsyncDisposable
             x.AddConsumer<StatusResponder>();
             x.AddConsumer<VerdictResponder>();
             x.AddConsumer<ReuseResponder>();
+            x.AddConsumer<EraseResponder>();
+            x.AddConsumer<ReferencesResponder>();
             x.AddConsumer<SubmittedRecorder>();
             x.AddConsumer<FailedRecorder>();
             x.AddRequestClient<AuthenticateApiKey>(RequestTimeout.After(s: 10));
@@ -56,6 +58,8 @@ public sealed class PipelineStub : IAsyncDisposable
                 cfg.ReceiveEndpoint("stub-results-status", e => e.ConfigureConsumer<StatusResponder>(context));
                 cfg.ReceiveEndpoint("stub-results-verdicts", e => e.ConfigureConsumer<VerdictResponder>(context));
                 cfg.ReceiveEndpoint("stub-results-reuse", e => e.ConfigureConsumer<ReuseResponder>(context));
+                cfg.ReceiveEndpoint("stub-results-erase", e => e.ConfigureConsumer<EraseResponder>(context));
+                cfg.ReceiveEndpoint("stub-results-references", e => e.ConfigureConsumer<ReferencesResponder>(context));
             });
         });
         var provider = services.BuildServiceProvider();
@@ -86,6 +90,23 @@ public sealed class PipelineStub : IAsyncDisposable
         public ConcurrentQueue<ReuseVerdict> Reuses { get; } = new();
 
         public ConcurrentQueue<GetMediaStatus> StatusRequests { get; } = new();
+
+        /// <summary>Results' tombstones: media erased there.</summary>
+        public ConcurrentDictionary<Guid, MediumErasure> Erasures { get; } = new();
+
+        /// <summary>Runs before an erasure is recorded and answered (a test holds it there to make requests overlap).</summary>
+        public Func<EraseMedium, Task> BeforeErasure { get; set; } = _ => Task.CompletedTask;
+
+        /// <summary>Runs after <see cref="CountContentReferences"/> was counted and before the count is answered.</summary>
+        public Func<CountContentReferences, Task> BeforeAnsweringCount { get; set; } = _ => Task.CompletedTask;
+
+        /// <summary>
+        /// What results would answer <see cref="CountContentReferences"/> with: the media submitted with this content that
+        /// are not erased.
+        /// </summary>
+        public int References(string sha256) =>
+            Submitted.Select(s => s.Message).Where(m => string.Equals(m.Sha256, sha256, StringComparison.OrdinalIgnoreCase) && !Erasures.ContainsKey(m.MediaId))
+                .Select(m => m.MediaId).Distinct().Count();
 
         private int _verdictQueries;
 
@@ -165,6 +186,34 @@ public sealed class PipelineStub : IAsyncDisposable
                 : new MediaStatus(request.MediaId, false, MediaStates.Unknown, null, null, 0, 0, 0, null, null);
             state.Statuses[request.MediaId] = copy;
             return context.RespondAsync(copy);
+        }
+    }
+
+    /// <summary>Plays results' half of an erasure: a tombstone per medium, answered again on every repetition.</summary>
+    private sealed class EraseResponder(StubState state) : IConsumer<EraseMedium>
+    {
+        public async Task Consume(ConsumeContext<EraseMedium> context)
+        {
+            var request = context.Message;
+            if (!state.Erasures.TryGetValue(request.MediaId, out var tombstone))
+            {
+                await state.BeforeErasure(request);
+                tombstone = state.Erasures.GetOrAdd(request.MediaId, id => new MediumErasure(
+                    id, ErasureOutcomes.Erased, request.ClientId, request.Sha256, request.ErasedBy, DateTimeOffset.UtcNow, request.Reason));
+            }
+
+            await context.RespondAsync(tombstone);
+            state.Erasures[request.MediaId] = tombstone with { Outcome = ErasureOutcomes.AlreadyErased };
+        }
+    }
+
+    private sealed class ReferencesResponder(StubState state) : IConsumer<CountContentReferences>
+    {
+        public async Task Consume(ConsumeContext<CountContentReferences> context)
+        {
+            var count = state.References(context.Message.Sha256);
+            await state.BeforeAnsweringCount(context.Message);
+            await context.RespondAsync(new ContentReferences(context.Message.Sha256, count));
         }
     }
 
