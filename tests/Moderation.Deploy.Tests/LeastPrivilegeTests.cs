@@ -23,7 +23,6 @@ public sealed class LeastPrivilegeTests
         var objects = await Kubectl.RenderAsync($"overlays/{overlay}");
         var problems = new List<string>();
         var rabbitSecrets = new Dictionary<string, string>(StringComparer.Ordinal);
-        var postgresSecrets = new Dictionary<string, string>(StringComparer.Ordinal);
         var owners = DatabaseOwners(objects);
 
         foreach (var container in RenderedContainer.All(objects).Where(c => c.Service is not null))
@@ -64,7 +63,6 @@ public sealed class LeastPrivilegeTests
                     problems.Add($"{container.Describe}: connects to PostgreSQL as {secret ?? "(no secret)"}, expected the {(migrates ? "schema owner" : "serving role")} {expected}");
                 }
 
-                postgresSecrets[expected] = service.Name;
                 var database = Regex.Match(connection, "Database=([^;]+)").Groups[1].Value;
                 var role = RoleOf(objects, expected);
                 if (!migrates && owners.TryGetValue(database, out var owner) && owner == role)
@@ -74,8 +72,8 @@ public sealed class LeastPrivilegeTests
             }
         }
 
-        Assert.Equal(ServiceCatalog.All.Count(s => s.UsesRabbitMq), rabbitSecrets.Values.Distinct().Count());
         Assert.True(problems.Count == 0, string.Join("\n", problems));
+        Assert.Equal(ServiceCatalog.All.Count(s => s.UsesRabbitMq), rabbitSecrets.Values.Distinct().Count());
     }
 
     [Theory]
