@@ -230,6 +230,15 @@ public sealed class LeastPrivilegeTests
                 Require("read", permission.ReadRegex, name, "its own queue");
             }
 
+            // When a consumer gives up, MassTransit publishes Fault<T> (bound to the Fault exchange); when a message cannot
+            // even be read, ReceiveFault, before moving it to _error. Both must go through, or the message is redelivered forever.
+            foreach (var fault in topology.Consumed.Select(FaultExchange).Append(MessageTopology.Exchange(typeof(MassTransit.Fault))).Append(MessageTopology.Exchange(typeof(MassTransit.ReceiveFault))))
+            {
+                Require("configure", permission.ConfigureRegex, fault, "MassTransit's fault events");
+                Require("write", permission.WriteRegex, fault, "MassTransit's fault events");
+                Require("read", permission.ReadRegex, fault, "MassTransit's fault events");
+            }
+
             var published = topology.Published(topologies.Values);
             var touched = topology.Consumed.Concat(published).ToHashSet();
             var media = typeof(Contracts.V1.IMediaMessage);
@@ -282,6 +291,9 @@ public sealed class LeastPrivilegeTests
 
         return problems;
     }
+
+    /// <summary>The exchange MassTransit publishes <c>Fault&lt;T&gt;</c> to: <c>MassTransit:Fault--&lt;namespace&gt;:&lt;type&gt;--</c>.</summary>
+    private static string FaultExchange(Type message) => $"{MessageTopology.Exchange(typeof(MassTransit.Fault))}--{MessageTopology.Exchange(message)}--";
 
     private static string? RabbitMqSecret(RenderedContainer container, IReadOnlyList<EnvironmentVariable> environment, List<string> problems)
     {

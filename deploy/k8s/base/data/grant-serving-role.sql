@@ -3,7 +3,7 @@
 -- The default privileges cover every table and sequence the owner creates later, so a migration needs no grant of
 -- its own; the GRANT ... ON ALL statements cover what exists already. Idempotent.
 \set ON_ERROR_STOP on
-SELECT set_config('moderation.serving_role', :'serving_role', false) AS serving_role;
+SELECT set_config('moderation.serving_role', :'serving_role', false) AS serving_role \gset
 DO $$
 DECLARE
   serving text := current_setting('moderation.serving_role');
