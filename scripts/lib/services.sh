@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Starts and stops the four services as background processes (logs in .run/logs, pids in .run/pids).
+# Starts and stops the services and the dashboard as background processes (logs in .run/logs, pids in .run/pids).
 set -euo pipefail
 
 SERVICES=(results ingest frame-extractor classifier dashboard)
+SETTINGS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../deploy/settings" && pwd)
 
 service_project() {
   case $1 in
@@ -29,9 +30,12 @@ service_dll() { # the built assembly of a service
   echo "$(dirname "$project")/bin/Release/net10.0/$(basename "$project").dll"
 }
 
-# The configuration of each service, as environment variables (the same keys the Kubernetes manifests set).
+# The configuration of each service, as environment variables: the settings catalogue (deploy/settings: common.env,
+# then <service>.env; the same files compose and Kubernetes read), then what is particular to this machine (paths,
+# ports, credentials). deploy/settings/*.env lists which keys vary per environment; no key here repeats the catalogue.
 service_env() {
   local name=$1
+  grep -hv '^[[:space:]]*\(#\|$\)' "$SETTINGS_DIR/common.env" "$SETTINGS_DIR/$name.env"
   echo "ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-Production}"
   echo "ConnectionStrings__rabbitmq=$MODERATION_RABBITMQ"
   case $name in

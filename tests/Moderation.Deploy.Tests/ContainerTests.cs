@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
 using Moderation.Testing;
 using Xunit;
-using YamlDotNet.RepresentationModel;
 
 namespace Moderation.Deploy.Tests;
 
@@ -9,7 +8,6 @@ namespace Moderation.Deploy.Tests;
 public sealed partial class ContainerTests
 {
     private static readonly string DockerDirectory = Path.Combine(RepoPaths.Root, "deploy", "docker");
-    private static readonly string ComposeFile = Path.Combine(RepoPaths.Root, "deploy", "compose", "compose.yaml");
 
     /// <summary>Keys scripts/up sets that containers deliberately leave out, and why.</summary>
     private static readonly Dictionary<string, string> NotMirrored = new(StringComparer.Ordinal)
@@ -64,13 +62,14 @@ public sealed partial class ContainerTests
     [Fact]
     public void Compose_sets_only_options_the_services_bind_and_mirrors_scripts_up()
     {
-        var services = ComposeServices();
+        var services = ComposeFile.Services();
         var problems = new List<string>();
         var local = LocalEnvironmentKeys();
 
-        foreach (var (name, (image, environment)) in services)
+        foreach (var (name, compose) in services)
         {
-            if (ServiceCatalog.ForImage(image) is not { } service)
+            var environment = compose.EffectiveEnvironment;
+            if (ServiceCatalog.ForImage(compose.Image) is not { } service)
             {
                 continue;
             }
@@ -96,10 +95,10 @@ public sealed partial class ContainerTests
         }
 
         // Paths in the configuration lie on the volumes that hold them: blobs on the shared volume, the model on the model volume.
-        foreach (var (name, (_, environment)) in services.Where(s => !s.Key.EndsWith("-migrate", StringComparison.Ordinal)))
+        foreach (var (name, compose) in services.Where(s => !s.Key.EndsWith("-migrate", StringComparison.Ordinal)))
         {
-            var mounts = ComposeVolumes(name);
-            foreach (var (key, value) in environment.Where(kv => kv.Key is "BlobStore__Root" || kv.Key.EndsWith("__ManifestPath", StringComparison.Ordinal)))
+            var mounts = compose.Volumes;
+            foreach (var (key, value) in compose.EffectiveEnvironment.Where(kv => kv.Key is "BlobStore__Root" || kv.Key.EndsWith("__ManifestPath", StringComparison.Ordinal)))
             {
                 var volume = key == "BlobStore__Root" ? "blobs" : "models";
                 if (!mounts.Any(m => m.Volume == volume && (value == m.Path || value.StartsWith(m.Path + "/", StringComparison.Ordinal))))
@@ -149,60 +148,6 @@ public sealed partial class ContainerTests
                 yield return assignment.Groups[1].Value;
             }
         }
-    }
-
-    /// <summary>Service name → (image, environment) of deploy/compose/compose.yaml, with YAML merge keys applied.</summary>
-    private static Dictionary<string, (string Image, Dictionary<string, string> Environment)> ComposeServices()
-    {
-        var stream = new YamlStream();
-        stream.Load(new StringReader(File.ReadAllText(ComposeFile)));
-        var root = (YamlMappingNode)stream.Documents[0].RootNode;
-        var services = new Dictionary<string, (string, Dictionary<string, string>)>(StringComparer.Ordinal);
-        foreach (var (key, value) in (YamlMappingNode)root.Children[new YamlScalarNode("services")])
-        {
-            var service = Merged((YamlMappingNode)value);
-            var image = service.TryGetValue("image", out var i) ? ((YamlScalarNode)i).Value ?? "" : "";
-            var environment = service.TryGetValue("environment", out var e)
-                ? Merged((YamlMappingNode)e).ToDictionary(kv => kv.Key, kv => ((YamlScalarNode)kv.Value).Value ?? "", StringComparer.Ordinal)
-                : [];
-            services[((YamlScalarNode)key).Value!] = (image, environment);
-        }
-
-        return services;
-    }
-
-    private static List<(string Volume, string Path)> ComposeVolumes(string service)
-    {
-        var stream = new YamlStream();
-        stream.Load(new StringReader(File.ReadAllText(ComposeFile)));
-        var root = (YamlMappingNode)stream.Documents[0].RootNode;
-        var definition = Merged((YamlMappingNode)((YamlMappingNode)root.Children[new YamlScalarNode("services")]).Children[new YamlScalarNode(service)]);
-        return definition.TryGetValue("volumes", out var volumes)
-            ? ((YamlSequenceNode)volumes).Children.Select(v => ((YamlScalarNode)v).Value!.Split(':')).Select(p => (p[0], p[1])).ToList()
-            : [];
-    }
-
-    private static Dictionary<string, YamlNode> Merged(YamlMappingNode mapping)
-    {
-        var result = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
-        if (mapping.Children.TryGetValue(new YamlScalarNode("<<"), out var merge))
-        {
-            var sources = merge is YamlSequenceNode list ? list.Children : [merge];
-            foreach (var source in sources.Cast<YamlMappingNode>())
-            {
-                foreach (var (key, value) in Merged(source))
-                {
-                    result[key] = value;
-                }
-            }
-        }
-
-        foreach (var (key, value) in mapping.Children.Where(kv => ((YamlScalarNode)kv.Key).Value != "<<"))
-        {
-            result[((YamlScalarNode)key).Value!] = value;
-        }
-
-        return result;
     }
 
     /// <summary>The configuration keys scripts/lib/services.sh gives each service when scripts/up runs it locally.</summary>

@@ -85,7 +85,17 @@ public sealed class ServiceCatalog
     /// <see cref="QueueNames(string?)"/> with the service's whole configuration: definitions receive their options
     /// bound from it, as they do at start (some derive their endpoint name or prefix from options).
     /// </summary>
-    public IReadOnlySet<string> QueueNames(IConfiguration configuration)
+    public IReadOnlySet<string> QueueNames(IConfiguration configuration) =>
+        Endpoints(configuration).Where(e => !e.Temporary).Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>
+    /// A sample name of each per-replica temporary queue (a definition's temporary endpoint: auto-deleted, one per
+    /// replica, its instance id differing per replica).
+    /// </summary>
+    public IReadOnlySet<string> TemporaryQueueNames(IConfiguration configuration) =>
+        Endpoints(configuration).Where(e => e.Temporary).Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
+
+    private List<(string Name, bool Temporary)> Endpoints(IConfiguration configuration)
     {
         var queuePrefix = configuration["Messaging:QueuePrefix"];
         var formatter = new KebabCaseEndpointNameFormatter(string.IsNullOrEmpty(queuePrefix) ? null : queuePrefix, false);
@@ -106,22 +116,19 @@ public sealed class ServiceCatalog
 
         using var provider = services.BuildServiceProvider();
 
-        var names = new HashSet<string>(StringComparer.Ordinal);
+        var names = new List<(string Name, bool Temporary)>();
         foreach (var consumer in types.Where(t => typeof(IConsumer).IsAssignableFrom(t) && !typeof(IConsumerDefinition).IsAssignableFrom(t)))
         {
             if (definitions.TryGetValue(consumer, out var definitionType))
             {
                 var definition = (IConsumerDefinition)ActivatorUtilities.CreateInstance(provider, definitionType);
                 // A temporary endpoint (one auto-deleted queue per replica, randomly named) is never shared work to scale on.
-                if (definition.EndpointDefinition?.IsTemporary != true)
-                {
-                    names.Add(definition.GetEndpointName(formatter));
-                }
+                names.Add((definition.GetEndpointName(formatter), definition.EndpointDefinition?.IsTemporary == true));
             }
             else
             {
                 var method = typeof(IEndpointNameFormatter).GetMethod(nameof(IEndpointNameFormatter.Consumer))!.MakeGenericMethod(consumer);
-                names.Add((string)method.Invoke(formatter, null)!);
+                names.Add(((string)method.Invoke(formatter, null)!, false));
             }
         }
 

@@ -18,11 +18,21 @@ public abstract class OwnClusterTests : IAsyncLifetime, IDisposable
     public async Task InitializeAsync()
     {
         await PrepareAsync();
-        _cluster = await Cluster.StartAsync((service, env) =>
+        try
         {
-            ClusterFixture.ConfigureForTests(service, env);
-            Configure(service, env);
-        });
+            _cluster = await Cluster.StartAsync((service, env) =>
+            {
+                ClusterFixture.ConfigureForTests(service, env);
+                Configure(service, env);
+            });
+        }
+        catch
+        {
+            // A class whose start failed is not disposed by xunit: release what Configure created now.
+            await CleanUpAsync();
+            throw;
+        }
+
         _ingest = new IngestApi(_cluster.Client(Cluster.Ingest));
     }
 
@@ -38,10 +48,15 @@ public abstract class OwnClusterTests : IAsyncLifetime, IDisposable
         {
             await _cluster.DisposeAsync();
         }
+
+        await CleanUpAsync();
     }
 
     /// <summary>Runs before the cluster starts (e.g. to reach a server the settings name).</summary>
     protected virtual Task PrepareAsync() => Task.CompletedTask;
+
+    /// <summary>Runs after the cluster has stopped (e.g. to remove server-wide things <see cref="Configure"/> created).</summary>
+    protected virtual Task CleanUpAsync() => Task.CompletedTask;
 
     /// <summary>This class's settings for <paramref name="service"/> (env-var keys), on top of the test settings.</summary>
     protected abstract void Configure(string service, IDictionary<string, string> env);

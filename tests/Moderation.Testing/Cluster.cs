@@ -3,6 +3,9 @@ using System.Security.Cryptography;
 
 namespace Moderation.Testing;
 
+/// <summary>What a cluster's services need besides the settings catalogue: servers, databases, files, secrets.</summary>
+public sealed record ClusterEndpoints(string RabbitMqUri, string IngestDatabase, string ResultsDatabase, string Directory, string ManifestPath, string CallbackSecret);
+
 /// <summary>
 /// The four services as real processes (the built assemblies, as scripts/up runs them) against the shared real servers,
 /// isolated in a fresh virtual host, fresh databases and a fresh blob directory. Tests may kill and restart any service.
@@ -99,21 +102,28 @@ public sealed class Cluster : IAsyncDisposable
 
     private Dictionary<string, string> BaseEnvironment(string service, string manifest)
     {
-        var env = new Dictionary<string, string>
+        System.IO.Directory.CreateDirectory(TempDirectory(service));
+        return ServiceEnvironment(service, new ClusterEndpoints(RabbitMqUri, IngestDatabase, ResultsDatabase, Directory, manifest, CallbackSecret));
+    }
+
+    /// <summary>
+    /// The settings a cluster gives <paramref name="service"/> before a test's own: the settings catalogue
+    /// (deploy/settings, as scripts/up, compose and Kubernetes read it), then what is particular to a test cluster.
+    /// </summary>
+    public static Dictionary<string, string> ServiceEnvironment(string service, ClusterEndpoints endpoints)
+    {
+        var env = new Dictionary<string, string>(SettingsCatalogue.For(service), StringComparer.Ordinal)
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["DOTNET_gcServer"] = "0",
-            ["ConnectionStrings__rabbitmq"] = RabbitMqUri,
-            ["Messaging__QuorumQueues"] = "true",
+            ["ConnectionStrings__rabbitmq"] = endpoints.RabbitMqUri,
+            ["TMPDIR"] = Path.Combine(endpoints.Directory, "tmp", service),
         };
-        var blobs = Path.Combine(Directory, "blobs");
-        var temp = TempDirectory(service);
-        System.IO.Directory.CreateDirectory(temp);
-        env["TMPDIR"] = temp;
+        var blobs = Path.Combine(endpoints.Directory, "blobs");
         switch (service)
         {
             case Ingest:
-                env["ConnectionStrings__postgres"] = IngestDatabase;
+                env["ConnectionStrings__postgres"] = endpoints.IngestDatabase;
                 env["Database__MigrateOnStart"] = "true";
                 env["BlobStore__Root"] = blobs;
                 break;
@@ -121,14 +131,14 @@ public sealed class Cluster : IAsyncDisposable
                 env["BlobStore__Root"] = blobs;
                 break;
             case Classifier:
-                env["Classifier__ManifestPath"] = manifest;
+                env["Classifier__ManifestPath"] = endpoints.ManifestPath;
                 env["BlobStore__Root"] = blobs;
                 break;
             case Results:
-                env["ConnectionStrings__postgres"] = ResultsDatabase;
+                env["ConnectionStrings__postgres"] = endpoints.ResultsDatabase;
                 env["Database__MigrateOnStart"] = "true";
                 env["BlobStore__Root"] = blobs;
-                env["Callbacks__Secret"] = CallbackSecret;
+                env["Callbacks__Secret"] = endpoints.CallbackSecret;
                 break;
         }
 

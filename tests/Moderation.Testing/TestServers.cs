@@ -40,6 +40,21 @@ public sealed class TestServers
         return builder.Uri.ToString();
     }
 
+    /// <summary>
+    /// A broker user with the given permissions (RabbitMQ regular expressions) on the virtual host of
+    /// <paramref name="virtualHostUri"/> and no tags; returns that URI with the user's credentials. Users outlive
+    /// virtual hosts: remove it with <see cref="DeleteUserAsync"/>.
+    /// </summary>
+    public async Task<string> CreateUserAsync(string virtualHostUri, string user, string configure, string write, string read)
+    {
+        var password = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        var uri = new Uri(virtualHostUri);
+        await _virtualHosts.AddUserAsync(Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/')), user, password, configure, write, read);
+        return new UriBuilder(uri) { UserName = Uri.EscapeDataString(user), Password = password }.Uri.ToString();
+    }
+
+    public Task DeleteUserAsync(string user) => _virtualHosts.DeleteUserAsync(user);
+
     /// <summary>A fresh empty database; returns its connection string.</summary>
     public Task<string> CreateDatabaseAsync(string prefix = "t") => CreateDatabaseAsync(PostgresConnectionString, prefix);
 
@@ -116,6 +131,10 @@ public sealed class TestServers
     private interface IVirtualHostManager
     {
         Task CreateAsync(string name);
+
+        Task AddUserAsync(string virtualHost, string user, string password, string configure, string write, string read);
+
+        Task DeleteUserAsync(string user);
     }
 
     private sealed class LocalVirtualHosts(string serversDir, int port) : IVirtualHostManager
@@ -125,6 +144,18 @@ public sealed class TestServers
             var script = Path.Combine(RepoPaths.Root, "scripts", "lib", "servers.sh");
             await ProcessRunner.RunAsync(script, ["rabbit_vhost", serversDir, port.ToString(System.Globalization.CultureInfo.InvariantCulture), name], TimeSpan.FromMinutes(1));
         }
+
+        public async Task AddUserAsync(string virtualHost, string user, string password, string configure, string write, string read)
+        {
+            await CtlAsync("add_user", user, password);
+            await CtlAsync("set_permissions", "-p", virtualHost, user, configure, write, read);
+        }
+
+        public Task DeleteUserAsync(string user) => CtlAsync("delete_user", user);
+
+        private Task<string> CtlAsync(params string[] arguments) =>
+            ProcessRunner.RunAsync(Path.Combine(RepoPaths.Root, "scripts", "lib", "servers.sh"),
+                ["rabbit_ctl", serversDir, port.ToString(System.Globalization.CultureInfo.InvariantCulture), .. arguments], TimeSpan.FromMinutes(1));
     }
 
     private sealed class ContainerVirtualHosts(RabbitMqContainer container) : IVirtualHostManager
@@ -134,5 +165,13 @@ public sealed class TestServers
             await container.ExecAsync(["rabbitmqctl", "add_vhost", name]);
             await container.ExecAsync(["rabbitmqctl", "set_permissions", "-p", name, "moderation", ".*", ".*", ".*"]);
         }
+
+        public async Task AddUserAsync(string virtualHost, string user, string password, string configure, string write, string read)
+        {
+            await container.ExecAsync(["rabbitmqctl", "add_user", user, password]);
+            await container.ExecAsync(["rabbitmqctl", "set_permissions", "-p", virtualHost, user, configure, write, read]);
+        }
+
+        public Task DeleteUserAsync(string user) => container.ExecAsync(["rabbitmqctl", "delete_user", user]);
     }
 }
