@@ -61,6 +61,7 @@ service_env() {
       ;;
     dashboard)
       echo "Dashboard__ResultsUrl=http://127.0.0.1:$(service_port results)"
+      echo "Dashboard__IngestUrl=http://127.0.0.1:$(service_port ingest)"
       echo "Dashboard__KeysDirectory=$MODERATION_DATA/dashboard-keys"
       echo "BlobStore__Root=$MODERATION_DATA/blobs"
       ;;

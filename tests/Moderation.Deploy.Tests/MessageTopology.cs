@@ -91,8 +91,12 @@ public sealed class MessageTopology
     /// </summary>
     public IReadOnlySet<Type> Published(IEnumerable<MessageTopology> all)
     {
-        var responses = all.SelectMany(t => t.AwaitedResponses).ToHashSet();
-        return Constructed.Where(t => !responses.Contains(t) && !Parts.Contains(t)).ToHashSet();
+        var topologies = all.ToList();
+        var responses = topologies.SelectMany(t => t.AwaitedResponses).ToHashSet();
+        // A contract that only travels inside another (a part) is not published on its own, unless some service consumes
+        // it as a message too (MediaSubmitted travels inside the extractor's ExtractMovingMedium).
+        var consumed = topologies.SelectMany(t => t.Consumed).ToHashSet();
+        return Constructed.Where(t => !responses.Contains(t) && (!Parts.Contains(t) || consumed.Contains(t))).ToHashSet();
     }
 
     /// <summary>Contract types that appear inside other contracts (property types, element types).</summary>
