@@ -8,13 +8,16 @@ using Moderation.ServiceDefaults;
 namespace Moderation.Classifier.Inference;
 
 /// <summary>
-/// The worker's single ONNX Runtime session. Batches are queued to one dedicated inference thread, so the session runs
-/// one batch at a time with all its intra-op threads while the next batches are decoded elsewhere, and a long
-/// synchronous <c>Run</c> never occupies a thread-pool thread.
+/// The worker's ONNX Runtime session. Batches are queued to one dedicated inference thread, so the session runs one
+/// batch at a time with all its intra-op threads while the next batches are decoded elsewhere, and a long synchronous
+/// <c>Run</c> never occupies a thread-pool thread. On the CPU, small batches (light load) run on a second,
+/// single-threaded session of the same model (<see cref="ClassifierOptions.SingleThreadedBatchMaxSize"/>).
 /// </summary>
 public sealed class OnnxFrameClassifier : IFrameClassifier, IDisposable
 {
     private readonly OnnxSession onnx;
+    private readonly OnnxSession? singleThreaded;
+    private readonly int singleThreadedBatchMaxSize;
     private readonly ClassifierMetrics metrics;
     private readonly BlockingCollection<InferenceRequest> requests = [];
     private readonly Thread inferenceThread;
@@ -40,12 +43,15 @@ public sealed class OnnxFrameClassifier : IFrameClassifier, IDisposable
             inputShape = InputShape(onnx.Session, Model);
             probabilitiesShape = OutputShape(onnx.Session, Model.Outputs.Probabilities, Model.Classes.Count, "class probabilities");
             embeddingShape = OutputShape(onnx.Session, Model.Outputs.Embedding, Model.Outputs.EmbeddingSize, "embedding");
+            singleThreaded = OnnxSessionFactory.CreateSingleThreaded(modelPath, Model, settings, onnx.Provider);
         }
         catch
         {
             onnx.Dispose();
             throw;
         }
+
+        singleThreadedBatchMaxSize = singleThreaded is null ? 0 : settings.SingleThreadedBatchMaxSize;
 
         inputNames = [Model.Input.Name];
         outputNames = [Model.Outputs.Probabilities, Model.Outputs.Embedding];
@@ -61,6 +67,9 @@ public sealed class OnnxFrameClassifier : IFrameClassifier, IDisposable
     public ModelManifest Model { get; }
 
     public ExecutionProviderKind ExecutionProvider => onnx.Provider;
+
+    /// <summary>Batches of at most this many frames run on the single-threaded CPU session; 0 when there is none.</summary>
+    public int SingleThreadedBatchMaxSize => singleThreadedBatchMaxSize;
 
     public FrameBatchPool Batches { get; }
 
@@ -108,7 +117,8 @@ public sealed class OnnxFrameClassifier : IFrameClassifier, IDisposable
         using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batch.Input, WithBatch(inputShape, count));
         using var probabilities = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batch.Probabilities, WithBatch(probabilitiesShape, count));
         using var embeddings = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batch.Embeddings, WithBatch(embeddingShape, count));
-        onnx.Session.Run(runOptions, inputNames, [input], outputNames, [probabilities, embeddings]);
+        var session = count <= singleThreadedBatchMaxSize ? singleThreaded!.Session : onnx.Session;
+        session.Run(runOptions, inputNames, [input], outputNames, [probabilities, embeddings]);
     }
 
     public void Dispose()
@@ -116,6 +126,7 @@ public sealed class OnnxFrameClassifier : IFrameClassifier, IDisposable
         requests.CompleteAdding();
         inferenceThread.Join();
         requests.Dispose();
+        singleThreaded?.Dispose();
         onnx.Dispose();
     }
 

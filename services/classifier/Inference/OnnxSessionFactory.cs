@@ -75,20 +75,32 @@ public static class OnnxSessionFactory
         return Open(modelPath, manifest, options, ExecutionProviderKind.Cpu);
     }
 
-    private static OnnxSession Open(string modelPath, ModelManifest manifest, ClassifierOptions options, ExecutionProviderKind provider)
+    /// <summary>
+    /// The CPU session with a single intra-op thread for small batches (<see cref="ClassifierOptions.SingleThreadedBatchMaxSize"/>),
+    /// or null when it would not differ from the main session or the main session is on a GPU.
+    /// </summary>
+    public static OnnxSession? CreateSingleThreaded(string modelPath, ModelManifest manifest, ClassifierOptions options, ExecutionProviderKind mainProvider)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return mainProvider == ExecutionProviderKind.Cpu && options.SingleThreadedBatchMaxSize > 0 && options.IntraOpThreads != 1
+            ? Open(modelPath, manifest, options, ExecutionProviderKind.Cpu, intraOpThreads: 1)
+            : null;
+    }
+
+    private static OnnxSession Open(string modelPath, ModelManifest manifest, ClassifierOptions options, ExecutionProviderKind provider, int? intraOpThreads = null)
     {
         // The session copies what it needs from the options (and the provider options they hold) when it is created.
-        using var sessionOptions = CreateOptions(options, manifest, provider);
+        using var sessionOptions = CreateOptions(options, manifest, provider, intraOpThreads ?? options.IntraOpThreads);
         return new OnnxSession(new InferenceSession(modelPath, sessionOptions), provider);
     }
 
-    private static SessionOptions CreateOptions(ClassifierOptions options, ModelManifest manifest, ExecutionProviderKind provider)
+    private static SessionOptions CreateOptions(ClassifierOptions options, ModelManifest manifest, ExecutionProviderKind provider, int intraOpThreads)
     {
         var sessionOptions = new SessionOptions
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             ExecutionMode = options.InterOpThreads > 1 ? ExecutionMode.ORT_PARALLEL : ExecutionMode.ORT_SEQUENTIAL,
-            IntraOpNumThreads = options.IntraOpThreads,
+            IntraOpNumThreads = intraOpThreads,
             InterOpNumThreads = options.InterOpThreads,
             LogId = manifest.Name,
         };
