@@ -1,5 +1,5 @@
 using System.Net;
-using System.Net.Sockets;
+using Moderation.ServiceDefaults.Networking;
 
 namespace Moderation.Ingest.Fetching;
 
@@ -11,18 +11,5 @@ public interface ISocketConnector
 
 public sealed class TcpSocketConnector : ISocketConnector
 {
-    public async ValueTask<Stream> ConnectAsync(IPEndPoint endpoint, CancellationToken cancellationToken)
-    {
-        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(endpoint, cancellationToken);
-            return new NetworkStream(socket, ownsSocket: true);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
+    public ValueTask<Stream> ConnectAsync(IPEndPoint endpoint, CancellationToken cancellationToken) => OutboundSocket.ConnectAsync(endpoint, cancellationToken);
 }

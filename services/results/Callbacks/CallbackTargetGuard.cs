@@ -18,20 +18,7 @@ public sealed class SocketCallbackNetwork : ICallbackNetwork
 {
     public Task<IPAddress[]> ResolveAsync(string host, CancellationToken cancellationToken) => Dns.GetHostAddressesAsync(host, cancellationToken);
 
-    public async ValueTask<Stream> ConnectAsync(IPEndPoint endpoint, CancellationToken cancellationToken)
-    {
-        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(endpoint, cancellationToken);
-            return new NetworkStream(socket, ownsSocket: true);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
+    public ValueTask<Stream> ConnectAsync(IPEndPoint endpoint, CancellationToken cancellationToken) => OutboundSocket.ConnectAsync(endpoint, cancellationToken);
 }
 
 /// <summary>The callback target is not allowed; delivery is given up without retrying.</summary>
