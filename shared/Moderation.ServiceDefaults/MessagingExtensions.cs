@@ -13,7 +13,9 @@ public static class MessagingExtensions
     /// <summary>
     /// MassTransit over RabbitMQ, configured once for every service: connection from <c>ConnectionStrings:rabbitmq</c>
     /// (an <c>amqp://</c> URI), publisher confirms, quorum queues, retry with incremental back-off, <c>_error</c> queues,
-    /// kebab-case endpoint names, and the bus health check tagged ready.
+    /// and the bus health check tagged ready. Durable queues are named by their definitions from
+    /// <see cref="Contracts.QueueNames"/> (<see cref="QueueConsumerDefinition{TConsumer}"/>); the kebab-case formatter
+    /// names only what has no fixed name (per-replica temporary endpoints).
     /// </summary>
     public static IHostApplicationBuilder AddMessaging(this IHostApplicationBuilder builder, Action<IBusRegistrationConfigurator>? configure = null)
     {

@@ -29,7 +29,11 @@ public sealed class MessagingOptions
     /// <summary>Quorum queues (replicated, durable, poison-message aware). Turn off only for throwaway brokers.</summary>
     public bool QuorumQueues { get; set; } = true;
 
-    /// <summary>Prefix for every queue this deployment declares, so several clusters can share a broker.</summary>
-    [RegularExpression("^[a-z0-9-]*$")]
+    /// <summary>
+    /// Prefix for every queue this deployment declares, so several clusters can share a broker: <c>blue</c> names the
+    /// extractor's queue <c>blue-extract-frames</c> (<see cref="Contracts.QueueNames.Prefixed"/>). The joining hyphen is
+    /// added, so the prefix may not end in one (the services once disagreed on whether to add a second).
+    /// </summary>
+    [RegularExpression("^([a-z0-9-]*[a-z0-9])?$", ErrorMessage = "Messaging:QueuePrefix takes lower-case letters, digits and hyphens, and does not end in a hyphen (one is added).")]
     public string QueuePrefix { get; set; } = "";
 }

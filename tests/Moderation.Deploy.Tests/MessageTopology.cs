@@ -118,7 +118,8 @@ public sealed class MessageTopology
     private static IEnumerable<Type> Flatten(Type type) =>
         type.IsArray ? Flatten(type.GetElementType()!) : type.IsGenericType ? type.GetGenericArguments().SelectMany(Flatten).Prepend(type) : [type];
 
-    private static IEnumerable<Type> ConsumedMessages(Type consumer) =>
+    /// <summary>The message types a consumer takes (a batch consumer's element type).</summary>
+    public static IEnumerable<Type> ConsumedMessages(Type consumer) =>
         consumer.GetInterfaces()
             .Where(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IConsumer<>))
             .Select(i => i.GetGenericArguments()[0])

@@ -47,17 +47,4 @@ public sealed class QueueTests
         Assert.True(checkedOptions > 0, "no options class lists queues any more: drop or adapt this test");
         Assert.True(problems.Count == 0, string.Join("\n", problems));
     }
-
-    [Fact]
-    public void A_queue_prefix_is_joined_with_a_hyphen()
-    {
-        // Options that name queues (ingest's back-pressure) add the prefix as "<prefix>-"; MassTransit must agree.
-        foreach (var service in ServiceCatalog.All)
-        {
-            var prefixed = service.QueueNames("blue");
-            Assert.All(service.QueueNames(queuePrefix: null), q => Assert.Contains($"blue-{q}", prefixed));
-        }
-
-        Assert.Contains("extract-frames", ServiceCatalog.Get("frame-extractor").QueueNames(queuePrefix: null));
-    }
 }

@@ -88,6 +88,9 @@ public sealed class ServiceCatalog
     public IReadOnlySet<string> QueueNames(IConfiguration configuration) =>
         Endpoints(configuration).Where(e => !e.Temporary).Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
 
+    /// <summary>Every receive endpoint the service's consumers get, with its configuration applied.</summary>
+    public IReadOnlyList<ReceiveEndpoint> ReceiveEndpoints(IConfiguration configuration) => Endpoints(configuration);
+
     /// <summary>
     /// A sample name of each per-replica temporary queue (a definition's temporary endpoint: auto-deleted, one per
     /// replica, its instance id differing per replica).
@@ -95,10 +98,13 @@ public sealed class ServiceCatalog
     public IReadOnlySet<string> TemporaryQueueNames(IConfiguration configuration) =>
         Endpoints(configuration).Where(e => e.Temporary).Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
 
-    private List<(string Name, bool Temporary)> Endpoints(IConfiguration configuration)
+    private List<ReceiveEndpoint> Endpoints(IConfiguration configuration)
     {
         var queuePrefix = configuration["Messaging:QueuePrefix"];
         var formatter = new KebabCaseEndpointNameFormatter(string.IsNullOrEmpty(queuePrefix) ? null : queuePrefix, false);
+        // A second formatter that names every endpoint differently: a definition whose name changes with the formatter
+        // takes it from the consumer's class name, one that names its endpoint itself does not.
+        var probe = new KebabCaseEndpointNameFormatter("ClassNamed", false);
         var types = LoadableTypes(Assembly).Where(t => t is { IsClass: true, IsAbstract: false, ContainsGenericParameters: false }).ToList();
         var definitions = types
             .Where(t => typeof(IConsumerDefinition).IsAssignableFrom(t))
@@ -116,19 +122,23 @@ public sealed class ServiceCatalog
 
         using var provider = services.BuildServiceProvider();
 
-        var names = new List<(string Name, bool Temporary)>();
+        var names = new List<ReceiveEndpoint>();
         foreach (var consumer in types.Where(t => typeof(IConsumer).IsAssignableFrom(t) && !typeof(IConsumerDefinition).IsAssignableFrom(t)))
         {
             if (definitions.TryGetValue(consumer, out var definitionType))
             {
+                // A definition remembers the name it first gave, so each formatter gets a fresh one.
                 var definition = (IConsumerDefinition)ActivatorUtilities.CreateInstance(provider, definitionType);
+                var probed = (IConsumerDefinition)ActivatorUtilities.CreateInstance(provider, definitionType);
+                var name = definition.GetEndpointName(formatter);
                 // A temporary endpoint (one auto-deleted queue per replica, randomly named) is never shared work to scale on.
-                names.Add((definition.GetEndpointName(formatter), definition.EndpointDefinition?.IsTemporary == true));
+                names.Add(new ReceiveEndpoint(name, definition.EndpointDefinition?.IsTemporary == true, consumer,
+                    ClassNamed: probed.GetEndpointName(probe) != name));
             }
             else
             {
                 var method = typeof(IEndpointNameFormatter).GetMethod(nameof(IEndpointNameFormatter.Consumer))!.MakeGenericMethod(consumer);
-                names.Add(((string)method.Invoke(formatter, null)!, false));
+                names.Add(new ReceiveEndpoint((string)method.Invoke(formatter, null)!, Temporary: false, consumer, ClassNamed: true));
             }
         }
 
@@ -182,3 +192,9 @@ public sealed class ServiceCatalog
         }
     }
 }
+
+/// <summary>
+/// One receive endpoint: its queue name, whether it is a per-replica temporary queue, the consumer behind it, and
+/// whether its name follows the consumer's class name (MassTransit's formatter) instead of being set by its definition.
+/// </summary>
+public sealed record ReceiveEndpoint(string Name, bool Temporary, Type Consumer, bool ClassNamed);

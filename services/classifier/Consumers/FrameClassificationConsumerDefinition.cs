@@ -1,5 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
+using Moderation.Contracts;
+using Moderation.ServiceDefaults;
 
 namespace Moderation.Classifier.Consumers;
 
@@ -7,11 +9,12 @@ namespace Moderation.Classifier.Consumers;
 /// Dynamic batching, the way Triton's batcher does it: a batch is dispatched when <see cref="ClassifierOptions.MaxBatchSize"/>
 /// frames have arrived or <see cref="ClassifierOptions.MaxBatchWait"/> after its first frame, whichever comes first.
 /// </summary>
-public sealed class FrameClassificationConsumerDefinition : ConsumerDefinition<FrameClassificationConsumer>
+public sealed class FrameClassificationConsumerDefinition : QueueConsumerDefinition<FrameClassificationConsumer>
 {
     private readonly ClassifierOptions options;
 
-    public FrameClassificationConsumerDefinition(IOptions<ClassifierOptions> options)
+    public FrameClassificationConsumerDefinition(IOptions<MessagingOptions> messaging, IOptions<ClassifierOptions> options)
+        : base(messaging, QueueNames.FrameClassification)
     {
         ArgumentNullException.ThrowIfNull(options);
         this.options = options.Value;

@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Moderation.Contracts.V1;
+using Moderation.Contracts;
 using Moderation.FrameExtractor.Extraction;
 using Moderation.FrameExtractor.Options;
 using Moderation.ServiceDefaults;
@@ -86,11 +87,12 @@ public abstract class ExtractionConsumer(IOptions<MessagingOptions> messaging, T
 /// The submissions queue: stills take milliseconds of work and most of their time waiting for publish confirms, so
 /// many run at once (<see cref="ExtractionOptions.MaxConcurrentStills"/>).
 /// </summary>
-public sealed class ExtractFramesConsumerDefinition : ConsumerDefinition<ExtractFramesConsumer>
+public sealed class ExtractFramesConsumerDefinition : QueueConsumerDefinition<ExtractFramesConsumer>
 {
     private readonly int _concurrency;
 
-    public ExtractFramesConsumerDefinition(IOptions<ExtractionOptions> options)
+    public ExtractFramesConsumerDefinition(IOptions<MessagingOptions> messaging, IOptions<ExtractionOptions> options)
+        : base(messaging, QueueNames.ExtractFrames)
     {
         ArgumentNullException.ThrowIfNull(options);
         _concurrency = options.Value.MaxConcurrentStills;
@@ -103,11 +105,12 @@ public sealed class ExtractFramesConsumerDefinition : ConsumerDefinition<Extract
 }
 
 /// <summary>The queue of moving media: <see cref="ExtractionOptions.MaxConcurrentMedia"/> extractions at once per replica.</summary>
-public sealed class ExtractMovingMediumConsumerDefinition : ConsumerDefinition<ExtractMovingMediumConsumer>
+public sealed class ExtractMovingMediumConsumerDefinition : QueueConsumerDefinition<ExtractMovingMediumConsumer>
 {
     private readonly int _concurrency;
 
-    public ExtractMovingMediumConsumerDefinition(IOptions<ExtractionOptions> options)
+    public ExtractMovingMediumConsumerDefinition(IOptions<MessagingOptions> messaging, IOptions<ExtractionOptions> options)
+        : base(messaging, QueueNames.ExtractMovingMedium)
     {
         ArgumentNullException.ThrowIfNull(options);
         _concurrency = options.Value.MaxConcurrentMedia;

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Moderation.Contracts;
 using Moderation.Contracts.V1;
 
 namespace Moderation.Ingest.BackPressure;
@@ -21,7 +22,7 @@ public sealed class BackPressureOptions : IValidatableObject
     /// <remarks>Empty means <see cref="DefaultQueues"/>; an initialised array would be appended to, not replaced, by binding.</remarks>
     public string[] Queues { get; set; } = [];
 
-    public static IReadOnlyList<string> DefaultQueues { get; } = ["extract-frames", "frame-classification"];
+    public static IReadOnlyList<string> DefaultQueues { get; } = [QueueNames.ExtractFrames, QueueNames.FrameClassification];
 
     public IReadOnlyList<string> WatchedQueues => Queues.Length > 0 ? Queues : DefaultQueues;
 

@@ -1,3 +1,4 @@
+using Moderation.Contracts;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
 using Moderation.Contracts.V1;
@@ -28,7 +29,7 @@ public sealed class QueueDepthMonitor : BackgroundService
         ILogger<QueueDepthMonitor> logger)
     {
         _options = options;
-        _queuePrefix = string.IsNullOrEmpty(messaging.Value.QueuePrefix) ? "" : messaging.Value.QueuePrefix + "-";
+        _queuePrefix = messaging.Value.QueuePrefix;
         _clock = clock;
         _logger = logger;
         _factory = new ConnectionFactory
@@ -124,7 +125,7 @@ public sealed class QueueDepthMonitor : BackgroundService
     private async Task<Snapshot> ReadAsync(IConnection connection, CancellationToken cancellationToken)
     {
         var depths = new Dictionary<string, long?>(StringComparer.Ordinal);
-        foreach (var queue in _options.Value.WatchedQueues.Select(q => _queuePrefix + q).Distinct())
+        foreach (var queue in _options.Value.WatchedQueues.Select(q => QueueNames.Prefixed(_queuePrefix, q)).Distinct())
         {
             // A passive declare of a missing queue closes the channel (404), so each queue gets its own.
             await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);

@@ -1,7 +1,10 @@
 using MassTransit;
+using Microsoft.Extensions.Options;
 using Moderation.Auth;
 using Moderation.Contracts.V1;
+using Moderation.Contracts;
 using Moderation.Ingest.Auth;
+using Moderation.ServiceDefaults;
 
 namespace Moderation.Ingest.Consumers;
 
@@ -21,9 +24,10 @@ public sealed class AuthenticateApiKeyConsumer(ApiKeys keys) : IConsumer<Authent
     }
 }
 
-public sealed class AuthenticateApiKeyConsumerDefinition : ConsumerDefinition<AuthenticateApiKeyConsumer>
+public sealed class AuthenticateApiKeyConsumerDefinition : QueueConsumerDefinition<AuthenticateApiKeyConsumer>
 {
-    public AuthenticateApiKeyConsumerDefinition()
+    public AuthenticateApiKeyConsumerDefinition(IOptions<MessagingOptions> messaging)
+        : base(messaging, QueueNames.AuthenticateApiKey)
     {
         // Every authenticated request elsewhere waits on this answer: many in parallel, each a single indexed lookup.
         ConcurrentMessageLimit = 32;

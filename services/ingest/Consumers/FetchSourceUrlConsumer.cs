@@ -1,10 +1,13 @@
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Moderation.Contracts.V1;
+using Moderation.Contracts;
 using Moderation.Ingest.Data;
 using Moderation.Ingest.Fetching;
 using Moderation.Ingest.Intake;
 using Moderation.Ingest.Privacy;
+using Moderation.ServiceDefaults;
 
 namespace Moderation.Ingest.Consumers;
 
@@ -105,9 +108,10 @@ public sealed class FetchSourceUrlConsumer(
     }
 }
 
-public sealed class FetchSourceUrlConsumerDefinition : ConsumerDefinition<FetchSourceUrlConsumer>
+public sealed class FetchSourceUrlConsumerDefinition : QueueConsumerDefinition<FetchSourceUrlConsumer>
 {
-    public FetchSourceUrlConsumerDefinition()
+    public FetchSourceUrlConsumerDefinition(IOptions<MessagingOptions> messaging)
+        : base(messaging, QueueNames.FetchSourceUrl)
     {
         // Each fetch holds a connection and streams up to gigabytes; a few at a time per instance.
         ConcurrentMessageLimit = 4;

@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
+using Moderation.Contracts;
 using Moderation.Contracts.V1;
 using Moderation.Results.Privacy;
 using Moderation.ServiceDefaults;
@@ -13,10 +14,10 @@ public sealed class ApplyRetentionConsumer(RetentionService retention) : IConsum
         await context.RespondAsync(await retention.ApplyAsync(context.Message, context.CancellationToken));
 }
 
-public sealed class ApplyRetentionConsumerDefinition : ResultsConsumerDefinition<ApplyRetentionConsumer>
+public sealed class ApplyRetentionConsumerDefinition : QueueConsumerDefinition<ApplyRetentionConsumer>
 {
     public ApplyRetentionConsumerDefinition(IOptions<MessagingOptions> messaging)
-        : base(messaging, "apply-retention")
+        : base(messaging, QueueNames.ResultsApplyRetention)
     {
         ConcurrentMessageLimit = 2;
     }

@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Moderation.Contracts;
 using Moderation.Contracts.V1;
 using Moderation.Results.Data;
 using Moderation.ServiceDefaults;
@@ -21,10 +22,10 @@ public sealed class CountContentReferencesConsumer(ResultsDbContext db) : IConsu
     }
 }
 
-public sealed class CountContentReferencesConsumerDefinition : ResultsConsumerDefinition<CountContentReferencesConsumer>
+public sealed class CountContentReferencesConsumerDefinition : QueueConsumerDefinition<CountContentReferencesConsumer>
 {
     public CountContentReferencesConsumerDefinition(IOptions<MessagingOptions> messaging)
-        : base(messaging, "count-content-references")
+        : base(messaging, QueueNames.ResultsCountContentReferences)
     {
         ConcurrentMessageLimit = 8;
     }

@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
+using Moderation.Contracts;
 using Moderation.Contracts.V1;
 using Moderation.Results.Privacy;
 using Moderation.ServiceDefaults;
@@ -16,10 +17,10 @@ public sealed class EraseMediumConsumer(ErasureService erasure, ILogger<EraseMed
     }
 }
 
-public sealed class EraseMediumConsumerDefinition : ResultsConsumerDefinition<EraseMediumConsumer>
+public sealed class EraseMediumConsumerDefinition : QueueConsumerDefinition<EraseMediumConsumer>
 {
     public EraseMediumConsumerDefinition(IOptions<MessagingOptions> messaging)
-        : base(messaging, "erase-medium")
+        : base(messaging, QueueNames.ResultsEraseMedium)
     {
         ConcurrentMessageLimit = 4;
     }

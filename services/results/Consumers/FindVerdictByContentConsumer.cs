@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
+using Moderation.Contracts;
 using Moderation.Contracts.V1;
 using Moderation.Results.Queries;
 using Moderation.ServiceDefaults;
@@ -13,10 +14,10 @@ public sealed class FindVerdictByContentConsumer(MediaQueries queries) : IConsum
         await context.RespondAsync(await queries.FindByContentAsync(context.Message.Sha256, context.Message.Policy, context.Message.ClientId, context.CancellationToken));
 }
 
-public sealed class FindVerdictByContentConsumerDefinition : ResultsConsumerDefinition<FindVerdictByContentConsumer>
+public sealed class FindVerdictByContentConsumerDefinition : QueueConsumerDefinition<FindVerdictByContentConsumer>
 {
     public FindVerdictByContentConsumerDefinition(IOptions<MessagingOptions> messaging)
-        : base(messaging, "find-verdict-by-content")
+        : base(messaging, QueueNames.ResultsFindVerdictByContent)
     {
         ConcurrentMessageLimit = 32;
     }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Moderation.Contracts;
 using Moderation.Contracts.V1;
 using Moderation.Results.Aggregation;
 using Moderation.ServiceDefaults;
@@ -16,4 +17,4 @@ public sealed class FrameClassifiedConsumer(MediaAggregator aggregator, ILogger<
 }
 
 public sealed class FrameClassifiedConsumerDefinition(IOptions<MessagingOptions> messaging, IOptions<AggregationOptions> aggregation)
-    : PipelineBatchConsumerDefinition<FrameClassifiedConsumer>(messaging, aggregation, "frame-classified");
+    : PipelineBatchConsumerDefinition<FrameClassifiedConsumer>(messaging, aggregation, QueueNames.ResultsFrameClassified);

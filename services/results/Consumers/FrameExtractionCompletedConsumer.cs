@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
+using Moderation.Contracts;
 using Moderation.Contracts.V1;
 using Moderation.Results.Aggregation;
 using Moderation.Results.Privacy;
@@ -16,4 +17,4 @@ public sealed class FrameExtractionCompletedConsumer(MediaAggregator aggregator,
 }
 
 public sealed class FrameExtractionCompletedConsumerDefinition(IOptions<MessagingOptions> messaging, IOptions<AggregationOptions> aggregation)
-    : PipelineBatchConsumerDefinition<FrameExtractionCompletedConsumer>(messaging, aggregation, "frame-extraction-completed");
+    : PipelineBatchConsumerDefinition<FrameExtractionCompletedConsumer>(messaging, aggregation, QueueNames.ResultsFrameExtractionCompleted);

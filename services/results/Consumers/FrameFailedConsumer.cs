@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
+using Moderation.Contracts;
 using Moderation.Contracts.V1;
 using Moderation.Results.Aggregation;
 using Moderation.Results.Privacy;
@@ -18,10 +19,10 @@ public sealed class FrameFailedConsumer(MediaAggregator aggregator, ILogger<Fram
     }
 }
 
-public sealed class FrameFailedConsumerDefinition : ResultsConsumerDefinition<FrameFailedConsumer>
+public sealed class FrameFailedConsumerDefinition : QueueConsumerDefinition<FrameFailedConsumer>
 {
     public FrameFailedConsumerDefinition(IOptions<MessagingOptions> messaging)
-        : base(messaging, "frame-failed")
+        : base(messaging, QueueNames.ResultsFrameFailed)
     {
         ConcurrentMessageLimit = 8;
     }

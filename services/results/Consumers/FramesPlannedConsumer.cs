@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
+using Moderation.Contracts;
 using Moderation.Contracts.V1;
 using Moderation.Results.Aggregation;
 using Moderation.Results.Privacy;
@@ -15,4 +16,4 @@ public sealed class FramesPlannedConsumer(MediaAggregator aggregator, IPublishEn
 }
 
 public sealed class FramesPlannedConsumerDefinition(IOptions<MessagingOptions> messaging, IOptions<AggregationOptions> aggregation)
-    : PipelineBatchConsumerDefinition<FramesPlannedConsumer>(messaging, aggregation, "frames-planned");
+    : PipelineBatchConsumerDefinition<FramesPlannedConsumer>(messaging, aggregation, QueueNames.ResultsFramesPlanned);

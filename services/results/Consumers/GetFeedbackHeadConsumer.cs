@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Moderation.Contracts;
 using Moderation.Contracts.V1;
 using Moderation.Results.Data;
 using Moderation.ServiceDefaults;
@@ -22,10 +23,10 @@ public sealed class GetFeedbackHeadConsumer(ResultsDbContext db) : IConsumer<Get
     }
 }
 
-public sealed class GetFeedbackHeadConsumerDefinition : ResultsConsumerDefinition<GetFeedbackHeadConsumer>
+public sealed class GetFeedbackHeadConsumerDefinition : QueueConsumerDefinition<GetFeedbackHeadConsumer>
 {
     public GetFeedbackHeadConsumerDefinition(IOptions<MessagingOptions> messaging)
-        : base(messaging, "get-feedback-head")
+        : base(messaging, QueueNames.ResultsGetFeedbackHead)
     {
         ConcurrentMessageLimit = 8;
     }

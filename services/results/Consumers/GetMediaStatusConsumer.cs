@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
+using Moderation.Contracts;
 using Moderation.Contracts.V1;
 using Moderation.Results.Audit;
 using Moderation.Results.Queries;
@@ -26,10 +27,10 @@ public sealed class GetMediaStatusConsumer(MediaQueries queries, AuditLog audit)
     }
 }
 
-public sealed class GetMediaStatusConsumerDefinition : ResultsConsumerDefinition<GetMediaStatusConsumer>
+public sealed class GetMediaStatusConsumerDefinition : QueueConsumerDefinition<GetMediaStatusConsumer>
 {
     public GetMediaStatusConsumerDefinition(IOptions<MessagingOptions> messaging)
-        : base(messaging, "get-media-status")
+        : base(messaging, QueueNames.ResultsGetMediaStatus)
     {
         ConcurrentMessageLimit = 32;
     }

@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
+using Moderation.Contracts;
 using Moderation.Contracts.V1;
 using Moderation.Results.Aggregation;
 using Moderation.Results.Privacy;
@@ -17,10 +18,10 @@ public sealed class MediaFailedConsumer(MediaAggregator aggregator, ILogger<Medi
     }
 }
 
-public sealed class MediaFailedConsumerDefinition : ResultsConsumerDefinition<MediaFailedConsumer>
+public sealed class MediaFailedConsumerDefinition : QueueConsumerDefinition<MediaFailedConsumer>
 {
     public MediaFailedConsumerDefinition(IOptions<MessagingOptions> messaging)
-        : base(messaging, "media-failed")
+        : base(messaging, QueueNames.ResultsMediaFailed)
     {
         ConcurrentMessageLimit = 8;
     }

@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
+using Moderation.Contracts;
 using Moderation.Contracts.V1;
 using Moderation.Results.Aggregation;
 using Moderation.Results.Privacy;
@@ -15,4 +16,4 @@ public sealed class MediaSubmittedConsumer(MediaAggregator aggregator, IPublishE
 }
 
 public sealed class MediaSubmittedConsumerDefinition(IOptions<MessagingOptions> messaging, IOptions<AggregationOptions> aggregation)
-    : PipelineBatchConsumerDefinition<MediaSubmittedConsumer>(messaging, aggregation, "media-submitted");
+    : PipelineBatchConsumerDefinition<MediaSubmittedConsumer>(messaging, aggregation, QueueNames.ResultsMediaSubmitted);

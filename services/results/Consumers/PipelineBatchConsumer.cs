@@ -49,7 +49,7 @@ public abstract class PipelineBatchConsumer<TMessage>(ILogger logger) : IConsume
 }
 
 /// <summary>Batch size, wait and concurrency from <see cref="AggregationOptions"/>; one queue per message type.</summary>
-public abstract class PipelineBatchConsumerDefinition<TConsumer> : ResultsConsumerDefinition<TConsumer>
+public abstract class PipelineBatchConsumerDefinition<TConsumer> : QueueConsumerDefinition<TConsumer>
     where TConsumer : class, IConsumer
 {
     private readonly AggregationOptions options;

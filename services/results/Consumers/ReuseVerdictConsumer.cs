@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
+using Moderation.Contracts;
 using Moderation.Contracts.V1;
 using Moderation.Results.Aggregation;
 using Moderation.ServiceDefaults;
@@ -16,10 +17,10 @@ public sealed class ReuseVerdictConsumer(VerdictReuse reuse, ILogger<ReuseVerdic
     }
 }
 
-public sealed class ReuseVerdictConsumerDefinition : ResultsConsumerDefinition<ReuseVerdictConsumer>
+public sealed class ReuseVerdictConsumerDefinition : QueueConsumerDefinition<ReuseVerdictConsumer>
 {
     public ReuseVerdictConsumerDefinition(IOptions<MessagingOptions> messaging)
-        : base(messaging, "reuse-verdict")
+        : base(messaging, QueueNames.ResultsReuseVerdict)
     {
         ConcurrentMessageLimit = 16;
     }
