@@ -29,19 +29,24 @@ public sealed class FetchSourceUrlConsumer(
 {
     public const string Stage = "ingest";
 
-    public Task Consume(ConsumeContext<SubmitMediaByUrl> context) => FetchAsync(context, context.Message);
+    public Task Consume(ConsumeContext<SubmitMediaByUrl> context)
+    {
+        var m = context.Message;
+        return FetchAsync(context, new UrlSubmission(m.MediaId, m.CorrelationId, m.SourceUrl, m.ExternalId, m.CallbackUrl, m.Priority, m.Policy, m.ClientId,
+            m.SubmittedAt));
+    }
 
     /// <summary>The previous, URL-only format of <see cref="SubmitMediaByUrl"/>; stored media pass by.</summary>
     public Task Consume(ConsumeContext<MediaSubmitted> context)
     {
         var m = context.Message;
-        return m.BlobKey is not null || m.SourceUrl is null
+        return !string.IsNullOrEmpty(m.BlobKey) || m.SourceUrl is null
             ? Task.CompletedTask
-            : FetchAsync(context, new SubmitMediaByUrl(m.MediaId, m.CorrelationId, m.SourceUrl, m.ExternalId, m.CallbackUrl, m.Priority, m.Policy,
-                m.ClientId, m.SubmittedAt));
+            : FetchAsync(context, new UrlSubmission(m.MediaId, m.CorrelationId, m.SourceUrl, m.ExternalId, m.CallbackUrl, m.Priority, m.Policy, m.ClientId,
+                m.SubmittedAt));
     }
 
-    private async Task FetchAsync(ConsumeContext context, SubmitMediaByUrl message)
+    private async Task FetchAsync(ConsumeContext context, UrlSubmission message)
     {
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["MediaId"] = message.MediaId });
         // A redelivery after the stored copy was already published must not publish it twice.
@@ -103,11 +108,15 @@ public sealed class FetchSourceUrlConsumer(
         logger.LogInformation("Fetched {MediaId} from {SourceUrl}: {ContentType}, {SizeBytes} bytes", message.MediaId, message.SourceUrl, stored.ContentType, stored.SizeBytes);
     }
 
-    private async Task FailAsync(ConsumeContext context, SubmitMediaByUrl message, string reason, string detail)
+    private async Task FailAsync(ConsumeContext context, UrlSubmission message, string reason, string detail)
     {
         logger.LogWarning("Direct-published {MediaId} refused: {Reason} {Detail}", message.MediaId, reason, detail);
         await context.Publish(new MediaFailed(message.MediaId, message.CorrelationId, reason, detail, Stage, clock.GetUtcNow()));
     }
+
+    /// <summary>What either format asks for (ingest only receives <see cref="SubmitMediaByUrl"/>, never publishes it).</summary>
+    private sealed record UrlSubmission(Guid MediaId, Guid CorrelationId, string SourceUrl, string? ExternalId, string? CallbackUrl,
+        SubmissionPriority Priority, string? Policy, string? ClientId, DateTimeOffset SubmittedAt);
 }
 
 public sealed class FetchSourceUrlConsumerDefinition : ConsumerDefinition<FetchSourceUrlConsumer>
