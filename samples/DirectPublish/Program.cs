@@ -19,8 +19,8 @@ return args.FirstOrDefault() switch
     _ => Usage(),
 };
 
-// Direct publishing: the uploader puts MediaSubmitted on the broker itself. With SourceUrl (and no BlobKey) ingest
-// fetches the file through its SSRF guard, stores it and forwards the message to the frame extractor.
+// Direct publishing: the uploader puts SubmitMediaByUrl on the broker itself. Ingest fetches the file through its SSRF
+// guard, stores it and publishes MediaSubmitted with the blob for the frame extractor.
 static async Task<int> PublishAsync(Dictionary<string, string> options)
 {
     var broker = new Uri(Required(options, "rabbitmq"));
@@ -37,14 +37,10 @@ static async Task<int> PublishAsync(Dictionary<string, string> options)
     try
     {
         var mediaId = NewId.NextGuid();
-        var message = new MediaSubmitted(
+        var message = new SubmitMediaByUrl(
             MediaId: mediaId,
             CorrelationId: Guid.NewGuid(),
-            BlobKey: null,
             SourceUrl: Required(options, "url"),
-            Sha256: null,
-            ContentType: null,
-            SizeBytes: 0,
             ExternalId: options.GetValueOrDefault("external-id"),
             CallbackUrl: options.GetValueOrDefault("callback"),
             Priority: Enum.Parse<SubmissionPriority>(options.GetValueOrDefault("priority", "normal"), ignoreCase: true),
@@ -52,7 +48,7 @@ static async Task<int> PublishAsync(Dictionary<string, string> options)
             ClientId: options.GetValueOrDefault("client", "wiki"),
             SubmittedAt: DateTimeOffset.UtcNow);
         await bus.Publish(message);
-        Console.WriteLine($"Published MediaSubmitted {mediaId}; follow it at GET /media/{mediaId} or wait for the callback.");
+        Console.WriteLine($"Published SubmitMediaByUrl {mediaId}; follow it at GET /media/{mediaId} or wait for the callback.");
         return 0;
     }
     finally

@@ -256,19 +256,37 @@ public sealed class SubmissionTests(IngestFixture ingest) : IClassFixture<Ingest
     }
 
     [Fact]
-    public async Task Direct_publish_with_a_source_url_is_fetched_and_republished_with_its_blob()
+    public async Task SubmitMediaByUrl_is_fetched_and_published_as_MediaSubmitted_with_its_blob()
     {
         var jpeg = await File.ReadAllBytesAsync(await TestMedia.JpegAsync(70, 50));
+        var url = ingest.MediaServer.Url(ingest.MediaServer.Serve(jpeg));
+        var mediaId = NewId.NextGuid();
+        await ingest.Pipeline.Bus.Publish(new SubmitMediaByUrl(mediaId, Guid.NewGuid(), url.ToString(), "File:Direct.jpg/3", "https://cb.example/direct",
+            SubmissionPriority.Urgent, "strict", "wiki-direct", DateTimeOffset.UtcNow));
+
+        await AssertFetchedAndStoredAsync(mediaId, url, jpeg, "strict");
+    }
+
+    [Fact]
+    public async Task A_url_only_MediaSubmitted_of_the_previous_format_is_still_fetched_while_deployments_roll()
+    {
+        var jpeg = await File.ReadAllBytesAsync(await TestMedia.JpegAsync(60, 40));
         var url = ingest.MediaServer.Url(ingest.MediaServer.Serve(jpeg));
         var mediaId = NewId.NextGuid();
         await ingest.Pipeline.Bus.Publish(new MediaSubmitted(mediaId, Guid.NewGuid(), null, url.ToString(), null, null, 0, "File:Direct.jpg/3",
             "https://cb.example/direct", SubmissionPriority.Urgent, null, "wiki-direct", DateTimeOffset.UtcNow));
 
+        await AssertFetchedAndStoredAsync(mediaId, url, jpeg, null);
+    }
+
+    private async Task AssertFetchedAndStoredAsync(Guid mediaId, Uri url, byte[] jpeg, string? policy)
+    {
         var (stored, priority) = await ingest.Pipeline.State.WaitForSubmittedAsync(m => m.MediaId == mediaId && m.BlobKey is not null);
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(jpeg)), stored.Sha256);
         Assert.Equal("image/jpeg", stored.ContentType);
         Assert.Equal(jpeg.Length, stored.SizeBytes);
-        Assert.Equal("File:Direct.jpg/3", stored.ExternalId);
+        Assert.Equal(("File:Direct.jpg/3", "https://cb.example/direct", policy, "wiki-direct", url.ToString()),
+            (stored.ExternalId, stored.CallbackUrl, stored.Policy, stored.ClientId, stored.SourceUrl));
         Assert.Equal(9, priority);
         Assert.Equal(jpeg, await File.ReadAllBytesAsync(Path.Combine(ingest.BlobRoot, stored.BlobKey!)));
         await Task.Delay(500);
@@ -279,7 +297,7 @@ public sealed class SubmissionTests(IngestFixture ingest) : IClassFixture<Ingest
     public async Task Direct_publish_with_a_forbidden_source_url_ends_in_MediaFailed()
     {
         var mediaId = NewId.NextGuid();
-        await ingest.Pipeline.Bus.Publish(new MediaSubmitted(mediaId, Guid.NewGuid(), null, "http://192.168.10.1/x.jpg", null, null, 0, null, null,
+        await ingest.Pipeline.Bus.Publish(new SubmitMediaByUrl(mediaId, Guid.NewGuid(), "http://192.168.10.1/x.jpg", null, null,
             SubmissionPriority.Normal, null, "wiki-direct", DateTimeOffset.UtcNow));
 
         var failed = await ingest.Pipeline.State.WaitForFailedAsync(mediaId);

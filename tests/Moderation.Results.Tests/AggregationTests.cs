@@ -214,16 +214,22 @@ public sealed class AggregationTests(AggregationFixture fixture, ITestOutputHelp
     }
 
     [Fact]
-    public async Task A_url_only_direct_publish_ends_with_the_stored_contents_sha256_type_and_size_in_its_verdict_and_callback()
+    public async Task A_url_only_submission_of_the_previous_format_does_not_register_the_medium_the_stored_copy_does_with_its_sha256_type_and_size()
     {
         var id = Guid.NewGuid();
         var stored = Messages.Submitted(id, callbackUrl: fixture.Callbacks.BaseUrl + "/hooks/by-url");
-        // A direct publisher names only a URL; ingest fetches it, stores it and publishes the same medium with its blob.
+        // A direct publisher of an earlier version names only a URL; ingest fetches and stores it and publishes the stored copy.
         await App.Bus.Publish(stored with { BlobKey = null, SourceUrl = "https://uploads.example/a.png", Sha256 = null, ContentType = null, SizeBytes = 0 });
-        await Eventually.GetAsync(() => App.FindAsync<MediaDetails>($"/media/{id}"), "registration");
-        await App.Bus.Publish(stored);
+        // The frame and completion arrive before the stored copy: were the URL-only copy a registration, the verdict
+        // would be reached, and called back, without sha256.
         await App.Bus.Publish(Messages.Frame(id, 0, ("Neutral", 0.9f)));
         await App.Bus.Publish(Messages.Completed(id, 1));
+        await WaitForFramesAsync(id, 1);
+        await Eventually.TrueAsync(async () => (await App.FindAsync<MediaDetails>($"/media/{id}"))?.ExpectedFrames == 1, "completion");
+        Assert.Null((await App.GetAsync<MediaDetails>($"/media/{id}")).Sha256);
+        Assert.Equal(MediaStates.Processing, (await App.GetAsync<MediaDetails>($"/media/{id}")).State);
+
+        await App.Bus.Publish(stored);
 
         await fixture.Probe.WaitAsync<VerdictReached>(id);
         var callback = await Eventually.GetAsync(() => Task.FromResult(fixture.Callbacks.Received.FirstOrDefault(c => c.Path == "/hooks/by-url")), "callback");

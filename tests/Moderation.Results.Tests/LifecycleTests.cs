@@ -61,21 +61,20 @@ public sealed class LifecycleTests
     }
 
     [Fact]
-    public void The_stored_copy_of_a_url_only_submission_adds_its_sha256_type_and_size_and_nothing_else()
+    public void Only_a_stored_submission_registers_a_medium_not_the_previous_url_only_format()
     {
         var (id, life) = NewMedium();
-        var byUrl = Messages.Submitted(id, callbackUrl: "https://example.org/hook") with
-        {
-            BlobKey = null, SourceUrl = "https://example.org/a.png", Sha256 = null, ContentType = null, SizeBytes = 0,
-        };
-        Submit(life, byUrl);
+        var stored = Messages.Submitted(id, callbackUrl: "https://example.org/hook") with { Sha256 = new string('C', 64) };
+        var byUrl = stored with { BlobKey = null, SourceUrl = "https://example.org/a.png", Sha256 = null, ContentType = null, SizeBytes = 0 };
 
-        var stored = Messages.Submitted(id, callbackUrl: "https://example.org/other", policy: "strict") with { Sha256 = new string('C', 64) };
-        Assert.Empty(Submit(life, stored));
+        Assert.False(MediumLifecycle.Registers(byUrl));
+        Assert.False(MediumLifecycle.Registers(byUrl with { BlobKey = "" }));
+        Assert.True(MediumLifecycle.Registers(stored));
+        Assert.True(MediumLifecycle.Registers(stored with { SourceUrl = "https://example.org/a.png" }));
 
-        Assert.Equal((new string('c', 64), "image/png", 1234L, "https://example.org/hook", (string?)null),
-            (life.Medium.Sha256, life.Medium.ContentType, life.Medium.SizeBytes, life.Medium.CallbackUrl, life.Medium.PolicyName));
-        Assert.IsType<SubmissionRedelivered>(Assert.Single(Submit(life, stored)));
+        Submit(life, stored);
+        Assert.Equal((new string('c', 64), "image/png", 1234L, "https://example.org/hook"),
+            (life.Medium.Sha256, life.Medium.ContentType, life.Medium.SizeBytes, life.Medium.CallbackUrl));
     }
 
     [Fact]

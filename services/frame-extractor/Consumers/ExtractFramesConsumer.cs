@@ -22,7 +22,8 @@ public sealed class ExtractFramesConsumer(MediaExtractor extractor, IOptions<Mes
         var submitted = context.Message;
         if (string.IsNullOrEmpty(submitted.BlobKey) && !string.IsNullOrEmpty(submitted.SourceUrl))
         {
-            // A direct publisher's URL submission: ingest fetches it and publishes the same medium again with its blob.
+            // The previous format of a direct publisher's URL submission (now SubmitMediaByUrl), still sent while deployments
+            // roll: ingest fetches it and publishes the medium again with its blob.
             logger.LogDebug("Submission {MediaId} names only a SourceUrl; left to ingest's fetch", submitted.MediaId);
             return;
         }

@@ -40,25 +40,23 @@ public sealed class MediumLifecycle(double auditSampleRate)
     public const string ClassifierStage = "classifier";
 
     /// <summary>
-    /// <see cref="MediaSubmitted"/>: registers the medium (who submitted it, where to call back, which policy). A
-    /// registered medium only learns the content of a URL-only submission once ingest stored it; any other repetition
-    /// changes nothing. A failure that overtook the submission is called back now that the callback URL is known.
+    /// Whether a <see cref="MediaSubmitted"/> registers a medium: only a stored one does. The previous, URL-only format a
+    /// direct publisher may still send while deployments roll (a <c>SourceUrl</c> and no blob, now
+    /// <see cref="SubmitMediaByUrl"/>) is ingest's to fetch; the medium is registered, with its sha256, type and size,
+    /// from the stored copy ingest then publishes.
+    /// </summary>
+    public static bool Registers(MediaSubmitted message) => !string.IsNullOrEmpty(message.BlobKey);
+
+    /// <summary>
+    /// <see cref="MediaSubmitted"/> of a stored medium (<see cref="Registers"/>): registers the medium (who submitted it,
+    /// what it is, where to call back, which policy); a repetition changes nothing. A failure that overtook the
+    /// submission is called back now that the callback URL is known.
     /// </summary>
     public Transition Submit(MediumLife life, MediaSubmitted message, DateTimeOffset now)
     {
         var medium = life.Medium;
         if (medium.IsRegistered)
         {
-            if (medium.Sha256 is null && message.BlobKey is not null && message.Sha256 is not null)
-            {
-                // A direct publisher's URL-only submission registered the medium; ingest fetched and stored it and
-                // now says what it is. The rest of the registration stands.
-                medium.Sha256 = message.Sha256.ToLowerInvariant();
-                medium.ContentType = message.ContentType;
-                medium.SizeBytes = message.SizeBytes;
-                return Transition.None;
-            }
-
             return new([new SubmissionRedelivered()]);
         }
 
