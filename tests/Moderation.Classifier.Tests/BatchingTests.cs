@@ -1,7 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Net.Http.Json;
 using Moderation.Classifier.Apis;
-using Moderation.Classifier.Inference;
 using Moderation.Contracts.V1;
 using Moderation.ServiceDefaults;
 

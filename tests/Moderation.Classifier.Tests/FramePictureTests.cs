@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Options;
 using Moderation.BlobStorage;
 using Moderation.Contracts.V1;
-using Xunit;
 
 namespace Moderation.Classifier.Tests;
 

@@ -1,8 +1,6 @@
-using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Playwright;
-using Moderation.Contracts.V1;
 using Xunit;
 using static Microsoft.Playwright.Assertions;
 

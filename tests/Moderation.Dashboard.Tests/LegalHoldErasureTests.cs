@@ -1,4 +1,3 @@
-using Microsoft.Playwright;
 using Moderation.BlobStorage;
 using Moderation.Contracts.V1;
 using Xunit;

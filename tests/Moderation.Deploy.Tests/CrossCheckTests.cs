@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Configuration;
 using Moderation.ServiceDefaults;
-using ServiceDefaults = Moderation.ServiceDefaults;
 using Xunit;
 
 namespace Moderation.Deploy.Tests;

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Moderation.Testing;
 using Xunit;
 using YamlDotNet.RepresentationModel;

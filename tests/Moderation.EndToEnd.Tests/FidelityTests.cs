@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using Moderation.Testing;
-using Xunit;
 using Xunit.Abstractions;
 
 namespace Moderation.EndToEnd.Tests;

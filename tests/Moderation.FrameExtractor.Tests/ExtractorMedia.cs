@@ -1,5 +1,4 @@
 using System.Globalization;
-using Moderation.Model;
 using Moderation.Testing;
 
 namespace Moderation.FrameExtractor.Tests;

@@ -1,9 +1,5 @@
-using System.Text;
-using Moderation.BlobStorage;
 using Moderation.Contracts.V1;
 using Moderation.FrameExtractor.Extraction;
-using Moderation.FrameExtractor.Media;
-using Moderation.FrameExtractor.Sampling;
 using Moderation.Testing;
 using Xunit;
 

@@ -1,12 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
-using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Moderation.Auth;
 using Moderation.Contracts.V1;
 using Moderation.Ingest.Apis;
-using Moderation.Ingest.Auth;
 using Moderation.Ingest.Data;
 using Moderation.Ingest.Extensions;
 using Moderation.Ingest.Tests.Infrastructure;

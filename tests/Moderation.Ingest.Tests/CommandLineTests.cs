@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using Moderation.Auth;
-using Moderation.Contracts.V1;
-using Moderation.Ingest.Auth;
 using Moderation.Testing;
 using Npgsql;
 using Xunit;

@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Moderation.Auth;
 using Moderation.BlobStorage;
-using Moderation.Contracts.V1;
 using Moderation.Ingest.Tests.Infrastructure;
 using Moderation.Testing;
 using Xunit;

@@ -1,8 +1,8 @@
-using Moderation.Auth;
 using System.Net;
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Moderation.Auth;
 using Moderation.BlobStorage;
 using Moderation.Contracts.V1;
 using Moderation.Ingest.Data;

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Text;
 using Moderation.Ingest.Extensions;
+using Moderation.Ingest.Intake;
 using Moderation.Ingest.Tests.Infrastructure;
 using Moderation.Testing;
-using Moderation.Ingest.Intake;
 using Xunit;
 
 namespace Moderation.Ingest.Tests;

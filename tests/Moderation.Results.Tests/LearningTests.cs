@@ -1,6 +1,6 @@
-using Moderation.Contracts.Heads;
 using System.Net;
 using System.Net.Http.Json;
+using Moderation.Contracts.Heads;
 using Moderation.Contracts.V1;
 using Moderation.Results.Apis;
 using Moderation.Results.Evaluation;

@@ -1,7 +1,6 @@
 using Moderation.Contracts.V1;
 using Moderation.Results.Data;
 using Moderation.Results.Lifecycle;
-using Moderation.Results.Review;
 using Moderation.Results.Tests.Infrastructure;
 using Xunit;
 

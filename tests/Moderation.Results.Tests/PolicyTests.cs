@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using MassTransit;
 using Moderation.Contracts.V1;
 using Moderation.Results.Apis;
 using Moderation.Results.Data;

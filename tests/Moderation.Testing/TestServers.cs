@@ -6,7 +6,7 @@ namespace Moderation.Testing;
 
 /// <summary>
 /// The real RabbitMQ and PostgreSQL servers of one test run, shared by every test (each test isolates itself with
-/// <see cref="CreateVirtualHostAsync"/> and <see cref="CreateDatabaseAsync"/>). In order of preference:
+/// <see cref="CreateVirtualHostAsync"/> and <see cref="CreateDatabaseAsync(string)"/>). In order of preference:
 /// servers named by <c>MODERATION_RABBITMQ</c>/<c>MODERATION_POSTGRES</c> (scripts/test starts them once for all test
 /// assemblies), Testcontainers where a Docker engine answers, or local Debian servers started with scripts/lib/servers.sh.
 /// </summary>

@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Moderation.Contracts.V1;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
-using Moderation.Contracts.V1;
 
 namespace Moderation.Bench.Classifier;
 

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text;
 using Moderation.Bench.Load;
 using Moderation.Bench.Stack;
-using Moderation.Testing;
 
 namespace Moderation.Bench.Stills;
 

@@ -1,8 +1,8 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using Moderation.Auth;
 using Moderation.BlobStorage;
 using Moderation.Contracts.V1;
-using Moderation.Auth;
 using Moderation.Dashboard.Auth;
 using Moderation.Dashboard.Extensions;
 using Moderation.Dashboard.Results;

@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
 using Moderation.Auth;
-using Moderation.Dashboard.Auth;
 using Moderation.Dashboard.Charts;
 using Moderation.Dashboard.Extensions;
 using Moderation.Dashboard.Results;

@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Moderation.Auth;
-using Moderation.Dashboard.Auth;
 using Moderation.Dashboard.Exposure;
 using Moderation.Dashboard.Results;
 

@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Moderation.Auth;
-using Moderation.Dashboard.Auth;
 using Moderation.Dashboard.Charts;
 using Moderation.Dashboard.Results;
 

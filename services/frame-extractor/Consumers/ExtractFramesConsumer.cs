@@ -1,7 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
-using Moderation.Contracts.V1;
 using Moderation.Contracts;
+using Moderation.Contracts.V1;
 using Moderation.FrameExtractor.Extraction;
 using Moderation.FrameExtractor.Options;
 using Moderation.ServiceDefaults;

@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Moderation.Auth;
 using Moderation.Contracts.V1;
-using Moderation.Ingest.Auth;
 using Moderation.Ingest.Extensions;
 using Moderation.Ingest.Intake;
 using Moderation.Ingest.Privacy;

@@ -1,8 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Moderation.Auth;
-using Moderation.Contracts.V1;
 using Moderation.Ingest.Auth;
-using Moderation.Ingest.Data;
 using Moderation.Ingest.Extensions;
 
 namespace Moderation.Ingest.Apis;

@@ -8,7 +8,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Net.Http.Headers;
 using Moderation.Auth;
 using Moderation.Contracts.V1;
-using Moderation.Ingest.Auth;
 using Moderation.Ingest.Data;
 using Moderation.Ingest.Extensions;
 using Moderation.Ingest.Intake;

@@ -1,6 +1,6 @@
-using Moderation.Contracts;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
+using Moderation.Contracts;
 using Moderation.Contracts.V1;
 using Moderation.Ingest.Extensions;
 using Moderation.Ingest.Intake;

@@ -1,8 +1,8 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Moderation.Auth;
-using Moderation.Contracts.V1;
 using Moderation.Contracts;
+using Moderation.Contracts.V1;
 using Moderation.Ingest.Auth;
 using Moderation.ServiceDefaults;
 

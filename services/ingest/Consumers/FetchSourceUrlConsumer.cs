@@ -1,8 +1,8 @@
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Moderation.Contracts.V1;
 using Moderation.Contracts;
+using Moderation.Contracts.V1;
 using Moderation.Ingest.Data;
 using Moderation.Ingest.Fetching;
 using Moderation.Ingest.Intake;

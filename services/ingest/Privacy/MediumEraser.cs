@@ -2,7 +2,6 @@ using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Moderation.Contracts.V1;
-using Moderation.Data;
 using Moderation.Ingest.Data;
 using Moderation.Ingest.Intake;
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Moderation.Contracts.V1;
 using Moderation.Results.Callbacks;
 using Moderation.Results.Data;
 using Moderation.Results.Lifecycle;

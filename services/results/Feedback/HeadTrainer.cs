@@ -1,8 +1,8 @@
-using Moderation.Contracts.Heads;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Moderation.Contracts.Heads;
 using Moderation.Results.Audit;
 using Moderation.Results.Data;
 using Moderation.Results.Evaluation;

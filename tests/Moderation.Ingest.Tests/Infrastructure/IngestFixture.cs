@@ -1,13 +1,11 @@
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Moderation.Auth;
-using Moderation.Contracts.V1;
 using Moderation.Ingest.Auth;
 using Moderation.Ingest.Fetching;
 using Moderation.Testing;
