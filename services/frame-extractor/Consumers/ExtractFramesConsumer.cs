@@ -88,39 +88,30 @@ public abstract class ExtractionConsumer(IOptions<MessagingOptions> messaging, T
 /// The submissions queue: stills take milliseconds of work and most of their time waiting for publish confirms, so
 /// many run at once (<see cref="ExtractionOptions.MaxConcurrentStills"/>).
 /// </summary>
-public sealed class ExtractFramesConsumerDefinition : QueueConsumerDefinition<ExtractFramesConsumer>
-{
-    private readonly int _concurrency;
-
-    public ExtractFramesConsumerDefinition(IOptions<MessagingOptions> messaging, IOptions<ExtractionOptions> options)
-        : base(messaging, QueueNames.ExtractFrames)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        _concurrency = options.Value.MaxConcurrentStills;
-        ConcurrentMessageLimit = _concurrency;
-    }
-
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<ExtractFramesConsumer> consumerConfigurator,
-        IRegistrationContext context) =>
-        endpointConfigurator.PrefetchCount = _concurrency;
-}
+public sealed class ExtractFramesConsumerDefinition(IOptions<MessagingOptions> messaging, IOptions<ExtractionOptions> options)
+    : ExtractionConsumerDefinition<ExtractFramesConsumer>(messaging, QueueNames.ExtractFrames, options.Value.MaxConcurrentStills);
 
 /// <summary>The queue of moving media: <see cref="ExtractionOptions.MaxConcurrentMedia"/> extractions at once per replica.</summary>
-public sealed class ExtractMovingMediumConsumerDefinition : QueueConsumerDefinition<ExtractMovingMediumConsumer>
+public sealed class ExtractMovingMediumConsumerDefinition(IOptions<MessagingOptions> messaging, IOptions<ExtractionOptions> options)
+    : ExtractionConsumerDefinition<ExtractMovingMediumConsumer>(messaging, QueueNames.ExtractMovingMedium, options.Value.MaxConcurrentMedia);
+
+/// <summary>
+/// An extraction queue prefetches exactly as many messages as it works on: a video holds its message for seconds to
+/// minutes, and prefetching more would only park media here that an idle replica could take.
+/// </summary>
+public abstract class ExtractionConsumerDefinition<TConsumer> : QueueConsumerDefinition<TConsumer>
+    where TConsumer : class, IConsumer
 {
     private readonly int _concurrency;
 
-    public ExtractMovingMediumConsumerDefinition(IOptions<MessagingOptions> messaging, IOptions<ExtractionOptions> options)
-        : base(messaging, QueueNames.ExtractMovingMedium)
+    protected ExtractionConsumerDefinition(IOptions<MessagingOptions> messaging, string queue, int concurrency)
+        : base(messaging, queue)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        _concurrency = options.Value.MaxConcurrentMedia;
-        ConcurrentMessageLimit = _concurrency;
+        _concurrency = concurrency;
+        ConcurrentMessageLimit = concurrency;
     }
 
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<ExtractMovingMediumConsumer> consumerConfigurator,
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<TConsumer> consumerConfigurator,
         IRegistrationContext context) =>
-        // An extraction holds its message for seconds to minutes: prefetching more than we work on would only park
-        // media here that an idle replica could take.
         endpointConfigurator.PrefetchCount = _concurrency;
 }
