@@ -17,7 +17,6 @@ public sealed class OnnxFrameClassifier : IFrameClassifier, IDisposable
 {
     private readonly OnnxSession onnx;
     private readonly OnnxSession? singleThreaded;
-    private readonly int singleThreadedBatchMaxSize;
     private readonly ClassifierMetrics metrics;
     private readonly BlockingCollection<InferenceRequest> requests = [];
     private readonly Thread inferenceThread;
@@ -51,7 +50,7 @@ public sealed class OnnxFrameClassifier : IFrameClassifier, IDisposable
             throw;
         }
 
-        singleThreadedBatchMaxSize = singleThreaded is null ? 0 : settings.SingleThreadedBatchMaxSize;
+        SingleThreadedBatchMaxSize = singleThreaded is null ? 0 : settings.SingleThreadedBatchMaxSize;
 
         inputNames = [Model.Input.Name];
         outputNames = [Model.Outputs.Probabilities, Model.Outputs.Embedding];
@@ -69,7 +68,7 @@ public sealed class OnnxFrameClassifier : IFrameClassifier, IDisposable
     public ExecutionProviderKind ExecutionProvider => onnx.Provider;
 
     /// <summary>Batches of at most this many frames run on the single-threaded CPU session; 0 when there is none.</summary>
-    public int SingleThreadedBatchMaxSize => singleThreadedBatchMaxSize;
+    public int SingleThreadedBatchMaxSize { get; }
 
     public FrameBatchPool Batches { get; }
 
@@ -117,7 +116,7 @@ public sealed class OnnxFrameClassifier : IFrameClassifier, IDisposable
         using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batch.Input, WithBatch(inputShape, count));
         using var probabilities = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batch.Probabilities, WithBatch(probabilitiesShape, count));
         using var embeddings = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batch.Embeddings, WithBatch(embeddingShape, count));
-        var session = count <= singleThreadedBatchMaxSize ? singleThreaded!.Session : onnx.Session;
+        var session = count <= SingleThreadedBatchMaxSize ? singleThreaded!.Session : onnx.Session;
         session.Run(runOptions, inputNames, [input], outputNames, [probabilities, embeddings]);
     }
 
