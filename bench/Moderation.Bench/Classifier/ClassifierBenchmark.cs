@@ -129,6 +129,7 @@ internal static class ClassifierBenchmark
 
         var best = rawRuns.MaxBy(r => r.ImagesPerSecond)!;
         best.MeasureSingle(TimeSpan.FromSeconds(3));
+        (double Max, double Mean, int SameTopClass)? parity = best.Provider == nameof(ExecutionProviderKind.Cpu) ? null : ParityWithCpu(best, options, jpegs);
         var rawResults = rawRuns.Select(r => (r.Spinning, r.Provider, r.BatchSize, r.ImagesPerSecond, r.MedianImagesPerSecond, r.MsPerBatch, r.CpuMsPerImage, r.DecodeImagesPerSecond, r.SingleImagesPerSecond)).ToList();
         var rawBest = rawResults.MaxBy(r => r.ImagesPerSecond);
         foreach (var raw in rawRuns)
@@ -171,6 +172,12 @@ internal static class ClassifierBenchmark
         }
 
         Line();
+        if (parity is not null)
+        {
+            Line($"Scores on {best.Provider} against the CPU build, same {jpegs.Count} images: largest difference of any class score {parity.Value.Max:F5}, mean {parity.Value.Mean:F6}; top class the same for {parity.Value.SameTopClass} of {jpegs.Count} images.");
+            Line();
+        }
+
         if (saturated is not null)
         {
             var cpu = saturated.Cpu;
@@ -189,6 +196,19 @@ internal static class ClassifierBenchmark
         await File.WriteAllTextAsync(output, report.ToString());
         Console.Error.WriteLine($"Report written to {output}");
         return 0;
+    }
+
+    /// <summary>The same images through a CPU session: a GPU provider must agree with it to be trusted.</summary>
+    private static (double Max, double Mean, int SameTopClass) ParityWithCpu(RawOnnxBenchmark gpu, ClassifierOptions options, IReadOnlyList<byte[]> jpegs)
+    {
+        var onGpu = gpu.Scores();
+        var cpuOptions = CopyWithSpinning(options, spinning: false);
+        cpuOptions.ExecutionProvider = ExecutionProviderKind.Cpu;
+        using var cpu = new RawOnnxBenchmark(cpuOptions, jpegs);
+        var onCpu = cpu.Scores();
+        var differences = onGpu.Zip(onCpu, (g, c) => g.Zip(c, (a, b) => (double)Math.Abs(a - b)).Max()).ToList();
+        var sameTop = onGpu.Zip(onCpu, (g, c) => Array.IndexOf(g, g.Max()) == Array.IndexOf(c, c.Max())).Count(same => same);
+        return (differences.Max(), differences.Average(), sameTop);
     }
 
     private static ClassifierOptions CopyWithSpinning(ClassifierOptions options, bool spinning) => new()
