@@ -75,6 +75,19 @@ public sealed class ClassifierOptions
     [Range(1d, 268_435_456d)]
     public long MaxFramePixels { get; set; } = 4096L * 4096;
 
+    /// <summary>
+    /// Settings of ONNX Runtime's CUDA provider, passed on as they are (keys as ONNX Runtime documents them, e.g.
+    /// <c>cudnn_conv_algo_search</c>, <c>prefer_nhwc</c>, <c>gpu_mem_limit</c>); <c>device_id</c> comes from
+    /// <see cref="DeviceId"/>. Unknown keys stop the start-up with ONNX Runtime's own message.
+    /// </summary>
+    public Dictionary<string, string> CudaProviderOptions { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Diagnostics: when set, ONNX Runtime writes a per-operator profile (a Chrome trace, which operator ran where and for
+    /// how long) to files starting with this path. Costs time on every inference: never on in production.
+    /// </summary>
+    public string? ProfilePathPrefix { get; set; }
+
     /// <summary>Directory where the TensorRT provider caches built engines, so later starts skip the engine build.</summary>
     public string? TensorRtEngineCachePath { get; set; }
 

@@ -31,13 +31,16 @@ public sealed class CommandLineTests
                 "classifier", "--images", "96", "--model", "inception_v3", "--manifest", manifest, "--provider", "TensorRt", "--batch", "64",
                 "--wait-ms", "2.5", "--concurrent-batches", "3", "--intra-op", "4", "--spinning", "--preprocess-parallelism", "6", "--rounds", "5",
                 "--raw-seconds", "1.5", "--saturate-frames", "300", "--latency-seconds", "7", "--nsfwjs-seconds", "9",
-                "--rabbitmq", "amqp://bench:secret@127.0.0.1:5673/bench", "--skip-service", "--skip-nsfwjs");
+                "--rabbitmq", "amqp://bench:secret@127.0.0.1:5673/bench", "--skip-service", "--skip-nsfwjs",
+                "--cuda-option", "prefer_nhwc=1", "--cuda-option", "cudnn_conv_algo_search=HEURISTIC", "--ort-profile", "/tmp/prof");
 
             Assert.Equal(0, run.Code);
+            var settings = Assert.IsType<ClassifierSettings>(run.Settings);
+            Assert.Equal(new Dictionary<string, string> { ["prefer_nhwc"] = "1", ["cudnn_conv_algo_search"] = "HEURISTIC" }, settings.CudaOptions);
             Assert.Equal(
                 new ClassifierSettings(96, "inception_v3", manifest, ExecutionProviderKind.TensorRt, 64, 2.5, 3, 4, true, 6, 5, 1.5, 300, 7, 9,
-                    "amqp://bench:secret@127.0.0.1:5673/bench", SharedBroker: false, SkipService: true, SkipNsfwjs: true),
-                run.Settings);
+                    "amqp://bench:secret@127.0.0.1:5673/bench", SharedBroker: false, SkipService: true, SkipNsfwjs: true, settings.CudaOptions, "/tmp/prof"),
+                settings);
         }
         finally
         {
@@ -51,9 +54,11 @@ public sealed class CommandLineTests
         var run = await ParseAsync("classifier");
 
         Assert.Equal(0, run.Code);
+        var settings = Assert.IsType<ClassifierSettings>(run.Settings);
+        Assert.Empty(settings.CudaOptions);
         Assert.Equal(
-            new ClassifierSettings(480, "mobilenet_v2", null, ExecutionProviderKind.Cpu, 8, 10, 2, 0, false, 0, 3, 6, 1500, 20, 30, null, false, false, false),
-            run.Settings);
+            new ClassifierSettings(480, "mobilenet_v2", null, ExecutionProviderKind.Cpu, 8, 10, 2, 0, false, 0, 3, 6, 1500, 20, 30, null, false, false, false, settings.CudaOptions, null),
+            settings);
     }
 
     [Fact]
@@ -103,6 +108,7 @@ public sealed class CommandLineTests
     [InlineData("classifier")]
     [InlineData("classifier", "--provider", "Cuda", "--batch", "64", "--concurrent-batches", "3", "--skip-nsfwjs")]
     [InlineData("classifier", "--provider", "TensorRt", "--batch", "128", "--concurrent-batches", "3")]
+    [InlineData("classifier", "--provider", "Cuda", "--batch", "64", "--concurrent-batches", "3", "--skip-nsfwjs", "--cuda-option", "prefer_nhwc=1", "--ort-profile", "/tmp/prof")]
     [InlineData("load", "--media", "80", "--video-share", "0.2", "--chaos", "--minutes", "5")]
     [InlineData("load", "--media", "10000", "--video-share", "0.05", "--soak", "--rate", "3", "--chaos", "--extractor-concurrency", "6", "--window-minutes", "5", "--minutes", "105")]
     [InlineData("load", "--media", "5000", "--video-share", "0.02", "--soak", "--rate", "20", "--chaos", "--window-minutes", "1", "--minutes", "20")]
@@ -123,6 +129,8 @@ public sealed class CommandLineTests
     [InlineData("classifier", "--batch")]
     [InlineData("classifier", "--batch", "eight")]
     [InlineData("classifier", "--provider", "Gpu")]
+    [InlineData("classifier", "--cuda-option", "prefer_nhwc")]
+    [InlineData("classifier", "--cuda-option", "=1")]
     [InlineData("classifier", "--model", "resnet50")]
     [InlineData("classifier", "--manifest", "/nonexistent/model.json")]
     [InlineData("classifier", "--rabbitmq", "http://127.0.0.1:5672/")]

@@ -30,6 +30,8 @@ internal static class ClassifierBenchmark
             IntraOpThreads = settings.IntraOp,
             AllowSpinning = settings.Spinning,
             PreprocessParallelism = settings.PreprocessParallelism,
+            CudaProviderOptions = new Dictionary<string, string>(settings.CudaOptions, StringComparer.Ordinal),
+            ProfilePathPrefix = settings.OrtProfile,
         };
 
         var report = new StringBuilder();
@@ -52,7 +54,7 @@ internal static class ClassifierBenchmark
         Line($"- Runtime: .NET {RuntimeInformation.FrameworkDescription.Split(' ').Last()}, ONNX Runtime {OrtEnv.Instance().GetVersionString()} ({string.Join(", ", OrtEnv.Instance().GetAvailableProviders())})");
         Line($"- Model: {manifest.Name} {manifest.Version} ({manifest.Input.Width}×{manifest.Input.Height}, {manifest.Classes.Count} classes)");
         Line($"- Images: {imagePaths.Count} SFW 224×224 JPEG frames (GNOME backgrounds, ffmpeg patterns, openclipart), {jpegs.Average(j => j.Length) / 1024:F1} KB on average");
-        Line($"- Settings: provider {options.ExecutionProvider}, batches of up to {options.MaxBatchSize} / {options.MaxBatchWait.TotalMilliseconds} ms, {options.ConcurrentBatches} batches in flight, intra-op threads {(options.IntraOpThreads == 0 ? "auto" : options.IntraOpThreads)}, spinning {(options.AllowSpinning ? "on" : "off")}");
+        Line($"- Settings: provider {options.ExecutionProvider}{string.Concat(options.CudaProviderOptions.Select(o => $" {o.Key}={o.Value}"))}, batches of up to {options.MaxBatchSize} / {options.MaxBatchWait.TotalMilliseconds} ms, {options.ConcurrentBatches} batches in flight, intra-op threads {(options.IntraOpThreads == 0 ? "auto" : options.IntraOpThreads)}, spinning {(options.AllowSpinning ? "on" : "off")}");
         Line();
 
         // The ceiling is ONNX Runtime at its best, whichever thread-spinning setting that takes on this machine. Raw
@@ -204,6 +206,7 @@ internal static class ClassifierBenchmark
         var onGpu = gpu.Scores();
         var cpuOptions = CopyWithSpinning(options, spinning: false);
         cpuOptions.ExecutionProvider = ExecutionProviderKind.Cpu;
+        cpuOptions.ProfilePathPrefix = null;
         using var cpu = new RawOnnxBenchmark(cpuOptions, jpegs);
         var onCpu = cpu.Scores();
         var differences = onGpu.Zip(onCpu, (g, c) => g.Zip(c, (a, b) => (double)Math.Abs(a - b)).Max()).ToList();
@@ -221,6 +224,8 @@ internal static class ClassifierBenchmark
         InterOpThreads = options.InterOpThreads,
         PreprocessParallelism = options.PreprocessParallelism,
         AllowSpinning = spinning,
+        CudaProviderOptions = options.CudaProviderOptions,
+        ProfilePathPrefix = options.ProfilePathPrefix,
     };
 
     private static string LoadAverage() =>

@@ -106,6 +106,11 @@ public static class OnnxSessionFactory
         };
         sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", options.AllowSpinning ? "1" : "0");
         sessionOptions.AddSessionConfigEntry("session.inter_op.allow_spinning", options.AllowSpinning ? "1" : "0");
+        if (!string.IsNullOrWhiteSpace(options.ProfilePathPrefix))
+        {
+            sessionOptions.EnableProfiling = true;
+            sessionOptions.ProfileOutputPathPrefix = options.ProfilePathPrefix;
+        }
 
         try
         {
@@ -118,10 +123,10 @@ public static class OnnxSessionFactory
                     }
 
                     // Nodes TensorRT cannot take run on CUDA rather than dropping to the CPU.
-                    sessionOptions.AppendExecutionProvider_CUDA(options.DeviceId);
+                    AppendCuda(sessionOptions, options);
                     break;
                 case ExecutionProviderKind.Cuda:
-                    sessionOptions.AppendExecutionProvider_CUDA(options.DeviceId);
+                    AppendCuda(sessionOptions, options);
                     break;
                 case ExecutionProviderKind.Cpu:
                     break;
@@ -134,6 +139,17 @@ public static class OnnxSessionFactory
         }
 
         return sessionOptions;
+    }
+
+    private static void AppendCuda(SessionOptions sessionOptions, ClassifierOptions options)
+    {
+        using var cuda = new OrtCUDAProviderOptions();
+        var settings = new Dictionary<string, string>(options.CudaProviderOptions, StringComparer.Ordinal)
+        {
+            ["device_id"] = options.DeviceId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        cuda.UpdateOptions(settings);
+        sessionOptions.AppendExecutionProvider_CUDA(cuda);
     }
 
     // TensorRT builds one engine per input shape unless told the range of batch sizes up front; the cache makes a
