@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Moderation.Pdq;
@@ -111,24 +112,28 @@ internal static class PdqAlgorithm
             _ => (0, 1, 2),
         };
 
+        ref var pixelStart = ref MemoryMarshal.GetReference(pixels);
+        ref var lumaStart = ref MemoryMarshal.GetReference(luma);
+        ref var offsets = ref MemoryMarshal.GetReference(columnOffsets);
         for (var y = 0; y < rows; y++)
         {
             var sourceRow = rows == view.Height ? y : (int)((double)y * view.Height / rows);
-            var rowOffset = sourceRow * view.StepY;
-            var output = luma.Slice(y * columns, columns);
+            ref var rowStart = ref Unsafe.Add(ref pixelStart, sourceRow * view.StepY);
+            ref var output = ref Unsafe.Add(ref lumaStart, y * columns);
             if (view.Format == PdqPixelFormat.Gray8)
             {
                 for (var x = 0; x < columns; x++)
                 {
-                    output[x] = pixels[rowOffset + columnOffsets[x]];
+                    Unsafe.Add(ref output, x) = Unsafe.Add(ref rowStart, Unsafe.Add(ref offsets, x));
                 }
             }
             else
             {
                 for (var x = 0; x < columns; x++)
                 {
-                    var at = rowOffset + columnOffsets[x];
-                    output[x] = LumaFromRed * pixels[at + red] + LumaFromGreen * pixels[at + green] + LumaFromBlue * pixels[at + blue];
+                    ref var pixel = ref Unsafe.Add(ref rowStart, Unsafe.Add(ref offsets, x));
+                    Unsafe.Add(ref output, x) = LumaFromRed * Unsafe.Add(ref pixel, red) + LumaFromGreen * Unsafe.Add(ref pixel, green)
+                        + LumaFromBlue * Unsafe.Add(ref pixel, blue);
                 }
             }
         }
@@ -142,61 +147,68 @@ internal static class PdqAlgorithm
     {
         var windowAlongRows = JaroszWindowSize(columns);
         var windowAlongColumns = JaroszWindowSize(rows);
-        for (var pass = 0; pass < JaroszPasses; pass++)
+        var lanes = Vector<float>.Count;
+        var strip = ArrayPool<float>.Shared.Rent(columns * lanes);
+        var filteredStrip = ArrayPool<float>.Shared.Rent(columns * lanes);
+        try
         {
-            for (var row = 0; row < rows; row++)
+            for (var pass = 0; pass < JaroszPasses; pass++)
             {
-                BoxAlongRow(buffer1.AsSpan(row * columns, columns), buffer2.AsSpan(row * columns, columns), windowAlongRows);
+                BoxAlongRows(buffer1, buffer2, rows, columns, windowAlongRows, strip, filteredStrip);
+                BoxAlongColumns(buffer2, buffer1, rows, columns, windowAlongColumns);
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(strip);
+            ArrayPool<float>.Shared.Return(filteredStrip);
+        }
+    }
+
+    /// <summary>
+    /// The box filter along every row. Rows are filtered a vector's width at a time: a strip of them is transposed so
+    /// each row becomes a lane, filtered as columns are, and transposed back.
+    /// </summary>
+    private static void BoxAlongRows(float[] input, float[] output, int rows, int columns, int window, float[] strip, float[] filteredStrip)
+    {
+        var lanes = Vector<float>.Count;
+        ref var inputStart = ref MemoryMarshal.GetArrayDataReference(input);
+        ref var outputStart = ref MemoryMarshal.GetArrayDataReference(output);
+        ref var stripStart = ref MemoryMarshal.GetArrayDataReference(strip);
+        ref var filteredStart = ref MemoryMarshal.GetArrayDataReference(filteredStrip);
+        var row = 0;
+        for (; row + lanes <= rows; row += lanes)
+        {
+            for (var lane = 0; lane < lanes; lane++)
+            {
+                ref var source = ref Unsafe.Add(ref inputStart, (row + lane) * columns);
+                for (var column = 0; column < columns; column++)
+                {
+                    Unsafe.Add(ref stripStart, column * lanes + lane) = Unsafe.Add(ref source, column);
+                }
             }
 
-            BoxAlongColumns(buffer2, buffer1, rows, columns, windowAlongColumns);
+            BoxAlongColumns(strip, filteredStrip, columns, lanes, window);
+            for (var lane = 0; lane < lanes; lane++)
+            {
+                ref var destination = ref Unsafe.Add(ref outputStart, (row + lane) * columns);
+                for (var column = 0; column < columns; column++)
+                {
+                    Unsafe.Add(ref destination, column) = Unsafe.Add(ref filteredStart, column * lanes + lane);
+                }
+            }
+        }
+
+        for (; row < rows; row++)
+        {
+            BoxAlongLine(input, output, row * columns, 1, columns, window);
         }
     }
 
     /// <summary>
-    /// The reference's box1DFloat on one contiguous row: a running sum over a window centred on each output, shrunk at
-    /// both ends, divided by the number of values in it.
-    /// </summary>
-    private static void BoxAlongRow(ReadOnlySpan<float> input, Span<float> output, int window)
-    {
-        var half = (window + 2) / 2;
-        var length = input.Length;
-        var read = 0;
-        var left = 0;
-        var write = 0;
-        var sum = 0f;
-        var count = 0;
-        for (var i = 0; i < half - 1; i++)
-        {
-            sum += input[read++];
-            count++;
-        }
-
-        for (var i = 0; i < window - half + 1; i++)
-        {
-            sum += input[read++];
-            count++;
-            output[write++] = sum / count;
-        }
-
-        for (var i = 0; i < length - window; i++)
-        {
-            sum += input[read++];
-            sum -= input[left++];
-            output[write++] = sum / count;
-        }
-
-        for (var i = 0; i < half - 1; i++)
-        {
-            sum -= input[left++];
-            count--;
-            output[write++] = sum / count;
-        }
-    }
-
-    /// <summary>
-    /// The same box filter down every column (stride <paramref name="columns"/>), several adjacent columns per vector:
-    /// each column's running sum sees exactly the reference's sequence of adds, subtracts and divides.
+    /// The reference's box1DFloat down every column (stride <paramref name="columns"/>): a running sum over a window
+    /// centred on each output, shrunk at both ends, divided by the number of values in it. Several adjacent columns run
+    /// per vector, each seeing exactly the reference's sequence of adds, subtracts and divides.
     /// </summary>
     private static void BoxAlongColumns(float[] input, float[] output, int rows, int columns, int window)
     {
@@ -243,39 +255,40 @@ internal static class PdqAlgorithm
 
         for (; column < columns; column++)
         {
-            BoxAlongColumn(input, output, column, rows, columns, window);
+            BoxAlongLine(input, output, column, columns, rows, window);
         }
     }
 
-    private static void BoxAlongColumn(float[] input, float[] output, int column, int rows, int columns, int window)
+    /// <summary>The reference's box1DFloat on one line of <paramref name="length"/> values, <paramref name="stride"/> apart.</summary>
+    private static void BoxAlongLine(float[] input, float[] output, int start, int stride, int length, int window)
     {
         var half = (window + 2) / 2;
-        var read = column;
-        var left = column;
-        var write = column;
+        var read = start;
+        var left = start;
+        var write = start;
         var sum = 0f;
         var count = 0;
-        for (var i = 0; i < half - 1; i++, read += columns)
+        for (var i = 0; i < half - 1; i++, read += stride)
         {
             sum += input[read];
             count++;
         }
 
-        for (var i = 0; i < window - half + 1; i++, read += columns, write += columns)
+        for (var i = 0; i < window - half + 1; i++, read += stride, write += stride)
         {
             sum += input[read];
             count++;
             output[write] = sum / count;
         }
 
-        for (var i = 0; i < rows - window; i++, read += columns, left += columns, write += columns)
+        for (var i = 0; i < length - window; i++, read += stride, left += stride, write += stride)
         {
             sum += input[read];
             sum -= input[left];
             output[write] = sum / count;
         }
 
-        for (var i = 0; i < half - 1; i++, left += columns, write += columns)
+        for (var i = 0; i < half - 1; i++, left += stride, write += stride)
         {
             sum -= input[left];
             count--;
