@@ -1,4 +1,4 @@
-using System.Numerics;
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -9,28 +9,33 @@ namespace Moderation.Pdq;
 public readonly record struct PdqMatch(long Id, int Distance, PdqDihedral Orientation = PdqDihedral.Original);
 
 /// <summary>
-/// An exact index for Hamming-radius queries over PDQ hashes (multi-index hashing, Norouzi et al.): the 256 bits are cut
-/// into 16 chunks of 16 bits, each with its own table of the entries holding each chunk value. Two hashes within
-/// distance r differ by at most ⌊r / 16⌋ bits in at least one chunk (pigeonhole), so a query probes, in every table,
-/// the buckets within that many bits of its own chunk (17 buckets per table for Meta's distance 31) and checks each
-/// candidate with a full 256-bit popcount. Results are exactly a linear scan's.
+/// An exact index for Hamming-radius queries over PDQ hashes: multi-index hashing (Norouzi, Punjani and Fleet, "Fast
+/// exact search in Hamming space with multi-index hashing", 2014). The 256 bits are cut into m chunks, each with its own
+/// table of the entries holding each chunk value. Writing the distance r as m·r' + a (0 ≤ a &lt; m), two hashes within r
+/// bits differ by at most r' bits in one of the first a + 1 chunks, or by at most r' − 1 in one of the others
+/// (pigeonhole), so a query probes only those buckets and checks each candidate with a full 256-bit popcount: results
+/// are exactly a linear scan's.
 /// </summary>
 /// <remarks>
-/// Entries are (id, hash) pairs: an id may carry several hashes (a video's frames), and a query reports each id once,
-/// with its smallest distance. Memory is about 110 bytes per entry (the hash, the id, and one 4-byte slot in each of the
-/// 16 tables). Queries may run concurrently with each other and with <see cref="Add"/> and <see cref="Remove"/>.
+/// Small indexes cut 16 chunks of 16 bits (for distance 31: 17 buckets in each of 16 tables). Indexes sized for a
+/// million entries or more cut 13 chunks of 20 and 19 bits, whose buckets hold 16 to 32 times fewer random entries: at
+/// distance 31 a query probes about 1,400 buckets but checks about 14,000 candidates in 10 million instead of 41,000,
+/// and checking candidates (a cache miss each) is what costs. Entries are (id, hash) pairs: an id may carry several
+/// hashes (a video's frames), and a query reports each id once, with its smallest distance. Memory is about 100 bytes
+/// per entry (the hash, the id, a 4-byte slot in each table) plus the tables' buckets (12 MB small, 138 MB large).
+/// Queries may run concurrently with each other and with <see cref="Add"/> and <see cref="Remove"/>.
 /// </remarks>
 public sealed class PdqIndex : IDisposable
 {
-    private const int Chunks = 16;
-    private const int ChunkBits = 16;
-    private const int Buckets = 1 << ChunkBits;
+    /// <summary>From this many expected entries on, the index cuts 13 wide chunks instead of 16 narrow ones.</summary>
+    public const int LargeLayoutThreshold = 1_000_000;
 
-    /// <summary>Chunk masks grouped by how many bits they flip: XOR a chunk with these to reach its neighbours.</summary>
-    private static readonly ushort[] MasksByWeight = BuildMasksByWeight();
+    // Chunk widths, widest first (the refined pigeonhole probes the first chunks one bit further).
+    internal static readonly int[] SmallLayout = [.. Enumerable.Repeat(16, 16)];
+    internal static readonly int[] LargeLayout = [.. Enumerable.Repeat(20, 9), .. Enumerable.Repeat(19, 4)];
 
-    /// <summary>How many entries of <see cref="MasksByWeight"/> flip at most w bits, by w.</summary>
-    private static readonly int[] MaskCountUpToWeight = BuildMaskCounts();
+    /// <summary>XOR masks of a chunk width with at most a given number of bits set, fewest bits first, by (width, bits).</summary>
+    private static readonly ConcurrentDictionary<(int Width, int Bits), uint[]> MaskCache = new();
 
     private readonly ReaderWriterLockSlim gate = new(LockRecursionPolicy.NoRecursion);
 
@@ -40,7 +45,10 @@ public sealed class PdqIndex : IDisposable
     private int slotsUsed;
     private readonly Stack<int> freeSlots = new();
 
-    // tables[chunk][value] holds the slots whose hash has that chunk value; counts[chunk][value] how many are in use.
+    // Chunk c is bits chunkStarts[c] .. chunkStarts[c] + chunkWidths[c] - 1. tables[c][value] holds the slots whose
+    // hash has that chunk value; counts[c][value] how many of them are in use.
+    private readonly int[] chunkWidths;
+    private readonly int[] chunkStarts;
     private readonly int[][][] tables;
     private readonly int[][] counts;
 
@@ -49,25 +57,47 @@ public sealed class PdqIndex : IDisposable
     {
     }
 
-    /// <summary>An empty index with room for <paramref name="capacity"/> entries before its entry arrays grow.</summary>
-    public PdqIndex(int capacity)
+    /// <summary>
+    /// An empty index expecting about <paramref name="expectedCount"/> entries: room for them before the entry arrays
+    /// grow, and the wide layout from <see cref="LargeLayoutThreshold"/> on.
+    /// </summary>
+    public PdqIndex(int expectedCount)
+        : this(expectedCount, expectedCount >= LargeLayoutThreshold ? LargeLayout : SmallLayout)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(capacity);
-        hashes = new PdqHash[Math.Max(capacity, 16)];
-        ids = new long[hashes.Length];
-        tables = new int[Chunks][][];
-        counts = new int[Chunks][];
-        for (var chunk = 0; chunk < Chunks; chunk++)
+    }
+
+    internal PdqIndex(int expectedCount, int[] layout)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(expectedCount);
+        if (layout.Sum() != PdqHash.Bits || layout.Any(width => width is < 1 or > 24))
         {
-            tables[chunk] = new int[Buckets][];
-            counts[chunk] = new int[Buckets];
+            throw new ArgumentException("Chunks of 1 to 24 bits must cover the 256 bits.", nameof(layout));
+        }
+
+        hashes = new PdqHash[Math.Max(expectedCount, 16)];
+        ids = new long[hashes.Length];
+        chunkWidths = layout;
+        chunkStarts = new int[layout.Length];
+        tables = new int[layout.Length][][];
+        counts = new int[layout.Length][];
+        for (int chunk = 0, start = 0; chunk < layout.Length; start += layout[chunk], chunk++)
+        {
+            chunkStarts[chunk] = start;
+            tables[chunk] = new int[1 << layout[chunk]][];
+            counts[chunk] = new int[1 << layout[chunk]];
         }
     }
 
+    /// <summary>Number of chunks (and tables) the hashes are cut into.</summary>
+    public int ChunkCount => chunkWidths.Length;
+
     /// <summary>Builds an index of many entries at once, each bucket allocated at its final size.</summary>
-    public static PdqIndex Build(IReadOnlyList<(long Id, PdqHash Hash)> entries)
+    public static PdqIndex Build(IReadOnlyList<(long Id, PdqHash Hash)> entries) =>
+        Build(entries, entries.Count >= LargeLayoutThreshold ? LargeLayout : SmallLayout);
+
+    internal static PdqIndex Build(IReadOnlyList<(long Id, PdqHash Hash)> entries, int[] layout)
     {
-        var index = new PdqIndex(entries.Count);
+        var index = new PdqIndex(entries.Count, layout);
         for (var slot = 0; slot < entries.Count; slot++)
         {
             index.hashes[slot] = entries[slot].Hash;
@@ -75,16 +105,16 @@ public sealed class PdqIndex : IDisposable
         }
 
         index.slotsUsed = entries.Count;
-        for (var chunk = 0; chunk < Chunks; chunk++)
+        for (var chunk = 0; chunk < layout.Length; chunk++)
         {
             var bucketCounts = index.counts[chunk];
             for (var slot = 0; slot < entries.Count; slot++)
             {
-                bucketCounts[ChunkOf(index.hashes[slot], chunk)]++;
+                bucketCounts[index.ChunkOf(index.hashes[slot], chunk)]++;
             }
 
             var table = index.tables[chunk];
-            for (var value = 0; value < Buckets; value++)
+            for (var value = 0; value < table.Length; value++)
             {
                 if (bucketCounts[value] > 0)
                 {
@@ -95,7 +125,7 @@ public sealed class PdqIndex : IDisposable
 
             for (var slot = 0; slot < entries.Count; slot++)
             {
-                var value = ChunkOf(index.hashes[slot], chunk);
+                var value = index.ChunkOf(index.hashes[slot], chunk);
                 table[value][bucketCounts[value]++] = slot;
             }
         }
@@ -150,7 +180,7 @@ public sealed class PdqIndex : IDisposable
 
             hashes[slot] = hash;
             ids[slot] = id;
-            for (var chunk = 0; chunk < Chunks; chunk++)
+            for (var chunk = 0; chunk < tables.Length; chunk++)
             {
                 var value = ChunkOf(hash, chunk);
                 ref var bucket = ref tables[chunk][value];
@@ -184,7 +214,7 @@ public sealed class PdqIndex : IDisposable
                 return false;
             }
 
-            for (var chunk = 0; chunk < Chunks; chunk++)
+            for (var chunk = 0; chunk < tables.Length; chunk++)
             {
                 var value = ChunkOf(hash, chunk);
                 var bucket = tables[chunk][value];
@@ -267,24 +297,25 @@ public sealed class PdqIndex : IDisposable
 
     private void Collect(PdqHash query, int maxDistance, PdqDihedral orientation, Dictionary<long, PdqMatch> best)
     {
-        // Some chunk of every hash within maxDistance lies within chunkRadius bits of the query's (pigeonhole). A hash is
-        // counted at the first chunk where that holds, so one seen again through a later chunk is skipped.
-        var chunkRadius = maxDistance / Chunks;
-        var masks = MasksByWeight.AsSpan(0, MaskCountUpToWeight[Math.Min(chunkRadius, ChunkBits)]);
+        // maxDistance = m·r' + a: the first a + 1 chunks are probed within r' bits, the others within r' - 1.
+        var chunks = tables.Length;
+        var wide = maxDistance / chunks;
+        var widened = maxDistance - wide * chunks;
         ref var hashStart = ref MemoryMarshal.GetArrayDataReference(hashes);
-        Span<ushort> queryChunks = stackalloc ushort[Chunks];
-        for (var chunk = 0; chunk < Chunks; chunk++)
+        for (var chunk = 0; chunk < chunks; chunk++)
         {
-            queryChunks[chunk] = ChunkOf(query, chunk);
-        }
+            var radius = chunk <= widened ? wide : wide - 1;
+            if (radius < 0)
+            {
+                break;
+            }
 
-        for (var chunk = 0; chunk < Chunks; chunk++)
-        {
             var table = tables[chunk];
             var tableCounts = counts[chunk];
-            foreach (var mask in masks)
+            var queryValue = ChunkOf(query, chunk);
+            foreach (var mask in Masks(chunkWidths[chunk], radius))
             {
-                var value = queryChunks[chunk] ^ mask;
+                var value = (int)(queryValue ^ mask);
                 var count = tableCounts[value];
                 if (count == 0)
                 {
@@ -295,13 +326,13 @@ public sealed class PdqIndex : IDisposable
                 for (var i = 0; i < count; i++)
                 {
                     var slot = bucket[i];
-                    var candidate = Unsafe.Add(ref hashStart, slot);
-                    var distance = candidate.Distance(query);
-                    if (distance > maxDistance || FoundInEarlierChunk(candidate, queryChunks, chunk, chunkRadius))
+                    var distance = Unsafe.Add(ref hashStart, slot).Distance(query);
+                    if (distance > maxDistance)
                     {
                         continue;
                     }
 
+                    // A hash near the query is usually reached through several chunks; it counts once.
                     var id = ids[slot];
                     if (!best.TryGetValue(id, out var previous) || distance < previous.Distance)
                     {
@@ -312,18 +343,29 @@ public sealed class PdqIndex : IDisposable
         }
     }
 
-    private static bool FoundInEarlierChunk(PdqHash candidate, ReadOnlySpan<ushort> queryChunks, int chunk, int chunkRadius)
+    /// <summary>Every <paramref name="width"/>-bit mask with at most <paramref name="bits"/> bits set (Gosper's hack per weight).</summary>
+    private static uint[] Masks(int width, int bits) => MaskCache.GetOrAdd((width, Math.Min(bits, width)), static key =>
     {
-        for (var earlier = 0; earlier < chunk; earlier++)
+        var masks = new List<uint>();
+        var limit = 1UL << key.Width;
+        for (var weight = 0; weight <= key.Bits; weight++)
         {
-            if (BitOperations.PopCount((uint)(ChunkOf(candidate, earlier) ^ queryChunks[earlier])) <= chunkRadius)
+            for (var mask = (1UL << weight) - 1; mask < limit;)
             {
-                return true;
+                masks.Add((uint)mask);
+                if (mask == 0)
+                {
+                    break;
+                }
+
+                var lowest = mask & (~mask + 1);
+                var ripple = mask + lowest;
+                mask = (((ripple ^ mask) >> 2) / lowest) | ripple;
             }
         }
 
-        return false;
-    }
+        return [.. masks];
+    });
 
     private int FindSlot(long id, PdqHash hash)
     {
@@ -350,19 +392,17 @@ public sealed class PdqIndex : IDisposable
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ushort ChunkOf(PdqHash hash, int chunk) => (ushort)(hash.GetWord(chunk >> 2) >> ((chunk & 3) << 4));
-
-    private static ushort[] BuildMasksByWeight() =>
-        [.. Enumerable.Range(0, Buckets).OrderBy(mask => BitOperations.PopCount((uint)mask)).ThenBy(mask => mask).Select(mask => (ushort)mask)];
-
-    private static int[] BuildMaskCounts()
+    private uint ChunkOf(PdqHash hash, int chunk)
     {
-        var countUpTo = new int[ChunkBits + 1];
-        for (var weight = 0; weight <= ChunkBits; weight++)
+        var start = chunkStarts[chunk];
+        var width = chunkWidths[chunk];
+        var shift = start & 63;
+        var value = hash.GetWord(start >> 6) >> shift;
+        if (shift + width > 64)
         {
-            countUpTo[weight] = Enumerable.Range(0, Buckets).Count(mask => BitOperations.PopCount((uint)mask) <= weight);
+            value |= hash.GetWord((start >> 6) + 1) << (64 - shift);
         }
 
-        return countUpTo;
+        return (uint)(value & ((1UL << width) - 1));
     }
 }

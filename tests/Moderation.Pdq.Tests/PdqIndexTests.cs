@@ -10,6 +10,7 @@ public sealed class PdqIndexTests
     [InlineData(5, 16)]
     [InlineData(6, 32)]
     [InlineData(7, 47)]
+    [InlineData(8, 25)]
     public void Queries_find_exactly_what_a_linear_scan_finds(int seed, int maxDistance)
     {
         var random = new Random(seed);
@@ -18,30 +19,51 @@ public sealed class PdqIndexTests
         var nextId = 1_000_000L;
         foreach (var query in queries)
         {
-            foreach (var distance in new[] { 0, 1, 2, 5, 8, 15, 16, 17, 24, 30, 31, 32, 33, 40, 47, 48 })
+            foreach (var distance in new[] { 0, 1, 2, 5, 8, 15, 16, 17, 24, 25, 26, 30, 31, 32, 33, 40, 47, 48 })
             {
                 entries.Add((nextId++, Flip(random, query, distance)));
             }
 
-            // The pigeonhole's edge: 31 bits spread so that only one chunk differs by fewer than two bits, and 32 bits
-            // with every chunk two bits off.
-            entries.Add((nextId++, SpreadFlips(random, query, [1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2])));
-            entries.Add((nextId++, SpreadFlips(random, query, [2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1])));
-            entries.Add((nextId++, SpreadFlips(random, query, [2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2])));
+            // The pigeonhole's edges, for both layouts: 31 bits spread so that a single chunk is close enough to be
+            // probed, and 32 bits with no chunk close enough.
+            int[][] small =
+            [
+                [1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2],
+                [2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1],
+                [2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2],
+            ];
+            int[][] large =
+            [
+                [3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 1],
+                [3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2],
+                [3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2],
+            ];
+            foreach (var flips in small)
+            {
+                entries.Add((nextId++, SpreadFlips(random, query, PdqIndex.SmallLayout, flips)));
+            }
+
+            foreach (var flips in large)
+            {
+                entries.Add((nextId++, SpreadFlips(random, query, PdqIndex.LargeLayout, flips)));
+            }
         }
 
-        using var built = PdqIndex.Build(entries);
+        using var small16 = PdqIndex.Build(entries, PdqIndex.SmallLayout);
+        using var large13 = PdqIndex.Build(entries, PdqIndex.LargeLayout);
         using var added = new PdqIndex();
         foreach (var (id, hash) in entries)
         {
             Assert.True(added.Add(id, hash));
         }
 
+        Assert.Equal((16, 13, 16), (small16.ChunkCount, large13.ChunkCount, added.ChunkCount));
         var found = 0;
         foreach (var query in queries.Concat(entries.Take(20).Select(e => e.Hash)))
         {
             var expected = BruteForce(entries, query, maxDistance);
-            Assert.Equal(expected, built.Query(query, maxDistance));
+            Assert.Equal(expected, small16.Query(query, maxDistance));
+            Assert.Equal(expected, large13.Query(query, maxDistance));
             Assert.Equal(expected, added.Query(query, maxDistance));
             found += expected.Count;
         }
@@ -127,12 +149,12 @@ public sealed class PdqIndexTests
         return hash;
     }
 
-    /// <summary>The hash with flips[c] distinct random bits flipped in 16-bit chunk c.</summary>
-    private static PdqHash SpreadFlips(Random random, PdqHash hash, int[] flips)
+    /// <summary>The hash with flips[c] distinct random bits flipped in chunk c of the layout (chunk widths in order).</summary>
+    private static PdqHash SpreadFlips(Random random, PdqHash hash, int[] layout, int[] flips)
     {
-        for (var chunk = 0; chunk < flips.Length; chunk++)
+        for (int chunk = 0, start = 0; chunk < flips.Length; start += layout[chunk], chunk++)
         {
-            var bits = Enumerable.Range(chunk * 16, 16).ToArray();
+            var bits = Enumerable.Range(start, layout[chunk]).ToArray();
             random.Shuffle(bits);
             foreach (var bit in bits.AsSpan(0, flips[chunk]))
             {
