@@ -30,7 +30,8 @@ public sealed record PdqAgreementSettings(FileInfo? Reference, IReadOnlyList<Dir
         };
         command.Validators.Add(result =>
         {
-            if (result.GetValue(reference) is null && (result.GetValue(writeVectors) || result.GetValue(pictures) is { Length: > 0 }))
+            // Presence, not values: a value that failed its own check must not be read here.
+            if (result.GetResult(reference) is null && (result.GetValue(writeVectors) || result.GetResult(pictures) is not null))
             {
                 result.AddError("--write-vectors and --pictures need --reference.");
             }
