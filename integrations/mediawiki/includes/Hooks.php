@@ -6,6 +6,8 @@ use Config;
 use DeferredUpdates;
 use JobQueueGroup;
 use MediaWiki\Hook\UploadCompleteHook;
+use MWExceptionHandler;
+use Throwable;
 
 /**
  * Submits every completed upload to the moderation cluster. The submission runs after the upload's response has been
@@ -35,7 +37,14 @@ class Hooks implements UploadCompleteHook {
 		$job = new SubmitJob( $file->getTitle(), [ 'timestamp' => $file->getTimestamp() ] );
 		$jobs = $this->jobs;
 		DeferredUpdates::addCallableUpdate( static function () use ( $job, $jobs ) {
-			if ( !$job->run() ) {
+			try {
+				$submitted = $job->run();
+			} catch ( Throwable $e ) {
+				MWExceptionHandler::logException( $e );
+				$submitted = false;
+			}
+
+			if ( !$submitted ) {
 				$jobs->push( $job );
 			}
 		}, DeferredUpdates::POSTSEND );
