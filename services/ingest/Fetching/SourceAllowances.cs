@@ -77,7 +77,8 @@ public sealed class SourceAllowances(IngestDbContext db, TimeProvider clock, ILo
 
         entry.RevokedAt = clock.GetUtcNow();
         entry.RevokedBy = actor;
-        entry.RevokeReason = string.IsNullOrWhiteSpace(reason) ? null : reason.Trim()[..Math.Min(reason.Trim().Length, 1024)];
+        var trimmed = reason?.Trim();
+        entry.RevokeReason = string.IsNullOrEmpty(trimmed) ? null : trimmed[..Math.Min(trimmed.Length, 1024)];
         await db.SaveChangesAsync(cancellationToken);
         logger.LogWarning("Source {Source} of client {ClientId} revoked by {Actor}: {Reason} (entry {EntryId})", entry.Source, entry.ClientId, actor, entry.RevokeReason, entry.Id);
         return entry;
