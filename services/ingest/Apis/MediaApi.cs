@@ -140,7 +140,8 @@ public static class MediaApi
             throw refusal;
         }
 
-        var staged = await services.Fetcher.FetchAsync(new Uri(request.SourceUrl!),
+        var allowed = await services.Sources.ForClientAsync(request.ClientId, cancellationToken);
+        var staged = await services.Fetcher.FetchAsync(new Uri(request.SourceUrl!), allowed,
             (response, token) => services.Intake.StageAsync(response.Content, response.ContentLength, token), cancellationToken);
         return Respond(http, services, await services.Submissions.SubmitAsync(staged, request, cancellationToken));
     }
