@@ -3,6 +3,8 @@
 set -euo pipefail
 
 MODERATION_APT_PACKAGES=(rabbitmq-server postgresql ffmpeg chromium libonnx-dev python3-onnx python3-opencv gnome-backgrounds openclipart-png nodejs npm util-linux)
+# Prometheus and promtool: the metrics test scrapes a running cluster, the deploy tests unit-test the alert rules.
+MODERATION_APT_PACKAGES+=(prometheus)
 
 deps_install() {
   local missing=() pkg
@@ -21,6 +23,7 @@ deps_install() {
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${wanted[@]}" >/dev/null
   # The Debian packages start system-wide services; ours run project-local, so stop theirs.
-  $sudo systemctl disable --now rabbitmq-server postgresql >/dev/null 2>&1 || true
+  $sudo systemctl disable --now rabbitmq-server postgresql prometheus >/dev/null 2>&1 || true
   if [ -x /etc/init.d/rabbitmq-server ]; then $sudo /etc/init.d/rabbitmq-server stop >/dev/null 2>&1 || true; fi
+  if [ -x /etc/init.d/prometheus ]; then $sudo /etc/init.d/prometheus stop >/dev/null 2>&1 || true; fi
 }
