@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -73,7 +74,7 @@ public static class Extensions
     {
         app.MapHealthChecks(LivePath, new HealthCheckOptions { Predicate = r => r.Tags.Contains(LiveTag) }).AllowAnonymous();
         app.MapHealthChecks(ReadyPath, new HealthCheckOptions { Predicate = r => r.Tags.Contains(ReadyTag) || r.Tags.Contains(LiveTag) }).AllowAnonymous();
-        var metrics = app.MapPrometheusScrapingEndpoint(MetricsOptions.Path).AllowAnonymous();
+        var metrics = app.MapPrometheusScrapingEndpoint(MetricsOptions.Path).AllowAnonymous().ExcludeFromDescription();
         if (app.Configuration.GetSection(MetricsOptions.Section).Get<MetricsOptions>()?.Port is { } port)
         {
             metrics.RequireHost($"*:{port}");
