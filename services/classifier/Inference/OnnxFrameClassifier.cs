@@ -37,6 +37,7 @@ public sealed class OnnxFrameClassifier : IFrameClassifier, IDisposable
         var modelPath = Model.VerifiedModelPath(settings.ManifestPath);
         onnx = OnnxSessionFactory.Create(modelPath, Model, settings, logger);
         providerName = onnx.Provider.ToString();
+        metrics.SessionOpened(settings.ExecutionProvider, onnx.Provider);
         try
         {
             inputShape = InputShape(onnx.Session, Model);

@@ -21,7 +21,8 @@ public sealed class ResultsMetrics
         _verdicts = meter.CreateCounter<long>("moderation.results.verdicts", description: "Automatic verdicts by decision.");
         _failures = meter.CreateCounter<long>("moderation.results.failures", description: "Media that ended in failure, by reason.");
         _duplicates = meter.CreateCounter<long>("moderation.results.duplicate_frames", description: "Redelivered frame scores ignored.");
-        _latency = meter.CreateHistogram<double>("moderation.results.verdict_latency", "s", "From submission to automatic verdict.");
+        _latency = meter.CreateHistogram<double>("moderation.results.verdict_latency", "s", "From submission to automatic verdict.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = Telemetry.DurationBuckets });
         _callbacks = meter.CreateCounter<long>("moderation.results.callbacks", description: "Callback delivery attempts by outcome.");
         _reviews = meter.CreateCounter<long>("moderation.results.reviews", description: "Reviewer decisions by decision.");
         _transactionMedia = meter.CreateHistogram<int>("moderation.results.transaction.media", "{media}",

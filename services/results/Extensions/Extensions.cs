@@ -40,6 +40,7 @@ public static class Extensions
         builder.AddValidatedOptions<CallbackOptions>(CallbackOptions.Section);
         builder.AddValidatedOptions<AuthOptions>(AuthOptions.Section);
         builder.AddValidatedOptions<FeedbackHeadOptions>(FeedbackHeadOptions.Section);
+        builder.AddValidatedOptions<BacklogMetricsOptions>(BacklogMetricsOptions.Section);
 
         services.AddScoped<MediumTransaction>();
         services.AddScoped<MediaAggregator>();
@@ -88,6 +89,7 @@ public static class Extensions
             });
             services.AddHostedService<OutboxDispatcher>();
             services.AddHostedService<StalledMediaSweeper>();
+            services.AddHostedService<BacklogMetrics>();
         }
 
         return builder;
