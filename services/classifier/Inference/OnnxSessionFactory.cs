@@ -5,9 +5,18 @@ using SessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
 namespace Moderation.Classifier.Inference;
 
 /// <summary>An ONNX Runtime session and the execution provider it actually runs on.</summary>
-public sealed record OnnxSession(InferenceSession Session, ExecutionProviderKind Provider) : IDisposable
+public sealed record OnnxSession(InferenceSession Session, ExecutionProviderKind Provider, bool Profiling = false) : IDisposable
 {
-    public void Dispose() => Session.Dispose();
+    public void Dispose()
+    {
+        if (Profiling)
+        {
+            // ONNX Runtime writes the profile only when asked to end it.
+            Session.EndProfiling();
+        }
+
+        Session.Dispose();
+    }
 }
 
 /// <summary>
@@ -91,7 +100,7 @@ public static class OnnxSessionFactory
     {
         // The session copies what it needs from the options (and the provider options they hold) when it is created.
         using var sessionOptions = CreateOptions(options, manifest, provider, intraOpThreads ?? options.IntraOpThreads);
-        return new OnnxSession(new InferenceSession(modelPath, sessionOptions), provider);
+        return new OnnxSession(new InferenceSession(modelPath, sessionOptions), provider, sessionOptions.EnableProfiling);
     }
 
     private static SessionOptions CreateOptions(ClassifierOptions options, ModelManifest manifest, ExecutionProviderKind provider, int intraOpThreads)
@@ -108,8 +117,9 @@ public static class OnnxSessionFactory
         sessionOptions.AddSessionConfigEntry("session.inter_op.allow_spinning", options.AllowSpinning ? "1" : "0");
         if (!string.IsNullOrWhiteSpace(options.ProfilePathPrefix))
         {
-            sessionOptions.EnableProfiling = true;
+            // The prefix first: enabling profiling hands ONNX Runtime the prefix set at that moment.
             sessionOptions.ProfileOutputPathPrefix = options.ProfilePathPrefix;
+            sessionOptions.EnableProfiling = true;
         }
 
         try
