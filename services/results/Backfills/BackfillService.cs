@@ -34,6 +34,8 @@ public sealed class BackfillService(ResultsDbContext db, AuditLog audit, TimePro
         }
 
         var selection = request.Selection ?? new BackfillSelection();
+        // PostgreSQL's timestamptz takes UTC instants.
+        selection = selection with { SubmittedFrom = selection.SubmittedFrom?.ToUniversalTime(), SubmittedTo = selection.SubmittedTo?.ToUniversalTime() };
         if (selection.SubmittedFrom >= selection.SubmittedTo)
         {
             throw new BackfillException("selection", "submittedFrom must be before submittedTo.");

@@ -12,6 +12,11 @@ public sealed record ManifestSummary(string Name, string Version, string File, s
 {
     public static ManifestSummary? TryParse(JsonElement manifest)
     {
+        if (manifest.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
         try
         {
             return manifest.Deserialize<ManifestSummary>(ColumnJson);
@@ -287,7 +292,8 @@ public sealed class ModelRegistry(ResultsDbContext db, AuditLog audit, TimeProvi
 
     private static ModelVersionView View(RegisteredModelVersion v)
     {
-        var manifest = ManifestSummary.TryParse(JsonDocument.Parse(v.ManifestJson).RootElement);
+        using var document = JsonDocument.Parse(v.ManifestJson);
+        var manifest = ManifestSummary.TryParse(document.RootElement);
         return new(v.Name, v.Version, manifest?.Name ?? "", manifest?.Version ?? "", v.BlobKey, v.Sha256, v.HeadVersion, v.Comment, v.RegisteredBy, v.RegisteredAt);
     }
 }
