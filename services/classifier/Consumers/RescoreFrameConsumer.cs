@@ -1,4 +1,5 @@
 using MassTransit;
+using Moderation.BlobStorage;
 using Moderation.Classifier.Inference;
 using Moderation.Classifier.Registry;
 using Moderation.Contracts.V1;
@@ -35,7 +36,7 @@ public sealed class RescoreFrameConsumer(
             }
 
             await gate.WaitTurnAsync(frames.Count, cancellationToken);
-            var pictures = await Task.WhenAll(frames.Select(f => loader.LoadAsync(Frame(f.Message), cancellationToken)));
+            var pictures = await Task.WhenAll(frames.Select(f => loader.LoadAsync(Picture(f.Message), cancellationToken)));
             var batch = model.Classifier.Batches.Rent();
             try
             {
@@ -54,9 +55,9 @@ public sealed class RescoreFrameConsumer(
         }
     }
 
-    /// <summary>The frame as the loader reads any frame: by its blob key.</summary>
-    private static FrameExtracted Frame(RescoreFrame m) =>
-        new(m.MediaId, m.CorrelationId, m.FrameIndex, m.TimestampSeconds, null, m.ImageBlobKey, 0, 0, SubmissionPriority.Bulk);
+    /// <summary>The picture's blob key: the still's original, or the medium's stored frame.</summary>
+    private static string Picture(RescoreFrame m) =>
+        m.OriginalSha256 is { } sha ? BlobStorageExtensions.MediaKey(sha) : BlobStorageExtensions.FrameKey(m.MediaId, m.FrameIndex);
 
     private static FrameRescored Answer(RescoreFrame m, IReadOnlyDictionary<string, float>? scores, string? reason, string? detail) =>
         new(m.BackfillId, m.MediaId, m.CorrelationId, m.FrameIndex, m.TimestampSeconds, m.ModelName, m.ModelVersion, scores, reason, detail);

@@ -1,6 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Moderation.BlobStorage;
 using Moderation.Contracts.V1;
 using Moderation.Results.Aggregation;
 using Moderation.Results.Audit;
@@ -95,9 +94,9 @@ public sealed class BackfillRescoring(
             item.DispatchedAt = now;
             item.Frames = [.. picture.Select(p => p.FrameIndex)];
             item.PreviousDecision = deciding[item.MediaId].Decision;
-            foreach (var (frameIndex, timestamp, key) in picture)
+            foreach (var (frameIndex, timestamp, original) in picture)
             {
-                outbox.Publish(new RescoreFrame(backfillId, medium.Id, medium.CorrelationId, frameIndex, timestamp, key, backfill.ModelName, backfill.ModelVersion));
+                outbox.Publish(new RescoreFrame(backfillId, medium.Id, medium.CorrelationId, frameIndex, timestamp, original, backfill.ModelName, backfill.ModelVersion));
             }
 
             dispatched++;
@@ -236,7 +235,7 @@ public sealed class BackfillRescoring(
     /// The pictures to score again: a still's original (the picture its one frame was), a moving medium's stored frames.
     /// Null, with the reason, when retention removed them or there are none.
     /// </summary>
-    private static List<(int FrameIndex, double TimestampSeconds, string Key)>? Pictures(Medium medium, List<(int FrameIndex, double TimestampSeconds)> frames,
+    private static List<(int FrameIndex, double TimestampSeconds, string? OriginalSha256)>? Pictures(Medium medium, List<(int FrameIndex, double TimestampSeconds)> frames,
         out string? skip)
     {
         skip = null;
@@ -254,7 +253,7 @@ public sealed class BackfillRescoring(
                 return null;
             }
 
-            return [.. frames.Select(f => (f.FrameIndex, f.TimestampSeconds, BlobStorageExtensions.MediaKey(medium.Sha256)))];
+            return [.. frames.Select(f => (f.FrameIndex, f.TimestampSeconds, (string?)medium.Sha256))];
         }
 
         if (medium.FramesRemovedAt is not null)
@@ -263,7 +262,7 @@ public sealed class BackfillRescoring(
             return null;
         }
 
-        return [.. frames.OrderBy(f => f.FrameIndex).Select(f => (f.FrameIndex, f.TimestampSeconds, BlobStorageExtensions.FrameKey(medium.Id, f.FrameIndex)))];
+        return [.. frames.OrderBy(f => f.FrameIndex).Select(f => (f.FrameIndex, f.TimestampSeconds, (string?)null))];
     }
 
     private static void Skip(BackfillItem item, string reason, DateTimeOffset now)

@@ -6,14 +6,17 @@ namespace Moderation.Contracts.V1;
 /// It travels on its own queue, which classifiers drain only when the live queue is idle or at a capped share, so a
 /// backfill never delays live traffic. The answer is a <see cref="FrameRescored"/>.
 /// </summary>
-/// <param name="ImageBlobKey">The picture in the shared blob store: a still's original or a stored frame.</param>
+/// <param name="OriginalSha256">
+/// A still's content hash: its original in the shared blob store is the picture. Null: the picture is the medium's
+/// stored frame <paramref name="FrameIndex"/>.
+/// </param>
 public sealed record RescoreFrame(
     Guid BackfillId,
     Guid MediaId,
     Guid CorrelationId,
     int FrameIndex,
     double TimestampSeconds,
-    string ImageBlobKey,
+    string? OriginalSha256,
     string ModelName,
     string ModelVersion) : IMediaMessage;
 
