@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Moderation.Testing;
 using Npgsql;
@@ -16,7 +15,7 @@ namespace Moderation.EndToEnd.Tests;
 /// The head pushes Drawing to ~1 on every frame and the test policy blocks Drawing above 0.99999, which the base model
 /// does not reach on these pictures: every decision the second version makes differs from the first's.
 /// </summary>
-public sealed class ModelRegistryTests(ITestOutputHelper output) : OwnClusterTests
+public sealed class ModelRegistryTests(ITestOutputHelper output) : IAsyncLifetime, IDisposable
 {
     private const string Model = "nsfw";
     private const string Policy = "drawing-test";
@@ -24,19 +23,49 @@ public sealed class ModelRegistryTests(ITestOutputHelper output) : OwnClusterTes
     private const int Archive = 200;
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(5);
 
-    private CallbackReceiver _callbacks = null!;
+    private DedicatedServers? _servers;
+    private Cluster? _cluster;
+    private IngestApi? _ingest;
+    private CallbackReceiver? _callbacks;
 
-    protected override async Task PrepareAsync() => _callbacks = await CallbackReceiver.StartAsync();
+    private Cluster Cluster => _cluster ?? throw new InvalidOperationException("The cluster has not started.");
 
-    protected override async Task CleanUpAsync()
+    private IngestApi Ingest => _ingest ?? throw new InvalidOperationException("The cluster has not started.");
+
+    /// <summary>Servers of its own, as the other tests that kill services use: the cluster's broker state is its alone.</summary>
+    public async Task InitializeAsync()
     {
+        _servers = await DedicatedServers.StartAsync();
+        _callbacks = await CallbackReceiver.StartAsync();
+        _cluster = await Cluster.StartAsync((service, env) =>
+        {
+            ClusterFixture.ConfigureForTests(service, env);
+            Configure(service, env);
+        }, dedicated: _servers);
+        _ingest = new IngestApi(_cluster.Client(Cluster.Ingest));
+    }
+
+    public void Dispose() => _ingest?.Dispose();
+
+    public async Task DisposeAsync()
+    {
+        if (_cluster is not null)
+        {
+            await _cluster.DisposeAsync();
+        }
+
         if (_callbacks is not null)
         {
             await _callbacks.DisposeAsync();
         }
+
+        if (_servers is not null)
+        {
+            await _servers.DisposeAsync();
+        }
     }
 
-    protected override void Configure(string service, IDictionary<string, string> env)
+    private static void Configure(string service, IDictionary<string, string> env)
     {
         if (service == Cluster.Classifier)
         {
@@ -62,12 +91,15 @@ public sealed class ModelRegistryTests(ITestOutputHelper output) : OwnClusterTes
         var onnx = Path.Combine(Path.GetDirectoryName(manifestPath)!, manifest["file"]!.GetValue<string>());
         var baseVersion = manifest["version"]!.GetValue<string>();
 
-        // Registry: the base model, a copy whose bytes were altered (same manifest, so its SHA-256 no longer matches), and
-        // the base model with a feedback head.
+        // Registry: the base model, a version whose bytes are not those its manifest's SHA-256 names, and the base model
+        // with a feedback head.
         var baseKey = CopyBlob(onnx, "models/nsfw/mobilenet_v2/model.onnx");
-        var corruptKey = CopyBlob(onnx, "models/nsfw/corrupt/model.onnx", corrupt: true);
+        var corruptKey = CopyBlob(onnx, "models/nsfw/corrupt/model.onnx");
+        var corruptManifest = manifest.DeepClone();
+        corruptManifest["sha256"] = new string('0', 64);
         await SendAsync(results, HttpMethod.Post, "/models/registry", new { name = Model, manifest, blobKey = baseKey }, HttpStatusCode.Created);
-        await SendAsync(results, HttpMethod.Post, "/models/registry", new { name = Model, manifest, blobKey = corruptKey, version = "corrupt" }, HttpStatusCode.Created);
+        await SendAsync(results, HttpMethod.Post, "/models/registry", new { name = Model, manifest = corruptManifest, blobKey = corruptKey, version = "corrupt" },
+            HttpStatusCode.Created);
         var registered = await SendAsync(results, HttpMethod.Post, "/models/registry", new { name = Model, manifest, blobKey = baseKey, head = Head(manifest) },
             HttpStatusCode.Created);
         Assert.Equal(HeadVersion, registered["version"]!.GetValue<string>());
@@ -158,8 +190,8 @@ public sealed class ModelRegistryTests(ITestOutputHelper output) : OwnClusterTes
 
         var audit = await GetAsync(results, "/audit?limit=500");
         var actions = audit["items"]!.AsArray().Select(a => a!["action"]!.GetValue<string>()).ToHashSet();
-        Assert.Superset(["model.register", "model.activate", "model.shadow", "model.shadow-clear", "model.promote", "model.rollback", "backfill.start",
-            "backfill.cancel", "backfill.resume", "verdict.redecide"], actions);
+        Assert.Superset(new HashSet<string> { "model.register", "model.activate", "model.shadow", "model.shadow-clear", "model.promote", "model.rollback", "backfill.start",
+            "backfill.cancel", "backfill.resume", "verdict.redecide" }, actions);
     }
 
     /// <summary>Submits new media until one is judged by <paramref name="version"/> (workers reload within a second), then checks its decision.</summary>
@@ -182,7 +214,7 @@ public sealed class ModelRegistryTests(ITestOutputHelper output) : OwnClusterTes
     }
 
     private List<ReceivedCallback> Redecisions(Guid id) =>
-        [.. _callbacks.Received.Where(c => c.MediaId == id && c.Json?["event"]?.GetValue<string>() == "verdict.redecided")];
+        [.. _callbacks!.Received.Where(c => c.MediaId == id && c.Json?["event"]?.GetValue<string>() == "verdict.redecided")];
 
     private static string InGest(JsonNode status) => IngestApi.State(status);
 
@@ -193,7 +225,7 @@ public sealed class ModelRegistryTests(ITestOutputHelper output) : OwnClusterTes
         for (var i = 0; i < count; i++)
         {
             var (status, body, _) = await Ingest.SubmitAsync(TestMedia.UniqueCopy(picture), configure: r => r.RequestUri = new Uri(
-                $"/media?policy={Policy}&callbackUrl={Uri.EscapeDataString(_callbacks.Url + Guid.NewGuid().ToString("N"))}", UriKind.Relative));
+                $"/media?policy={Policy}&callbackUrl={Uri.EscapeDataString(_callbacks!.Url + Guid.NewGuid().ToString("N"))}", UriKind.Relative));
             Assert.True(status == HttpStatusCode.Accepted, $"{status}: {body}");
             ids.Add(Guid.Parse(body!["mediaId"]!.GetValue<string>()));
         }
@@ -201,17 +233,11 @@ public sealed class ModelRegistryTests(ITestOutputHelper output) : OwnClusterTes
         return ids;
     }
 
-    private string CopyBlob(string source, string key, bool corrupt = false)
+    private string CopyBlob(string source, string key)
     {
         var target = Path.Combine(Cluster.Directory, "blobs", key);
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        var bytes = File.ReadAllBytes(source);
-        if (corrupt)
-        {
-            bytes[^1] ^= 0xff;
-        }
-
-        File.WriteAllBytes(target, bytes);
+        File.Copy(source, target);
         return key;
     }
 
@@ -227,7 +253,7 @@ public sealed class ModelRegistryTests(ITestOutputHelper output) : OwnClusterTes
         ["classes"] = new JsonArray(new JsonObject
         {
             ["class"] = "Drawing",
-            ["weights"] = new JsonArray([.. Enumerable.Repeat<JsonNode?>(JsonValue.Create(0f), manifest["outputs"]!["embeddingSize"]!.GetValue<int>())]),
+            ["weights"] = new JsonArray([.. Enumerable.Range(0, manifest["outputs"]!["embeddingSize"]!.GetValue<int>()).Select(_ => (JsonNode?)JsonValue.Create(0f))]),
             ["bias"] = 12f,
             ["operatingThreshold"] = 0.5,
         }),
