@@ -263,7 +263,11 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
             b.Property(f => f.FailureReason).HasMaxLength(64);
             b.Property(f => f.Scores).HasColumnType("jsonb").HasConversion(
                 v => v == null ? null : JsonSerializer.Serialize(v, ColumnJson),
-                s => s == null ? null : JsonSerializer.Deserialize<Dictionary<string, float>>(s, ColumnJson));
+                s => s == null ? null : JsonSerializer.Deserialize<Dictionary<string, float>>(s, ColumnJson),
+                new ValueComparer<Dictionary<string, float>?>(
+                    (a, b) => JsonSerializer.Serialize(a, ColumnJson) == JsonSerializer.Serialize(b, ColumnJson),
+                    v => JsonSerializer.Serialize(v, ColumnJson).GetHashCode(StringComparison.Ordinal),
+                    v => v == null ? null : new Dictionary<string, float>(v)));
             // Erasure takes a medium's other scores with it.
             b.HasOne<Medium>().WithMany().HasForeignKey(f => f.MediaId).OnDelete(DeleteBehavior.Cascade);
             b.HasIndex(f => new { f.ModelName, f.ModelVersion, f.MediaId });
