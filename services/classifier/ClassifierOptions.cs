@@ -107,6 +107,33 @@ public sealed class ClassifierOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan FeedbackHeadReloadInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// The model's name in results' registry (docs/models.md). Set: the worker scores live frames with the registry's
+    /// active version of it (and its shadow on <c>ShadowShare</c> of live media), loaded from the shared blob store and
+    /// refused unless its SHA-256 matches, asked for at start and every <see cref="ModelReloadInterval"/>; until a
+    /// version is active, <see cref="ManifestPath"/>'s model (and its feedback head) scores. Empty: the file alone.
+    /// </summary>
+    [RegularExpression("^[A-Za-z0-9._-]{0,128}$", ErrorMessage = "Classifier:ModelName must be a registered model name (letters, digits, '.', '_', '-').")]
+    public string? ModelName { get; set; }
+
+    /// <summary>How often results is asked for the registry's deployment of <see cref="ModelName"/>.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan ModelReloadInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Where registered versions are copied from the blob store before loading; empty: a folder under the temporary directory.</summary>
+    public string? ModelCacheDirectory { get; set; }
+
+    /// <summary>
+    /// The bulk lane's (backfills') share of frames while live frames are being classified: 0 runs bulk frames only
+    /// while the live lane is idle; 0.2 lets one bulk frame in for every four live ones. Live frames never wait for it.
+    /// </summary>
+    [Range(0d, 0.9d)]
+    public double BulkMaxShare { get; set; } = 0.1;
+
+    internal string EffectiveModelCacheDirectory => string.IsNullOrWhiteSpace(ModelCacheDirectory)
+        ? Path.Combine(Path.GetTempPath(), "moderation-models")
+        : ModelCacheDirectory;
+
     internal int EffectivePreprocessParallelism => PreprocessParallelism > 0 ? PreprocessParallelism : Environment.ProcessorCount;
 }
 

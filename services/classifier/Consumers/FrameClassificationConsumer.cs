@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using MassTransit;
 using Moderation.Classifier.Inference;
+using Moderation.Classifier.Registry;
 using Moderation.Contracts.V1;
 using Moderation.ServiceDefaults;
 
@@ -10,13 +11,14 @@ namespace Moderation.Classifier.Consumers;
 /// Scores a batch of <see cref="FrameExtracted"/> frames with one inference call and publishes a
 /// <see cref="FrameClassified"/> for each, or a <see cref="FrameFailed"/> for a frame that cannot be read or decoded,
 /// without failing its batch-mates. The frames are acknowledged when this returns, that is after every publish is confirmed.
-/// Redelivered frames are scored again; results de-duplicates on (MediaId, FrameIndex, ModelVersion).
+/// Redelivered frames are scored again; results de-duplicates on (MediaId, FrameIndex, ModelVersion). The model is the
+/// registry's active version when the worker follows one (<see cref="ModelLanes"/>), and a registered shadow version
+/// scores the frames of its share of media as well (<see cref="FrameShadowScored"/>, never acting on the verdict).
 /// </summary>
 public sealed class FrameClassificationConsumer(
-    IFrameClassifier classifier,
-    FeedbackHead feedbackHead,
+    ModelLanes lanes,
+    BulkLaneGate bulkLane,
     FrameImageLoader loader,
-    FramePreprocessor preprocessor,
     ClassifierMetrics metrics,
     TimeProvider time,
     ILogger<FrameClassificationConsumer> logger) : IConsumer<Batch<FrameExtracted>>
@@ -26,6 +28,21 @@ public sealed class FrameClassificationConsumer(
         var frames = context.Message;
         var cancellationToken = context.CancellationToken;
         var received = time.GetUtcNow();
+        var models = await lanes.LiveAsync(cancellationToken);
+        bulkLane.LiveStarted(frames.Length);
+        try
+        {
+            await ConsumeAsync(frames, models, received, cancellationToken);
+        }
+        finally
+        {
+            bulkLane.LiveFinished(frames.Length);
+        }
+    }
+
+    private async Task ConsumeAsync(Batch<FrameExtracted> frames, LiveModels models, DateTimeOffset received, CancellationToken cancellationToken)
+    {
+        var active = models.Active;
         metrics.BatchReceived(frames.Length);
         var loads = new Task<FrameInput>[frames.Length];
         for (var i = 0; i < frames.Length; i++)
@@ -39,7 +56,7 @@ public sealed class FrameClassificationConsumer(
 
         var pictures = await Task.WhenAll(loads);
 
-        var batch = classifier.Batches.Rent();
+        var batch = active.Classifier.Batches.Rent();
         try
         {
             FrameSlot[] slots;
@@ -47,25 +64,68 @@ public sealed class FrameClassificationConsumer(
             {
                 activity?.SetTag("classifier.batch.size", frames.Length);
                 var started = Stopwatch.GetTimestamp();
-                slots = preprocessor.Fill(batch, pictures);
+                slots = active.Preprocessor.Fill(batch, pictures);
                 metrics.Preprocessed(Stopwatch.GetElapsedTime(started));
             }
 
-            await classifier.ClassifyAsync(batch, cancellationToken);
-            await PublishAsync(frames, slots, batch);
+            await active.Classifier.ClassifyAsync(batch, cancellationToken);
+            await PublishAsync(frames, slots, batch, active);
         }
         finally
         {
-            classifier.Batches.Return(batch);
+            active.Classifier.Batches.Return(batch);
+        }
+
+        if (models.Shadow is { } shadow)
+        {
+            await ShadowAsync(frames, pictures, models, shadow, cancellationToken);
         }
     }
 
-    private async Task PublishAsync(Batch<FrameExtracted> frames, FrameSlot[] slots, FrameBatch batch)
+    /// <summary>Scores the frames of the shadowed media with the shadow version too and reports those scores, which never act.</summary>
+    private async Task ShadowAsync(Batch<FrameExtracted> frames, FrameInput[] pictures, LiveModels models, LoadedModel shadow, CancellationToken cancellationToken)
     {
-        var model = classifier.Model;
+        var chosen = Enumerable.Range(0, frames.Length).Where(i => models.Shadows(frames[i].Message.MediaId)).ToArray();
+        if (chosen.Length == 0)
+        {
+            return;
+        }
+
+        var batch = shadow.Classifier.Batches.Rent();
+        try
+        {
+            var slots = shadow.Preprocessor.Fill(batch, [.. chosen.Select(i => pictures[i])]);
+            await shadow.Classifier.ClassifyAsync(batch, cancellationToken);
+            var model = shadow.Classifier.Model;
+            var publishes = new List<Task>(chosen.Length);
+            for (var c = 0; c < chosen.Length; c++)
+            {
+                if (!slots[c].Decoded)
+                {
+                    continue;
+                }
+
+                var frame = frames[chosen[c]];
+                var message = frame.Message;
+                publishes.Add(frame.Publish(new FrameShadowScored(message.MediaId, message.CorrelationId, message.FrameIndex, message.TimestampSeconds,
+                    shadow.Registration!.Name, shadow.ScoreVersion,
+                    Scores(model.Classes, batch.ScoresOf(slots[c].Slot), batch.EmbeddingOf(slots[c].Slot), shadow.Head)), cancellationToken));
+            }
+
+            await Task.WhenAll(publishes);
+        }
+        finally
+        {
+            shadow.Classifier.Batches.Return(batch);
+        }
+    }
+
+    private async Task PublishAsync(Batch<FrameExtracted> frames, FrameSlot[] slots, FrameBatch batch, LoadedModel active)
+    {
+        var model = active.Classifier.Model;
         // One head for the whole batch, even if a new one is loaded meanwhile: its version goes with the scores.
-        var head = feedbackHead.Current;
-        var modelVersion = head?.Head.Version ?? model.Version;
+        var head = active.Head;
+        var modelVersion = active.ScoreVersion;
         var classifiedAt = time.GetUtcNow();
         var publishes = new Task[frames.Length];
         var failed = 0;
@@ -123,7 +183,7 @@ public sealed class FrameClassificationConsumer(
     }
 
     /// <summary>The base model's probabilities, with the feedback head's in place of those of the classes it covers.</summary>
-    private static Dictionary<string, float> Scores(IReadOnlyList<string> classes, ReadOnlySpan<float> probabilities, ReadOnlySpan<float> embedding, FeedbackHead.Applied? head)
+    internal static Dictionary<string, float> Scores(IReadOnlyList<string> classes, ReadOnlySpan<float> probabilities, ReadOnlySpan<float> embedding, FeedbackHead.Applied? head)
     {
         var adjusted = probabilities.ToArray();
         head?.Apply(adjusted, embedding);

@@ -2,6 +2,7 @@ using MassTransit;
 using Moderation.BlobStorage;
 using Moderation.Classifier.Consumers;
 using Moderation.Classifier.Inference;
+using Moderation.Classifier.Registry;
 using Moderation.ServiceDefaults;
 
 namespace Moderation.Classifier.Extensions;
@@ -26,11 +27,18 @@ public static class Extensions
         builder.Services.AddHostedService<ModelWarmupService>();
         builder.Services.AddSingleton<FeedbackHead>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<FeedbackHead>());
+        builder.Services.AddSingleton<RegisteredModelLoader>();
+        builder.Services.AddSingleton<BulkLaneGate>();
+        builder.Services.AddSingleton<ModelLanes>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ModelLanes>());
         builder.AddBlobStore();
         builder.AddMessaging(bus =>
         {
             bus.AddConsumer<FrameClassificationConsumer, FrameClassificationConsumerDefinition>();
+            bus.AddConsumer<RescoreFrameConsumer, RescoreFrameConsumerDefinition>();
             bus.AddRequestClient<Contracts.V1.GetFeedbackHead>();
+            bus.AddRequestClient<Contracts.V1.GetModelDeployment>();
+            bus.AddRequestClient<Contracts.V1.GetModelVersion>();
         });
         return builder;
     }

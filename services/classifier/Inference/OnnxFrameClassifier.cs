@@ -28,13 +28,17 @@ public sealed class OnnxFrameClassifier : IFrameClassifier, IDisposable
     private readonly string providerName;
 
     public OnnxFrameClassifier(IOptions<ClassifierOptions> options, ClassifierMetrics metrics, ILogger<OnnxFrameClassifier> logger)
+        : this((options ?? throw new ArgumentNullException(nameof(options))).Value.ManifestPath, options.Value, metrics, logger)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var settings = options.Value;
+    }
+
+    /// <summary>A session of the model described by <paramref name="manifestPath"/> (a registered version copied from the blob store).</summary>
+    internal OnnxFrameClassifier(string manifestPath, ClassifierOptions settings, ClassifierMetrics metrics, ILogger logger)
+    {
         this.metrics = metrics;
 
-        Model = ModelManifest.Load(settings.ManifestPath);
-        var modelPath = Model.VerifiedModelPath(settings.ManifestPath);
+        Model = ModelManifest.Load(manifestPath);
+        var modelPath = Model.VerifiedModelPath(manifestPath);
         onnx = OnnxSessionFactory.Create(modelPath, Model, settings, logger);
         providerName = onnx.Provider.ToString();
         metrics.SessionOpened(settings.ExecutionProvider, onnx.Provider);

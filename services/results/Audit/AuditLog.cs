@@ -35,6 +35,18 @@ public static class AuditActions
     public const string LegalHoldCleared = "legal-hold.clear";
     public const string RetentionOriginal = "retention.original";
     public const string RetentionFrames = "retention.frames";
+    public const string ModelRegistered = "model.register";
+    public const string ModelActivated = "model.activate";
+    public const string ModelShadowed = "model.shadow";
+    public const string ModelShadowCleared = "model.shadow-clear";
+    public const string ModelPromoted = "model.promote";
+    public const string ModelRolledBack = "model.rollback";
+    public const string BackfillStarted = "backfill.start";
+    public const string BackfillCancelled = "backfill.cancel";
+    public const string BackfillResumed = "backfill.resume";
+
+    /// <summary>A backfill replaced a medium's decision in force with its re-scored one.</summary>
+    public const string VerdictRedecided = "verdict.redecide";
 }
 
 /// <summary>

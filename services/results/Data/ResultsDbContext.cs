@@ -35,6 +35,18 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
 
     public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
 
+    public DbSet<RegisteredModelVersion> ModelVersions => Set<RegisteredModelVersion>();
+
+    public DbSet<ModelDeployment> ModelDeployments => Set<ModelDeployment>();
+
+    public DbSet<ModelFrameScore> ModelFrameScores => Set<ModelFrameScore>();
+
+    public DbSet<Backfill> Backfills => Set<Backfill>();
+
+    public DbSet<BackfillItem> BackfillItems => Set<BackfillItem>();
+
+    public DbSet<VerdictRevision> VerdictRevisions => Set<VerdictRevision>();
+
     /// <summary>This context's settings wherever it is built (the service, its migrator, <c>dotnet ef</c>).</summary>
     public static void ConfigureOptions(DbContextOptionsBuilder options) => options.UseSnakeCaseNamingConvention();
 
@@ -208,6 +220,95 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
             b.Property(h => h.HeadJson).HasColumnType("jsonb");
             b.Property(h => h.ReportJson).HasColumnType("jsonb");
             b.HasIndex(h => h.CreatedAt).IsDescending();
+        });
+
+        OnRegistryCreating(modelBuilder);
+    }
+
+    private static void OnRegistryCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<RegisteredModelVersion>(b =>
+        {
+            b.ToTable("model_versions");
+            b.HasKey(v => new { v.Name, v.Version });
+            b.Property(v => v.Name).HasMaxLength(128);
+            b.Property(v => v.Version).HasMaxLength(128);
+            b.Property(v => v.ManifestJson).HasColumnType("jsonb");
+            b.Property(v => v.BlobKey).HasMaxLength(512);
+            b.Property(v => v.Sha256).HasMaxLength(64);
+            b.Property(v => v.HeadVersion).HasMaxLength(256);
+            b.Property(v => v.Comment).HasMaxLength(1024);
+            b.Property(v => v.RegisteredBy).HasMaxLength(128);
+            b.HasOne<ModelHead>().WithMany().HasForeignKey(v => v.HeadVersion).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<ModelDeployment>(b =>
+        {
+            b.ToTable("model_deployments");
+            b.HasKey(d => d.Name);
+            b.Property(d => d.Name).HasMaxLength(128);
+            b.Property(d => d.ActiveVersion).HasMaxLength(128);
+            b.Property(d => d.ShadowVersion).HasMaxLength(128);
+            b.Property(d => d.PreviousVersion).HasMaxLength(128);
+            b.Property(d => d.UpdatedBy).HasMaxLength(128);
+        });
+
+        modelBuilder.Entity<ModelFrameScore>(b =>
+        {
+            b.ToTable("model_frame_scores");
+            b.HasKey(f => new { f.MediaId, f.FrameIndex, f.ModelName, f.ModelVersion });
+            b.Property(f => f.ModelName).HasMaxLength(128);
+            b.Property(f => f.ModelVersion).HasMaxLength(128);
+            b.Property(f => f.Purpose).HasMaxLength(16);
+            b.Property(f => f.FailureReason).HasMaxLength(64);
+            b.Property(f => f.Scores).HasColumnType("jsonb").HasConversion(
+                v => v == null ? null : JsonSerializer.Serialize(v, ColumnJson),
+                s => s == null ? null : JsonSerializer.Deserialize<Dictionary<string, float>>(s, ColumnJson),
+                new ValueComparer<Dictionary<string, float>?>(
+                    (a, b) => JsonSerializer.Serialize(a, ColumnJson) == JsonSerializer.Serialize(b, ColumnJson),
+                    v => JsonSerializer.Serialize(v, ColumnJson).GetHashCode(StringComparison.Ordinal),
+                    v => v == null ? null : new Dictionary<string, float>(v)));
+            // Erasure takes a medium's other scores with it.
+            b.HasOne<Medium>().WithMany().HasForeignKey(f => f.MediaId).OnDelete(DeleteBehavior.Cascade);
+            b.HasIndex(f => new { f.ModelName, f.ModelVersion, f.MediaId });
+        });
+
+        modelBuilder.Entity<Backfill>(b =>
+        {
+            b.ToTable("backfills");
+            b.Property(x => x.ModelName).HasMaxLength(128);
+            b.Property(x => x.ModelVersion).HasMaxLength(128);
+            b.Property(x => x.State).HasMaxLength(16);
+            b.Property(x => x.CreatedBy).HasMaxLength(128);
+            b.Property(x => x.Selection).HasColumnType("jsonb").HasConversion(
+                v => JsonSerializer.Serialize(v, ColumnJson),
+                s => JsonSerializer.Deserialize<BackfillSelection>(s, ColumnJson) ?? new BackfillSelection(null, null, null, null, null));
+            b.HasIndex(x => new { x.State, x.CreatedAt });
+        });
+
+        modelBuilder.Entity<BackfillItem>(b =>
+        {
+            b.ToTable("backfill_items");
+            b.HasKey(i => new { i.BackfillId, i.MediaId });
+            b.Property(i => i.State).HasMaxLength(16);
+            b.Property(i => i.Reason).HasMaxLength(64);
+            // No foreign key to media: an item outlives the erasure of its medium, which it counts as skipped.
+            b.HasOne<Backfill>().WithMany().HasForeignKey(i => i.BackfillId).OnDelete(DeleteBehavior.Cascade);
+            b.HasIndex(i => new { i.BackfillId, i.State, i.MediaId });
+            b.HasIndex(i => new { i.BackfillId, i.CompletedAt });
+        });
+
+        modelBuilder.Entity<VerdictRevision>(b =>
+        {
+            b.ToTable("verdict_revisions");
+            b.HasKey(r => new { r.MediaId, r.Revision });
+            b.Property(r => r.ModelName).HasMaxLength(128);
+            b.Property(r => r.ModelVersion).HasMaxLength(128);
+            b.Property(r => r.PolicyName).HasMaxLength(64);
+            Json(b.Property(r => r.Maxima));
+            b.HasOne<Medium>().WithMany().HasForeignKey(r => r.MediaId).OnDelete(DeleteBehavior.Cascade);
+            // A backfill writes at most one revision per medium, whatever is redelivered.
+            b.HasIndex(r => new { r.BackfillId, r.MediaId }).IsUnique();
         });
     }
 

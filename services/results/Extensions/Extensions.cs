@@ -9,6 +9,7 @@ using Moderation.Results.Aggregation;
 using Moderation.Results.Apis;
 using Moderation.Results.Audit;
 using Moderation.Results.Auth;
+using Moderation.Results.Backfills;
 using Moderation.Results.Callbacks;
 using Moderation.Results.Consumers;
 using Moderation.Results.Data;
@@ -19,6 +20,7 @@ using Moderation.Results.Outbox;
 using Moderation.Results.Policies;
 using Moderation.Results.Privacy;
 using Moderation.Results.Queries;
+using Moderation.Results.Registry;
 using Moderation.Results.Review;
 using Moderation.ServiceDefaults;
 
@@ -41,6 +43,7 @@ public static class Extensions
         builder.AddValidatedOptions<AuthOptions>(AuthOptions.Section);
         builder.AddValidatedOptions<FeedbackHeadOptions>(FeedbackHeadOptions.Section);
         builder.AddValidatedOptions<BacklogMetricsOptions>(BacklogMetricsOptions.Section);
+        builder.AddValidatedOptions<BackfillOptions>(BackfillOptions.Section);
 
         services.AddScoped<MediumTransaction>();
         services.AddScoped<MediaAggregator>();
@@ -58,6 +61,10 @@ public static class Extensions
         services.AddScoped<LegalHoldService>();
         services.AddScoped<RetentionService>();
         services.AddScoped<AuditLog>();
+        services.AddScoped<ModelRegistry>();
+        services.AddScoped<ShadowReports>();
+        services.AddScoped<BackfillService>();
+        services.AddScoped<BackfillRescoring>();
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<ResultsMetrics>();
         services.TryAddSingleton<ICallbackNetwork, SocketCallbackNetwork>();
@@ -86,10 +93,15 @@ public static class Extensions
                 x.AddConsumer<EraseMediumConsumer, EraseMediumConsumerDefinition>();
                 x.AddConsumer<CountContentReferencesConsumer, CountContentReferencesConsumerDefinition>();
                 x.AddConsumer<ApplyRetentionConsumer, ApplyRetentionConsumerDefinition>();
+                x.AddConsumer<GetModelDeploymentConsumer, GetModelDeploymentConsumerDefinition>();
+                x.AddConsumer<GetModelVersionConsumer, GetModelVersionConsumerDefinition>();
+                x.AddConsumer<FrameShadowScoredConsumer, FrameShadowScoredConsumerDefinition>();
+                x.AddConsumer<FrameRescoredConsumer, FrameRescoredConsumerDefinition>();
             });
             services.AddHostedService<OutboxDispatcher>();
             services.AddHostedService<StalledMediaSweeper>();
             services.AddHostedService<BacklogMetrics>();
+            services.AddHostedService<BackfillDispatcher>();
         }
 
         return builder;
@@ -113,6 +125,8 @@ public static class Extensions
         app.MapPoliciesApi();
         app.MapEvaluationApi();
         app.MapModelsApi();
+        app.MapRegistryApi();
+        app.MapBackfillsApi();
         app.MapCallbacksApi();
         app.MapAuditApi();
         return app;

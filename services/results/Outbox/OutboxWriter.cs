@@ -24,6 +24,7 @@ public sealed class OutboxWriter(ResultsDbContext db, TimeProvider clock)
         [nameof(VerdictReached)] = typeof(VerdictReached),
         [nameof(MediaDecided)] = typeof(MediaDecided),
         [nameof(MediumErased)] = typeof(MediumErased),
+        [nameof(RescoreFrame)] = typeof(RescoreFrame),
     };
 
     public void Publish<T>(T message)

@@ -77,6 +77,135 @@ namespace Moderation.Results.Data.Migrations
                     b.ToTable("audit_log", (string)null);
                 });
 
+            modelBuilder.Entity("Moderation.Results.Data.Backfill", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<bool>("ApplyChanges")
+                        .HasColumnType("boolean")
+                        .HasColumnName("apply_changes");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("created_by");
+
+                    b.Property<int>("ErasedBeforeStart")
+                        .HasColumnType("integer")
+                        .HasColumnName("erased_before_start");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<string>("ModelName")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("model_name");
+
+                    b.Property<string>("ModelVersion")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("model_version");
+
+                    b.Property<string>("Selection")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("selection");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("state");
+
+                    b.HasKey("Id")
+                        .HasName("pk_backfills");
+
+                    b.HasIndex("State", "CreatedAt")
+                        .HasDatabaseName("ix_backfills_state_created_at");
+
+                    b.ToTable("backfills", (string)null);
+                });
+
+            modelBuilder.Entity("Moderation.Results.Data.BackfillItem", b =>
+                {
+                    b.Property<Guid>("BackfillId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("backfill_id");
+
+                    b.Property<Guid>("MediaId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("media_id");
+
+                    b.Property<bool>("Applied")
+                        .HasColumnType("boolean")
+                        .HasColumnName("applied");
+
+                    b.Property<bool>("Changed")
+                        .HasColumnType("boolean")
+                        .HasColumnName("changed");
+
+                    b.Property<DateTimeOffset?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("completed_at");
+
+                    b.Property<DateTimeOffset?>("DispatchedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("dispatched_at");
+
+                    b.PrimitiveCollection<List<int>>("Frames")
+                        .IsRequired()
+                        .HasColumnType("integer[]")
+                        .HasColumnName("frames");
+
+                    b.Property<string>("NewDecision")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("new_decision");
+
+                    b.Property<string>("PreviousDecision")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("previous_decision");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("reason");
+
+                    b.Property<int?>("Revision")
+                        .HasColumnType("integer")
+                        .HasColumnName("revision");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("state");
+
+                    b.HasKey("BackfillId", "MediaId")
+                        .HasName("pk_backfill_items");
+
+                    b.HasIndex("BackfillId", "CompletedAt")
+                        .HasDatabaseName("ix_backfill_items_backfill_id_completed_at");
+
+                    b.HasIndex("BackfillId", "State", "MediaId")
+                        .HasDatabaseName("ix_backfill_items_backfill_id_state_media_id");
+
+                    b.ToTable("backfill_items", (string)null);
+                });
+
             modelBuilder.Entity("Moderation.Results.Data.ClassMaximumRow", b =>
                 {
                     b.Property<Guid>("MediaId")
@@ -369,6 +498,100 @@ namespace Moderation.Results.Data.Migrations
                     b.ToTable("media", (string)null);
                 });
 
+            modelBuilder.Entity("Moderation.Results.Data.ModelDeployment", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("ActiveVersion")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("active_version");
+
+                    b.Property<string>("PreviousVersion")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("previous_version");
+
+                    b.Property<double>("ShadowShare")
+                        .HasColumnType("double precision")
+                        .HasColumnName("shadow_share");
+
+                    b.Property<string>("ShadowVersion")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("shadow_version");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("UpdatedBy")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("updated_by");
+
+                    b.HasKey("Name")
+                        .HasName("pk_model_deployments");
+
+                    b.ToTable("model_deployments", (string)null);
+                });
+
+            modelBuilder.Entity("Moderation.Results.Data.ModelFrameScore", b =>
+                {
+                    b.Property<Guid>("MediaId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("media_id");
+
+                    b.Property<int>("FrameIndex")
+                        .HasColumnType("integer")
+                        .HasColumnName("frame_index");
+
+                    b.Property<string>("ModelName")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("model_name");
+
+                    b.Property<string>("ModelVersion")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("model_version");
+
+                    b.Property<string>("FailureReason")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("failure_reason");
+
+                    b.Property<string>("Purpose")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("purpose");
+
+                    b.Property<DateTimeOffset>("ReceivedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("received_at");
+
+                    b.Property<string>("Scores")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("scores");
+
+                    b.Property<double>("TimestampSeconds")
+                        .HasColumnType("double precision")
+                        .HasColumnName("timestamp_seconds");
+
+                    b.HasKey("MediaId", "FrameIndex", "ModelName", "ModelVersion")
+                        .HasName("pk_model_frame_scores");
+
+                    b.HasIndex("ModelName", "ModelVersion", "MediaId")
+                        .HasDatabaseName("ix_model_frame_scores_model_name_model_version_media_id");
+
+                    b.ToTable("model_frame_scores", (string)null);
+                });
+
             modelBuilder.Entity("Moderation.Results.Data.ModelHead", b =>
                 {
                     b.Property<string>("Version")
@@ -571,6 +794,64 @@ namespace Moderation.Results.Data.Migrations
                             EarlyExit = true,
                             ReviewThresholds = "{\"Porn\":0.5,\"Hentai\":0.5,\"Sexy\":0.5}"
                         });
+                });
+
+            modelBuilder.Entity("Moderation.Results.Data.RegisteredModelVersion", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Version")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("version");
+
+                    b.Property<string>("BlobKey")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("character varying(512)")
+                        .HasColumnName("blob_key");
+
+                    b.Property<string>("Comment")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("comment");
+
+                    b.Property<string>("HeadVersion")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("head_version");
+
+                    b.Property<string>("ManifestJson")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("manifest_json");
+
+                    b.Property<DateTimeOffset>("RegisteredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("registered_at");
+
+                    b.Property<string>("RegisteredBy")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("registered_by");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("sha256");
+
+                    b.HasKey("Name", "Version")
+                        .HasName("pk_model_versions");
+
+                    b.HasIndex("HeadVersion")
+                        .HasDatabaseName("ix_model_versions_head_version");
+
+                    b.ToTable("model_versions", (string)null);
                 });
 
             modelBuilder.Entity("Moderation.Results.Data.ReviewFeedback", b =>
@@ -816,6 +1097,91 @@ namespace Moderation.Results.Data.Migrations
                     b.ToTable("verdicts", (string)null);
                 });
 
+            modelBuilder.Entity("Moderation.Results.Data.VerdictRevision", b =>
+                {
+                    b.Property<Guid>("MediaId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("media_id");
+
+                    b.Property<int>("Revision")
+                        .HasColumnType("integer")
+                        .HasColumnName("revision");
+
+                    b.Property<bool>("Applied")
+                        .HasColumnType("boolean")
+                        .HasColumnName("applied");
+
+                    b.Property<Guid?>("BackfillId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("backfill_id");
+
+                    b.Property<DateTimeOffset>("DecidedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("decided_at");
+
+                    b.Property<string>("Decision")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("decision");
+
+                    b.Property<int>("FramesScored")
+                        .HasColumnType("integer")
+                        .HasColumnName("frames_scored");
+
+                    b.Property<string>("Maxima")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("maxima");
+
+                    b.Property<string>("ModelName")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("model_name");
+
+                    b.Property<string>("ModelVersion")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("model_version");
+
+                    b.Property<string>("PolicyName")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("policy_name");
+
+                    b.Property<int>("PolicyVersion")
+                        .HasColumnType("integer")
+                        .HasColumnName("policy_version");
+
+                    b.Property<string>("PreviousDecision")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("previous_decision");
+
+                    b.HasKey("MediaId", "Revision")
+                        .HasName("pk_verdict_revisions");
+
+                    b.HasIndex("BackfillId", "MediaId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_verdict_revisions_backfill_id_media_id");
+
+                    b.ToTable("verdict_revisions", (string)null);
+                });
+
+            modelBuilder.Entity("Moderation.Results.Data.BackfillItem", b =>
+                {
+                    b.HasOne("Moderation.Results.Data.Backfill", null)
+                        .WithMany()
+                        .HasForeignKey("BackfillId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_backfill_items_backfills_backfill_id");
+                });
+
             modelBuilder.Entity("Moderation.Results.Data.ClassMaximumRow", b =>
                 {
                     b.HasOne("Moderation.Results.Data.Medium", null)
@@ -834,6 +1200,25 @@ namespace Moderation.Results.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_frame_scores_media_media_id");
+                });
+
+            modelBuilder.Entity("Moderation.Results.Data.ModelFrameScore", b =>
+                {
+                    b.HasOne("Moderation.Results.Data.Medium", null)
+                        .WithMany()
+                        .HasForeignKey("MediaId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_model_frame_scores_media_media_id");
+                });
+
+            modelBuilder.Entity("Moderation.Results.Data.RegisteredModelVersion", b =>
+                {
+                    b.HasOne("Moderation.Results.Data.ModelHead", null)
+                        .WithMany()
+                        .HasForeignKey("HeadVersion")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_model_versions_model_heads_head_version");
                 });
 
             modelBuilder.Entity("Moderation.Results.Data.ReviewFeedback", b =>
@@ -871,6 +1256,16 @@ namespace Moderation.Results.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_verdicts_media_media_id");
+                });
+
+            modelBuilder.Entity("Moderation.Results.Data.VerdictRevision", b =>
+                {
+                    b.HasOne("Moderation.Results.Data.Medium", null)
+                        .WithMany()
+                        .HasForeignKey("MediaId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_verdict_revisions_media_media_id");
                 });
 #pragma warning restore 612, 618
         }
