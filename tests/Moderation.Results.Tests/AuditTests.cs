@@ -73,7 +73,7 @@ public sealed class AuditTests(AppWithBusFixture fixture) : IClassFixture<AppWit
         }, "a review task");
         Assert.Equal(id, task.MediaId);
         using var decided = await reviewer.PostAsJsonAsync($"/reviews/{task.TaskId}/decision",
-            new ReviewDecisionRequest(Decision.Block, new() { ["Sexy"] = true }, "too much", 4), ResultsApp.Json);
+            new ReviewDecisionRequest(Decision.Block, new() { ["Sexy"] = true }, "too much", 4, Blind: true), ResultsApp.Json);
         decided.EnsureSuccessStatusCode();
         using var undone = await reviewer.PostAsync($"/reviews/{task.TaskId}/undo", null);
         Assert.Equal(HttpStatusCode.NoContent, undone.StatusCode);

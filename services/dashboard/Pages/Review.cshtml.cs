@@ -69,8 +69,9 @@ public sealed class ReviewModel(ResultsClient results, ExposureTracker exposure,
     }
 
     /// <param name="labels">Class → "true" (applies) or "false" (does not); classes left empty were not judged.</param>
+    /// <param name="blind">The reviewer decides without having revealed anything; results refuses a decision that is neither looked at nor blind.</param>
     public async Task<IActionResult> OnPostDecideAsync(Guid taskId, Decision decision, Dictionary<string, string>? labels, string? comment,
-        double? timeSpentSeconds, CancellationToken cancellationToken)
+        double? timeSpentSeconds, bool blind, CancellationToken cancellationToken)
     {
         if (decision is not (Decision.Allow or Decision.Block))
         {
@@ -81,7 +82,7 @@ public sealed class ReviewModel(ResultsClient results, ExposureTracker exposure,
         try
         {
             await results.DecideAsync(taskId, new ReviewDecisionRequest(decision, judged, string.IsNullOrWhiteSpace(comment) ? null : comment.Trim(),
-                timeSpentSeconds is > 0 and < 86_400 ? timeSpentSeconds : null), cancellationToken);
+                timeSpentSeconds is > 0 and < 86_400 ? timeSpentSeconds : null, blind ? true : null), cancellationToken);
         }
         catch (ResultsApiException e) when (e.Status is HttpStatusCode.Conflict or HttpStatusCode.NotFound or HttpStatusCode.BadRequest)
         {

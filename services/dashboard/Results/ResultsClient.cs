@@ -52,6 +52,13 @@ public sealed class ResultsClient(HttpClient http)
     public Task<FeedbackView> DecideAsync(Guid taskId, ReviewDecisionRequest decision, CancellationToken cancellationToken) =>
         PostAsync<FeedbackView>($"reviews/{taskId}/decision", decision, cancellationToken);
 
+    /// <summary>Records that the reviewer looked at the task's media (<c>frame</c>, <c>original</c> or <c>player</c>); the answer is their exposure today.</summary>
+    public Task<ExposureDay> RevealAsync(Guid taskId, string kind, int? frameIndex, CancellationToken cancellationToken) =>
+        PostAsync<ExposureDay>($"reviews/{taskId}/reveals", new { kind, frameIndex }, cancellationToken);
+
+    public Task<ExposureHistory> ExposureAsync(int days, CancellationToken cancellationToken) =>
+        GetAsync<ExposureHistory>($"reviews/exposure?days={days}", cancellationToken);
+
     public Task SkipAsync(Guid taskId, CancellationToken cancellationToken) => PostAsync($"reviews/{taskId}/skip", cancellationToken);
 
     public Task ReleaseAsync(Guid taskId, CancellationToken cancellationToken) => PostAsync($"reviews/{taskId}/release", cancellationToken);

@@ -76,7 +76,8 @@ public sealed record FeedbackView(
     IReadOnlyDictionary<string, bool> Labels,
     string? Comment,
     double TimeSpentSeconds,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    bool Blind = false);
 
 public sealed record FrameView(int FrameIndex, double TimestampSeconds, string ModelName, string ModelVersion, IReadOnlyDictionary<string, float> Scores,
     DateTimeOffset ClassifiedAt);
@@ -98,9 +99,21 @@ public sealed record MediaSummary(
 public sealed record MediaPage(IReadOnlyList<MediaSummary> Items, DateTimeOffset? NextBefore);
 
 public sealed record ClaimedReview(Guid TaskId, Guid MediaId, string Reason, double Priority, DateTimeOffset CreatedAt, DateTimeOffset LeaseExpiresAt,
-    MediaDetails Media, IReadOnlyList<FrameView> Frames);
+    MediaDetails Media, IReadOnlyList<FrameView> Frames, IReadOnlyList<string>? Revealed = null)
+{
+    /// <summary>The reviewer already looked at some of it (a decision needs that, or "blind").</summary>
+    public bool Looked => Revealed is { Count: > 0 };
 
-public sealed record ReviewDecisionRequest(Decision Decision, Dictionary<string, bool>? Labels, string? Comment, double? TimeSpentSeconds);
+    /// <summary>The reviewer already saw it move or a frame of it (allowing a video needs that).</summary>
+    public bool LookedMoving => Revealed?.Any(k => k is "frame" or "player") == true;
+}
+
+public sealed record ReviewDecisionRequest(Decision Decision, Dictionary<string, bool>? Labels, string? Comment, double? TimeSpentSeconds, bool? Blind = null);
+
+/// <summary>A reviewer's exposure on one UTC day, as results counts it.</summary>
+public sealed record ExposureDay(DateOnly Day, int Items, int Reveals);
+
+public sealed record ExposureHistory(ExposureDay Today, IReadOnlyList<ExposureDay> Days);
 
 public sealed record ReviewQueueStats(int Open, int Claimed, int Done, double? OldestOpenAgeSeconds);
 

@@ -11,12 +11,17 @@ using Moderation.Results.Review;
 namespace Moderation.Results.Apis;
 
 /// <summary>A claimed task with what the reviewer needs to decide.</summary>
+/// <param name="Revealed">What the claimer already revealed of it (<c>frame</c>, <c>original</c>, <c>player</c>), e.g. before an undo.</param>
 public sealed record ClaimedReview(Guid TaskId, Guid MediaId, string Reason, double Priority, DateTimeOffset CreatedAt, DateTimeOffset LeaseExpiresAt,
-    MediaDetails Media, IReadOnlyList<FrameView> Frames);
+    MediaDetails Media, IReadOnlyList<FrameView> Frames, IReadOnlyList<string>? Revealed = null);
 
 /// <param name="Labels">Per class: does it truly apply? Classes left out are "not judged".</param>
 /// <param name="TimeSpentSeconds">Measured by the client; defaults to the time since the claim.</param>
-public sealed record ReviewDecisionRequest(Decision Decision, Dictionary<string, bool>? Labels, string? Comment, double? TimeSpentSeconds);
+/// <param name="Blind">
+/// Decide without having revealed any of the task's media (e.g. an obvious block); without it, a decision on a task none of
+/// whose media the reviewer revealed is refused. A video or animation is never allowed blind.
+/// </param>
+public sealed record ReviewDecisionRequest(Decision Decision, Dictionary<string, bool>? Labels, string? Comment, double? TimeSpentSeconds, bool? Blind = null);
 
 public sealed record ReviewQueueStats(int Open, int Claimed, int Done, double? OldestOpenAgeSeconds);
 
@@ -35,7 +40,7 @@ public static class ReviewsApi
 
     /// <summary>Claims the most urgent open task (highest score, then oldest) with a lease; 204 when the queue is empty.</summary>
     public static async Task<Results<Ok<ClaimedReview>, NoContent>> NextAsync(ClaimsPrincipal user, ReviewService reviews, MediaQueries media,
-        AuditLog audit, CancellationToken cancellationToken)
+        RevealService reveals, AuditLog audit, CancellationToken cancellationToken)
     {
         var task = await reviews.ClaimNextAsync(user.ClientId(), cancellationToken);
         if (task is null)
@@ -46,7 +51,8 @@ public static class ReviewsApi
         var details = await media.DetailsAsync(task.MediaId, ownerClientId: null, cancellationToken);
         var frames = await media.FramesAsync(task.MediaId, ownerClientId: null, cancellationToken);
         await audit.CrossTenantReadAsync(user, task.MediaId, "review-task", cancellationToken, ownerKnown: true, details?.ClientId);
-        return TypedResults.Ok(new ClaimedReview(task.Id, task.MediaId, task.Reason, task.Priority, task.CreatedAt, task.LeaseExpiresAt!.Value, details!, frames ?? []));
+        var revealed = await reveals.KindsAsync(task.Id, user.ClientId(), cancellationToken);
+        return TypedResults.Ok(new ClaimedReview(task.Id, task.MediaId, task.Reason, task.Priority, task.CreatedAt, task.LeaseExpiresAt!.Value, details!, frames ?? [], revealed));
     }
 
     public static async Task<Results<Ok<FeedbackView>, NotFound, ValidationProblem, ProblemHttpResult>> DecideAsync(
@@ -79,13 +85,14 @@ public static class ReviewsApi
         }
 
         var decision = new ReviewDecision(request.Decision, request.Labels ?? [], request.Comment,
-            request.TimeSpentSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null);
+            request.TimeSpentSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null, request.Blind ?? false);
         var result = await reviews.DecideAsync(taskId, AuditActor.From(user), decision, cancellationToken);
         return result.Outcome switch
         {
             ReviewOutcome.Done => TypedResults.Ok(new FeedbackView(result.Value!.Id, result.Value.Reviewer, result.Value.Decision, result.Value.Labels,
-                result.Value.Comment, result.Value.TimeSpent.TotalSeconds, result.Value.CreatedAt)),
+                result.Value.Comment, result.Value.TimeSpent.TotalSeconds, result.Value.CreatedAt, result.Value.Blind)),
             ReviewOutcome.NotFound => TypedResults.NotFound(),
+            ReviewOutcome.Unseen => TypedResults.Problem(result.Problem, statusCode: StatusCodes.Status409Conflict, title: "The task's media was not looked at."),
             _ => TypedResults.Problem(result.Problem, statusCode: StatusCodes.Status409Conflict, title: "The task cannot be decided."),
         };
     }
@@ -111,7 +118,7 @@ public static class ReviewsApi
     private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> GiveBackAsync(Guid taskId, ClaimsPrincipal user, ReviewService reviews, bool skip,
         CancellationToken cancellationToken)
     {
-        var result = await reviews.ReleaseAsync(taskId, user.ClientId(), skip, cancellationToken);
+        var result = await reviews.ReleaseAsync(taskId, AuditActor.From(user), skip, cancellationToken);
         return result.Outcome switch
         {
             ReviewOutcome.Done => TypedResults.NoContent(),

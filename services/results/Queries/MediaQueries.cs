@@ -144,7 +144,7 @@ public sealed class MediaQueries(ResultsDbContext db)
             verdict.DecidedAt, medium.DecidedByReviewer ? medium.DecidedAt : null, verdict.Latency?.TotalSeconds, verdict.ExtractionElapsed?.TotalSeconds);
 
     private static FeedbackView ToView(ReviewFeedback f) =>
-        new(f.Id, f.Reviewer, f.Decision, f.Labels, f.Comment, f.TimeSpent.TotalSeconds, f.CreatedAt);
+        new(f.Id, f.Reviewer, f.Decision, f.Labels, f.Comment, f.TimeSpent.TotalSeconds, f.CreatedAt, f.Blind);
 
     private static MediaFailure? Failure(Medium medium) =>
         medium.State == MediaStates.Failed

@@ -13,12 +13,16 @@ public enum ReviewOutcome
     Done,
     NotFound,
     Conflict,
+
+    /// <summary>The decision was refused because nobody looked at the media.</summary>
+    Unseen,
 }
 
 public sealed record ReviewResult<T>(ReviewOutcome Outcome, T? Value, string? Problem = null);
 
 /// <summary>A reviewer's verdict on a claimed task.</summary>
-public sealed record ReviewDecision(Decision Decision, IReadOnlyDictionary<string, bool> Labels, string? Comment, TimeSpan? TimeSpent);
+/// <param name="Blind">The reviewer decides without having revealed any of the task's media, and says so.</param>
+public sealed record ReviewDecision(Decision Decision, IReadOnlyDictionary<string, bool> Labels, string? Comment, TimeSpan? TimeSpent, bool Blind = false);
 
 /// <summary>
 /// The human-review queue: claim the most urgent open task with a lease, decide or skip it. A decision lands in the
@@ -30,6 +34,7 @@ public sealed class ReviewService(
     LifecycleRecorder recorder,
     IOptions<ReviewOptions> options,
     ResultsMetrics metrics,
+    RevealService reveals,
     AuditLog audit,
     TimeProvider clock,
     ILogger<ReviewService> logger)
@@ -76,7 +81,10 @@ public sealed class ReviewService(
         return null;
     }
 
-    /// <summary>Records the decision, overrides the decision in force when it differs, and audits it, all in the medium's transaction.</summary>
+    /// <summary>
+    /// Records the decision, overrides the decision in force when it differs, and audits it, all in the medium's transaction.
+    /// A decision needs a look: refused when the reviewer revealed none of the task's media and did not mark it blind.
+    /// </summary>
     public async Task<ReviewResult<ReviewFeedback>> DecideAsync(Guid taskId, AuditActor actor, ReviewDecision decision, CancellationToken cancellationToken)
     {
         var reviewer = actor.ClientId;
@@ -88,6 +96,12 @@ public sealed class ReviewService(
                 return new ReviewResult<ReviewFeedback>(ReviewOutcome.Conflict, null, problem);
             }
 
+            if (await reveals.UnseenProblemAsync(task.Id, reviewer, medium.Kind, decision.Decision, decision.Blind, cancellationToken) is { } unseen)
+            {
+                return new ReviewResult<ReviewFeedback>(ReviewOutcome.Unseen, null, unseen);
+            }
+
+            var blind = !await reveals.AnyAsync(task.Id, reviewer, cancellationToken);
             var verdict = await db.Verdicts.AsNoTracking().SingleAsync(v => v.MediaId == medium.Id, cancellationToken);
             var feedback = new ReviewFeedback
             {
@@ -104,6 +118,7 @@ public sealed class ReviewService(
                 ModelVersion = verdict.ModelVersion,
                 PolicyName = verdict.PolicyName,
                 PolicyVersion = verdict.PolicyVersion,
+                Blind = blind,
             };
             db.ReviewFeedback.Add(feedback);
             task.Status = ReviewTaskStates.Done;
@@ -121,7 +136,12 @@ public sealed class ReviewService(
                 before = decisionBefore,
                 automatic = verdict.Decision,
                 owner = medium.ClientId,
+                blind,
+                comment = decision.Comment,
+                timeSpentSeconds = Math.Round(feedback.TimeSpent.TotalSeconds, 1),
+                labels = decision.Labels,
             });
+            await reveals.CountAsync(reviewer, now, items: 1, reveals: 0, cancellationToken);
             metrics.Reviewed(decision.Decision);
             logger.LogInformation("Medium {MediaId} reviewed by {Reviewer}: {Decision} (automatic {AutomaticDecision})",
                 medium.Id, reviewer, decision.Decision, verdict.Decision);
@@ -130,12 +150,13 @@ public sealed class ReviewService(
     }
 
     /// <summary>Gives the task back and never offers it to this reviewer again.</summary>
-    public Task<ReviewResult<ReviewTask>> SkipAsync(Guid taskId, string reviewer, CancellationToken cancellationToken) =>
-        ReleaseAsync(taskId, reviewer, skip: true, cancellationToken);
+    public Task<ReviewResult<ReviewTask>> SkipAsync(Guid taskId, AuditActor actor, CancellationToken cancellationToken) =>
+        ReleaseAsync(taskId, actor, skip: true, cancellationToken);
 
-    /// <summary>Gives the task back to the queue before the lease expires.</summary>
-    public async Task<ReviewResult<ReviewTask>> ReleaseAsync(Guid taskId, string reviewer, bool skip, CancellationToken cancellationToken)
+    /// <summary>Gives the task back to the queue before the lease expires; a skip is audited.</summary>
+    public async Task<ReviewResult<ReviewTask>> ReleaseAsync(Guid taskId, AuditActor actor, bool skip, CancellationToken cancellationToken)
     {
+        var reviewer = actor.ClientId;
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var task = await db.ReviewTasks.FromSql($"SELECT * FROM review_tasks WHERE id = {taskId} FOR UPDATE").SingleOrDefaultAsync(cancellationToken);
         if (task is null)
@@ -148,12 +169,14 @@ public sealed class ReviewService(
             return new(ReviewOutcome.Conflict, null, problem);
         }
 
+        var held = clock.GetUtcNow() - (task.ClaimedAt ?? clock.GetUtcNow());
         task.ClaimedBy = null;
         task.ClaimedAt = null;
         task.LeaseExpiresAt = null;
         if (skip && !task.SkippedBy.Contains(reviewer))
         {
             task.SkippedBy.Add(reviewer);
+            audit.Add(actor, AuditActions.ReviewSkipped, task.MediaId, new { taskId = task.Id, timeSpentSeconds = Math.Round(held.TotalSeconds, 1) });
         }
 
         await db.SaveChangesAsync(cancellationToken);
@@ -162,7 +185,7 @@ public sealed class ReviewService(
         return new(ReviewOutcome.Done, task);
     }
 
-    private static string? LeaseProblem(ReviewTask task, string reviewer, DateTimeOffset now) =>
+    internal static string? LeaseProblem(ReviewTask task, string reviewer, DateTimeOffset now) =>
         task.Status != ReviewTaskStates.Open ? $"The task is {task.Status}."
         : task.ClaimedBy != reviewer ? "The task is not claimed by you; claim it with GET /reviews/next."
         : task.LeaseExpiresAt is null || task.LeaseExpiresAt <= now ? "Your lease on the task expired; claim it again with GET /reviews/next."
