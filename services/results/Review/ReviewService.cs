@@ -40,45 +40,72 @@ public sealed class ReviewService(
     ILogger<ReviewService> logger)
 {
     /// <summary>
-    /// The reviewer's current unexpired task if they hold one (so reloading the page does not take a second task),
-    /// otherwise the highest-priority, oldest open task nobody holds and the reviewer has not skipped.
+    /// The reviewer's current unexpired task if they hold one in the queue (so reloading the page does not take a second
+    /// task), otherwise the most urgent open task nobody holds and the reviewer has not skipped.
     /// </summary>
-    public async Task<ReviewTask?> ClaimNextAsync(string reviewer, CancellationToken cancellationToken)
+    public async Task<ReviewTask?> ClaimNextAsync(string reviewer, CancellationToken cancellationToken, ReviewQueueFilter? filter = null) =>
+        await ClaimAsync(reviewer, 1, filter ?? ReviewQueueFilter.Any, cancellationToken) is [var task, ..] ? task : null;
+
+    /// <summary>
+    /// Up to <paramref name="count"/> tasks of the queue for the reviewer, with a lease: those they already hold first, then
+    /// by submission priority (urgent, normal, bulk), then the overdue ones (older than their priority's target), oldest
+    /// first, then by score, then by age.
+    /// </summary>
+    public async Task<IReadOnlyList<ReviewTask>> ClaimAsync(string reviewer, int count, ReviewQueueFilter filter, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var lease = now + options.Value.LeaseDuration;
+        var settings = options.Value;
+        var lease = now + settings.LeaseDuration;
         var open = ReviewTaskStates.Open;
-        var held = await db.ReviewTasks.FromSql(
+        var (urgent, normal, bulk) = (nameof(SubmissionPriority.Urgent), nameof(SubmissionPriority.Normal), nameof(SubmissionPriority.Bulk));
+        var (urgentDue, normalDue, bulkDue) = (now - settings.UrgentTarget, now - settings.NormalTarget, now - settings.BulkTarget);
+        var (policy, kind, reason) = (filter.Policy, filter.Kind, filter.Reason);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var picked = await db.ReviewTasks.FromSql(
             $"""
-            UPDATE review_tasks SET lease_expires_at = {lease}
-            WHERE id = (SELECT id FROM review_tasks
-                        WHERE status = {open} AND claimed_by = {reviewer} AND lease_expires_at > {now}
-                        ORDER BY claimed_at LIMIT 1 FOR UPDATE)
-            RETURNING *
+            SELECT t.* FROM review_tasks t
+            JOIN media m ON m.id = t.media_id
+            LEFT JOIN verdicts v ON v.media_id = t.media_id
+            WHERE t.status = {open}
+                  AND (t.lease_expires_at IS NULL OR t.lease_expires_at <= {now} OR t.claimed_by = {reviewer})
+                  AND NOT ({reviewer} = ANY (t.skipped_by))
+                  AND ({policy}::text IS NULL OR v.policy_name = {policy})
+                  AND ({kind}::text IS NULL OR m.kind = {kind})
+                  AND ({reason}::text IS NULL OR t.reason = {reason})
+            ORDER BY (t.claimed_by = {reviewer} AND t.lease_expires_at > {now}) DESC,
+                     CASE m.priority WHEN {urgent} THEN 0 WHEN {normal} THEN 1 WHEN {bulk} THEN 2 ELSE 1 END,
+                     CASE WHEN t.created_at <= CASE m.priority WHEN {urgent} THEN {urgentDue} WHEN {bulk} THEN {bulkDue} ELSE {normalDue} END
+                          THEN t.created_at END NULLS LAST,
+                     t.priority DESC, t.created_at, t.id
+            LIMIT {count}
+            FOR UPDATE OF t SKIP LOCKED
             """).AsNoTracking().ToListAsync(cancellationToken);
-        if (held.Count > 0)
+        foreach (var task in picked)
         {
-            return held[0];
+            if (task.ClaimedBy != reviewer || task.LeaseExpiresAt is null || task.LeaseExpiresAt <= now)
+            {
+                task.ClaimedAt = now;
+            }
+
+            task.ClaimedBy = reviewer;
+            task.LeaseExpiresAt = lease;
+            db.ReviewTasks.Attach(task).State = EntityState.Modified;
         }
 
-        var claimed = await db.ReviewTasks.FromSql(
-            $"""
-            UPDATE review_tasks SET claimed_by = {reviewer}, claimed_at = {now}, lease_expires_at = {lease}
-            WHERE id = (SELECT id FROM review_tasks
-                        WHERE status = {open} AND (lease_expires_at IS NULL OR lease_expires_at <= {now})
-                              AND NOT ({reviewer} = ANY (skipped_by))
-                        ORDER BY priority DESC, created_at, id
-                        LIMIT 1 FOR UPDATE SKIP LOCKED)
-            RETURNING *
-            """).AsNoTracking().ToListAsync(cancellationToken);
-        if (claimed.Count > 0)
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        foreach (var task in picked)
         {
-            logger.LogInformation("Review task {TaskId} of medium {MediaId} claimed by {Reviewer} until {LeaseExpiresAt}",
-                claimed[0].Id, claimed[0].MediaId, reviewer, lease);
-            return claimed[0];
+            db.Entry(task).State = EntityState.Detached;
         }
 
-        return null;
+        if (picked.Count > 0)
+        {
+            logger.LogInformation("{Count} review task(s) claimed by {Reviewer} until {LeaseExpiresAt}: {TaskIds}", picked.Count, reviewer, lease,
+                picked.Select(t => t.Id));
+        }
+
+        return picked;
     }
 
     /// <summary>
