@@ -95,7 +95,7 @@ public sealed class QueueTests(DashboardFixture fixture)
         await third.Locator(".thumb").ClickAsync();
         await Expect(third).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("looked"));
         await page.Keyboard.PressAsync("a");
-        await Expect(page.Locator("[data-testid=queue-empty]")).ToBeVisibleAsync();
+        await Expect(page.Locator("[data-testid=notice]")).ToContainTextAsync("Allow: 1 recorded");
         Assert.Equal(3, await stack.CountAsync(
             $"SELECT count(*) FROM review_feedback WHERE media_id IN ({string.Join(", ", stills.Select(s => $"'{s.MediaId}'"))})"));
         await page.Context.CloseAsync();

@@ -38,12 +38,11 @@ public sealed class AuditModel(ResultsClient results) : PageModel
         Entries = await results.AuditAsync(Selection with { Before = Before }, PageSize, cancellationToken);
 
     /// <summary>The selection as CSV, from results (no-store: it names media and people).</summary>
-    public async Task OnGetCsvAsync(CancellationToken cancellationToken)
+    public async Task<IActionResult> OnGetCsvAsync(CancellationToken cancellationToken)
     {
-        using var upstream = await results.AuditCsvAsync(Selection, cancellationToken);
-        Response.ContentType = "text/csv; charset=utf-8";
-        Response.Headers.ContentDisposition = $"attachment; filename=\"audit-{DateTime.UtcNow:yyyyMMdd-HHmmss}.csv\"";
+        var upstream = await results.AuditCsvAsync(Selection, cancellationToken);
+        Response.RegisterForDispose(upstream);
         Response.Headers.CacheControl = "private, no-store";
-        await upstream.Content.CopyToAsync(Response.Body, cancellationToken);
+        return File(await upstream.Content.ReadAsStreamAsync(cancellationToken), "text/csv; charset=utf-8", $"audit-{DateTime.UtcNow:yyyyMMdd-HHmmss}.csv");
     }
 }

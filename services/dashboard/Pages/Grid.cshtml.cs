@@ -2,10 +2,12 @@ using System.Net;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Options;
 using Moderation.Auth;
 using Moderation.Contracts.V1;
 using Moderation.Dashboard.Auth;
 using Moderation.Dashboard.Exposure;
+using Moderation.Dashboard.Extensions;
 using Moderation.Dashboard.Results;
 
 namespace Moderation.Dashboard.Pages;
@@ -15,9 +17,11 @@ namespace Moderation.Dashboard.Pages;
 /// results refuses a decision on a tile nobody looked at unless the batch is marked blind.
 /// </summary>
 [Authorize(Policy = ModerationScopes.Review)]
-public sealed class GridModel(ResultsClient results, ExposureTracker exposure, ILogger<GridModel> logger) : PageModel
+public sealed class GridModel(ResultsClient results, ExposureTracker exposure, IOptions<DashboardOptions> options, ILogger<GridModel> logger) : PageModel
 {
     public const int Size = 12;
+
+    public int EmptyQueueRefreshSeconds => options.Value.EmptyQueueRefreshSeconds;
 
     [BindProperty(SupportsGet = true)]
     public string? Policy { get; set; }

@@ -123,7 +123,7 @@ public sealed class ResultsClient(HttpClient http)
         var query = new List<string> { $"limit={limit}" };
         if (!string.IsNullOrEmpty(externalId))
         {
-            query.Add("externalId=" + Uri.EscapeDataString(externalId));
+            query.Add("externalIdContains=" + Uri.EscapeDataString(externalId));
         }
 
         if (!string.IsNullOrEmpty(sha256))

@@ -72,7 +72,7 @@ public sealed class ReviewService(
                   AND ({policy}::text IS NULL OR v.policy_name = {policy})
                   AND ({kind}::text IS NULL OR m.kind = {kind})
                   AND ({reason}::text IS NULL OR t.reason = {reason})
-            ORDER BY (t.claimed_by = {reviewer} AND t.lease_expires_at > {now}) DESC,
+            ORDER BY COALESCE(t.claimed_by = {reviewer} AND t.lease_expires_at > {now}, false) DESC,
                      CASE m.priority WHEN {urgent} THEN 0 WHEN {normal} THEN 1 WHEN {bulk} THEN 2 ELSE 1 END,
                      CASE WHEN t.created_at <= CASE m.priority WHEN {urgent} THEN {urgentDue} WHEN {bulk} THEN {bulkDue} ELSE {normalDue} END
                           THEN t.created_at END NULLS LAST,
