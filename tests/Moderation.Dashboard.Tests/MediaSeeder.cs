@@ -15,6 +15,11 @@ public sealed record SeededMedium(Guid MediaId, string ExternalId, string Sha256
 {
     public static readonly string[] Classes = ["Drawing", "Hentai", "Neutral", "Porn", "Sexy"];
 
+    public SubmissionPriority Priority { get; init; } = SubmissionPriority.Normal;
+
+    /// <summary>The policy named by the submission; null: the default policy.</summary>
+    public string? Policy { get; init; }
+
     /// <summary>Scores that put a frame's weight on Drawing (<paramref name="drawing"/>) and the rest on Neutral.</summary>
     public static IReadOnlyDictionary<string, float> Scores(float drawing) => new Dictionary<string, float>
     {
@@ -49,9 +54,9 @@ public sealed class MediaSeeder(DashboardStack stack) : IAsyncDisposable
 
         var duration = medium.Kind == MediaKind.Still ? 0 : medium.IntervalSeconds * medium.Frames.Count;
         await bus.Publish(new MediaSubmitted(medium.MediaId, correlation, BlobStorageExtensions.MediaKey(medium.Sha256), null, medium.Sha256,
-            medium.Kind == MediaKind.Still ? "image/jpeg" : "video/mp4", 123_456, medium.ExternalId, null, SubmissionPriority.Normal, null, DashboardStack.SeedingClient, now));
+            medium.Kind == MediaKind.Still ? "image/jpeg" : "video/mp4", 123_456, medium.ExternalId, null, medium.Priority, medium.Policy, DashboardStack.SeedingClient, now));
         await bus.Publish(new FramesPlanned(medium.MediaId, correlation, medium.Kind, medium.Frames.Count, duration, medium.IntervalSeconds, 640, 480,
-            medium.Kind == MediaKind.Still ? "mjpeg" : "h264", SubmissionPriority.Normal, now));
+            medium.Kind == MediaKind.Still ? "mjpeg" : "h264", medium.Priority, now));
         for (var i = 0; i < medium.Frames.Count; i++)
         {
             await bus.Publish(new FrameClassified(medium.MediaId, correlation, i, i * medium.IntervalSeconds, medium.Frames[i], null,

@@ -30,6 +30,8 @@ public static class AuditActions
     public const string HeadWithdrawn = "model-head.withdraw";
     public const string ReviewDecided = "review.decide";
     public const string ReviewUndone = "review.undo";
+    public const string ReviewSkipped = "review.skip";
+    public const string ReviewRevealed = "review.reveal";
     public const string MediumErased = "medium.erase";
     public const string LegalHoldSet = "legal-hold.set";
     public const string LegalHoldCleared = "legal-hold.clear";

@@ -229,6 +229,59 @@ public sealed class ReviewFeedback
     public string PolicyName { get; set; } = "";
 
     public int PolicyVersion { get; set; }
+
+    /// <summary>Decided without revealing any of the task's media (the reviewer said so explicitly).</summary>
+    public bool Blind { get; set; }
+}
+
+/// <summary>What a reviewer may unblur or play while holding a task.</summary>
+public static class RevealKinds
+{
+    /// <summary>A sampled frame (<see cref="ReviewReveal.FrameIndex"/>).</summary>
+    public const string Frame = "frame";
+
+    /// <summary>The original still at full resolution.</summary>
+    public const string Original = "original";
+
+    /// <summary>The original video in the player.</summary>
+    public const string Player = "player";
+
+    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { Frame, Original, Player };
+}
+
+/// <summary>
+/// A reviewer looked at some of a task's media: the proof a decision needs (or it is marked blind), and the reviewer's
+/// exposure. One row per task, reviewer and thing revealed; looking again at the same frame adds nothing.
+/// </summary>
+public sealed class ReviewReveal
+{
+    public Guid Id { get; set; }
+
+    public Guid TaskId { get; set; }
+
+    public Guid MediaId { get; set; }
+
+    public string Reviewer { get; set; } = "";
+
+    /// <summary>One of <see cref="RevealKinds"/>.</summary>
+    public string Kind { get; set; } = RevealKinds.Frame;
+
+    /// <summary>The frame for <see cref="RevealKinds.Frame"/>; null otherwise.</summary>
+    public int? FrameIndex { get; set; }
+
+    public DateTimeOffset At { get; set; }
+}
+
+/// <summary>A reviewer's exposure on one UTC day: items decided and media revealed. Survives sign-ins and dashboard replicas.</summary>
+public sealed class ReviewerExposure
+{
+    public string Reviewer { get; set; } = "";
+
+    public DateOnly Day { get; set; }
+
+    public int Items { get; set; }
+
+    public int Reveals { get; set; }
 }
 
 /// <summary>One version of a moderation policy. Versions are append-only; the highest version of a name is in force.</summary>

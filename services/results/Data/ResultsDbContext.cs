@@ -25,6 +25,10 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
 
     public DbSet<ReviewFeedback> ReviewFeedback => Set<ReviewFeedback>();
 
+    public DbSet<ReviewReveal> ReviewReveals => Set<ReviewReveal>();
+
+    public DbSet<ReviewerExposure> ReviewerExposure => Set<ReviewerExposure>();
+
     public DbSet<PolicyVersion> Policies => Set<PolicyVersion>();
 
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
@@ -155,6 +159,23 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
             b.HasIndex(f => new { f.MediaId, f.CreatedAt });
             b.HasIndex(f => new { f.ModelVersion, f.CreatedAt });
             b.HasIndex(f => new { f.Reviewer, f.CreatedAt });
+        });
+
+        modelBuilder.Entity<ReviewReveal>(b =>
+        {
+            b.ToTable("review_reveals");
+            b.Property(r => r.Reviewer).HasMaxLength(128);
+            b.Property(r => r.Kind).HasMaxLength(16);
+            b.HasOne<ReviewTask>().WithMany().HasForeignKey(r => r.TaskId).OnDelete(DeleteBehavior.Cascade);
+            b.HasIndex(r => new { r.TaskId, r.Reviewer, r.Kind, r.FrameIndex }).IsUnique().AreNullsDistinct(false);
+            b.HasIndex(r => new { r.Reviewer, r.At });
+        });
+
+        modelBuilder.Entity<ReviewerExposure>(b =>
+        {
+            b.ToTable("reviewer_exposure");
+            b.HasKey(e => new { e.Reviewer, e.Day });
+            b.Property(e => e.Reviewer).HasMaxLength(128);
         });
 
         modelBuilder.Entity<PolicyVersion>(b =>

@@ -53,6 +53,7 @@ public static class Extensions
         services.AddScoped<OutboxWriter>();
         services.AddScoped<ReviewService>();
         services.AddScoped<ReviewUndoService>();
+        services.AddScoped<RevealService>();
         services.AddScoped<MediaQueries>();
         services.AddScoped<VerdictReuse>();
         services.AddScoped<EvaluationService>();
@@ -120,6 +121,7 @@ public static class Extensions
         app.MapLegalHoldApi();
         app.MapReviewsApi();
         app.MapReviewUndoApi();
+        app.MapReviewRevealsApi();
         app.MapIdentityApi();
         app.MapStatsApi();
         app.MapPoliciesApi();

@@ -88,13 +88,21 @@ public sealed class MediaQueries(ResultsDbContext db)
     }
 
     /// <summary>Newest first, keyset-paged on first-seen time.</summary>
+    /// <param name="externalIdContains">A case-insensitive part of the external id (people searching), rather than the exact id.</param>
     public async Task<MediaPage> SearchAsync(string? ownerClientId, string? externalId, string? sha256, string? state, Decision? decision,
-        DateTimeOffset? before, int limit, CancellationToken cancellationToken)
+        DateTimeOffset? before, int limit, CancellationToken cancellationToken, string? externalIdContains = null)
     {
         var query = Owned(ownerClientId);
         if (!string.IsNullOrWhiteSpace(externalId))
         {
             query = query.Where(m => m.ExternalId == externalId);
+        }
+
+        if (!string.IsNullOrWhiteSpace(externalIdContains))
+        {
+            var pattern = "%" + externalIdContains.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal)
+                .Replace("_", "\\_", StringComparison.Ordinal) + "%";
+            query = query.Where(m => m.ExternalId != null && EF.Functions.ILike(m.ExternalId, pattern));
         }
 
         if (!string.IsNullOrWhiteSpace(sha256))
@@ -144,7 +152,7 @@ public sealed class MediaQueries(ResultsDbContext db)
             verdict.DecidedAt, medium.DecidedByReviewer ? medium.DecidedAt : null, verdict.Latency?.TotalSeconds, verdict.ExtractionElapsed?.TotalSeconds);
 
     private static FeedbackView ToView(ReviewFeedback f) =>
-        new(f.Id, f.Reviewer, f.Decision, f.Labels, f.Comment, f.TimeSpent.TotalSeconds, f.CreatedAt);
+        new(f.Id, f.Reviewer, f.Decision, f.Labels, f.Comment, f.TimeSpent.TotalSeconds, f.CreatedAt, f.Blind);
 
     private static MediaFailure? Failure(Medium medium) =>
         medium.State == MediaStates.Failed

@@ -69,7 +69,8 @@ public sealed record FeedbackView(
     IReadOnlyDictionary<string, bool> Labels,
     string? Comment,
     double TimeSpentSeconds,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    bool Blind = false);
 
 /// <summary>One row of the dashboard's timeline: <c>GET /media/{id}/frames</c>.</summary>
 public sealed record FrameView(int FrameIndex, double TimestampSeconds, string ModelName, string ModelVersion, IReadOnlyDictionary<string, float> Scores, DateTimeOffset ClassifiedAt);

@@ -37,6 +37,11 @@
     : strip.length > 0 ? strip.map(t => Number(t.dataset.frame)) : [Number(desk.dataset.focus)];
   const times = new Map(points.map(p => [Number(p.dataset.frame), Number(p.dataset.time)]));
   const counted = new Set();
+  const moving = ['Video', 'Animation'].includes(desk.dataset.kind);
+  // Set once results has recorded a look at this task (now, or before an undo): a decision needs one, results refuses it
+  // otherwise; allowing a video needs a frame or the player.
+  let looked = (desk.dataset.looked ?? '').includes('any');
+  let lookedMoving = (desk.dataset.looked ?? '').includes('moving');
   let revealed = null;
 
   function isTyping(e) {
@@ -67,7 +72,9 @@
         headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': token },
         body: JSON.stringify({ taskId: itemId, frameIndex: frame }),
       });
-      if (!response.ok) return;
+      if (!response.ok) { counted.delete(frame); return; }
+      looked = true;
+      lookedMoving = true;
       const state = await response.json();
       const set = (id, value) => document.querySelectorAll(`[data-testid="${id}"]`).forEach(e => { e.textContent = value; });
       set('exposure-items', state.items);
@@ -162,8 +169,33 @@
   chips.forEach(chip => chip.addEventListener('click', () => cycle(chip)));
 
   const form = document.getElementById('decide');
-  form?.addEventListener('submit', () => {
+  const refusal = document.getElementById('refusal');
+  const blind = document.getElementById('blind');
+
+  // A decision needs a look: refused here (and by results) until a frame was revealed, unless the reviewer ticks "blind";
+  // a video or animation is never allowed blind. Waits for reveal reports still on their way, so R then A is not refused.
+  function refusalFor(decision) {
+    if (decision === 'Allow' && moving && !lookedMoving) return 'A video is allowed only after a look: reveal a frame first (R, or hover one).';
+    if (!looked && !blind?.checked) return 'Look first: reveal a frame (R, or hover one), or tick "Decide blind" to record a decision taken without looking.';
+    return null;
+  }
+  form?.addEventListener('submit', e => {
     form.querySelector('input[name="timeSpentSeconds"]').value = ((performance.now() - started) / 1000).toFixed(1);
+    const submitter = e.submitter;
+    const decision = submitter?.name === 'decision' ? submitter.value : null;
+    if (!decision || form.dataset.checked) return;
+    e.preventDefault();
+    reports.then(() => {
+      const why = refusalFor(decision);
+      if (why) {
+        refusal.textContent = why;
+        refusal.hidden = false;
+        delete form.dataset.sent;
+        return;
+      }
+      form.dataset.checked = '1';
+      form.requestSubmit(submitter);
+    });
   });
   const button = key => form?.querySelector(`button[data-key="${key}"]`);
 

@@ -867,6 +867,10 @@ namespace Moderation.Results.Data.Migrations
                         .HasColumnType("character varying(16)")
                         .HasColumnName("automatic_decision");
 
+                    b.Property<bool>("Blind")
+                        .HasColumnType("boolean")
+                        .HasColumnName("blind");
+
                     b.Property<string>("Comment")
                         .HasMaxLength(4096)
                         .HasColumnType("character varying(4096)")
@@ -939,6 +943,56 @@ namespace Moderation.Results.Data.Migrations
                     b.ToTable("review_feedback", (string)null);
                 });
 
+            modelBuilder.Entity("Moderation.Results.Data.ReviewReveal", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at");
+
+                    b.Property<int?>("FrameIndex")
+                        .HasColumnType("integer")
+                        .HasColumnName("frame_index");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("kind");
+
+                    b.Property<Guid>("MediaId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("media_id");
+
+                    b.Property<string>("Reviewer")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("reviewer");
+
+                    b.Property<Guid>("TaskId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("task_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_review_reveals");
+
+                    b.HasIndex("Reviewer", "At")
+                        .HasDatabaseName("ix_review_reveals_reviewer_at");
+
+                    b.HasIndex("TaskId", "Reviewer", "Kind", "FrameIndex")
+                        .IsUnique()
+                        .HasDatabaseName("ix_review_reveals_task_id_reviewer_kind_frame_index");
+
+                    NpgsqlIndexBuilderExtensions.AreNullsDistinct(b.HasIndex("TaskId", "Reviewer", "Kind", "FrameIndex"), false);
+
+                    b.ToTable("review_reveals", (string)null);
+                });
+
             modelBuilder.Entity("Moderation.Results.Data.ReviewTask", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1005,6 +1059,31 @@ namespace Moderation.Results.Data.Migrations
                         .HasDatabaseName("ix_review_tasks_status_priority_created_at");
 
                     b.ToTable("review_tasks", (string)null);
+                });
+
+            modelBuilder.Entity("Moderation.Results.Data.ReviewerExposure", b =>
+                {
+                    b.Property<string>("Reviewer")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("reviewer");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("date")
+                        .HasColumnName("day");
+
+                    b.Property<int>("Items")
+                        .HasColumnType("integer")
+                        .HasColumnName("items");
+
+                    b.Property<int>("Reveals")
+                        .HasColumnType("integer")
+                        .HasColumnName("reveals");
+
+                    b.HasKey("Reviewer", "Day")
+                        .HasName("pk_reviewer_exposure");
+
+                    b.ToTable("reviewer_exposure", (string)null);
                 });
 
             modelBuilder.Entity("Moderation.Results.Data.Verdict", b =>
@@ -1236,6 +1315,16 @@ namespace Moderation.Results.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_review_feedback_review_tasks_task_id");
+                });
+
+            modelBuilder.Entity("Moderation.Results.Data.ReviewReveal", b =>
+                {
+                    b.HasOne("Moderation.Results.Data.ReviewTask", null)
+                        .WithMany()
+                        .HasForeignKey("TaskId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_review_reveals_review_tasks_task_id");
                 });
 
             modelBuilder.Entity("Moderation.Results.Data.ReviewTask", b =>
