@@ -43,6 +43,7 @@ public static class QueueNames
     public const string ResultsEraseMedium = "results-erase-medium";
     public const string ResultsCountContentReferences = "results-count-content-references";
     public const string ResultsApplyRetention = "results-apply-retention";
+    public const string ResultsMatchFrameHash = "results-match-frame-hash";
 
     /// <summary>
     /// A queue's name on the broker: <paramref name="queue"/> with the deployment's <c>Messaging:QueuePrefix</c> and a

@@ -13,6 +13,7 @@ public sealed class ExtractionMetrics
         Media = meter.CreateCounter<long>("moderation.extractor.media", "{medium}", "Media finished, by kind and outcome (completed, cancelled, failed).");
         Duration = meter.CreateHistogram<double>("moderation.extractor.duration", "s", "Probe to last frame of one medium.");
         FirstFrame = meter.CreateHistogram<double>("moderation.extractor.first_frame", "s", "Probe to first published frame of one medium.");
+        HashSeconds = meter.CreateHistogram<double>("moderation.extractor.pdq_hash", "s", "Decode and PDQ-hash one frame (all eight orientations).");
     }
 
     public Counter<long> Frames { get; }
@@ -22,4 +23,6 @@ public sealed class ExtractionMetrics
     public Histogram<double> Duration { get; }
 
     public Histogram<double> FirstFrame { get; }
+
+    public Histogram<double> HashSeconds { get; }
 }

@@ -35,6 +35,10 @@ public static class AuditActions
     public const string LegalHoldCleared = "legal-hold.clear";
     public const string RetentionOriginal = "retention.original";
     public const string RetentionFrames = "retention.frames";
+    public const string BankCreated = "bank.create";
+    public const string BankDeleted = "bank.delete";
+    public const string BankEntriesAdded = "bank.entries-add";
+    public const string BankEntryRemoved = "bank.entry-remove";
 }
 
 /// <summary>

@@ -9,6 +9,7 @@ using Moderation.Results.Aggregation;
 using Moderation.Results.Apis;
 using Moderation.Results.Audit;
 using Moderation.Results.Auth;
+using Moderation.Results.Banks;
 using Moderation.Results.Callbacks;
 using Moderation.Results.Consumers;
 using Moderation.Results.Data;
@@ -40,6 +41,7 @@ public static class Extensions
         builder.AddValidatedOptions<CallbackOptions>(CallbackOptions.Section);
         builder.AddValidatedOptions<AuthOptions>(AuthOptions.Section);
         builder.AddValidatedOptions<FeedbackHeadOptions>(FeedbackHeadOptions.Section);
+        builder.AddValidatedOptions<BankOptions>(BankOptions.Section);
 
         services.AddScoped<MediumTransaction>();
         services.AddScoped<MediaAggregator>();
@@ -57,6 +59,9 @@ public static class Extensions
         services.AddScoped<LegalHoldService>();
         services.AddScoped<RetentionService>();
         services.AddScoped<AuditLog>();
+        services.AddSingleton<BankIndex>();
+        services.AddScoped<BankStore>();
+        services.AddScoped<FrameHashMatching>();
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<ResultsMetrics>();
         services.TryAddSingleton<ICallbackNetwork, SocketCallbackNetwork>();
@@ -85,6 +90,7 @@ public static class Extensions
                 x.AddConsumer<EraseMediumConsumer, EraseMediumConsumerDefinition>();
                 x.AddConsumer<CountContentReferencesConsumer, CountContentReferencesConsumerDefinition>();
                 x.AddConsumer<ApplyRetentionConsumer, ApplyRetentionConsumerDefinition>();
+                x.AddConsumer<MatchFrameHashConsumer, MatchFrameHashConsumerDefinition>();
             });
             services.AddHostedService<OutboxDispatcher>();
             services.AddHostedService<StalledMediaSweeper>();
@@ -109,6 +115,7 @@ public static class Extensions
         app.MapIdentityApi();
         app.MapStatsApi();
         app.MapPoliciesApi();
+        app.MapBanksApi();
         app.MapEvaluationApi();
         app.MapModelsApi();
         app.MapCallbacksApi();

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Moderation.Contracts.V1;
 using Moderation.Results.Aggregation;
 using Moderation.Results.Audit;
+using Moderation.Results.Banks;
 using Moderation.Results.Data;
 using Moderation.Results.Lifecycle;
 
@@ -18,7 +19,10 @@ public enum ReviewOutcome
 public sealed record ReviewResult<T>(ReviewOutcome Outcome, T? Value, string? Problem = null);
 
 /// <summary>A reviewer's verdict on a claimed task.</summary>
-public sealed record ReviewDecision(Decision Decision, IReadOnlyDictionary<string, bool> Labels, string? Comment, TimeSpan? TimeSpent);
+/// <param name="AddToBank">A hash bank to add the medium's hash to (undoing the decision removes it again).</param>
+/// <param name="BankFrameIndex">Which frame's hash: by default a still's one picture, or the frame that decided a video.</param>
+public sealed record ReviewDecision(Decision Decision, IReadOnlyDictionary<string, bool> Labels, string? Comment, TimeSpan? TimeSpent,
+    string? AddToBank = null, int? BankFrameIndex = null);
 
 /// <summary>
 /// The human-review queue: claim the most urgent open task with a lease, decide or skip it. A decision lands in the
@@ -31,6 +35,7 @@ public sealed class ReviewService(
     IOptions<ReviewOptions> options,
     ResultsMetrics metrics,
     AuditLog audit,
+    BankStore banks,
     TimeProvider clock,
     ILogger<ReviewService> logger)
 {
@@ -105,6 +110,15 @@ public sealed class ReviewService(
                 PolicyName = verdict.PolicyName,
                 PolicyVersion = verdict.PolicyVersion,
             };
+            if (decision.AddToBank is { } bankName)
+            {
+                var (_, bankProblem) = await banks.AddFromReviewAsync(bankName, medium, verdict, decision.BankFrameIndex, feedback.Id, actor, cancellationToken);
+                if (bankProblem is not null)
+                {
+                    return new ReviewResult<ReviewFeedback>(ReviewOutcome.Conflict, null, bankProblem);
+                }
+            }
+
             db.ReviewFeedback.Add(feedback);
             task.Status = ReviewTaskStates.Done;
             task.CompletedAt = now;

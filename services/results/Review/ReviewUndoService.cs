@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Moderation.Results.Aggregation;
 using Moderation.Results.Audit;
+using Moderation.Results.Banks;
 using Moderation.Results.Data;
 using Moderation.Results.Lifecycle;
 using Moderation.Results.Outbox;
@@ -20,6 +21,7 @@ public sealed class ReviewUndoService(
     OutboxWriter outbox,
     IOptions<ReviewOptions> options,
     AuditLog audit,
+    BankStore banks,
     TimeProvider clock,
     ILogger<ReviewUndoService> logger)
 {
@@ -40,6 +42,7 @@ public sealed class ReviewUndoService(
                 return new ReviewResult<ReviewTask>(ReviewOutcome.Conflict, null, problem);
             }
 
+            await banks.RemoveAddedByReviewAsync(feedback!.Id, actor, cancellationToken);
             db.ReviewFeedback.Remove(feedback!);
             task.Status = ReviewTaskStates.Open;
             task.CompletedAt = null;
