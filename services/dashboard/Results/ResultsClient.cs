@@ -59,6 +59,9 @@ public sealed class ResultsClient(HttpClient http)
     /// <summary>Takes back the reviewer's decision on the task; the task is theirs again, claimed afresh.</summary>
     public Task UndoAsync(Guid taskId, CancellationToken cancellationToken) => PostAsync($"reviews/{taskId}/undo", cancellationToken);
 
+    /// <summary>The hash banks a reviewer may add a reviewed medium's hash to.</summary>
+    public Task<List<BankView>> BanksAsync(CancellationToken cancellationToken) => GetAsync<List<BankView>>("banks", cancellationToken)!;
+
     public Task<ReviewQueueStats> ReviewStatsAsync(CancellationToken cancellationToken) => GetAsync<ReviewQueueStats>("reviews/stats", cancellationToken)!;
 
     public async Task<MediaDetails?> MediaAsync(Guid mediaId, CancellationToken cancellationToken) =>

@@ -100,7 +100,11 @@ public sealed record MediaPage(IReadOnlyList<MediaSummary> Items, DateTimeOffset
 public sealed record ClaimedReview(Guid TaskId, Guid MediaId, string Reason, double Priority, DateTimeOffset CreatedAt, DateTimeOffset LeaseExpiresAt,
     MediaDetails Media, IReadOnlyList<FrameView> Frames);
 
-public sealed record ReviewDecisionRequest(Decision Decision, Dictionary<string, bool>? Labels, string? Comment, double? TimeSpentSeconds);
+public sealed record ReviewDecisionRequest(Decision Decision, Dictionary<string, bool>? Labels, string? Comment, double? TimeSpentSeconds,
+    string? AddToBank = null);
+
+/// <summary>A hash bank as results lists it (<c>GET /banks</c>); <see cref="ClientId"/> null for a global bank.</summary>
+public sealed record BankView(string Name, string Action, int MaxDistance, string? ClientId);
 
 public sealed record ReviewQueueStats(int Open, int Claimed, int Done, double? OldestOpenAgeSeconds);
 

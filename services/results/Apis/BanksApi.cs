@@ -33,7 +33,7 @@ public sealed record BankEntryView(Guid Id, string Pdq, int? Quality, string? No
 public sealed record BankEntryPage(IReadOnlyList<BankEntryView> Items, Guid? NextAfter);
 
 /// <summary>
-/// Hash banks (admin scope, beside <c>/policies</c>): lists of known content by PDQ hash that decide matching media
+/// Hash banks (admin scope, beside <c>/policies</c>; reviewers may list them): lists of known content by PDQ hash that decide matching media
 /// before any model runs. See docs/hash-banks.md.
 /// </summary>
 public static partial class BanksApi
@@ -50,15 +50,17 @@ public static partial class BanksApi
 
     public static RouteGroupBuilder MapBanksApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/banks").WithTags("Hash banks").RequireAuthorization(ModerationScopes.Admin);
+        // Reviewers list the banks (to add a reviewed medium's hash to one with their decision); everything else is the administrators'.
+        var group = app.MapGroup("/banks").WithTags("Hash banks").RequireAuthorization(ModerationScopes.Review);
         group.MapGet("/", ListAsync);
-        group.MapPost("/", CreateAsync);
         group.MapGet("/{name}", GetAsync);
-        group.MapDelete("/{name}", DeleteAsync);
-        group.MapGet("/{name}/entries", EntriesAsync);
-        group.MapPost("/{name}/entries", AddEntryAsync).DisableAntiforgery();
-        group.MapPost("/{name}/entries:import", ImportAsync).WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(MaxImportBytes));
-        group.MapDelete("/{name}/entries/{id:guid}", RemoveEntryAsync);
+        group.MapPost("/", CreateAsync).RequireAuthorization(ModerationScopes.Admin);
+        group.MapDelete("/{name}", DeleteAsync).RequireAuthorization(ModerationScopes.Admin);
+        group.MapGet("/{name}/entries", EntriesAsync).RequireAuthorization(ModerationScopes.Admin);
+        group.MapPost("/{name}/entries", AddEntryAsync).RequireAuthorization(ModerationScopes.Admin).DisableAntiforgery();
+        group.MapPost("/{name}/entries:import", ImportAsync).RequireAuthorization(ModerationScopes.Admin)
+            .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(MaxImportBytes));
+        group.MapDelete("/{name}/entries/{id:guid}", RemoveEntryAsync).RequireAuthorization(ModerationScopes.Admin);
         return group;
     }
 

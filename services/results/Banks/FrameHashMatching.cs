@@ -49,8 +49,9 @@ public sealed class FrameHashMatching(ResultsDbContext db, MediaAggregator aggre
                 MediaId = medium.Id, FrameIndex = message.FrameIndex, BankId = h.BankId, BankName = h.BankName, Action = h.Action, Distance = h.Distance,
                 TimestampSeconds = message.TimestampSeconds,
             }).ToList();
-            var nearDuplicate = message.Kind == MediaKind.Still && matches.Count == 0 && clientId is not null && options.Value.NearDuplicateDistance >= 0
-                ? await NearestDecidedStillAsync(medium.Id, clientId, medium.PolicyName ?? message.Policy, hash, token)
+            var distance = clientId is null ? -1 : options.Value.NearDuplicateDistanceFor(clientId);
+            var nearDuplicate = message.Kind == MediaKind.Still && matches.Count == 0 && distance >= 0
+                ? await NearestDecidedStillAsync(medium.Id, clientId!, medium.PolicyName ?? message.Policy, hash, distance, token)
                 : null;
             return (matches, nearDuplicate);
         }, cancellationToken);
@@ -61,7 +62,7 @@ public sealed class FrameHashMatching(ResultsDbContext db, MediaAggregator aggre
     /// a review verdict still waiting for its reviewer) and whose hash is within the near-duplicate distance.
     /// </summary>
     private async Task<(Guid MediaId, Decision Decision)?> NearestDecidedStillAsync(Guid mediaId, string clientId, string? policy, PdqHash hash,
-        CancellationToken cancellationToken)
+        int maxDistance, CancellationToken cancellationToken)
     {
         var policyName = string.IsNullOrWhiteSpace(policy) ? ResultsDbContext.DefaultPolicyName : policy;
         var since = clock.GetUtcNow() - options.Value.NearDuplicateLookback;
@@ -85,7 +86,7 @@ public sealed class FrameHashMatching(ResultsDbContext db, MediaAggregator aggre
         Add(command, "policy", policyName);
         Add(command, "quality", PdqHash.MinUsefulQuality);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken) || reader.GetInt64(2) > options.Value.NearDuplicateDistance)
+        if (!await reader.ReadAsync(cancellationToken) || reader.GetInt64(2) > maxDistance)
         {
             return null;
         }
