@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Net.Http.Headers;
 using Moderation.Auth;
 using Moderation.Pdq;
@@ -65,8 +66,7 @@ public static partial class BanksApi
     }
 
     public static async Task<Ok<List<BankView>>> ListAsync(ResultsDbContext db, CancellationToken cancellationToken) =>
-        TypedResults.Ok((await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.ToListAsync(
-            db.HashBanks.OrderBy(b => b.Name), cancellationToken)).Select(BankView.From).ToList());
+        TypedResults.Ok((await db.HashBanks.AsNoTracking().OrderBy(b => b.Name).ToListAsync(cancellationToken)).Select(BankView.From).ToList());
 
     public static async Task<Results<Ok<BankView>, NotFound>> GetAsync(string name, BankStore store, CancellationToken cancellationToken) =>
         await store.FindAsync(name, cancellationToken) is { } bank ? TypedResults.Ok(BankView.From(bank)) : TypedResults.NotFound();

@@ -94,6 +94,7 @@ public static class Extensions
             });
             services.AddHostedService<OutboxDispatcher>();
             services.AddHostedService<StalledMediaSweeper>();
+            services.AddHostedService<BankIndexWarmUp>();
         }
 
         return builder;
