@@ -2,6 +2,7 @@ using System.CommandLine;
 using Moderation.Bench.Classifier;
 using Moderation.Bench.Extractor;
 using Moderation.Bench.Load;
+using Moderation.Bench.Pdq;
 using Moderation.Bench.Stills;
 using Moderation.Bench.Video;
 
@@ -14,7 +15,10 @@ internal sealed record Benchmarks(
     Func<UploadMemorySettings, Task<int>> UploadMemory,
     Func<StillsSettings, Task<int>> Stills,
     Func<VideoSettings, Task<int>> Video,
-    Func<LoadSettings, Task<int>> Load)
+    Func<LoadSettings, Task<int>> Load,
+    Func<PdqIndexSettings, Task<int>> PdqIndex,
+    Func<PdqAgreementSettings, Task<int>> PdqAgreement,
+    Func<PdqEditsSettings, Task<int>> PdqEdits)
 {
     public static Benchmarks Real { get; } = new(
         ClassifierBenchmark.RunAsync,
@@ -22,7 +26,10 @@ internal sealed record Benchmarks(
         UploadMemoryBenchmark.RunAsync,
         StillsBenchmark.RunAsync,
         VideoBenchmark.RunAsync,
-        LoadBenchmark.RunAsync);
+        LoadBenchmark.RunAsync,
+        PdqIndexBenchmark.RunAsync,
+        PdqAgreementBenchmark.RunAsync,
+        PdqEditsBenchmark.RunAsync);
 }
 
 /// <summary>
@@ -41,5 +48,8 @@ internal static class BenchCommandLine
             StillsSettings.CreateCommand(benchmarks.Stills),
             VideoSettings.CreateCommand(benchmarks.Video),
             LoadSettings.CreateCommand(benchmarks.Load),
+            PdqIndexSettings.CreateCommand(benchmarks.PdqIndex),
+            PdqAgreementSettings.CreateCommand(benchmarks.PdqAgreement),
+            PdqEditsSettings.CreateCommand(benchmarks.PdqEdits),
         };
 }

@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Moderation.Pdq;
 
@@ -147,54 +149,77 @@ internal static class PdqAlgorithm
     {
         var windowAlongRows = JaroszWindowSize(columns);
         var windowAlongColumns = JaroszWindowSize(rows);
-        var lanes = Vector<float>.Count;
-        var strip = ArrayPool<float>.Shared.Rent(columns * lanes);
-        var filteredStrip = ArrayPool<float>.Shared.Rent(columns * lanes);
+        var strip = ArrayPool<float>.Shared.Rent(columns * StripRows);
+        var filteredStrip = ArrayPool<float>.Shared.Rent(columns * StripRows);
+        var sums = ArrayPool<float>.Shared.Rent(columns);
         try
         {
             for (var pass = 0; pass < JaroszPasses; pass++)
             {
                 BoxAlongRows(buffer1, buffer2, rows, columns, windowAlongRows, strip, filteredStrip);
-                BoxAlongColumns(buffer2, buffer1, rows, columns, windowAlongColumns);
+                BoxDown(buffer2, buffer1, rows, columns, windowAlongColumns, sums);
             }
         }
         finally
         {
             ArrayPool<float>.Shared.Return(strip);
             ArrayPool<float>.Shared.Return(filteredStrip);
+            ArrayPool<float>.Shared.Return(sums);
         }
     }
 
+    /// <summary>Rows filtered together: a strip of them is transposed so each row becomes a column.</summary>
+    private const int StripRows = 8;
+
     /// <summary>
-    /// The box filter along every row. Rows are filtered a vector's width at a time: a strip of them is transposed so
-    /// each row becomes a lane, filtered as columns are, and transposed back.
+    /// The box filter along every row. A strip of <see cref="StripRows"/> rows is transposed (8×8 blocks in AVX
+    /// registers where the CPU has them), filtered down its columns, and transposed back.
     /// </summary>
     private static void BoxAlongRows(float[] input, float[] output, int rows, int columns, int window, float[] strip, float[] filteredStrip)
     {
-        var lanes = Vector<float>.Count;
         ref var inputStart = ref MemoryMarshal.GetArrayDataReference(input);
         ref var outputStart = ref MemoryMarshal.GetArrayDataReference(output);
         ref var stripStart = ref MemoryMarshal.GetArrayDataReference(strip);
         ref var filteredStart = ref MemoryMarshal.GetArrayDataReference(filteredStrip);
         var row = 0;
-        for (; row + lanes <= rows; row += lanes)
+        for (; row + StripRows <= rows; row += StripRows)
         {
-            for (var lane = 0; lane < lanes; lane++)
+            // strip[column][lane] = input[row + lane][column]
+            ref var rowsStart = ref Unsafe.Add(ref inputStart, row * columns);
+            var column = 0;
+            if (Avx.IsSupported)
             {
-                ref var source = ref Unsafe.Add(ref inputStart, (row + lane) * columns);
-                for (var column = 0; column < columns; column++)
+                for (; column + 8 <= columns; column += 8)
                 {
-                    Unsafe.Add(ref stripStart, column * lanes + lane) = Unsafe.Add(ref source, column);
+                    Transpose8x8(ref Unsafe.Add(ref rowsStart, column), columns, ref Unsafe.Add(ref stripStart, column * StripRows), StripRows);
                 }
             }
 
-            BoxAlongColumns(strip, filteredStrip, columns, lanes, window);
-            for (var lane = 0; lane < lanes; lane++)
+            for (; column < columns; column++)
             {
-                ref var destination = ref Unsafe.Add(ref outputStart, (row + lane) * columns);
-                for (var column = 0; column < columns; column++)
+                for (var lane = 0; lane < StripRows; lane++)
                 {
-                    Unsafe.Add(ref destination, column) = Unsafe.Add(ref filteredStart, column * lanes + lane);
+                    Unsafe.Add(ref stripStart, column * StripRows + lane) = Unsafe.Add(ref rowsStart, lane * columns + column);
+                }
+            }
+
+            BoxDownInRegisters(strip, filteredStrip, columns, StripRows, window);
+
+            ref var outputRows = ref Unsafe.Add(ref outputStart, row * columns);
+            column = 0;
+            if (Avx.IsSupported)
+            {
+                for (; column + 8 <= columns; column += 8)
+                {
+                    Transpose8x8(ref Unsafe.Add(ref filteredStart, column * StripRows), StripRows, ref Unsafe.Add(ref outputRows, column), columns);
+                }
+            }
+
+            for (; column < columns; column++)
+            {
+                for (var lane = 0; lane < StripRows; lane++)
+                {
+                    Unsafe.Add(ref outputRows, lane * columns + column) = Unsafe.Add(ref filteredStart, column * StripRows + lane);
                 }
             }
         }
@@ -205,18 +230,100 @@ internal static class PdqAlgorithm
         }
     }
 
+    /// <summary>Transposes the 8×8 block at <paramref name="source"/> (rows <paramref name="sourceStride"/> floats apart) into <paramref name="destination"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(ref float source, int sourceStride, ref float destination, int destinationStride)
+    {
+        var r0 = Vector256.LoadUnsafe(ref source);
+        var r1 = Vector256.LoadUnsafe(ref source, (nuint)sourceStride);
+        var r2 = Vector256.LoadUnsafe(ref source, (nuint)(2 * sourceStride));
+        var r3 = Vector256.LoadUnsafe(ref source, (nuint)(3 * sourceStride));
+        var r4 = Vector256.LoadUnsafe(ref source, (nuint)(4 * sourceStride));
+        var r5 = Vector256.LoadUnsafe(ref source, (nuint)(5 * sourceStride));
+        var r6 = Vector256.LoadUnsafe(ref source, (nuint)(6 * sourceStride));
+        var r7 = Vector256.LoadUnsafe(ref source, (nuint)(7 * sourceStride));
+
+        var t0 = Avx.UnpackLow(r0, r1);
+        var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3);
+        var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5);
+        var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7);
+        var t7 = Avx.UnpackHigh(r6, r7);
+
+        var u0 = Avx.Shuffle(t0, t2, 0x44);
+        var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44);
+        var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44);
+        var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44);
+        var u7 = Avx.Shuffle(t5, t7, 0xEE);
+
+        Avx.Permute2x128(u0, u4, 0x20).StoreUnsafe(ref destination);
+        Avx.Permute2x128(u1, u5, 0x20).StoreUnsafe(ref destination, (nuint)destinationStride);
+        Avx.Permute2x128(u2, u6, 0x20).StoreUnsafe(ref destination, (nuint)(2 * destinationStride));
+        Avx.Permute2x128(u3, u7, 0x20).StoreUnsafe(ref destination, (nuint)(3 * destinationStride));
+        Avx.Permute2x128(u0, u4, 0x31).StoreUnsafe(ref destination, (nuint)(4 * destinationStride));
+        Avx.Permute2x128(u1, u5, 0x31).StoreUnsafe(ref destination, (nuint)(5 * destinationStride));
+        Avx.Permute2x128(u2, u6, 0x31).StoreUnsafe(ref destination, (nuint)(6 * destinationStride));
+        Avx.Permute2x128(u3, u7, 0x31).StoreUnsafe(ref destination, (nuint)(7 * destinationStride));
+    }
+
     /// <summary>
-    /// The reference's box1DFloat down every column (stride <paramref name="columns"/>): a running sum over a window
-    /// centred on each output, shrunk at both ends, divided by the number of values in it. Several adjacent columns run
-    /// per vector, each seeing exactly the reference's sequence of adds, subtracts and divides.
+    /// The reference's box1DFloat down every column at once, streaming whole rows: a running sum per column over a
+    /// window centred on each output, shrunk at both ends, divided by the number of values in it. Each column sees
+    /// exactly the reference's sequence of adds, subtracts and divides; the vector lanes are different columns.
     /// </summary>
-    private static void BoxAlongColumns(float[] input, float[] output, int rows, int columns, int window)
+    private static void BoxDown(float[] input, float[] output, int rows, int columns, int window, float[] sumsBuffer)
+    {
+        var half = (window + 2) / 2;
+        var sums = sumsBuffer.AsSpan(0, columns);
+        sums.Clear();
+        var read = 0;
+        var left = 0;
+        var write = 0;
+        var count = 0;
+        for (var i = 0; i < half - 1; i++)
+        {
+            AddRow(input.AsSpan(read++ * columns, columns), sums);
+            count++;
+        }
+
+        for (var i = 0; i < window - half + 1; i++)
+        {
+            AddRow(input.AsSpan(read++ * columns, columns), sums);
+            count++;
+            DivideRow(sums, count, output.AsSpan(write++ * columns, columns));
+        }
+
+        for (var i = 0; i < rows - window; i++)
+        {
+            AddRow(input.AsSpan(read++ * columns, columns), sums);
+            SubtractRow(input.AsSpan(left++ * columns, columns), sums);
+            DivideRow(sums, count, output.AsSpan(write++ * columns, columns));
+        }
+
+        for (var i = 0; i < half - 1; i++)
+        {
+            SubtractRow(input.AsSpan(left++ * columns, columns), sums);
+            count--;
+            DivideRow(sums, count, output.AsSpan(write++ * columns, columns));
+        }
+    }
+
+    /// <summary>
+    /// The same filter down a matrix a few vectors wide (a transposed strip of rows), one group of columns at a time
+    /// with its running sum kept in a register.
+    /// </summary>
+    private static void BoxDownInRegisters(float[] input, float[] output, int rows, int columns, int window)
     {
         var half = (window + 2) / 2;
         var width = Vector<float>.Count;
-        var column = 0;
         ref var inputStart = ref MemoryMarshal.GetArrayDataReference(input);
         ref var outputStart = ref MemoryMarshal.GetArrayDataReference(output);
+        var column = 0;
         for (; column + width <= columns; column += width)
         {
             var read = column;
@@ -256,6 +363,49 @@ internal static class PdqAlgorithm
         for (; column < columns; column++)
         {
             BoxAlongLine(input, output, column, columns, rows, window);
+        }
+    }
+
+    private static void AddRow(ReadOnlySpan<float> row, Span<float> sums)
+    {
+        var j = 0;
+        for (; j + Vector<float>.Count <= row.Length; j += Vector<float>.Count)
+        {
+            (new Vector<float>(sums[j..]) + new Vector<float>(row[j..])).CopyTo(sums[j..]);
+        }
+
+        for (; j < row.Length; j++)
+        {
+            sums[j] += row[j];
+        }
+    }
+
+    private static void SubtractRow(ReadOnlySpan<float> row, Span<float> sums)
+    {
+        var j = 0;
+        for (; j + Vector<float>.Count <= row.Length; j += Vector<float>.Count)
+        {
+            (new Vector<float>(sums[j..]) - new Vector<float>(row[j..])).CopyTo(sums[j..]);
+        }
+
+        for (; j < row.Length; j++)
+        {
+            sums[j] -= row[j];
+        }
+    }
+
+    private static void DivideRow(ReadOnlySpan<float> sums, int count, Span<float> output)
+    {
+        var divisor = new Vector<float>(count);
+        var j = 0;
+        for (; j + Vector<float>.Count <= sums.Length; j += Vector<float>.Count)
+        {
+            (new Vector<float>(sums[j..]) / divisor).CopyTo(output[j..]);
+        }
+
+        for (; j < sums.Length; j++)
+        {
+            output[j] = sums[j] / count;
         }
     }
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Moderation.Bench.Classifier;
 using Moderation.Bench.Extractor;
 using Moderation.Bench.Load;
+using Moderation.Bench.Pdq;
 using Moderation.Bench.Stills;
 using Moderation.Bench.Video;
 using Moderation.Classifier;
@@ -96,6 +97,44 @@ public sealed class CommandLineTests
                 "--minutes", "105", "--soak", "--rate", "3", "--window-minutes", "0.5")).Settings);
     }
 
+    [Fact]
+    public async Task Pdq_index_binds_every_option_and_defaults()
+    {
+        Assert.Equal(new PdqIndexSettings(10_000_000, 2_000, 100, 1), (await ParseAsync("pdq-index")).Settings);
+        Assert.Equal(
+            new PdqIndexSettings(200_000, 50, 10, 7),
+            (await ParseAsync("pdq-index", "--hashes", "200000", "--queries", "50", "--sample", "10", "--seed", "7")).Settings);
+    }
+
+    [Fact]
+    public async Task Pdq_agreement_binds_every_option_and_defaults()
+    {
+        var reference = Path.GetTempFileName();
+        try
+        {
+            var plain = (PdqAgreementSettings)(await ParseAsync("pdq-agreement")).Settings!;
+            Assert.Equal((null, 0, false, false, 20), (plain.Reference, plain.Pictures.Count, plain.SkipPhotos, plain.WriteVectors, plain.Repeats));
+
+            var run = await ParseAsync("pdq-agreement", "--reference", reference, "--pictures", RepoRoot, "--pictures", Path.GetTempPath(), "--skip-photos",
+                "--write-vectors", "--repeats", "5");
+            var settings = (PdqAgreementSettings)run.Settings!;
+            Assert.Equal(reference, settings.Reference!.FullName);
+            Assert.Equal([RepoRoot.TrimEnd('/'), Path.GetTempPath().TrimEnd('/')], settings.Pictures.Select(d => d.FullName.TrimEnd('/')));
+            Assert.Equal((true, true, 5), (settings.SkipPhotos, settings.WriteVectors, settings.Repeats));
+        }
+        finally
+        {
+            File.Delete(reference);
+        }
+    }
+
+    [Fact]
+    public async Task Pdq_edits_binds_skip_photos()
+    {
+        Assert.Equal(new PdqEditsSettings(false), (await ParseAsync("pdq-edits")).Settings);
+        Assert.Equal(new PdqEditsSettings(true), (await ParseAsync("pdq-edits", "--skip-photos")).Settings);
+    }
+
     /// <summary>The invocations docs/benchmarks.md and bench/gpu.sh print, word for word.</summary>
     [Theory]
     [InlineData("upload-memory", "--gib", "1")]
@@ -108,6 +147,9 @@ public sealed class CommandLineTests
     [InlineData("load", "--media", "5000", "--video-share", "0.02", "--soak", "--rate", "20", "--chaos", "--window-minutes", "1", "--minutes", "20")]
     [InlineData("stills", "--count", "1000", "--uploaders", "8", "--warmup", "50", "--latency-seconds", "60", "--skip-peer")]
     [InlineData("video", "--minutes", "32")]
+    [InlineData("pdq-index")]
+    [InlineData("pdq-agreement")]
+    [InlineData("pdq-edits")]
     public async Task The_documented_invocations_still_parse(params string[] args)
     {
         var run = await ParseAsync(args);
@@ -133,6 +175,10 @@ public sealed class CommandLineTests
     [InlineData("stills", "--stack", "/nonexistent/repo")]
     [InlineData("video", "--minute", "3")]
     [InlineData("clasifier")]
+    [InlineData("pdq-agreement", "--reference", "/nonexistent/pdq-photo-hasher")]
+    [InlineData("pdq-agreement", "--write-vectors")]
+    [InlineData("pdq-agreement", "--pictures", "/tmp")]
+    [InlineData("pdq-index", "--hashes", "ten")]
     [InlineData]
     public async Task A_wrong_command_line_is_an_error_with_usage_and_runs_nothing(params string[] args)
     {
@@ -156,6 +202,9 @@ public sealed class CommandLineTests
     [InlineData("classifier", "--batch", "2048", "--batch must be between 1 and 1024")]
     [InlineData("classifier", "--concurrent-batches", "17", "--concurrent-batches must be between 1 and 16")]
     [InlineData("upload-memory", "--gib", "0", "--gib must be between 0.01 and 64")]
+    [InlineData("pdq-index", "--hashes", "5", "--hashes must be between 10000 and 50000000")]
+    [InlineData("pdq-index", "--sample", "0", "--sample must be between 1 and 10000")]
+    [InlineData("pdq-agreement", "--repeats", "0", "--repeats must be between 1 and 1000")]
     public async Task A_value_out_of_range_is_refused_instead_of_clamped(string command, string option, string value, string message)
     {
         var run = await ParseAsync(command, option, value);
@@ -174,6 +223,9 @@ public sealed class CommandLineTests
     [InlineData("stills", "--count", "--uploaders", "--warmup", "--latency-seconds", "--minutes", "--skip-peer", "--stack")]
     [InlineData("video", "--minutes", "--stack")]
     [InlineData("load", "--media", "--video-share", "--uploaders", "--chaos", "--extractor-concurrency", "--minutes", "--soak", "--rate", "--window-minutes")]
+    [InlineData("pdq-index", "--hashes", "--queries", "--sample", "--seed")]
+    [InlineData("pdq-agreement", "--reference", "--pictures", "--skip-photos", "--write-vectors", "--repeats")]
+    [InlineData("pdq-edits", "--skip-photos")]
     public async Task Help_on_each_benchmark_lists_its_options_and_runs_nothing(string command, params string[] options)
     {
         var run = await ParseAsync(command, "--help");
@@ -189,7 +241,7 @@ public sealed class CommandLineTests
         var run = await ParseAsync("--help");
 
         Assert.Equal(0, run.Code);
-        Assert.All(new[] { "classifier", "extractor", "upload-memory", "stills", "video", "load" }, command => Assert.Contains($"  {command} ", run.Output, StringComparison.Ordinal));
+        Assert.All(new[] { "classifier", "extractor", "upload-memory", "stills", "video", "load", "pdq-index", "pdq-agreement", "pdq-edits" }, command => Assert.Contains($"  {command} ", run.Output, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -221,7 +273,7 @@ public sealed class CommandLineTests
             return Task.FromResult(0);
         }
 
-        var root = BenchCommandLine.Create(new Benchmarks(Record, Record, Record, Record, Record, Record));
+        var root = BenchCommandLine.Create(new Benchmarks(Record, Record, Record, Record, Record, Record, Record, Record, Record));
         using var output = new StringWriter();
         var code = await ServiceCommandLine.InvokeAsync(root, args, new InvocationConfiguration { Output = output, Error = output });
         return (code, received, output.ToString());
