@@ -37,12 +37,7 @@ public sealed class BankIndex(ILogger<BankIndex> logger) : IDisposable
                 continue;
             }
 
-            var nearest = int.MaxValue;
-            foreach (var hash in orientations)
-            {
-                nearest = Math.Min(nearest, bank.Nearest(hash, bank.MaxDistance));
-            }
-
+            var nearest = bank.Nearest(orientations);
             if (nearest <= bank.MaxDistance)
             {
                 hits.Add(new BankHit(bank.Id, bank.Name, bank.Action, nearest));
@@ -106,7 +101,11 @@ public sealed class BankIndex(ILogger<BankIndex> logger) : IDisposable
 
     private sealed record BankHead(Guid Id, string Name, BankAction Action, int MaxDistance, string? OwnerClientId, long Revision);
 
-    private sealed record LoadedBank(BankHead Head, PdqHash[] Hashes)
+    /// <summary>
+    /// One bank's hashes in an exact multi-index (<see cref="PdqIndex"/>): a query costs about the same at a hundred hashes
+    /// and at ten million, and finds exactly what a linear scan would.
+    /// </summary>
+    private sealed record LoadedBank(BankHead Head, PdqIndex Index)
     {
         public Guid Id => Head.Id;
 
@@ -118,24 +117,16 @@ public sealed class BankIndex(ILogger<BankIndex> logger) : IDisposable
 
         public string? OwnerClientId => Head.OwnerClientId;
 
-        public int Count => Hashes.Length;
+        public int Count => Index.Count;
 
-        public static LoadedBank Build(BankHead head, List<string> hashes) => new(head, [.. hashes.Select(PdqHash.Parse)]);
+        public static LoadedBank Build(BankHead head, List<string> hashes) =>
+            new(head, PdqIndex.Build([.. hashes.Select((hex, i) => ((long)i, PdqHash.Parse(hex)))]));
 
-        /// <summary>The distance of the nearest entry within <paramref name="radius"/>, or <see cref="int.MaxValue"/>.</summary>
-        public int Nearest(PdqHash hash, int radius)
+        /// <summary>The distance of the nearest entry to any of the orientations within the bank's distance, or <see cref="int.MaxValue"/>.</summary>
+        public int Nearest(IReadOnlyList<PdqHash> orientations)
         {
-            var nearest = int.MaxValue;
-            foreach (var entry in Hashes)
-            {
-                var distance = entry.Distance(hash);
-                if (distance <= radius && distance < nearest)
-                {
-                    nearest = distance;
-                }
-            }
-
-            return nearest;
+            var matches = Index.Query(orientations, MaxDistance);
+            return matches.Count == 0 ? int.MaxValue : matches[0].Distance;
         }
     }
 }

@@ -26,7 +26,7 @@ public sealed class FrameHashMatching(ResultsDbContext db, MediaAggregator aggre
         }
 
         List<PdqHash> orientations = [hash];
-        foreach (var other in message.Orientations)
+        foreach (var other in message.Orientations.Take(7))
         {
             if (PdqHash.TryParse(other, out var turned))
             {
