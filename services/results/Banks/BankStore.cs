@@ -138,6 +138,8 @@ public sealed class BankStore(ResultsDbContext db, BankIndex index, AuditLog aud
         int added = 0, duplicate = 0, invalid = 0, lineNumber = 0;
         List<int> invalidLines = [];
         List<(string Pdq, string? Note)> batch = [];
+        // Entries are paged and exported in id order: each batch's ids carry a later millisecond than the one before.
+        var batches = 0;
         while (await csv.ReadLineAsync(cancellationToken) is { } line)
         {
             lineNumber++;
@@ -165,7 +167,7 @@ public sealed class BankStore(ResultsDbContext db, BankIndex index, AuditLog aud
             batch.Add((pdq, note));
             if (batch.Count == ImportBatch)
             {
-                var inserted = await InsertAsync(bank.Id, batch, actor.ClientId, now, cancellationToken);
+                var inserted = await InsertAsync(bank.Id, batch, actor.ClientId, now, now.AddMilliseconds(batches++), cancellationToken);
                 added += inserted;
                 duplicate += batch.Count - inserted;
                 batch.Clear();
@@ -174,7 +176,7 @@ public sealed class BankStore(ResultsDbContext db, BankIndex index, AuditLog aud
 
         if (batch.Count > 0)
         {
-            var inserted = await InsertAsync(bank.Id, batch, actor.ClientId, now, cancellationToken);
+            var inserted = await InsertAsync(bank.Id, batch, actor.ClientId, now, now.AddMilliseconds(batches++), cancellationToken);
             added += inserted;
             duplicate += batch.Count - inserted;
         }
@@ -356,10 +358,14 @@ public sealed class BankStore(ResultsDbContext db, BankIndex index, AuditLog aud
     private Task<int> BumpAsync(Guid bankId, CancellationToken cancellationToken) =>
         db.HashBanks.Where(b => b.Id == bankId).ExecuteUpdateAsync(s => s.SetProperty(b => b.Revision, b => b.Revision + 1), cancellationToken);
 
-    /// <summary>Inserts the batch's hashes the bank does not hold yet; returns how many were new.</summary>
-    private Task<int> InsertAsync(Guid bankId, List<(string Pdq, string? Note)> batch, string addedBy, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Inserts the batch's hashes the bank does not hold yet; returns how many were new. The ids (version 7: time, then
+    /// random bits) share <paramref name="idTime"/> and are handed out sorted, so the list's order is the entries' order.
+    /// </summary>
+    private Task<int> InsertAsync(Guid bankId, List<(string Pdq, string? Note)> batch, string addedBy, DateTimeOffset now, DateTimeOffset idTime,
+        CancellationToken cancellationToken)
     {
-        var ids = batch.Select(_ => Guid.CreateVersion7()).ToArray();
+        var ids = batch.Select(_ => Guid.CreateVersion7(idTime)).Order().ToArray();
         var hashes = batch.Select(b => b.Pdq).ToArray();
         var notes = batch.Select(b => b.Note).ToArray();
         return db.Database.ExecuteSqlAsync(
