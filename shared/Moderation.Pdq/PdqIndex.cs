@@ -18,11 +18,12 @@ public readonly record struct PdqMatch(long Id, int Distance, PdqDihedral Orient
 /// </summary>
 /// <remarks>
 /// Small indexes cut 16 chunks of 16 bits (for distance 31: 17 buckets in each of 16 tables). Indexes sized for a
-/// million entries or more cut 13 chunks of 20 and 19 bits, whose buckets hold 16 to 32 times fewer random entries: at
+/// million entries or more cut 13 chunks of 20 and 19 bits, whose buckets hold 8 to 16 times fewer random entries: at
 /// distance 31 a query probes about 1,400 buckets but checks about 14,000 candidates in 10 million instead of 41,000,
 /// and checking candidates (a cache miss each) is what costs. Entries are (id, hash) pairs: an id may carry several
-/// hashes (a video's frames), and a query reports each id once, with its smallest distance. Memory is about 100 bytes
-/// per entry (the hash, the id, a 4-byte slot in each table) plus the tables' buckets (12 MB small, 138 MB large).
+/// hashes (a video's frames), and a query reports each id once, with its smallest distance. Memory: the hash, the id
+/// and a 4-byte slot in each table per entry, plus the tables' bucket arrays (12 MB small, 138 MB large before any
+/// entry); about 136 bytes an entry in all at 10 million.
 /// Queries may run concurrently with each other and with <see cref="Add"/> and <see cref="Remove"/>.
 /// </remarks>
 public sealed class PdqIndex : IDisposable

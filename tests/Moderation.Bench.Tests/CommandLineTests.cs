@@ -147,7 +147,7 @@ public sealed class CommandLineTests
     [InlineData("load", "--media", "5000", "--video-share", "0.02", "--soak", "--rate", "20", "--chaos", "--window-minutes", "1", "--minutes", "20")]
     [InlineData("stills", "--count", "1000", "--uploaders", "8", "--warmup", "50", "--latency-seconds", "60", "--skip-peer")]
     [InlineData("video", "--minutes", "32")]
-    [InlineData("pdq-index")]
+    [InlineData("pdq-index", "--hashes", "10000000", "--queries", "2000", "--sample", "100")]
     [InlineData("pdq-agreement")]
     [InlineData("pdq-edits")]
     public async Task The_documented_invocations_still_parse(params string[] args)
