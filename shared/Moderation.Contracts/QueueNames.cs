@@ -53,6 +53,7 @@ public static class QueueNames
     public const string ResultsGetModelVersion = "results-get-model-version";
     public const string ResultsFrameRescored = "results-frame-rescored";
     public const string ResultsFrameShadowScored = "results-frame-shadow-scored";
+    public const string ResultsMatchFrameHash = "results-match-frame-hash";
 
     /// <summary>
     /// A queue's name on the broker: <paramref name="queue"/> with the deployment's <c>Messaging:QueuePrefix</c> and a

@@ -42,6 +42,9 @@ public sealed class ReviewModel(ResultsClient results, ExposureTracker exposure,
     /// <summary>The reviewer's decisions and skips that may still be undone, newest first (not only the last one).</summary>
     public IReadOnlyList<RecentReview> Recent { get; private set; } = [];
 
+    /// <summary>The hash banks that apply to the medium on screen (global ones and its client's), offered with the decision.</summary>
+    public IReadOnlyList<BankView> Banks { get; private set; } = [];
+
     /// <summary>The decision just made, offered for undo until <see cref="UndoUntil"/>.</summary>
     [TempData]
     public string? LastDecision { get; set; }
@@ -81,13 +84,15 @@ public sealed class ReviewModel(ResultsClient results, ExposureTracker exposure,
         }
 
         View = await MediaView.BuildAsync(results, Task.Media, Task.Frames, options.Value.WorstFrames, cancellationToken);
+        Banks = [.. (await results.BanksAsync(cancellationToken)).Where(b => b.ClientId is null || b.ClientId == Task.Media.ClientId)];
         return Page();
     }
 
     /// <param name="labels">Class → "true" (applies) or "false" (does not); classes left empty were not judged.</param>
+        /// <param name="addToBank">A hash bank to add the medium's hash to; undoing the decision removes it.</param>
     /// <param name="blind">The reviewer decides without having revealed anything; results refuses a decision that is neither looked at nor blind.</param>
     public async Task<IActionResult> OnPostDecideAsync(Guid taskId, Decision decision, Dictionary<string, string>? labels, string? comment,
-        double? timeSpentSeconds, bool blind, CancellationToken cancellationToken)
+        double? timeSpentSeconds, bool blind, string? addToBank, CancellationToken cancellationToken)
     {
         if (decision is not (Decision.Allow or Decision.Block))
         {
@@ -98,7 +103,7 @@ public sealed class ReviewModel(ResultsClient results, ExposureTracker exposure,
         try
         {
             await results.DecideAsync(taskId, new ReviewDecisionRequest(decision, judged, string.IsNullOrWhiteSpace(comment) ? null : comment.Trim(),
-                timeSpentSeconds is > 0 and < 86_400 ? timeSpentSeconds : null, blind ? true : null), cancellationToken);
+                timeSpentSeconds is > 0 and < 86_400 ? timeSpentSeconds : null, blind ? true : null, string.IsNullOrWhiteSpace(addToBank) ? null : addToBank), cancellationToken);
         }
         catch (ResultsApiException e) when (e.Status is HttpStatusCode.Conflict or HttpStatusCode.NotFound or HttpStatusCode.BadRequest)
         {

@@ -96,6 +96,9 @@ public sealed class ResultsClient(HttpClient http)
         return response;
     }
 
+    /// <summary>The hash banks a reviewer may add a reviewed medium's hash to.</summary>
+    public Task<List<BankView>> BanksAsync(CancellationToken cancellationToken) => GetAsync<List<BankView>>("banks", cancellationToken)!;
+
     public Task<ReviewQueueStats> ReviewStatsAsync(CancellationToken cancellationToken) => GetAsync<ReviewQueueStats>("reviews/stats", cancellationToken)!;
 
     public async Task<MediaDetails?> MediaAsync(Guid mediaId, CancellationToken cancellationToken) =>

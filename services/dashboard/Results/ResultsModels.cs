@@ -108,12 +108,16 @@ public sealed record ClaimedReview(Guid TaskId, Guid MediaId, string Reason, dou
     public bool LookedMoving => Revealed?.Any(k => k is "frame" or "player") == true;
 }
 
-public sealed record ReviewDecisionRequest(Decision Decision, Dictionary<string, bool>? Labels, string? Comment, double? TimeSpentSeconds, bool? Blind = null);
+public sealed record ReviewDecisionRequest(Decision Decision, Dictionary<string, bool>? Labels, string? Comment, double? TimeSpentSeconds, bool? Blind = null,
+    string? AddToBank = null);
 
 /// <summary>A reviewer's exposure on one UTC day, as results counts it.</summary>
 public sealed record ExposureDay(DateOnly Day, int Items, int Reveals);
 
 public sealed record ExposureHistory(ExposureDay Today, IReadOnlyList<ExposureDay> Days);
+
+/// <summary>A hash bank as results lists it (<c>GET /banks</c>); <see cref="ClientId"/> null for a global bank.</summary>
+public sealed record BankView(string Name, string Action, int MaxDistance, string? ClientId);
 
 public sealed record ReviewQueueStats(int Open, int Claimed, int Done, double? OldestOpenAgeSeconds);
 

@@ -14,6 +14,7 @@ public sealed class ExtractionMetrics
         var seconds = new InstrumentAdvice<double> { HistogramBucketBoundaries = Telemetry.DurationBuckets };
         Duration = meter.CreateHistogram<double>("moderation.extractor.duration", "s", "Probe to last frame of one medium.", advice: seconds);
         FirstFrame = meter.CreateHistogram<double>("moderation.extractor.first_frame", "s", "Probe to first published frame of one medium.", advice: seconds);
+        HashSeconds = meter.CreateHistogram<double>("moderation.extractor.pdq_hash", "s", "Decode and PDQ-hash one frame (all eight orientations).", advice: seconds);
     }
 
     public Counter<long> Frames { get; }
@@ -23,4 +24,6 @@ public sealed class ExtractionMetrics
     public Histogram<double> Duration { get; }
 
     public Histogram<double> FirstFrame { get; }
+
+    public Histogram<double> HashSeconds { get; }
 }

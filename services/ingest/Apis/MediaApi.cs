@@ -172,7 +172,7 @@ public static class MediaApi
 
         // The client's own record names the medium as this client knows it.
         return TypedResults.Ok(new MediaStatusResponse(id, status.State, own is null ? status.ExternalId : own.ExternalId, status.Sha256 ?? own?.Sha256,
-            status.PlannedFrames, status.FramesScored, status.Progress, status.Verdict, status.Failure));
+            status.PlannedFrames, status.FramesScored, status.Progress, status.Verdict, status.Failure) { Hashes = status.Hashes });
     }
 
     private static async Task<Results<Accepted<SubmissionResponse>, Ok<SubmissionResponse>>> RespondAsync(

@@ -44,6 +44,37 @@ public sealed class MediaAggregator(
         return recorded;
     }
 
+    /// <summary>
+    /// Records a frame's PDQ hash with what it matches (<paramref name="match"/> runs in the medium's transaction, on
+    /// the locked medium) and answers what the extractor does with the frame. A frame hashed before is matched no
+    /// more: the answer reflects the medium as it stands. An erased medium is answered as decided, so nothing more of
+    /// it is published.
+    /// </summary>
+    public async Task<FrameHashMatched> HashAsync(MatchFrameHash message,
+        Func<Medium, CancellationToken, Task<(IReadOnlyList<MediumMatch> Matches, (Guid MediaId, Decision Decision)? NearDuplicate)>> match,
+        CancellationToken cancellationToken)
+    {
+        FrameHashMatched? answer = null;
+        var erased = await RunAsync([(message.MediaId, message.CorrelationId)], MediumEvent.FrameHashed, [], async (life, batch) =>
+        {
+            var medium = life.Medium;
+            if (!await db.MediumHashes.AnyAsync(h => h.MediaId == medium.Id && h.FrameIndex == message.FrameIndex, cancellationToken))
+            {
+                var (matches, nearDuplicate) = await match(medium, cancellationToken);
+                var now = clock.GetUtcNow();
+                var hash = new MediumHash
+                {
+                    MediaId = medium.Id, FrameIndex = message.FrameIndex, TimestampSeconds = message.TimestampSeconds, Pdq = message.Pdq.ToLowerInvariant(),
+                    Quality = message.Quality, HashedAt = now,
+                };
+                await ApplyAsync(life, lifecycle.Hash(life, hash, matches, message.Kind, nearDuplicate, now), batch, cancellationToken);
+            }
+
+            answer = MediumLifecycle.Outcome(life, message.FrameIndex);
+        }, cancellationToken);
+        return erased.Count > 0 || answer is null ? new FrameHashMatched(message.MediaId, message.FrameIndex, FrameHashOutcome.Decided, null) : answer;
+    }
+
     public Task<IReadOnlyList<Guid>> FailAsync(MediaFailed message, CancellationToken cancellationToken) =>
         FailAsync(message.MediaId, message.CorrelationId, MediumEvent.MediaFailed, life => lifecycle.Fail(life, message), cancellationToken);
 
@@ -101,7 +132,7 @@ public sealed class MediaAggregator(
     /// <summary>
     /// Locks the media, loads what the lifecycle needs of them in a few round trips for the whole batch — their running
     /// maxima (tracked, so changes are saved; late frames of concluded media still raise them), the stored keys of the
-    /// frames at hand, the models that scored the open media — and runs <paramref name="work"/> on each.
+    /// frames at hand, the models that scored the open media and their hash-bank matches — and runs <paramref name="work"/> on each.
     /// </summary>
     private async Task<IReadOnlyList<Guid>> RunAsync(IEnumerable<(Guid MediaId, Guid CorrelationId)> media, MediumEvent @event, List<int> frameIndices,
         Func<MediumLife, BatchPolicies, Task> work, CancellationToken cancellationToken)
@@ -114,10 +145,12 @@ public sealed class MediaAggregator(
             var stored = await StoredFramesAsync(all, frameIndices, cancellationToken);
             var models = (await db.FrameScores.Where(f => open.Contains(f.MediaId))
                 .Select(f => new { f.MediaId, f.ModelName, f.ModelVersion }).Distinct().ToListAsync(cancellationToken)).ToLookup(m => m.MediaId);
+            var matches = (await db.MediumMatches.AsNoTracking().Where(m => open.Contains(m.MediaId)).ToListAsync(cancellationToken)).ToLookup(m => m.MediaId);
             var batch = new BatchPolicies(policies);
             foreach (var medium in locked)
             {
-                await work(new MediumLife(medium, maxima[medium.Id], stored[medium.Id], models[medium.Id].Select(m => (m.ModelName, m.ModelVersion))), batch);
+                await work(new MediumLife(medium, maxima[medium.Id], stored[medium.Id], models[medium.Id].Select(m => (m.ModelName, m.ModelVersion)),
+                    matches[medium.Id]), batch);
             }
         }, cancellationToken);
         return Announced([.. erased.Select(id => MediumLifecycle.WhenErased(id, @event))]);

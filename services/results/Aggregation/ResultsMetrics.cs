@@ -14,6 +14,7 @@ public sealed class ResultsMetrics
     private readonly Counter<long> _callbacks;
     private readonly Counter<long> _reviews;
     private readonly Histogram<int> _transactionMedia;
+    private readonly Counter<long> _bankMatches;
 
     public ResultsMetrics(IMeterFactory meterFactory)
     {
@@ -27,7 +28,10 @@ public sealed class ResultsMetrics
         _reviews = meter.CreateCounter<long>("moderation.results.reviews", description: "Reviewer decisions by decision.");
         _transactionMedia = meter.CreateHistogram<int>("moderation.results.transaction.media", "{media}",
             "Media changed by one transaction: the pipeline's batching at work.");
+        _bankMatches = meter.CreateCounter<long>("moderation.results.bank_matches", description: "Frames that matched a hash bank.");
     }
+
+    public void BankMatches(int matches) => _bankMatches.Add(matches);
 
     public void Transaction(int media) => _transactionMedia.Record(media);
 

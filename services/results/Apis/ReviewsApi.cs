@@ -22,7 +22,9 @@ public sealed record ClaimedReview(Guid TaskId, Guid MediaId, string Reason, dou
 /// Decide without having revealed any of the task's media (e.g. an obvious block); without it, a decision on a task none of
 /// whose media the reviewer revealed is refused. A video or animation is never allowed blind.
 /// </param>
-public sealed record ReviewDecisionRequest(Decision Decision, Dictionary<string, bool>? Labels, string? Comment, double? TimeSpentSeconds, bool? Blind = null);
+/// <param name="AddToBank">Optionally, a hash bank that gets the medium's PDQ hash (of <paramref name="BankFrameIndex"/> for a video); undo removes it.</param>
+public sealed record ReviewDecisionRequest(Decision Decision, Dictionary<string, bool>? Labels, string? Comment, double? TimeSpentSeconds, bool? Blind = null,
+    string? AddToBank = null, int? BankFrameIndex = null);
 
 public sealed record ReviewQueueStats(int Open, int Claimed, int Done, double? OldestOpenAgeSeconds);
 
@@ -160,8 +162,13 @@ public static class ReviewsApi
             return TypedResults.ValidationProblem(errors);
         }
 
+        if (request.AddToBank is { Length: 0 or > 64 } || request.BankFrameIndex is < 0)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["addToBank"] = ["A bank name of 1–64 characters, and a frame index ≥ 0."] });
+        }
+
         var decision = new ReviewDecision(request.Decision, request.Labels ?? [], request.Comment,
-            request.TimeSpentSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null, request.Blind ?? false);
+            request.TimeSpentSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null, request.Blind ?? false, request.AddToBank, request.BankFrameIndex);
         var result = await reviews.DecideAsync(taskId, AuditActor.From(user), decision, cancellationToken);
         return result.Outcome switch
         {

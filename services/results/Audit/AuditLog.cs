@@ -49,6 +49,11 @@ public static class AuditActions
 
     /// <summary>A backfill replaced a medium's decision in force with its re-scored one.</summary>
     public const string VerdictRedecided = "verdict.redecide";
+
+    public const string BankCreated = "bank.create";
+    public const string BankDeleted = "bank.delete";
+    public const string BankEntriesAdded = "bank.entries-add";
+    public const string BankEntryRemoved = "bank.entry-remove";
 }
 
 /// <summary>

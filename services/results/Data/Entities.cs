@@ -77,6 +77,12 @@ public sealed class Medium
     /// <summary>When retention removed the sampled frames.</summary>
     public DateTimeOffset? FramesRemovedAt { get; set; }
 
+    /// <summary>The same client's decided still this one is a near duplicate of (PDQ), found when it was hashed.</summary>
+    public Guid? NearDuplicateOf { get; set; }
+
+    /// <summary>The decision in force of <see cref="NearDuplicateOf"/> when it was found: the verdict reuses it.</summary>
+    public Decision? NearDuplicateDecision { get; set; }
+
     public bool IsRegistered => SubmittedAt is not null;
 
     public bool IsConcluded => State is MediaStates.Completed or MediaStates.Failed;
@@ -155,6 +161,12 @@ public sealed class Verdict
     public TimeSpan? Latency { get; set; }
 
     public TimeSpan? ExtractionElapsed { get; set; }
+
+    /// <summary>The hash-bank matches behind the verdict; empty when known content played no part.</summary>
+    public List<BankMatch> Matches { get; set; } = [];
+
+    /// <summary>The same client's near-duplicate still whose decision this verdict reused, without inference.</summary>
+    public Guid? ReusedFromMediaId { get; set; }
 }
 
 public static class ReviewTaskStates
@@ -171,6 +183,9 @@ public static class ReviewReasons
 
     /// <summary>A random sample of allow/block verdicts, so evaluation sees more than the grey zone.</summary>
     public const string Audit = "audit";
+
+    /// <summary>The medium matched a hash bank whose action is review.</summary>
+    public const string Bank = "bank";
 }
 
 public sealed class ReviewTask

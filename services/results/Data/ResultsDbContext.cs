@@ -51,6 +51,14 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
 
     public DbSet<VerdictRevision> VerdictRevisions => Set<VerdictRevision>();
 
+    public DbSet<HashBank> HashBanks => Set<HashBank>();
+
+    public DbSet<BankEntry> BankEntries => Set<BankEntry>();
+
+    public DbSet<MediumHash> MediumHashes => Set<MediumHash>();
+
+    public DbSet<MediumMatch> MediumMatches => Set<MediumMatch>();
+
     /// <summary>This context's settings wherever it is built (the service, its migrator, <c>dotnet ef</c>).</summary>
     public static void ConfigureOptions(DbContextOptionsBuilder options) => options.UseSnakeCaseNamingConvention();
 
@@ -60,6 +68,7 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
         configurationBuilder.Properties<Decision>().HaveConversion<string>().HaveMaxLength(16);
         configurationBuilder.Properties<SubmissionPriority>().HaveConversion<string>().HaveMaxLength(16);
         configurationBuilder.Properties<MediaKind>().HaveConversion<string>().HaveMaxLength(16);
+        configurationBuilder.Properties<BankAction>().HaveConversion<string>().HaveMaxLength(16);
     }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -127,6 +136,7 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
             b.Property(v => v.PolicyName).HasMaxLength(64);
             b.Property(v => v.TriggerClass).HasMaxLength(64);
             Json(b.Property(v => v.Maxima));
+            Json(b.Property(v => v.Matches));
             b.HasOne<Medium>().WithMany().HasForeignKey(v => v.MediaId).OnDelete(DeleteBehavior.Cascade);
             // Exactly one automatic verdict per medium, enforced by the database as well as by the row lock.
             b.HasIndex(v => v.MediaId).IsUnique();
@@ -229,6 +239,44 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
             b.HasIndex(a => new { a.MediaId, a.Id });
             b.HasIndex(a => new { a.Action, a.Id });
             b.HasIndex(a => a.At);
+        });
+
+        modelBuilder.Entity<HashBank>(b =>
+        {
+            b.ToTable("hash_banks");
+            b.Property(h => h.Name).HasMaxLength(64);
+            b.Property(h => h.OwnerClientId).HasMaxLength(128);
+            b.Property(h => h.CreatedBy).HasMaxLength(128);
+            b.HasIndex(h => h.Name).IsUnique();
+        });
+
+        modelBuilder.Entity<BankEntry>(b =>
+        {
+            b.ToTable("bank_entries");
+            b.Property(e => e.Pdq).HasMaxLength(64).IsFixedLength();
+            b.Property(e => e.Note).HasMaxLength(1024);
+            b.Property(e => e.AddedBy).HasMaxLength(128);
+            b.HasOne<HashBank>().WithMany().HasForeignKey(e => e.BankId).OnDelete(DeleteBehavior.Cascade);
+            // One entry per hash and bank: an import of the same list twice adds nothing.
+            b.HasIndex(e => new { e.BankId, e.Pdq }).IsUnique();
+            b.HasIndex(e => new { e.BankId, e.AddedAt, e.Id });
+            b.HasIndex(e => e.ReviewFeedbackId).HasFilter("review_feedback_id IS NOT NULL");
+        });
+
+        modelBuilder.Entity<MediumHash>(b =>
+        {
+            b.ToTable("medium_hashes");
+            b.HasKey(h => new { h.MediaId, h.FrameIndex });
+            b.Property(h => h.Pdq).HasMaxLength(64).IsFixedLength();
+            b.HasOne<Medium>().WithMany().HasForeignKey(h => h.MediaId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<MediumMatch>(b =>
+        {
+            b.ToTable("medium_matches");
+            b.HasKey(m => new { m.MediaId, m.FrameIndex, m.BankId });
+            b.Property(m => m.BankName).HasMaxLength(64);
+            b.HasOne<Medium>().WithMany().HasForeignKey(m => m.MediaId).OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity<ModelHead>(b =>

@@ -10,6 +10,7 @@ using Moderation.Results.Apis;
 using Moderation.Results.Audit;
 using Moderation.Results.Auth;
 using Moderation.Results.Backfills;
+using Moderation.Results.Banks;
 using Moderation.Results.Callbacks;
 using Moderation.Results.Consumers;
 using Moderation.Results.Data;
@@ -44,6 +45,7 @@ public static class Extensions
         builder.AddValidatedOptions<FeedbackHeadOptions>(FeedbackHeadOptions.Section);
         builder.AddValidatedOptions<BacklogMetricsOptions>(BacklogMetricsOptions.Section);
         builder.AddValidatedOptions<BackfillOptions>(BackfillOptions.Section);
+        builder.AddValidatedOptions<BankOptions>(BankOptions.Section);
 
         services.AddScoped<MediumTransaction>();
         services.AddScoped<MediaAggregator>();
@@ -66,6 +68,9 @@ public static class Extensions
         services.AddScoped<ShadowReports>();
         services.AddScoped<BackfillService>();
         services.AddScoped<BackfillRescoring>();
+        services.AddSingleton<BankIndex>();
+        services.AddScoped<BankStore>();
+        services.AddScoped<FrameHashMatching>();
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<ResultsMetrics>();
         services.TryAddSingleton<ICallbackNetwork, SocketCallbackNetwork>();
@@ -98,11 +103,13 @@ public static class Extensions
                 x.AddConsumer<GetModelVersionConsumer, GetModelVersionConsumerDefinition>();
                 x.AddConsumer<FrameShadowScoredConsumer, FrameShadowScoredConsumerDefinition>();
                 x.AddConsumer<FrameRescoredConsumer, FrameRescoredConsumerDefinition>();
+                x.AddConsumer<MatchFrameHashConsumer, MatchFrameHashConsumerDefinition>();
             });
             services.AddHostedService<OutboxDispatcher>();
             services.AddHostedService<StalledMediaSweeper>();
             services.AddHostedService<BacklogMetrics>();
             services.AddHostedService<BackfillDispatcher>();
+            services.AddHostedService<BankIndexWarmUp>();
         }
 
         return builder;
@@ -125,6 +132,7 @@ public static class Extensions
         app.MapIdentityApi();
         app.MapStatsApi();
         app.MapPoliciesApi();
+        app.MapBanksApi();
         app.MapEvaluationApi();
         app.MapModelsApi();
         app.MapRegistryApi();

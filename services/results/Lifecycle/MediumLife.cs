@@ -16,13 +16,15 @@ public sealed class MediumLife
         Medium medium,
         IEnumerable<ClassMaximumRow>? maxima = null,
         IEnumerable<(int FrameIndex, string ModelVersion)>? storedFrames = null,
-        IEnumerable<(string Name, string Version)>? models = null)
+        IEnumerable<(string Name, string Version)>? models = null,
+        IEnumerable<MediumMatch>? matches = null)
     {
         Medium = medium;
         Maxima = (maxima ?? []).ToDictionary(c => c.ClassName, StringComparer.Ordinal);
         this.storedFrames = [.. storedFrames ?? []];
         scoredFrames = [.. this.storedFrames.Select(f => f.FrameIndex)];
         Models = [.. models ?? []];
+        Matches = [.. matches ?? []];
     }
 
     public Medium Medium { get; }
@@ -32,6 +34,9 @@ public sealed class MediumLife
 
     /// <summary>Name and version of every model that scored a frame of the medium (loaded for open media only: a verdict names them).</summary>
     public HashSet<(string Name, string Version)> Models { get; }
+
+    /// <summary>The medium's frames that matched a hash bank, stored and new.</summary>
+    public List<MediumMatch> Matches { get; }
 
     /// <summary>Maxima a policy can judge: classes seen with a finite score.</summary>
     public IEnumerable<ClassMaximumRow> FiniteMaxima => Maxima.Values.Where(c => float.IsFinite(c.Score));

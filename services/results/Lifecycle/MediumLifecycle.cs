@@ -10,6 +10,7 @@ public enum MediumEvent
 {
     Submitted,
     FramesPlanned,
+    FrameHashed,
     FrameClassified,
     FrameFailed,
     ExtractionCompleted,
@@ -150,6 +151,74 @@ public sealed class MediumLifecycle(double auditSampleRate)
         return Settle(life, effects, now);
     }
 
+    /// <summary>
+    /// <see cref="MatchFrameHash"/>, a frame's PDQ hash with what it matched (<paramref name="matches"/>: the banks the
+    /// medium may see, within their distance; <paramref name="nearDuplicate"/>: the same client's decided still it
+    /// nearly equals). Known content may decide the medium at once (<see cref="KnownDecision"/>). A frame hashed before
+    /// changes nothing.
+    /// </summary>
+    public Transition Hash(MediumLife life, MediumHash hash, IReadOnlyList<MediumMatch> matches, MediaKind kind, (Guid MediaId, Decision Decision)? nearDuplicate,
+        DateTimeOffset now)
+    {
+        var medium = life.Medium;
+        medium.Kind ??= kind;
+        if (nearDuplicate is var (source, decision) && medium.NearDuplicateOf is null)
+        {
+            medium.NearDuplicateOf = source;
+            medium.NearDuplicateDecision = decision;
+        }
+
+        life.Matches.AddRange(matches);
+        StartProcessing(medium);
+        return Settle(life, [new HashStored(hash, matches)], now);
+    }
+
+    /// <summary>
+    /// The decision known content gives the medium before any model: a block match decides any medium; a still is
+    /// decided by any match (an allow bank over a review bank) or, without one, by the decision of a near-duplicate
+    /// still of the same client. Null when the model is to judge.
+    /// </summary>
+    public static Decision? KnownDecision(MediumLife life)
+    {
+        var medium = life.Medium;
+        if (life.Matches.Any(m => m.Action == BankAction.Block))
+        {
+            return Decision.Block;
+        }
+
+        if (medium.Kind != MediaKind.Still)
+        {
+            return null;
+        }
+
+        return life.Matches.Any(m => m.Action == BankAction.Allow) ? Decision.Allow
+            : life.Matches.Any(m => m.Action == BankAction.Review) ? Decision.Review
+            : medium.NearDuplicateDecision;
+    }
+
+    /// <summary>
+    /// What the extractor does with a hashed frame: nothing more of a concluded medium or one known content decides;
+    /// a frame of a moving medium that matched an allow bank is not classified (reviewers cleared that picture); any
+    /// other frame goes to the classifier.
+    /// </summary>
+    public static FrameHashMatched Outcome(MediumLife life, int frameIndex)
+    {
+        var medium = life.Medium;
+        if (medium.IsConcluded)
+        {
+            return new(medium.Id, frameIndex, FrameHashOutcome.Decided, medium.Decision);
+        }
+
+        if (KnownDecision(life) is { } known)
+        {
+            return new(medium.Id, frameIndex, FrameHashOutcome.Decided, known);
+        }
+
+        return life.Matches.Any(m => m.FrameIndex == frameIndex && m.Action == BankAction.Allow)
+            ? new(medium.Id, frameIndex, FrameHashOutcome.Skip, null)
+            : new(medium.Id, frameIndex, FrameHashOutcome.Classify, null);
+    }
+
     /// <summary><see cref="FrameExtractionCompleted"/>: the exact frame count the verdict waits for (a later count wins).</summary>
     public Transition CompleteExtraction(MediumLife life, FrameExtractionCompleted message, DateTimeOffset now)
     {
@@ -206,8 +275,20 @@ public sealed class MediumLifecycle(double auditSampleRate)
         }
 
         var maxima = life.FiniteMaxima.ToList();
+        if (KnownDecision(life) is { } known)
+        {
+            effects.Add(Conclude(life, policy, new PolicyDecision(known, null, 1f), maxima, early: !AllScored(medium), now));
+            return new(effects);
+        }
+
         var allScored = AllScored(medium);
         var decision = ModerationPolicy.Decide(policy, maxima.ToDictionary(c => c.ClassName, c => c.Score));
+        if (decision.Decision == Decision.Allow && life.Matches.Any(m => m.Action == BankAction.Review))
+        {
+            // A frame of a moving medium in a review bank: a reviewer sees it, whatever the model thought of the rest.
+            decision = new PolicyDecision(Decision.Review, null, 1f);
+        }
+
         var early = !allScored && decision.Decision == Decision.Block && policy.EarlyExit;
         if (allScored || early)
         {
@@ -256,7 +337,10 @@ public sealed class MediumLifecycle(double auditSampleRate)
     /// </summary>
     public static (Medium Medium, Verdict Verdict)? LendVerdict(Medium? source, Verdict? verdict, ReuseVerdict request, DateTimeOffset now)
     {
+        // A verdict decided by known content is not lent: a client's own banks and media decide for that client only,
+        // and the copy's own run through the pipeline meets the global banks anyway.
         if (source is not { State: MediaStates.Completed } || verdict is null || (source.Decision == Decision.Review && !source.DecidedByReviewer)
+            || verdict.Matches.Count > 0 || verdict.ReusedFromMediaId is not null
             || !string.Equals(source.Sha256, request.Sha256, StringComparison.OrdinalIgnoreCase))
         {
             return null;
@@ -339,12 +423,14 @@ public sealed class MediumLifecycle(double auditSampleRate)
             return new(effects);
         }
 
-        if (AllScored(medium) && medium.FramesScored == 0)
+        // Frames that matched a bank count as judged: a medium whose every frame was cleared by an allow bank is decided.
+        var known = KnownDecision(life) is not null;
+        if (AllScored(medium) && medium.FramesScored == 0 && !known && life.Matches.Count == 0)
         {
             return Fail(life, new MediaFailure(FailureReasons.NoFrames, "The extractor finished without producing any frame.", Stage, now), effects);
         }
 
-        return new(effects, life.FiniteMaxima.Any());
+        return new(effects, known || life.FiniteMaxima.Any() || (AllScored(medium) && life.Matches.Count > 0));
     }
 
     private static Transition Fail(MediumLife life, MediaFailure failure, List<LifecycleEffect>? effects = null)
@@ -429,6 +515,8 @@ public sealed class MediumLifecycle(double auditSampleRate)
             DecidedAt = now,
             Latency = medium.SubmittedAt is { } submitted ? now - submitted : null,
             ExtractionElapsed = medium.ExtractionElapsed,
+            Matches = [.. life.Matches.OrderBy(m => m.FrameIndex).ThenBy(m => m.Distance).ThenBy(m => m.BankName, StringComparer.Ordinal).Select(m => m.ToContract())],
+            ReusedFromMediaId = life.Matches.Count == 0 && KnownDecision(life) is not null ? medium.NearDuplicateOf : null,
         };
         medium.State = MediaStates.Completed;
         medium.Decision = decision.Decision;
@@ -438,14 +526,18 @@ public sealed class MediumLifecycle(double auditSampleRate)
             ? new MediaDecided(medium.Id, medium.CorrelationId, decision.Decision, trigger.ClassName, trigger.Score, trigger.FrameIndex)
             : null;
         var announcement = new VerdictReached(medium.Id, medium.CorrelationId, medium.ExternalId, decision.Decision, contractMaxima,
-            medium.FramesScored, modelName, modelVersion, policy.Name, policy.Version, early, false, now);
-        return new Decided(verdict, announcement, earlyExit, ReviewTaskFor(medium, policy, decision, maxima, now));
+            medium.FramesScored, modelName, modelVersion, policy.Name, policy.Version, early, false, now)
+        {
+            Matches = verdict.Matches,
+            ReusedFromMediaId = verdict.ReusedFromMediaId,
+        };
+        return new Decided(verdict, announcement, earlyExit, ReviewTaskFor(medium, policy, decision, maxima, life.Matches.Count > 0, now));
     }
 
     /// <summary>A review task for a <c>review</c> verdict, or for an allow or block one in the audit sample; null otherwise.</summary>
-    private ReviewTask? ReviewTaskFor(Medium medium, PolicyVersion policy, PolicyDecision decision, List<ClassMaximumRow> maxima, DateTimeOffset now)
+    private ReviewTask? ReviewTaskFor(Medium medium, PolicyVersion policy, PolicyDecision decision, List<ClassMaximumRow> maxima, bool matched, DateTimeOffset now)
     {
-        string? reason = decision.Decision == Decision.Review ? ReviewReasons.Policy
+        string? reason = decision.Decision == Decision.Review ? (matched && decision.TriggerClass is null ? ReviewReasons.Bank : ReviewReasons.Policy)
             : AuditSample.Selected(medium.Id, auditSampleRate) ? ReviewReasons.Audit
             : null;
         if (reason is null)
@@ -455,7 +547,7 @@ public sealed class MediumLifecycle(double auditSampleRate)
 
         var flagged = maxima.Where(c => ModerationPolicy.FlagThreshold(policy, c.ClassName) is not null).ToList();
         var priority = decision.Decision == Decision.Review ? decision.TriggerScore
-            : (flagged.Count > 0 ? flagged : maxima).Max(c => c.Score);
+            : (flagged.Count > 0 ? flagged : maxima).Select(c => c.Score).DefaultIfEmpty(1f).Max();
         return new ReviewTask
         {
             Id = Guid.CreateVersion7(),

@@ -47,7 +47,12 @@ public sealed class MediaQueries(ResultsDbContext db)
         }
 
         var status = await ToStatusAsync(medium, cancellationToken);
-        return clientId is null || medium.ClientId == clientId ? status : status with { ExternalId = null };
+        // Another client's medium lends its verdict, never what it was matched against or reused from.
+        return clientId is null || medium.ClientId == clientId ? status : status with
+        {
+            ExternalId = null,
+            Verdict = status.Verdict is null ? null : status.Verdict with { Matches = [], ReusedFromMediaId = null },
+        };
     }
 
     /// <param name="ownerClientId">Only a medium of this client; null for any client.</param>
@@ -71,7 +76,10 @@ public sealed class MediaQueries(ResultsDbContext db)
             medium.PolicyName ?? ResultsDbContext.DefaultPolicyName, medium.Priority, medium.ClientId, medium.State, medium.SubmittedAt,
             medium.FirstSeenAt, medium.UpdatedAt, medium.Kind, medium.DurationSeconds, medium.PlannedFrames, medium.ExpectedFrames,
             medium.FramesScored, Progress(medium), live, verdict is null ? null : ToView(medium, verdict), reviews, Failure(medium),
-            new RetentionView(medium.LegalHold, medium.OriginalRemovedAt, medium.FramesRemovedAt));
+            new RetentionView(medium.LegalHold, medium.OriginalRemovedAt, medium.FramesRemovedAt))
+        {
+            Hashes = await HashesAsync(mediaId, cancellationToken),
+        };
     }
 
     public async Task<IReadOnlyList<FrameView>?> FramesAsync(Guid mediaId, string? ownerClientId, CancellationToken cancellationToken)
@@ -142,14 +150,29 @@ public sealed class MediaQueries(ResultsDbContext db)
         return new MediaStatus(medium.Id, true, medium.State, medium.ExternalId, medium.Sha256, medium.ExpectedFrames ?? medium.PlannedFrames ?? 0,
             medium.FramesScored, Progress(medium),
             verdict is null ? null : new MediaVerdict(medium.Decision ?? verdict.Decision, verdict.Maxima, verdict.ModelName, verdict.ModelVersion,
-                verdict.PolicyName, verdict.PolicyVersion, verdict.DecidedEarly, medium.DecidedByReviewer, medium.DecidedAt ?? verdict.DecidedAt),
-            Failure(medium));
+                verdict.PolicyName, verdict.PolicyVersion, verdict.DecidedEarly, medium.DecidedByReviewer, medium.DecidedAt ?? verdict.DecidedAt)
+            {
+                Matches = verdict.Matches,
+                ReusedFromMediaId = verdict.ReusedFromMediaId,
+            },
+            Failure(medium))
+        {
+            Hashes = await HashesAsync(medium.Id, cancellationToken),
+        };
     }
+
+    private Task<List<FrameHash>> HashesAsync(Guid mediaId, CancellationToken cancellationToken) =>
+        db.MediumHashes.AsNoTracking().Where(h => h.MediaId == mediaId).OrderBy(h => h.FrameIndex)
+            .Select(h => new FrameHash(h.FrameIndex, h.TimestampSeconds, h.Pdq, h.Quality)).ToListAsync(cancellationToken);
 
     private static VerdictView ToView(Medium medium, Verdict verdict) =>
         new(medium.Decision ?? verdict.Decision, verdict.Decision, medium.DecidedByReviewer, verdict.Maxima, verdict.FramesScored, verdict.ModelName,
             verdict.ModelVersion, verdict.PolicyName, verdict.PolicyVersion, verdict.DecidedEarly, verdict.TriggerClass, verdict.TriggerFrameIndex,
-            verdict.DecidedAt, medium.DecidedByReviewer ? medium.DecidedAt : null, verdict.Latency?.TotalSeconds, verdict.ExtractionElapsed?.TotalSeconds);
+            verdict.DecidedAt, medium.DecidedByReviewer ? medium.DecidedAt : null, verdict.Latency?.TotalSeconds, verdict.ExtractionElapsed?.TotalSeconds)
+        {
+            Matches = verdict.Matches,
+            ReusedFromMediaId = verdict.ReusedFromMediaId,
+        };
 
     private static FeedbackView ToView(ReviewFeedback f) =>
         new(f.Id, f.Reviewer, f.Decision, f.Labels, f.Comment, f.TimeSpent.TotalSeconds, f.CreatedAt, f.Blind);

@@ -26,7 +26,11 @@ public sealed record MediaDetails(
     VerdictView? Verdict,
     IReadOnlyList<ReviewView> Reviews,
     MediaFailure? Failure,
-    RetentionView Retention);
+    RetentionView Retention)
+{
+    /// <summary>The PDQ hash of each hashed frame, in frame order.</summary>
+    public IReadOnlyList<FrameHash> Hashes { get; init; } = [];
+}
 
 /// <param name="LegalHold">Under legal hold: neither erasure nor retention touches the medium.</param>
 /// <param name="OriginalRemovedAt">When retention removed the original (the bytes go once no other medium has the same content).</param>
@@ -50,7 +54,14 @@ public sealed record VerdictView(
     DateTimeOffset DecidedAt,
     DateTimeOffset? OverriddenAt,
     double? LatencySeconds,
-    double? ExtractionSeconds);
+    double? ExtractionSeconds)
+{
+    /// <summary>The hash-bank matches that decided or shaped the verdict.</summary>
+    public IReadOnlyList<BankMatch> Matches { get; init; } = [];
+
+    /// <summary>The same client's near-duplicate still whose decision the verdict reused, without inference.</summary>
+    public Guid? ReusedFromMediaId { get; init; }
+}
 
 public sealed record ReviewView(
     Guid TaskId,

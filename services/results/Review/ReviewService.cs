@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Moderation.Contracts.V1;
 using Moderation.Results.Aggregation;
 using Moderation.Results.Audit;
+using Moderation.Results.Banks;
 using Moderation.Results.Data;
 using Moderation.Results.Lifecycle;
 
@@ -22,7 +23,10 @@ public sealed record ReviewResult<T>(ReviewOutcome Outcome, T? Value, string? Pr
 
 /// <summary>A reviewer's verdict on a claimed task.</summary>
 /// <param name="Blind">The reviewer decides without having revealed any of the task's media, and says so.</param>
-public sealed record ReviewDecision(Decision Decision, IReadOnlyDictionary<string, bool> Labels, string? Comment, TimeSpan? TimeSpent, bool Blind = false);
+/// <param name="AddToBank">A hash bank to add the medium's hash to (undoing the decision removes it again).</param>
+/// <param name="BankFrameIndex">Which frame's hash: by default a still's one picture, or the frame that decided a video.</param>
+public sealed record ReviewDecision(Decision Decision, IReadOnlyDictionary<string, bool> Labels, string? Comment, TimeSpan? TimeSpent, bool Blind = false,
+    string? AddToBank = null, int? BankFrameIndex = null);
 
 /// <summary>
 /// The human-review queue: claim the most urgent open task with a lease, decide or skip it. A decision lands in the
@@ -36,6 +40,7 @@ public sealed class ReviewService(
     ResultsMetrics metrics,
     RevealService reveals,
     AuditLog audit,
+    BankStore banks,
     TimeProvider clock,
     ILogger<ReviewService> logger)
 {
@@ -147,6 +152,15 @@ public sealed class ReviewService(
                 PolicyVersion = verdict.PolicyVersion,
                 Blind = blind,
             };
+            if (decision.AddToBank is { } bankName)
+            {
+                var (_, bankProblem) = await banks.AddFromReviewAsync(bankName, medium, verdict, decision.BankFrameIndex, feedback.Id, actor, cancellationToken);
+                if (bankProblem is not null)
+                {
+                    return new ReviewResult<ReviewFeedback>(ReviewOutcome.Conflict, null, bankProblem);
+                }
+            }
+
             db.ReviewFeedback.Add(feedback);
             task.Status = ReviewTaskStates.Done;
             task.CompletedAt = now;

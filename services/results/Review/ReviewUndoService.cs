@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Moderation.Contracts.V1;
 using Moderation.Results.Aggregation;
 using Moderation.Results.Audit;
+using Moderation.Results.Banks;
 using Moderation.Results.Data;
 using Moderation.Results.Lifecycle;
 using Moderation.Results.Outbox;
@@ -25,6 +26,7 @@ public sealed class ReviewUndoService(
     OutboxWriter outbox,
     IOptions<ReviewOptions> options,
     AuditLog audit,
+    BankStore banks,
     TimeProvider clock,
     ILogger<ReviewUndoService> logger)
 {
@@ -45,6 +47,7 @@ public sealed class ReviewUndoService(
                 return new ReviewResult<ReviewTask>(ReviewOutcome.Conflict, null, problem);
             }
 
+            await banks.RemoveAddedByReviewAsync(feedback!.Id, actor, cancellationToken);
             db.ReviewFeedback.Remove(feedback!);
             task.Status = ReviewTaskStates.Open;
             task.CompletedAt = null;

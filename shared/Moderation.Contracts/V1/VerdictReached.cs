@@ -14,7 +14,14 @@ public sealed record VerdictReached(
     int PolicyVersion,
     bool DecidedEarly,
     bool ByReviewer,
-    DateTimeOffset DecidedAt) : IMediaMessage;
+    DateTimeOffset DecidedAt) : IMediaMessage
+{
+    /// <summary>The hash-bank matches that decided or shaped the verdict; empty (or absent, from earlier versions) when none.</summary>
+    public IReadOnlyList<BankMatch> Matches { get; init; } = [];
+
+    /// <summary>Set when the decision was reused from a near-duplicate still of the same client, without inference.</summary>
+    public Guid? ReusedFromMediaId { get; init; }
+}
 
 /// <summary>The highest score of one class and the frame that produced it.</summary>
 public sealed record ClassMaximum(string Class, float Score, int FrameIndex, double TimestampSeconds);

@@ -206,6 +206,72 @@ namespace Moderation.Results.Data.Migrations
                     b.ToTable("backfill_items", (string)null);
                 });
 
+            modelBuilder.Entity("Moderation.Results.Data.BankEntry", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("AddedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("added_at");
+
+                    b.Property<string>("AddedBy")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("added_by");
+
+                    b.Property<Guid>("BankId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("bank_id");
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("note");
+
+                    b.Property<string>("Pdq")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character(64)")
+                        .HasColumnName("pdq")
+                        .IsFixedLength();
+
+                    b.Property<int?>("Quality")
+                        .HasColumnType("integer")
+                        .HasColumnName("quality");
+
+                    b.Property<Guid?>("ReviewFeedbackId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("review_feedback_id");
+
+                    b.Property<int?>("SourceFrameIndex")
+                        .HasColumnType("integer")
+                        .HasColumnName("source_frame_index");
+
+                    b.Property<Guid?>("SourceMediaId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("source_media_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_bank_entries");
+
+                    b.HasIndex("ReviewFeedbackId")
+                        .HasDatabaseName("ix_bank_entries_review_feedback_id")
+                        .HasFilter("review_feedback_id IS NOT NULL");
+
+                    b.HasIndex("BankId", "Pdq")
+                        .IsUnique()
+                        .HasDatabaseName("ix_bank_entries_bank_id_pdq");
+
+                    b.HasIndex("BankId", "AddedAt", "Id")
+                        .HasDatabaseName("ix_bank_entries_bank_id_added_at_id");
+
+                    b.ToTable("bank_entries", (string)null);
+                });
+
             modelBuilder.Entity("Moderation.Results.Data.ClassMaximumRow", b =>
                 {
                     b.Property<Guid>("MediaId")
@@ -334,6 +400,58 @@ namespace Moderation.Results.Data.Migrations
                     b.ToTable("frame_scores", (string)null);
                 });
 
+            modelBuilder.Entity("Moderation.Results.Data.HashBank", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("action");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("created_by");
+
+                    b.Property<int>("MaxDistance")
+                        .HasColumnType("integer")
+                        .HasColumnName("max_distance");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("OwnerClientId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("owner_client_id");
+
+                    b.Property<long>("Revision")
+                        .HasColumnType("bigint")
+                        .HasColumnName("revision");
+
+                    b.HasKey("Id")
+                        .HasName("pk_hash_banks");
+
+                    b.HasIndex("Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_hash_banks_name");
+
+                    b.ToTable("hash_banks", (string)null);
+                });
+
             modelBuilder.Entity("Moderation.Results.Data.Medium", b =>
                 {
                     b.Property<Guid>("Id")
@@ -430,6 +548,15 @@ namespace Moderation.Results.Data.Migrations
                         .HasColumnType("boolean")
                         .HasColumnName("legal_hold");
 
+                    b.Property<string>("NearDuplicateDecision")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("near_duplicate_decision");
+
+                    b.Property<Guid?>("NearDuplicateOf")
+                        .HasColumnType("uuid")
+                        .HasColumnName("near_duplicate_of");
+
                     b.Property<DateTimeOffset?>("OriginalRemovedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("original_removed_at");
@@ -496,6 +623,81 @@ namespace Moderation.Results.Data.Migrations
                         .HasDatabaseName("ix_media_state_updated_at");
 
                     b.ToTable("media", (string)null);
+                });
+
+            modelBuilder.Entity("Moderation.Results.Data.MediumHash", b =>
+                {
+                    b.Property<Guid>("MediaId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("media_id");
+
+                    b.Property<int>("FrameIndex")
+                        .HasColumnType("integer")
+                        .HasColumnName("frame_index");
+
+                    b.Property<DateTimeOffset>("HashedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("hashed_at");
+
+                    b.Property<string>("Pdq")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character(64)")
+                        .HasColumnName("pdq")
+                        .IsFixedLength();
+
+                    b.Property<int>("Quality")
+                        .HasColumnType("integer")
+                        .HasColumnName("quality");
+
+                    b.Property<double>("TimestampSeconds")
+                        .HasColumnType("double precision")
+                        .HasColumnName("timestamp_seconds");
+
+                    b.HasKey("MediaId", "FrameIndex")
+                        .HasName("pk_medium_hashes");
+
+                    b.ToTable("medium_hashes", (string)null);
+                });
+
+            modelBuilder.Entity("Moderation.Results.Data.MediumMatch", b =>
+                {
+                    b.Property<Guid>("MediaId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("media_id");
+
+                    b.Property<int>("FrameIndex")
+                        .HasColumnType("integer")
+                        .HasColumnName("frame_index");
+
+                    b.Property<Guid>("BankId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("bank_id");
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("action");
+
+                    b.Property<string>("BankName")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("bank_name");
+
+                    b.Property<int>("Distance")
+                        .HasColumnType("integer")
+                        .HasColumnName("distance");
+
+                    b.Property<double>("TimestampSeconds")
+                        .HasColumnType("double precision")
+                        .HasColumnName("timestamp_seconds");
+
+                    b.HasKey("MediaId", "FrameIndex", "BankId")
+                        .HasName("pk_medium_matches");
+
+                    b.ToTable("medium_matches", (string)null);
                 });
 
             modelBuilder.Entity("Moderation.Results.Data.ModelDeployment", b =>
@@ -1119,6 +1321,11 @@ namespace Moderation.Results.Data.Migrations
                         .HasColumnType("interval")
                         .HasColumnName("latency");
 
+                    b.Property<string>("Matches")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("matches");
+
                     b.Property<string>("Maxima")
                         .IsRequired()
                         .HasColumnType("jsonb")
@@ -1149,6 +1356,10 @@ namespace Moderation.Results.Data.Migrations
                     b.Property<int>("PolicyVersion")
                         .HasColumnType("integer")
                         .HasColumnName("policy_version");
+
+                    b.Property<Guid?>("ReusedFromMediaId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("reused_from_media_id");
 
                     b.Property<string>("TriggerClass")
                         .HasMaxLength(64)
@@ -1261,6 +1472,16 @@ namespace Moderation.Results.Data.Migrations
                         .HasConstraintName("fk_backfill_items_backfills_backfill_id");
                 });
 
+            modelBuilder.Entity("Moderation.Results.Data.BankEntry", b =>
+                {
+                    b.HasOne("Moderation.Results.Data.HashBank", null)
+                        .WithMany()
+                        .HasForeignKey("BankId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_bank_entries_hash_banks_bank_id");
+                });
+
             modelBuilder.Entity("Moderation.Results.Data.ClassMaximumRow", b =>
                 {
                     b.HasOne("Moderation.Results.Data.Medium", null)
@@ -1279,6 +1500,26 @@ namespace Moderation.Results.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_frame_scores_media_media_id");
+                });
+
+            modelBuilder.Entity("Moderation.Results.Data.MediumHash", b =>
+                {
+                    b.HasOne("Moderation.Results.Data.Medium", null)
+                        .WithMany()
+                        .HasForeignKey("MediaId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_medium_hashes_media_media_id");
+                });
+
+            modelBuilder.Entity("Moderation.Results.Data.MediumMatch", b =>
+                {
+                    b.HasOne("Moderation.Results.Data.Medium", null)
+                        .WithMany()
+                        .HasForeignKey("MediaId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_medium_matches_media_media_id");
                 });
 
             modelBuilder.Entity("Moderation.Results.Data.ModelFrameScore", b =>
