@@ -89,6 +89,7 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
             b.Property(f => f.ModelVersion).HasMaxLength(128);
             b.Property(f => f.ModelName).HasMaxLength(128);
             Json(b.Property(f => f.Scores));
+            Json(b.Property(f => f.HeatmapClasses));
             b.HasOne<Medium>().WithMany().HasForeignKey(f => f.MediaId).OnDelete(DeleteBehavior.Cascade);
             b.HasIndex(f => new { f.ModelVersion, f.ReceivedAt });
         });
@@ -111,6 +112,7 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
             b.Property(v => v.PolicyName).HasMaxLength(64);
             b.Property(v => v.TriggerClass).HasMaxLength(64);
             Json(b.Property(v => v.Maxima));
+            Json(b.Property(v => v.Segments));
             b.HasOne<Medium>().WithMany().HasForeignKey(v => v.MediaId).OnDelete(DeleteBehavior.Cascade);
             // Exactly one automatic verdict per medium, enforced by the database as well as by the row lock.
             b.HasIndex(v => v.MediaId).IsUnique();

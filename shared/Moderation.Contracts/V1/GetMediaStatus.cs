@@ -34,7 +34,11 @@ public sealed record MediaVerdict(
     int PolicyVersion,
     bool DecidedEarly,
     bool ByReviewer,
-    DateTimeOffset DecidedAt);
+    DateTimeOffset DecidedAt)
+{
+    /// <summary>Time ranges over the policy's thresholds (<see cref="VerdictReached.Segments"/>).</summary>
+    public IReadOnlyList<FlaggedSegment> Segments { get; init; } = [];
+}
 
 public sealed record MediaFailure(string Reason, string Detail, string Stage, DateTimeOffset FailedAt);
 

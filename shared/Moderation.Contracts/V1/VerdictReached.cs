@@ -14,7 +14,14 @@ public sealed record VerdictReached(
     int PolicyVersion,
     bool DecidedEarly,
     bool ByReviewer,
-    DateTimeOffset DecidedAt) : IMediaMessage;
+    DateTimeOffset DecidedAt) : IMediaMessage
+{
+    /// <summary>
+    /// Time ranges over the policy's thresholds, for a video or animation (empty for a still, and in messages of results
+    /// before this version).
+    /// </summary>
+    public IReadOnlyList<FlaggedSegment> Segments { get; init; } = [];
+}
 
 /// <summary>The highest score of one class and the frame that produced it.</summary>
 public sealed record ClassMaximum(string Class, float Score, int FrameIndex, double TimestampSeconds);
