@@ -17,6 +17,7 @@ public sealed class FrameClassificationConsumer(
     FeedbackHead feedbackHead,
     FrameImageLoader loader,
     FramePreprocessor preprocessor,
+    HeatmapWriter heatmaps,
     ClassifierMetrics metrics,
     TimeProvider time,
     ILogger<FrameClassificationConsumer> logger) : IConsumer<Batch<FrameExtracted>>
@@ -52,7 +53,7 @@ public sealed class FrameClassificationConsumer(
             }
 
             await classifier.ClassifyAsync(batch, cancellationToken);
-            await PublishAsync(frames, slots, batch);
+            await PublishAsync(frames, slots, batch, cancellationToken);
         }
         finally
         {
@@ -60,7 +61,7 @@ public sealed class FrameClassificationConsumer(
         }
     }
 
-    private async Task PublishAsync(Batch<FrameExtracted> frames, FrameSlot[] slots, FrameBatch batch)
+    private async Task PublishAsync(Batch<FrameExtracted> frames, FrameSlot[] slots, FrameBatch batch, CancellationToken cancellationToken)
     {
         var model = classifier.Model;
         // One head for the whole batch, even if a new one is loaded meanwhile: its version goes with the scores.
@@ -78,16 +79,19 @@ public sealed class FrameClassificationConsumer(
             // Each result is published through its own frame's context, so it carries that frame's conversation and trace.
             if (slot.Decoded)
             {
-                publishes[i] = frame.Publish(new FrameClassified(
+                var scores = Scores(model.Classes, batch.ScoresOf(slot.Slot), batch.EmbeddingOf(slot.Slot), head);
+                var classified = new FrameClassified(
                     message.MediaId,
                     message.CorrelationId,
                     message.FrameIndex,
                     message.TimestampSeconds,
-                    Scores(model.Classes, batch.ScoresOf(slot.Slot), batch.EmbeddingOf(slot.Slot), head),
+                    scores,
                     batch.EmbeddingOf(slot.Slot).ToArray(),
                     model.Name,
                     modelVersion,
-                    classifiedAt));
+                    classifiedAt);
+                var frameHeatmaps = heatmaps.Render(model.Classes, scores, batch.ActivationsOf(slot.Slot), model.Outputs.ClassActivation);
+                publishes[i] = frameHeatmaps.Count == 0 ? frame.Publish(classified) : PublishWithHeatmapsAsync(frame, classified, frameHeatmaps, cancellationToken);
                 continue;
             }
 
@@ -120,6 +124,14 @@ public sealed class FrameClassificationConsumer(
         }
 
         logger.LogDebug("Classified a batch of {FrameCount} frames ({FailedCount} undecodable)", frames.Length, failed);
+    }
+
+    /// <summary>The frame's heatmaps are stored before its scores go out, so whoever reads the scores finds them.</summary>
+    private async Task PublishWithHeatmapsAsync(ConsumeContext<FrameExtracted> frame, FrameClassified classified, IReadOnlyList<Heatmap> frameHeatmaps,
+        CancellationToken cancellationToken)
+    {
+        var stored = await heatmaps.StoreAsync(classified.MediaId, classified.FrameIndex, frameHeatmaps, cancellationToken);
+        await frame.Publish(classified with { HeatmapClasses = stored });
     }
 
     /// <summary>The base model's probabilities, with the feedback head's in place of those of the classes it covers.</summary>

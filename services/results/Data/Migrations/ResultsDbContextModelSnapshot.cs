@@ -177,6 +177,13 @@ namespace Moderation.Results.Data.Migrations
                         .HasColumnType("real[]")
                         .HasColumnName("embedding");
 
+                    b.Property<string>("HeatmapClasses")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("heatmap_classes")
+                        .HasDefaultValueSql("'[]'::jsonb");
+
                     b.Property<string>("ModelName")
                         .IsRequired()
                         .HasMaxLength(128)
@@ -319,6 +326,10 @@ namespace Moderation.Results.Data.Migrations
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)")
                         .HasColumnName("priority");
+
+                    b.Property<double?>("SampleIntervalSeconds")
+                        .HasColumnType("double precision")
+                        .HasColumnName("sample_interval_seconds");
 
                     b.Property<string>("Sha256")
                         .HasMaxLength(64)
@@ -535,6 +546,18 @@ namespace Moderation.Results.Data.Migrations
                         .HasColumnType("character varying(1024)")
                         .HasColumnName("comment");
 
+                    b.Property<int>("CorroborationFrames")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(2)
+                        .HasColumnName("corroboration_frames");
+
+                    b.Property<double>("CorroborationSeconds")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("double precision")
+                        .HasDefaultValue(2.0)
+                        .HasColumnName("corroboration_seconds");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
@@ -554,6 +577,12 @@ namespace Moderation.Results.Data.Migrations
                         .HasColumnType("jsonb")
                         .HasColumnName("review_thresholds");
 
+                    b.Property<int>("SmoothingWindow")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(1)
+                        .HasColumnName("smoothing_window");
+
                     b.HasKey("Name", "Version")
                         .HasName("pk_policies");
 
@@ -566,10 +595,13 @@ namespace Moderation.Results.Data.Migrations
                             Version = 1,
                             BlockThresholds = "{\"Porn\":0.9,\"Hentai\":0.9}",
                             Comment = "Block Porn or Hentai at 0.9; review Porn, Hentai or Sexy at 0.5; allow otherwise.",
+                            CorroborationFrames = 2,
+                            CorroborationSeconds = 2.0,
                             CreatedAt = new DateTimeOffset(new DateTime(2025, 1, 1, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0)),
                             CreatedBy = "seed",
                             EarlyExit = true,
-                            ReviewThresholds = "{\"Porn\":0.5,\"Hentai\":0.5,\"Sexy\":0.5}"
+                            ReviewThresholds = "{\"Porn\":0.5,\"Hentai\":0.5,\"Sexy\":0.5}",
+                            SmoothingWindow = 1
                         });
                 });
 
@@ -789,6 +821,13 @@ namespace Moderation.Results.Data.Migrations
                     b.Property<int>("PolicyVersion")
                         .HasColumnType("integer")
                         .HasColumnName("policy_version");
+
+                    b.Property<string>("Segments")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("segments")
+                        .HasDefaultValueSql("'[]'::jsonb");
 
                     b.Property<string>("TriggerClass")
                         .HasMaxLength(64)
