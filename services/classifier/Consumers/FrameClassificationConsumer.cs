@@ -53,7 +53,7 @@ public sealed class FrameClassificationConsumer(
             }
 
             await classifier.ClassifyAsync(batch, cancellationToken);
-            await PublishAsync(frames, slots, batch, cancellationToken);
+            await PublishAsync(frames, slots, batch);
         }
         finally
         {
@@ -61,7 +61,7 @@ public sealed class FrameClassificationConsumer(
         }
     }
 
-    private async Task PublishAsync(Batch<FrameExtracted> frames, FrameSlot[] slots, FrameBatch batch, CancellationToken cancellationToken)
+    private async Task PublishAsync(Batch<FrameExtracted> frames, FrameSlot[] slots, FrameBatch batch)
     {
         var model = classifier.Model;
         // One head for the whole batch, even if a new one is loaded meanwhile: its version goes with the scores.
@@ -91,7 +91,7 @@ public sealed class FrameClassificationConsumer(
                     modelVersion,
                     classifiedAt);
                 var frameHeatmaps = heatmaps.Render(model.Classes, scores, batch.ActivationsOf(slot.Slot), model.Outputs.ClassActivation);
-                publishes[i] = frameHeatmaps.Count == 0 ? frame.Publish(classified) : PublishWithHeatmapsAsync(frame, classified, frameHeatmaps, cancellationToken);
+                publishes[i] = frameHeatmaps.Count == 0 ? frame.Publish(classified) : PublishWithHeatmapsAsync(frame, classified, frameHeatmaps);
                 continue;
             }
 
@@ -127,10 +127,9 @@ public sealed class FrameClassificationConsumer(
     }
 
     /// <summary>The frame's heatmaps are stored before its scores go out, so whoever reads the scores finds them.</summary>
-    private async Task PublishWithHeatmapsAsync(ConsumeContext<FrameExtracted> frame, FrameClassified classified, IReadOnlyList<Heatmap> frameHeatmaps,
-        CancellationToken cancellationToken)
+    private async Task PublishWithHeatmapsAsync(ConsumeContext<FrameExtracted> frame, FrameClassified classified, IReadOnlyList<Heatmap> frameHeatmaps)
     {
-        var stored = await heatmaps.StoreAsync(classified.MediaId, classified.FrameIndex, frameHeatmaps, cancellationToken);
+        var stored = await heatmaps.StoreAsync(classified.MediaId, classified.FrameIndex, frameHeatmaps, frame.CancellationToken);
         await frame.Publish(classified with { HeatmapClasses = stored });
     }
 

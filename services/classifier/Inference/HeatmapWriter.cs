@@ -82,21 +82,6 @@ public sealed class HeatmapWriter(IBlobStore blobs, IOptions<ClassifierOptions> 
         return data.ToArray();
     }
 
-    /// <summary>The cell with the highest activation of a class (row, column): where the model saw it most.</summary>
-    public static (int Row, int Column) Peak(ReadOnlySpan<float> activations, int height, int width, int classCount, int classIndex)
-    {
-        var best = 0;
-        for (var i = 1; i < height * width; i++)
-        {
-            if (activations[i * classCount + classIndex] > activations[best * classCount + classIndex])
-            {
-                best = i;
-            }
-        }
-
-        return (best / width, best % width);
-    }
-
     private static float Sample(float[] map, int height, int width, float row, float column)
     {
         row = Math.Clamp(row, 0, height - 1);
