@@ -1,6 +1,5 @@
 using Moderation.Classifier.Inference;
 using SkiaSharp;
-using Xunit;
 
 namespace Moderation.Classifier.Tests;
 

@@ -102,12 +102,12 @@ public sealed class VideoVerdictTests(ClusterFixture fixture, ITestOutputHelper 
 
     /// <summary>A photograph from gnome-backgrounds at the video's size.</summary>
     private static async Task<string> BackgroundAsync() =>
-        await TestMedia.GenerateAsync("png", "-i", (await TestMedia.PhotoJpegsAsync(1))[0], "-vf", "scale=320:240,setsar=1", "-frames:v", "1");
+        await TestMedia.GenerateAsync("png", "-i", (await TestMedia.PhotoJpegsAsync(5))[2], "-vf", "scale=448:448,setsar=1", "-frames:v", "1");
 
-    /// <summary>A clip-art drawing (an ice cream, which the model scores Drawing 0.97 even pasted on a photograph) on white at the video's size.</summary>
-    private static Task<string> ClipArtFrameAsync() =>
-        TestMedia.GenerateAsync("png", "-f", "lavfi", "-i", "color=c=white:size=320x240", "-i", TestMedia.ClipArtFile("food/desserts/glace_7_bw_jean-victor_b_01.png"), "-filter_complex",
-            "[1]scale=320:240:force_original_aspect_ratio=decrease[art];[0][art]overlay=(W-w)/2:(H-h)/2", "-frames:v", "1");
+    /// <summary>The photograph with a clip-art drawing (an ice cream) pasted in its bottom right quadrant, which the model scores high on Drawing.</summary>
+    private static async Task<string> ClipArtFrameAsync() =>
+        await TestMedia.GenerateAsync("png", "-i", await BackgroundAsync(), "-i", TestMedia.ClipArtFile("food/desserts/glace_7_bw_jean-victor_b_01.png"),
+            "-filter_complex", "[1]scale=208:208:force_original_aspect_ratio=decrease[art];[0][art]overlay=232:232", "-frames:v", "1");
 
     /// <summary>Ten seconds of the photograph at 10 fps, the clip-art frame shown from <paramref name="shownFrom"/> until <paramref name="shownUntil"/>.</summary>
     private static async Task<string> ClipArtVideoAsync(double shownFrom, double shownUntil) =>
