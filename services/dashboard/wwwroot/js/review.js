@@ -44,8 +44,12 @@
     const at = p.indexOf(':');
     return [Number(p.substring(0, at)), p.substring(at + 1)];
   }));
-  const overlay = focus?.querySelector('img.heatmap');
   const heatmapToggle = document.getElementById('heatmap-toggle');
+  // The overlay exists only on pages of media with heatmaps, laid over the focus frame.
+  const overlay = heatmapToggle && focus ? focus.appendChild(Object.assign(document.createElement('img'), {
+    className: 'heatmap', alt: '', hidden: true, draggable: false, decoding: 'async',
+  })) : null;
+  overlay?.setAttribute('data-testid', 'heatmap');
   let heatmapShown = false;
   function showHeatmap() {
     if (!overlay) return;
