@@ -88,6 +88,20 @@ public sealed class ClassifierOptions
     /// </summary>
     public string? ProfilePathPrefix { get; set; }
 
+    /// <summary>
+    /// Classes (comma-separated) whose class activation map is stored beside a frame as a heatmap for reviewers, when the
+    /// model has the maps (models imported by tools/model-import 2 and later). Empty stores none.
+    /// </summary>
+    public string HeatmapClasses { get; set; } = "Drawing,Hentai,Porn,Sexy";
+
+    /// <summary>
+    /// A frame gets a heatmap of one of <see cref="HeatmapClasses"/> when it scores that class at least this high. The
+    /// classifier does not know the policy; the default is the default policy's lowest review threshold, so the frames
+    /// that decide a verdict have theirs.
+    /// </summary>
+    [Range(0d, 1d)]
+    public double HeatmapMinScore { get; set; } = 0.5;
+
     /// <summary>Directory where the TensorRT provider caches built engines, so later starts skip the engine build.</summary>
     public string? TensorRtEngineCachePath { get; set; }
 

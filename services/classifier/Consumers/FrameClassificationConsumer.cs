@@ -19,6 +19,7 @@ public sealed class FrameClassificationConsumer(
     ModelLanes lanes,
     BulkLaneGate bulkLane,
     FrameImageLoader loader,
+    HeatmapWriter heatmaps,
     ClassifierMetrics metrics,
     TimeProvider time,
     ILogger<FrameClassificationConsumer> logger) : IConsumer<Batch<FrameExtracted>>
@@ -138,16 +139,19 @@ public sealed class FrameClassificationConsumer(
             // Each result is published through its own frame's context, so it carries that frame's conversation and trace.
             if (slot.Decoded)
             {
-                publishes[i] = frame.Publish(new FrameClassified(
+                var scores = Scores(model.Classes, batch.ScoresOf(slot.Slot), batch.EmbeddingOf(slot.Slot), head);
+                var classified = new FrameClassified(
                     message.MediaId,
                     message.CorrelationId,
                     message.FrameIndex,
                     message.TimestampSeconds,
-                    Scores(model.Classes, batch.ScoresOf(slot.Slot), batch.EmbeddingOf(slot.Slot), head),
+                    scores,
                     batch.EmbeddingOf(slot.Slot).ToArray(),
                     model.Name,
                     modelVersion,
-                    classifiedAt));
+                    classifiedAt);
+                var frameHeatmaps = heatmaps.Render(model.Classes, scores, batch.ActivationsOf(slot.Slot), model.Outputs.ClassActivation);
+                publishes[i] = frameHeatmaps.Count == 0 ? frame.Publish(classified) : PublishWithHeatmapsAsync(frame, classified, frameHeatmaps);
                 continue;
             }
 
@@ -180,6 +184,13 @@ public sealed class FrameClassificationConsumer(
         }
 
         logger.LogDebug("Classified a batch of {FrameCount} frames ({FailedCount} undecodable)", frames.Length, failed);
+    }
+
+    /// <summary>The frame's heatmaps are stored before its scores go out, so whoever reads the scores finds them.</summary>
+    private async Task PublishWithHeatmapsAsync(ConsumeContext<FrameExtracted> frame, FrameClassified classified, IReadOnlyList<Heatmap> frameHeatmaps)
+    {
+        var stored = await heatmaps.StoreAsync(classified.MediaId, classified.FrameIndex, frameHeatmaps, frame.CancellationToken);
+        await frame.Publish(classified with { HeatmapClasses = stored });
     }
 
     /// <summary>The base model's probabilities, with the feedback head's in place of those of the classes it covers.</summary>

@@ -19,6 +19,7 @@ public static class Extensions
         builder.Services.AddSingleton<IFrameClassifier, OnnxFrameClassifier>();
         builder.Services.AddSingleton<FrameImageLoader>();
         builder.Services.AddSingleton<FramePreprocessor>();
+        builder.Services.AddSingleton<HeatmapWriter>();
         builder.Services.AddSingleton<ModelReadiness>();
         builder.Services.AddHealthChecks().AddCheck<ModelReadiness>("model", tags: [ServiceDefaults.Extensions.ReadyTag]);
 

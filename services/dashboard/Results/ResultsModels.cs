@@ -57,7 +57,8 @@ public sealed record VerdictView(
     DateTimeOffset DecidedAt,
     DateTimeOffset? OverriddenAt,
     double? LatencySeconds,
-    double? ExtractionSeconds);
+    double? ExtractionSeconds,
+    IReadOnlyList<FlaggedSegment>? Segments = null);
 
 public sealed record ReviewView(
     Guid TaskId,
@@ -80,7 +81,11 @@ public sealed record FeedbackView(
     bool Blind = false);
 
 public sealed record FrameView(int FrameIndex, double TimestampSeconds, string ModelName, string ModelVersion, IReadOnlyDictionary<string, float> Scores,
-    DateTimeOffset ClassifiedAt);
+    DateTimeOffset ClassifiedAt)
+{
+    /// <summary>Classes with a heatmap (class activation map) beside the frame.</summary>
+    public IReadOnlyList<string> HeatmapClasses { get; init; } = [];
+}
 
 public sealed record MediaSummary(
     Guid Id,

@@ -132,7 +132,8 @@ public sealed class MediaAggregator(
     /// <summary>
     /// Locks the media, loads what the lifecycle needs of them in a few round trips for the whole batch — their running
     /// maxima (tracked, so changes are saved; late frames of concluded media still raise them), the stored keys of the
-    /// frames at hand, the models that scored the open media and their hash-bank matches — and runs <paramref name="work"/> on each.
+    /// frames at hand, the models that scored the open media, their hash-bank matches, the scored samples of open media
+    /// that may be moving (their verdict looks at time) — and runs <paramref name="work"/> on each.
     /// </summary>
     private async Task<IReadOnlyList<Guid>> RunAsync(IEnumerable<(Guid MediaId, Guid CorrelationId)> media, MediumEvent @event, List<int> frameIndices,
         Func<MediumLife, BatchPolicies, Task> work, CancellationToken cancellationToken)
@@ -146,11 +147,15 @@ public sealed class MediaAggregator(
             var models = (await db.FrameScores.Where(f => open.Contains(f.MediaId))
                 .Select(f => new { f.MediaId, f.ModelName, f.ModelVersion }).Distinct().ToListAsync(cancellationToken)).ToLookup(m => m.MediaId);
             var matches = (await db.MediumMatches.AsNoTracking().Where(m => open.Contains(m.MediaId)).ToListAsync(cancellationToken)).ToLookup(m => m.MediaId);
+            var moving = locked.Where(m => !m.IsConcluded && m.Kind != MediaKind.Still).Select(m => m.Id).ToList();
+            var samples = moving.Count == 0 ? [] : await db.FrameScores.AsNoTracking().Where(f => moving.Contains(f.MediaId))
+                .Select(f => new { f.MediaId, Sample = new FrameSample(f.FrameIndex, f.TimestampSeconds, f.Scores) }).ToListAsync(cancellationToken);
+            var frames = samples.ToLookup(f => f.MediaId, f => f.Sample);
             var batch = new BatchPolicies(policies);
             foreach (var medium in locked)
             {
                 await work(new MediumLife(medium, maxima[medium.Id], stored[medium.Id], models[medium.Id].Select(m => (m.ModelName, m.ModelVersion)),
-                    matches[medium.Id]), batch);
+                    matches[medium.Id], frames[medium.Id]), batch);
             }
         }, cancellationToken);
         return Announced([.. erased.Select(id => MediumLifecycle.WhenErased(id, @event))]);

@@ -9,13 +9,19 @@ using Moderation.Results.Policies;
 
 namespace Moderation.Results.Apis;
 
+/// <param name="CorroborationFrames">Videos and animations block only on this many samples over a block threshold …</param>
+/// <param name="CorroborationSeconds">… or on a run of them spanning this many seconds; otherwise they go to review.</param>
+/// <param name="SmoothingWindow">Samples averaged around each one before thresholds apply (1: none).</param>
 public sealed record PolicyView(string Name, int Version, IReadOnlyDictionary<string, float> Block, IReadOnlyDictionary<string, float> Review, bool EarlyExit,
-    DateTimeOffset CreatedAt, string CreatedBy, string? Comment)
+    DateTimeOffset CreatedAt, string CreatedBy, string? Comment, int CorroborationFrames, double CorroborationSeconds, int SmoothingWindow)
 {
-    public static PolicyView From(PolicyVersion p) => new(p.Name, p.Version, p.BlockThresholds, p.ReviewThresholds, p.EarlyExit, p.CreatedAt, p.CreatedBy, p.Comment);
+    public static PolicyView From(PolicyVersion p) => new(p.Name, p.Version, p.BlockThresholds, p.ReviewThresholds, p.EarlyExit, p.CreatedAt, p.CreatedBy, p.Comment,
+        p.CorroborationFrames, p.CorroborationSeconds, p.SmoothingWindow);
 }
 
-public sealed record PolicyRequest(string Name, Dictionary<string, float>? Block, Dictionary<string, float>? Review, bool? EarlyExit, string? Comment);
+/// <summary>A new policy version; absent temporal rules take their defaults (2 frames, 2 s, no smoothing).</summary>
+public sealed record PolicyRequest(string Name, Dictionary<string, float>? Block, Dictionary<string, float>? Review, bool? EarlyExit, string? Comment,
+    int? CorroborationFrames = null, double? CorroborationSeconds = null, int? SmoothingWindow = null);
 
 public enum ThresholdLevel
 {
@@ -61,7 +67,9 @@ public static partial class PoliciesApi
     {
         var block = request.Block ?? [];
         var review = request.Review ?? [];
-        var errors = ModerationPolicy.Validate(block, review).ToList();
+        var temporal = new TemporalRules(request.CorroborationFrames ?? PolicyDefaults.CorroborationFrames,
+            request.CorroborationSeconds ?? PolicyDefaults.CorroborationSeconds, request.SmoothingWindow ?? PolicyDefaults.SmoothingWindow);
+        var errors = ModerationPolicy.Validate(block, review).Concat(temporal.Validate()).ToList();
         if (string.IsNullOrEmpty(request.Name) || !PolicyName().IsMatch(request.Name))
         {
             errors.Add("name: 1–64 characters of a-z, 0-9, '-', '_' or '.', starting with a letter or digit.");
@@ -77,7 +85,7 @@ public static partial class PoliciesApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["policy"] = [.. errors] });
         }
 
-        var policy = await store.AddVersionAsync(request.Name, block, review, request.EarlyExit ?? true, AuditActor.From(user), request.Comment, cancellationToken);
+        var policy = await store.AddVersionAsync(request.Name, block, review, request.EarlyExit ?? true, temporal, AuditActor.From(user), request.Comment, cancellationToken);
         return TypedResults.Created($"/policies/{policy.Name}/versions/{policy.Version}", PolicyView.From(policy));
     }
 
@@ -119,7 +127,7 @@ public static partial class PoliciesApi
         (request.Level == ThresholdLevel.Block ? block : review)[request.Class] = threshold;
         var comment = request.Comment ?? $"{request.Level} threshold of {request.Class} set to {threshold:0.####} for {request.Target} {request.Value:0.####} " +
             $"(measured recall {recommendation.Recommendation.Point.Recall:0.###}, FPR {recommendation.Recommendation.Point.FalsePositiveRate:0.###}).";
-        var policy = await store.AddVersionAsync(name, block, review, current.EarlyExit, AuditActor.From(user), comment, cancellationToken);
+        var policy = await store.AddVersionAsync(name, block, review, current.EarlyExit, TemporalRules.Of(current), AuditActor.From(user), comment, cancellationToken);
         return TypedResults.Created($"/policies/{policy.Name}/versions/{policy.Version}", new AppliedRecommendation(PolicyView.From(policy), recommendation));
     }
 

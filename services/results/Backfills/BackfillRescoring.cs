@@ -213,7 +213,7 @@ public sealed class BackfillRescoring(
         {
             outbox.Callback(medium, CallbackEventNames.VerdictRedecided, (id, at) => new VerdictCallback(
                 id, CallbackEventNames.VerdictRedecided, at, medium.Id, medium.ExternalId, medium.Sha256, decision.Decision, false, false, maxima,
-                usable.Count, backfill.ModelName, backfill.ModelVersion, policy.Name, policy.Version, now));
+                usable.Count, backfill.ModelName, backfill.ModelVersion, policy.Name, policy.Version, now, []));
         }
     }
 

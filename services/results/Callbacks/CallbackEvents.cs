@@ -29,7 +29,8 @@ public sealed record VerdictCallback(
     string ModelVersion,
     string Policy,
     int PolicyVersion,
-    DateTimeOffset DecidedAt);
+    DateTimeOffset DecidedAt,
+    IReadOnlyList<FlaggedSegment> Segments);
 
 /// <summary>Body of a <c>media.failed</c> callback.</summary>
 public sealed record FailureCallback(

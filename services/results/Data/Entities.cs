@@ -1,4 +1,5 @@
 using Moderation.Contracts.V1;
+using Moderation.Results.Policies;
 
 namespace Moderation.Results.Data;
 
@@ -33,6 +34,9 @@ public sealed class Medium
     public MediaKind? Kind { get; set; }
 
     public double? DurationSeconds { get; set; }
+
+    /// <summary>Seconds between sampled frames, as planned (0 for a still); where a segment's last sample stops counting.</summary>
+    public double? SampleIntervalSeconds { get; set; }
 
     /// <summary>Null until <see cref="MediaSubmitted"/> arrives; frames may be scored before that.</summary>
     public DateTimeOffset? SubmittedAt { get; set; }
@@ -106,6 +110,9 @@ public sealed class FrameScore
     /// <summary>The model's penultimate-layer embedding, kept for the feedback-trained head.</summary>
     public float[]? Embedding { get; set; }
 
+    /// <summary>Classes with a class activation map stored beside the frame (a heatmap for reviewers).</summary>
+    public List<string> HeatmapClasses { get; set; } = [];
+
     public DateTimeOffset ClassifiedAt { get; set; }
 
     public DateTimeOffset ReceivedAt { get; set; }
@@ -154,6 +161,9 @@ public sealed class Verdict
     public string? TriggerClass { get; set; }
 
     public int? TriggerFrameIndex { get; set; }
+
+    /// <summary>Time ranges over the policy's thresholds (videos and animations).</summary>
+    public List<FlaggedSegment> Segments { get; set; } = [];
 
     public DateTimeOffset DecidedAt { get; set; }
 
@@ -312,8 +322,26 @@ public sealed class PolicyVersion
     /// <summary>Class name → score at or above which the medium goes to human review.</summary>
     public Dictionary<string, float> ReviewThresholds { get; set; } = [];
 
-    /// <summary>Decide as soon as one frame crosses a block threshold, and tell the extractor to stop.</summary>
+    /// <summary>Decide as soon as the block rule is met (for a video or animation: corroborated), and tell the extractor to stop.</summary>
     public bool EarlyExit { get; set; } = true;
+
+    /// <summary>
+    /// Videos and animations: a class blocks only when at least this many sampled frames are over its block threshold
+    /// (or one run of them spans <see cref="CorroborationSeconds"/>); fewer go to review. 1 blocks on a single frame.
+    /// </summary>
+    public int CorroborationFrames { get; set; } = PolicyDefaults.CorroborationFrames;
+
+    /// <summary>
+    /// Videos and animations: consecutive sampled frames over a block threshold whose timestamps span at least this many
+    /// seconds block even when they are fewer than <see cref="CorroborationFrames"/>. 0 switches the time criterion off.
+    /// </summary>
+    public double CorroborationSeconds { get; set; } = PolicyDefaults.CorroborationSeconds;
+
+    /// <summary>
+    /// Videos and animations: each frame's scores are averaged with its neighbours' (this many samples, centred, odd)
+    /// before thresholds apply. 1 (the default) is no smoothing.
+    /// </summary>
+    public int SmoothingWindow { get; set; } = PolicyDefaults.SmoothingWindow;
 
     public DateTimeOffset CreatedAt { get; set; }
 

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Moderation.Contracts.V1;
+using Moderation.Results.Policies;
 
 namespace Moderation.Results.Data;
 
@@ -114,6 +115,7 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
             b.Property(f => f.ModelVersion).HasMaxLength(128);
             b.Property(f => f.ModelName).HasMaxLength(128);
             Json(b.Property(f => f.Scores));
+            Json(b.Property(f => f.HeatmapClasses)).HasDefaultValueSql("'[]'::jsonb");
             b.HasOne<Medium>().WithMany().HasForeignKey(f => f.MediaId).OnDelete(DeleteBehavior.Cascade);
             b.HasIndex(f => new { f.ModelVersion, f.ReceivedAt });
         });
@@ -137,6 +139,7 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
             b.Property(v => v.TriggerClass).HasMaxLength(64);
             Json(b.Property(v => v.Maxima));
             Json(b.Property(v => v.Matches));
+            Json(b.Property(v => v.Segments)).HasDefaultValueSql("'[]'::jsonb");
             b.HasOne<Medium>().WithMany().HasForeignKey(v => v.MediaId).OnDelete(DeleteBehavior.Cascade);
             // Exactly one automatic verdict per medium, enforced by the database as well as by the row lock.
             b.HasIndex(v => v.MediaId).IsUnique();
@@ -197,6 +200,11 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
             b.Property(p => p.Comment).HasMaxLength(1024);
             Json(b.Property(p => p.BlockThresholds));
             Json(b.Property(p => p.ReviewThresholds));
+
+            // Versions from before the temporal rules take their defaults; the sentinels make EF always write the value set.
+            b.Property(p => p.CorroborationFrames).HasDefaultValue(PolicyDefaults.CorroborationFrames).HasSentinel(-1);
+            b.Property(p => p.CorroborationSeconds).HasDefaultValue(PolicyDefaults.CorroborationSeconds).HasSentinel(-1.0);
+            b.Property(p => p.SmoothingWindow).HasDefaultValue(PolicyDefaults.SmoothingWindow).HasSentinel(-1);
             b.HasData(new PolicyVersion
             {
                 Name = DefaultPolicyName,
@@ -384,9 +392,8 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
     internal static readonly JsonSerializerOptions ColumnJson = new(JsonSerializerDefaults.Web);
 
     /// <summary>Stores a value as <c>jsonb</c>, compared by its JSON text so in-place edits are noticed.</summary>
-    private static void Json<T>(PropertyBuilder<T> property)
-        where T : class, new()
-    {
+    private static PropertyBuilder<T> Json<T>(PropertyBuilder<T> property)
+        where T : class, new() =>
         property
             .HasColumnType("jsonb")
             .HasConversion(
@@ -396,5 +403,4 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
                     (a, b) => JsonSerializer.Serialize(a, ColumnJson) == JsonSerializer.Serialize(b, ColumnJson),
                     v => JsonSerializer.Serialize(v, ColumnJson).GetHashCode(StringComparison.Ordinal),
                     v => JsonSerializer.Deserialize<T>(JsonSerializer.Serialize(v, ColumnJson), ColumnJson)!));
-    }
 }

@@ -92,6 +92,7 @@ public sealed class MediumLifecycle(double auditSampleRate)
         medium.PlannedFrames = message.PlannedFrames;
         medium.Kind = message.Kind;
         medium.DurationSeconds = message.DurationSeconds;
+        medium.SampleIntervalSeconds = message.IntervalSeconds;
         if (message.ExtractionComplete)
         {
             medium.ExpectedFrames = message.PlannedFrames;
@@ -129,6 +130,7 @@ public sealed class MediumLifecycle(double auditSampleRate)
                 TimestampSeconds = frame.TimestampSeconds,
                 Scores = scores,
                 Embedding = frame.Embedding,
+                HeatmapClasses = [.. frame.HeatmapClasses ?? []],
                 ClassifiedAt = frame.ClassifiedAt,
                 ReceivedAt = now,
             }));
@@ -138,6 +140,7 @@ public sealed class MediumLifecycle(double auditSampleRate)
             }
 
             Raise(life, frame, scores, effects);
+            life.AddFrame(frame.FrameIndex, frame.TimestampSeconds, scores);
             life.Models.Add((frame.ModelName, frame.ModelVersion));
             recorded = true;
         }
@@ -277,22 +280,26 @@ public sealed class MediumLifecycle(double auditSampleRate)
         var maxima = life.FiniteMaxima.ToList();
         if (KnownDecision(life) is { } known)
         {
-            effects.Add(Conclude(life, policy, new PolicyDecision(known, null, 1f), maxima, early: !AllScored(medium), now));
+            effects.Add(Conclude(life, policy, new TemporalDecision(new PolicyDecision(known, null, 1f), null, []), maxima, early: !AllScored(medium), now));
             return new(effects);
         }
 
         var allScored = AllScored(medium);
-        var decision = ModerationPolicy.Decide(policy, maxima.ToDictionary(c => c.ClassName, c => c.Score));
-        if (decision.Decision == Decision.Allow && life.Matches.Any(m => m.Action == BankAction.Review))
+        var judgement = life.IsMoving
+            ? TemporalJudgement.Decide(policy, life.Frames.Values, medium.ExpectedFrames, medium.SampleIntervalSeconds, medium.DurationSeconds)
+            : Still(policy, maxima);
+        if (judgement.Decision.Decision == Decision.Allow && life.Matches.Any(m => m.Action == BankAction.Review))
         {
             // A frame of a moving medium in a review bank: a reviewer sees it, whatever the model thought of the rest.
-            decision = new PolicyDecision(Decision.Review, null, 1f);
+            judgement = judgement with { Decision = new PolicyDecision(Decision.Review, null, 1f) };
         }
 
-        var early = !allScored && decision.Decision == Decision.Block && policy.EarlyExit;
+        // While frames are missing, only a medium known to be a still or a moving medium may exit early: a frame can
+        // reach results before its medium's plan, and a video must not be blocked on the still rule.
+        var early = !allScored && judgement.Decision.Decision == Decision.Block && policy.EarlyExit && medium.Kind is not null;
         if (allScored || early)
         {
-            effects.Add(Conclude(life, policy, decision, maxima, early, now));
+            effects.Add(Conclude(life, policy, judgement, maxima, early, now));
         }
 
         return new(effects);
@@ -359,6 +366,7 @@ public sealed class MediumLifecycle(double auditSampleRate)
             Priority = request.Priority,
             Kind = source.Kind,
             DurationSeconds = source.DurationSeconds,
+            SampleIntervalSeconds = source.SampleIntervalSeconds,
             SubmittedAt = request.SubmittedAt,
             FirstSeenAt = now,
             UpdatedAt = now,
@@ -385,6 +393,7 @@ public sealed class MediumLifecycle(double auditSampleRate)
             DecidedEarly = verdict.DecidedEarly,
             TriggerClass = verdict.TriggerClass,
             TriggerFrameIndex = verdict.TriggerFrameIndex,
+            Segments = verdict.Segments,
             DecidedAt = now,
             Latency = now - request.SubmittedAt,
             ExtractionElapsed = verdict.ExtractionElapsed,
@@ -488,16 +497,23 @@ public sealed class MediumLifecycle(double auditSampleRate)
         }
     }
 
-    private Decided Conclude(MediumLife life, PolicyVersion policy, PolicyDecision decision, List<ClassMaximumRow> maxima, bool early, DateTimeOffset now)
+    /// <summary>A still (or a medium of one sample) is judged by its maxima; the trigger frame is the trigger class's maximum.</summary>
+    private static TemporalDecision Still(PolicyVersion policy, List<ClassMaximumRow> maxima)
     {
+        var decision = ModerationPolicy.Decide(policy, maxima.ToDictionary(c => c.ClassName, c => c.Score));
+        var trigger = decision.TriggerClass is null ? null : maxima.Single(c => c.ClassName == decision.TriggerClass);
+        return new TemporalDecision(decision, trigger?.FrameIndex, []);
+    }
+
+    private Decided Conclude(MediumLife life, PolicyVersion policy, TemporalDecision judgement, List<ClassMaximumRow> maxima, bool early, DateTimeOffset now)
+    {
+        var decision = judgement.Decision;
         var medium = life.Medium;
         var modelName = string.Join(',', life.Models.Select(m => m.Name).Distinct().Order(StringComparer.Ordinal));
         var modelVersion = string.Join(',', life.Models.Select(m => m.Version).Distinct().Order(StringComparer.Ordinal));
         var contractMaxima = maxima.OrderBy(c => c.ClassName, StringComparer.Ordinal)
             .Select(c => new ClassMaximum(c.ClassName, c.Score, c.FrameIndex, c.TimestampSeconds))
             .ToList();
-        var trigger = decision.TriggerClass is null ? null : maxima.Single(c => c.ClassName == decision.TriggerClass);
-
         var verdict = new Verdict
         {
             Id = Guid.CreateVersion7(),
@@ -511,7 +527,8 @@ public sealed class MediumLifecycle(double auditSampleRate)
             PolicyVersion = policy.Version,
             DecidedEarly = early,
             TriggerClass = decision.TriggerClass,
-            TriggerFrameIndex = trigger?.FrameIndex,
+            TriggerFrameIndex = judgement.TriggerFrameIndex,
+            Segments = [.. judgement.Segments],
             DecidedAt = now,
             Latency = medium.SubmittedAt is { } submitted ? now - submitted : null,
             ExtractionElapsed = medium.ExtractionElapsed,
@@ -522,14 +539,15 @@ public sealed class MediumLifecycle(double auditSampleRate)
         medium.Decision = decision.Decision;
         medium.DecidedAt = now;
 
-        var earlyExit = early && trigger is not null
-            ? new MediaDecided(medium.Id, medium.CorrelationId, decision.Decision, trigger.ClassName, trigger.Score, trigger.FrameIndex)
+        var earlyExit = early && decision.TriggerClass is not null && judgement.TriggerFrameIndex is int triggerFrame
+            ? new MediaDecided(medium.Id, medium.CorrelationId, decision.Decision, decision.TriggerClass, decision.TriggerScore, triggerFrame)
             : null;
         var announcement = new VerdictReached(medium.Id, medium.CorrelationId, medium.ExternalId, decision.Decision, contractMaxima,
             medium.FramesScored, modelName, modelVersion, policy.Name, policy.Version, early, false, now)
         {
             Matches = verdict.Matches,
             ReusedFromMediaId = verdict.ReusedFromMediaId,
+            Segments = verdict.Segments,
         };
         return new Decided(verdict, announcement, earlyExit, ReviewTaskFor(medium, policy, decision, maxima, life.Matches.Count > 0, now));
     }
@@ -560,7 +578,7 @@ public sealed class MediumLifecycle(double auditSampleRate)
 
     private static VerdictReached Announcement(Medium medium, Verdict verdict, Decision decision, bool byReviewer, DateTimeOffset now) =>
         new(medium.Id, medium.CorrelationId, medium.ExternalId, decision, verdict.Maxima, verdict.FramesScored, verdict.ModelName, verdict.ModelVersion,
-            verdict.PolicyName, verdict.PolicyVersion, verdict.DecidedEarly, byReviewer, now);
+            verdict.PolicyName, verdict.PolicyVersion, verdict.DecidedEarly, byReviewer, now) { Segments = verdict.Segments };
 
     /// <summary>Scores are probabilities; anything else (NaN, out of range) is clamped rather than allowed to poison a maximum.</summary>
     private static Dictionary<string, float> Sanitise(IReadOnlyDictionary<string, float> scores)

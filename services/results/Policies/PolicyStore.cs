@@ -44,6 +44,7 @@ public sealed class PolicyStore(ResultsDbContext db, AuditLog audit, TimeProvide
         IReadOnlyDictionary<string, float> block,
         IReadOnlyDictionary<string, float> review,
         bool earlyExit,
+        TemporalRules temporal,
         AuditActor actor,
         string? comment,
         CancellationToken cancellationToken)
@@ -59,6 +60,9 @@ public sealed class PolicyStore(ResultsDbContext db, AuditLog audit, TimeProvide
                 BlockThresholds = new(block),
                 ReviewThresholds = new(review),
                 EarlyExit = earlyExit,
+                CorroborationFrames = temporal.CorroborationFrames,
+                CorroborationSeconds = temporal.CorroborationSeconds,
+                SmoothingWindow = temporal.SmoothingWindow,
                 CreatedAt = clock.GetUtcNow(),
                 CreatedBy = createdBy,
                 Comment = comment,
@@ -71,6 +75,9 @@ public sealed class PolicyStore(ResultsDbContext db, AuditLog audit, TimeProvide
                 block = policy.BlockThresholds,
                 review = policy.ReviewThresholds,
                 earlyExit,
+                temporal.CorroborationFrames,
+                temporal.CorroborationSeconds,
+                temporal.SmoothingWindow,
                 comment,
             });
             try

@@ -91,7 +91,7 @@ public sealed class MediaQueries(ResultsDbContext db)
 
         return await db.FrameScores.AsNoTracking().Where(f => f.MediaId == mediaId)
             .OrderBy(f => f.FrameIndex).ThenBy(f => f.ModelVersion)
-            .Select(f => new FrameView(f.FrameIndex, f.TimestampSeconds, f.ModelName, f.ModelVersion, f.Scores, f.ClassifiedAt))
+            .Select(f => new FrameView(f.FrameIndex, f.TimestampSeconds, f.ModelName, f.ModelVersion, f.Scores, f.ClassifiedAt) { HeatmapClasses = f.HeatmapClasses })
             .ToListAsync(cancellationToken);
     }
 
@@ -154,6 +154,7 @@ public sealed class MediaQueries(ResultsDbContext db)
             {
                 Matches = verdict.Matches,
                 ReusedFromMediaId = verdict.ReusedFromMediaId,
+                Segments = verdict.Segments,
             },
             Failure(medium))
         {
@@ -168,7 +169,8 @@ public sealed class MediaQueries(ResultsDbContext db)
     private static VerdictView ToView(Medium medium, Verdict verdict) =>
         new(medium.Decision ?? verdict.Decision, verdict.Decision, medium.DecidedByReviewer, verdict.Maxima, verdict.FramesScored, verdict.ModelName,
             verdict.ModelVersion, verdict.PolicyName, verdict.PolicyVersion, verdict.DecidedEarly, verdict.TriggerClass, verdict.TriggerFrameIndex,
-            verdict.DecidedAt, medium.DecidedByReviewer ? medium.DecidedAt : null, verdict.Latency?.TotalSeconds, verdict.ExtractionElapsed?.TotalSeconds)
+            verdict.DecidedAt, medium.DecidedByReviewer ? medium.DecidedAt : null, verdict.Latency?.TotalSeconds, verdict.ExtractionElapsed?.TotalSeconds,
+            verdict.Segments)
         {
             Matches = verdict.Matches,
             ReusedFromMediaId = verdict.ReusedFromMediaId,

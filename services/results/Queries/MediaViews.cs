@@ -54,7 +54,8 @@ public sealed record VerdictView(
     DateTimeOffset DecidedAt,
     DateTimeOffset? OverriddenAt,
     double? LatencySeconds,
-    double? ExtractionSeconds)
+    double? ExtractionSeconds,
+    IReadOnlyList<FlaggedSegment> Segments)
 {
     /// <summary>The hash-bank matches that decided or shaped the verdict.</summary>
     public IReadOnlyList<BankMatch> Matches { get; init; } = [];
@@ -84,7 +85,11 @@ public sealed record FeedbackView(
     bool Blind = false);
 
 /// <summary>One row of the dashboard's timeline: <c>GET /media/{id}/frames</c>.</summary>
-public sealed record FrameView(int FrameIndex, double TimestampSeconds, string ModelName, string ModelVersion, IReadOnlyDictionary<string, float> Scores, DateTimeOffset ClassifiedAt);
+public sealed record FrameView(int FrameIndex, double TimestampSeconds, string ModelName, string ModelVersion, IReadOnlyDictionary<string, float> Scores, DateTimeOffset ClassifiedAt)
+{
+    /// <summary>Classes with a class activation map beside the frame (the dashboard overlays it).</summary>
+    public IReadOnlyList<string> HeatmapClasses { get; init; } = [];
+}
 
 /// <summary>One row of a search: <c>GET /media?…</c>.</summary>
 public sealed record MediaSummary(

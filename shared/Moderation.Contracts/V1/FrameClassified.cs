@@ -12,4 +12,11 @@ public sealed record FrameClassified(
     float[]? Embedding,
     string ModelName,
     string ModelVersion,
-    DateTimeOffset ClassifiedAt) : IMediaMessage;
+    DateTimeOffset ClassifiedAt) : IMediaMessage
+{
+    /// <summary>
+    /// Classes whose class activation map the classifier stored beside the frame (<c>BlobStorageExtensions.HeatmapKey</c>):
+    /// where in the picture the model saw them. Empty from classifiers before this version and for models without the map.
+    /// </summary>
+    public IReadOnlyList<string> HeatmapClasses { get; init; } = [];
+}

@@ -45,6 +45,9 @@ public sealed record MediaVerdict(
 
     /// <summary>Set when the verdict is the decision of a near-duplicate still of the same client, reused without inference.</summary>
     public Guid? ReusedFromMediaId { get; init; }
+
+    /// <summary>Time ranges over the policy's thresholds (<see cref="VerdictReached.Segments"/>).</summary>
+    public IReadOnlyList<FlaggedSegment> Segments { get; init; } = [];
 }
 
 public sealed record MediaFailure(string Reason, string Detail, string Stage, DateTimeOffset FailedAt);

@@ -21,6 +21,12 @@ public sealed record VerdictReached(
 
     /// <summary>Set when the decision was reused from a near-duplicate still of the same client, without inference.</summary>
     public Guid? ReusedFromMediaId { get; init; }
+
+    /// <summary>
+    /// Time ranges over the policy's thresholds, for a video or animation (empty for a still, and in messages of results
+    /// before this version).
+    /// </summary>
+    public IReadOnlyList<FlaggedSegment> Segments { get; init; } = [];
 }
 
 /// <summary>The highest score of one class and the frame that produced it.</summary>

@@ -44,6 +44,47 @@
   let lookedMoving = (desk.dataset.looked ?? '').includes('moving');
   let revealed = null;
 
+  // ----- heatmap overlay: the class activation map of the frame in focus, blurred with it -----
+  const heatmaps = new Map((desk.dataset.heatmaps || '').split(' ').filter(p => p).map(p => {
+    const at = p.indexOf(':');
+    return [Number(p.substring(0, at)), p.substring(at + 1)];
+  }));
+  const heatmapToggle = document.getElementById('heatmap-toggle');
+  // The overlay exists only on pages of media with heatmaps, laid over the focus frame.
+  const overlay = heatmapToggle && focus ? focus.appendChild(Object.assign(document.createElement('img'), {
+    className: 'heatmap', alt: '', hidden: true, draggable: false, decoding: 'async',
+  })) : null;
+  overlay?.setAttribute('data-testid', 'heatmap');
+  let heatmapShown = false;
+  function showHeatmap() {
+    if (!overlay) return;
+    const frame = Number(focus.dataset.frame);
+    const cls = heatmaps.get(frame);
+    const label = document.querySelector('.heatmap-class');
+    if (label) label.textContent = cls ? `${cls}, frame ${frame}` : 'no heatmap for this frame';
+    if (!heatmapShown || !cls) { overlay.hidden = true; return; }
+    overlay.src = `/thumbnails/${mediaId}/${frame}/heatmap/${encodeURIComponent(cls)}`;
+    overlay.alt = `Heatmap of ${cls} on frame ${frame}`;
+    overlay.hidden = false;
+    placeHeatmap();
+  }
+  // The map covers the picture the model saw (the whole frame, stretched), so it goes over the frame's letterboxed box.
+  function placeHeatmap() {
+    const img = focus?.querySelector('img.frame');
+    if (!overlay || !img || !img.naturalWidth) return;
+    const [width, height] = [focus.clientWidth, focus.clientHeight];
+    const scale = Math.min(width / img.naturalWidth, height / img.naturalHeight);
+    const [w, h] = [img.naturalWidth * scale, img.naturalHeight * scale];
+    Object.assign(overlay.style, { width: `${w}px`, height: `${h}px`, left: `${(width - w) / 2}px`, top: `${(height - h) / 2}px` });
+  }
+  focus?.querySelector('img.frame')?.addEventListener('load', placeHeatmap);
+  function toggleHeatmap() {
+    heatmapShown = !heatmapShown;
+    heatmapToggle?.setAttribute('aria-pressed', String(heatmapShown));
+    showHeatmap();
+  }
+  heatmapToggle?.addEventListener('click', toggleHeatmap);
+
   function isTyping(e) {
     const t = e.target;
     return e.ctrlKey || e.metaKey || e.altKey || (t instanceof HTMLElement && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName)));
@@ -111,6 +152,7 @@
     if (revealed === focus) revealed = null;
     points.forEach(p => p.classList.toggle('selected', Number(p.dataset.frame) === frame));
     strip.forEach(t => t.classList.toggle('selected', Number(t.dataset.frame) === frame));
+    showHeatmap();
   }
 
   function formatTime(seconds) {
@@ -208,6 +250,7 @@
     if (key === 'a' || key === 'b' || key === 's') { e.preventDefault(); if (form && button(key)) submit(form, button(key)); }
     else if (key === 'u') { const u = document.getElementById('undo'); if (u) { e.preventDefault(); submit(u); } }
     else if (key === 'r') { e.preventDefault(); revealNext(); }
+    else if (key === 'h' && heatmapToggle) { e.preventDefault(); toggleHeatmap(); }
     else if (key === 'escape') { blurAll(); }
     else if (key === 'arrowright') { e.preventDefault(); step(1); }
     else if (key === 'arrowleft') { e.preventDefault(); step(-1); }

@@ -372,6 +372,13 @@ namespace Moderation.Results.Data.Migrations
                         .HasColumnType("real[]")
                         .HasColumnName("embedding");
 
+                    b.Property<string>("HeatmapClasses")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("heatmap_classes")
+                        .HasDefaultValueSql("'[]'::jsonb");
+
                     b.Property<string>("ModelName")
                         .IsRequired()
                         .HasMaxLength(128)
@@ -575,6 +582,10 @@ namespace Moderation.Results.Data.Migrations
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)")
                         .HasColumnName("priority");
+
+                    b.Property<double?>("SampleIntervalSeconds")
+                        .HasColumnType("double precision")
+                        .HasColumnName("sample_interval_seconds");
 
                     b.Property<string>("Sha256")
                         .HasMaxLength(64)
@@ -960,6 +971,18 @@ namespace Moderation.Results.Data.Migrations
                         .HasColumnType("character varying(1024)")
                         .HasColumnName("comment");
 
+                    b.Property<int>("CorroborationFrames")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(2)
+                        .HasColumnName("corroboration_frames");
+
+                    b.Property<double>("CorroborationSeconds")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("double precision")
+                        .HasDefaultValue(2.0)
+                        .HasColumnName("corroboration_seconds");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
@@ -979,6 +1002,12 @@ namespace Moderation.Results.Data.Migrations
                         .HasColumnType("jsonb")
                         .HasColumnName("review_thresholds");
 
+                    b.Property<int>("SmoothingWindow")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(1)
+                        .HasColumnName("smoothing_window");
+
                     b.HasKey("Name", "Version")
                         .HasName("pk_policies");
 
@@ -991,10 +1020,13 @@ namespace Moderation.Results.Data.Migrations
                             Version = 1,
                             BlockThresholds = "{\"Porn\":0.9,\"Hentai\":0.9}",
                             Comment = "Block Porn or Hentai at 0.9; review Porn, Hentai or Sexy at 0.5; allow otherwise.",
+                            CorroborationFrames = 2,
+                            CorroborationSeconds = 2.0,
                             CreatedAt = new DateTimeOffset(new DateTime(2025, 1, 1, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0)),
                             CreatedBy = "seed",
                             EarlyExit = true,
-                            ReviewThresholds = "{\"Porn\":0.5,\"Hentai\":0.5,\"Sexy\":0.5}"
+                            ReviewThresholds = "{\"Porn\":0.5,\"Hentai\":0.5,\"Sexy\":0.5}",
+                            SmoothingWindow = 1
                         });
                 });
 
@@ -1360,6 +1392,13 @@ namespace Moderation.Results.Data.Migrations
                     b.Property<Guid?>("ReusedFromMediaId")
                         .HasColumnType("uuid")
                         .HasColumnName("reused_from_media_id");
+
+                    b.Property<string>("Segments")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("segments")
+                        .HasDefaultValueSql("'[]'::jsonb");
 
                     b.Property<string>("TriggerClass")
                         .HasMaxLength(64)
