@@ -306,9 +306,15 @@ public sealed class KnownContentTests(ClusterFixture fixture)
         }
 
         Assert.NotNull(taskId);
+        using (var revealed = await reviewer.PostAsJsonAsync($"/reviews/{taskId}/reveals", new { kind = "frame", frameIndex = 0 }))
+        {
+            Assert.True(revealed.IsSuccessStatusCode, await revealed.Content.ReadAsStringAsync());
+        }
+
         using (var foreign = await reviewer.PostAsJsonAsync($"/reviews/{taskId}/decision", new { decision = "allow", addToBank = "no-such-bank-" + run }))
         {
             Assert.Equal(HttpStatusCode.Conflict, foreign.StatusCode);
+            Assert.Contains("bank", await foreign.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
         }
 
         using (var decided = await reviewer.PostAsJsonAsync($"/reviews/{taskId}/decision", new { decision = "allow", addToBank = cleared }))

@@ -75,6 +75,11 @@ public sealed class MediaWikiTests(ITestOutputHelper output) : OwnClusterTests
 
         // A moderator allows it: results sends the reviewer's verdict, and the wiki restores the file.
         var task = await ClaimReviewTaskAsync(results, blockedMedium);
+        using (var revealed = await results.PostAsJsonAsync($"/reviews/{task}/reveals", new { kind = "frame", frameIndex = 0 }))
+        {
+            Assert.True(revealed.IsSuccessStatusCode, await revealed.Content.ReadAsStringAsync());
+        }
+
         using (var decided = await results.PostAsJsonAsync($"/reviews/{task}/decision", new { decision = "allow", comment = "clip art, harmless" }))
         {
             Assert.True(decided.IsSuccessStatusCode, await decided.Content.ReadAsStringAsync());

@@ -189,7 +189,7 @@ public sealed class FrameClassificationConsumer(
     /// <summary>The frame's heatmaps are stored before its scores go out, so whoever reads the scores finds them.</summary>
     private async Task PublishWithHeatmapsAsync(ConsumeContext<FrameExtracted> frame, FrameClassified classified, IReadOnlyList<Heatmap> frameHeatmaps)
     {
-        var stored = await heatmaps.StoreAsync(classified.MediaId, classified.FrameIndex, frameHeatmaps, frame.CancellationToken);
+        var stored = await heatmaps.StoreAsync(classified.MediaId, classified.FrameIndex, frameHeatmaps, frame.Message.ImageBlobKey, frame.CancellationToken);
         await frame.Publish(classified with { HeatmapClasses = stored });
     }
 

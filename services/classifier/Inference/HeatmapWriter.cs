@@ -40,13 +40,33 @@ public sealed class HeatmapWriter(IBlobStore blobs, IOptions<ClassifierOptions> 
         return heatmaps;
     }
 
-    /// <summary>Stores the frame's heatmaps beside it; returns their classes.</summary>
-    public async Task<IReadOnlyList<string>> StoreAsync(Guid mediaId, int frameIndex, IReadOnlyList<Heatmap> heatmaps, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores the frame's heatmaps beside it; returns their classes. When the frame's picture is a stored blob
+    /// (<paramref name="pictureKey"/>), only while it is still there: a medium erased while its frames were queued for
+    /// inference has lost them, and nothing about it may be written back (a heatmap written while the erasure ran is
+    /// removed again).
+    /// </summary>
+    public async Task<IReadOnlyList<string>> StoreAsync(Guid mediaId, int frameIndex, IReadOnlyList<Heatmap> heatmaps, string? pictureKey, CancellationToken cancellationToken)
     {
+        if (heatmaps.Count == 0 || (pictureKey is not null && !await blobs.ExistsAsync(pictureKey, cancellationToken)))
+        {
+            return [];
+        }
+
         foreach (var heatmap in heatmaps)
         {
             await using var stream = new MemoryStream(heatmap.Png, writable: false);
             await blobs.PutAsync(BlobStorageExtensions.HeatmapKey(mediaId, frameIndex, heatmap.Class), stream, cancellationToken);
+        }
+
+        if (pictureKey is not null && !await blobs.ExistsAsync(pictureKey, cancellationToken))
+        {
+            foreach (var heatmap in heatmaps)
+            {
+                await blobs.DeleteAsync(BlobStorageExtensions.HeatmapKey(mediaId, frameIndex, heatmap.Class), cancellationToken);
+            }
+
+            return [];
         }
 
         return [.. heatmaps.Select(h => h.Class)];
