@@ -94,6 +94,17 @@ public sealed class ClassifierOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan FeedbackHeadReloadInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// The <c>model.json</c> of the cascade's second model (InceptionV3). Set, the worker loads it beside the first model
+    /// and re-scores the frames of policies naming the cascade whose first scores fall in the policy's uncertain band;
+    /// empty, such frames keep the first model's scores (rule <c>escalation-unavailable</c>).
+    /// </summary>
+    public string? EscalationManifestPath { get; set; }
+
+    /// <summary>How often results is asked for the policies' model configurations and bands (a change applies without a restart).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan CascadeBandsReloadInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     internal int EffectivePreprocessParallelism => PreprocessParallelism > 0 ? PreprocessParallelism : Environment.ProcessorCount;
 }
 

@@ -10,11 +10,15 @@ namespace Moderation.Classifier.Consumers;
 /// Scores a batch of <see cref="FrameExtracted"/> frames with one inference call and publishes a
 /// <see cref="FrameClassified"/> for each, or a <see cref="FrameFailed"/> for a frame that cannot be read or decoded,
 /// without failing its batch-mates. The frames are acknowledged when this returns, that is after every publish is confirmed.
-/// Redelivered frames are scored again; results de-duplicates on (MediaId, FrameIndex, ModelVersion).
+/// Redelivered frames are scored again; results de-duplicates on (MediaId, FrameIndex, ModelVersion). Frames of policies
+/// naming the cascade go through <see cref="FrameCascade"/>, which re-scores those in the policy's uncertain band.
 /// </summary>
 public sealed class FrameClassificationConsumer(
     IFrameClassifier classifier,
     FeedbackHead feedbackHead,
+    FrameCascade cascade,
+    CascadeBandsCache bands,
+    EscalationModel escalation,
     FrameImageLoader loader,
     FramePreprocessor preprocessor,
     ClassifierMetrics metrics,
@@ -52,7 +56,18 @@ public sealed class FrameClassificationConsumer(
             }
 
             await classifier.ClassifyAsync(batch, cancellationToken);
-            await PublishAsync(frames, slots, batch);
+
+            // One head and one set of bands for the whole batch, even if new ones arrive meanwhile: their versions go with the scores.
+            var head = feedbackHead.Current;
+            var inForce = await bands.GetAsync(cancellationToken);
+            var choices = new CascadeChoice[frames.Length];
+            for (var i = 0; i < frames.Length; i++)
+            {
+                choices[i] = CascadeChoice.For(inForce, frames[i].Message.Policy, escalation.Classifier is not null);
+            }
+
+            var scored = await cascade.ScoreAsync(batch, slots, pictures, choices, head, cancellationToken);
+            await PublishAsync(frames, slots, batch, scored, head);
         }
         finally
         {
@@ -60,11 +75,10 @@ public sealed class FrameClassificationConsumer(
         }
     }
 
-    private async Task PublishAsync(Batch<FrameExtracted> frames, FrameSlot[] slots, FrameBatch batch)
+    private async Task PublishAsync(Batch<FrameExtracted> frames, FrameSlot[] slots, FrameBatch batch, FrameScoring?[] scored, FeedbackHead.Applied? head)
     {
         var model = classifier.Model;
-        // One head for the whole batch, even if a new one is loaded meanwhile: its version goes with the scores.
-        var head = feedbackHead.Current;
+        var second = escalation.Classifier?.Model;
         var modelVersion = head?.Head.Version ?? model.Version;
         var classifiedAt = time.GetUtcNow();
         var publishes = new Task[frames.Length];
@@ -76,18 +90,29 @@ public sealed class FrameClassificationConsumer(
             var slot = slots[i];
 
             // Each result is published through its own frame's context, so it carries that frame's conversation and trace.
-            if (slot.Decoded)
+            if (scored[i] is { } scoring)
             {
+                List<ModelScores> models = [new(model.Name, modelVersion, ScoreMap(model.Classes, scoring.First))];
+                if (scoring.Second is { } secondScores)
+                {
+                    models.Add(new ModelScores(second!.Name, second.Version, ScoreMap(second.Classes, secondScores)));
+                }
+
                 publishes[i] = frame.Publish(new FrameClassified(
                     message.MediaId,
                     message.CorrelationId,
                     message.FrameIndex,
                     message.TimestampSeconds,
-                    Scores(model.Classes, batch.ScoresOf(slot.Slot), batch.EmbeddingOf(slot.Slot), head),
+                    ScoreMap(model.Classes, scoring.Scores),
                     batch.EmbeddingOf(slot.Slot).ToArray(),
                     model.Name,
                     modelVersion,
-                    classifiedAt));
+                    classifiedAt)
+                {
+                    ModelConfiguration = scoring.Configuration,
+                    ScoreRule = scoring.Rule,
+                    ModelScores = models,
+                });
                 continue;
             }
 
@@ -122,15 +147,12 @@ public sealed class FrameClassificationConsumer(
         logger.LogDebug("Classified a batch of {FrameCount} frames ({FailedCount} undecodable)", frames.Length, failed);
     }
 
-    /// <summary>The base model's probabilities, with the feedback head's in place of those of the classes it covers.</summary>
-    private static Dictionary<string, float> Scores(IReadOnlyList<string> classes, ReadOnlySpan<float> probabilities, ReadOnlySpan<float> embedding, FeedbackHead.Applied? head)
+    private static Dictionary<string, float> ScoreMap(IReadOnlyList<string> classes, float[] probabilities)
     {
-        var adjusted = probabilities.ToArray();
-        head?.Apply(adjusted, embedding);
         var scores = new Dictionary<string, float>(classes.Count, StringComparer.Ordinal);
         for (var c = 0; c < classes.Count; c++)
         {
-            scores[classes[c]] = adjusted[c];
+            scores[classes[c]] = probabilities[c];
         }
 
         return scores;

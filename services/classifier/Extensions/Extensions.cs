@@ -16,6 +16,8 @@ public static class Extensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ClassifierMetrics>();
         builder.Services.AddSingleton<IFrameClassifier, OnnxFrameClassifier>();
+        builder.Services.AddSingleton<EscalationModel>();
+        builder.Services.AddSingleton<FrameCascade>();
         builder.Services.AddSingleton<FrameImageLoader>();
         builder.Services.AddSingleton<FramePreprocessor>();
         builder.Services.AddSingleton<ModelReadiness>();
@@ -26,11 +28,14 @@ public static class Extensions
         builder.Services.AddHostedService<ModelWarmupService>();
         builder.Services.AddSingleton<FeedbackHead>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<FeedbackHead>());
+        builder.Services.AddSingleton<CascadeBandsCache>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<CascadeBandsCache>());
         builder.AddBlobStore();
         builder.AddMessaging(bus =>
         {
             bus.AddConsumer<FrameClassificationConsumer, FrameClassificationConsumerDefinition>();
             bus.AddRequestClient<Contracts.V1.GetFeedbackHead>();
+            bus.AddRequestClient<Contracts.V1.GetCascadeBands>();
         });
         return builder;
     }

@@ -28,13 +28,18 @@ public sealed class OnnxFrameClassifier : IFrameClassifier, IDisposable
     private readonly string providerName;
 
     public OnnxFrameClassifier(IOptions<ClassifierOptions> options, ClassifierMetrics metrics, ILogger<OnnxFrameClassifier> logger)
+        : this(options?.Value ?? throw new ArgumentNullException(nameof(options)), options.Value.ManifestPath, metrics, logger)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var settings = options.Value;
+    }
+
+    /// <summary>The model of <paramref name="manifestPath"/> with the worker's session settings (the cascade's second model).</summary>
+    internal OnnxFrameClassifier(ClassifierOptions settings, string manifestPath, ClassifierMetrics metrics, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
         this.metrics = metrics;
 
-        Model = ModelManifest.Load(settings.ManifestPath);
-        var modelPath = Model.VerifiedModelPath(settings.ManifestPath);
+        Model = ModelManifest.Load(manifestPath);
+        var modelPath = Model.VerifiedModelPath(manifestPath);
         onnx = OnnxSessionFactory.Create(modelPath, Model, settings, logger);
         providerName = onnx.Provider.ToString();
         try

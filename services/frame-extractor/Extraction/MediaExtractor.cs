@@ -150,7 +150,7 @@ public sealed class MediaExtractor(
             publisher.PublishAsync(new FramesPlanned(submitted.MediaId, submitted.CorrelationId, MediaKind.Still, 1, 0, 0, still.Width, still.Height,
                 still.Format, submitted.Priority, clock.GetUtcNow()) { ExtractionComplete = true }, cancellationToken),
             publisher.PublishAsync(new FrameExtracted(submitted.MediaId, submitted.CorrelationId, 0, 0, null, submitted.BlobKey, still.Width, still.Height,
-                submitted.Priority), cancellationToken));
+                submitted.Priority) { Policy = submitted.Policy }, cancellationToken));
         extraction.FramePublished();
         metrics.Frames.Add(1);
         metrics.FirstFrame.Record(started.Elapsed.TotalSeconds);
@@ -178,7 +178,7 @@ public sealed class MediaExtractor(
 
             // A decision stops decoding, never a publish half-way: every frame counted in the completion was confirmed.
             await publisher.PublishAsync(new FrameExtracted(submitted.MediaId, submitted.CorrelationId, planned.Index, frame.Pts - medium.Origin,
-                frameKey is null ? frame.Png : null, frameKey, frame.Width, frame.Height, submitted.Priority), publishToken);
+                frameKey is null ? frame.Png : null, frameKey, frame.Width, frame.Height, submitted.Priority) { Policy = submitted.Policy }, publishToken);
             metrics.Frames.Add(1);
             if (extraction.FramePublished() == 1)
             {

@@ -12,4 +12,17 @@ public sealed record FrameClassified(
     float[]? Embedding,
     string ModelName,
     string ModelVersion,
-    DateTimeOffset ClassifiedAt) : IMediaMessage;
+    DateTimeOffset ClassifiedAt) : IMediaMessage
+{
+    /// <summary>
+    /// The model configuration that scored the frame (<see cref="ModelConfigurations"/>); absent from classifiers before
+    /// the cascade, which ran <see cref="ModelConfigurations.MobileNetV2"/>.
+    /// </summary>
+    public string? ModelConfiguration { get; init; }
+
+    /// <summary>Which rule of the configuration produced <see cref="Scores"/> (<see cref="ScoreRules"/>).</summary>
+    public string? ScoreRule { get; init; }
+
+    /// <summary>Every model's raw scores for the frame, in the order the models ran (the first one's after any feedback head).</summary>
+    public IReadOnlyList<ModelScores>? ModelScores { get; init; }
+}
