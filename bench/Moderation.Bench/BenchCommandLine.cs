@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Moderation.Bench.Cascade;
 using Moderation.Bench.Classifier;
 using Moderation.Bench.Extractor;
 using Moderation.Bench.Load;
@@ -14,7 +15,8 @@ internal sealed record Benchmarks(
     Func<UploadMemorySettings, Task<int>> UploadMemory,
     Func<StillsSettings, Task<int>> Stills,
     Func<VideoSettings, Task<int>> Video,
-    Func<LoadSettings, Task<int>> Load)
+    Func<LoadSettings, Task<int>> Load,
+    Func<CascadeSettings, Task<int>> Cascade)
 {
     public static Benchmarks Real { get; } = new(
         ClassifierBenchmark.RunAsync,
@@ -22,7 +24,8 @@ internal sealed record Benchmarks(
         UploadMemoryBenchmark.RunAsync,
         StillsBenchmark.RunAsync,
         VideoBenchmark.RunAsync,
-        LoadBenchmark.RunAsync);
+        LoadBenchmark.RunAsync,
+        CascadeBenchmark.RunAsync);
 }
 
 /// <summary>
@@ -41,5 +44,6 @@ internal static class BenchCommandLine
             StillsSettings.CreateCommand(benchmarks.Stills),
             VideoSettings.CreateCommand(benchmarks.Video),
             LoadSettings.CreateCommand(benchmarks.Load),
+            CascadeSettings.CreateCommand(benchmarks.Cascade),
         };
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Moderation.Bench.Cascade;
 using Moderation.Bench.Classifier;
 using Moderation.Bench.Extractor;
 using Moderation.Bench.Load;
@@ -96,6 +97,23 @@ public sealed class CommandLineTests
                 "--minutes", "105", "--soak", "--rate", "3", "--window-minutes", "0.5")).Settings);
     }
 
+    [Fact]
+    public async Task Cascade_binds_every_option_and_defaults()
+    {
+        AssertCascade(new CascadeSettings(CascadeSettings.DefaultCorpora, Moderation.Results.Policies.ModerationPolicy.DefaultCascadeMargin, CascadeSettings.DefaultSweep, 8, 200),
+            (await ParseAsync("cascade")).Settings);
+        var corpora = Directory.CreateTempSubdirectory("corpora-").FullName;
+        try
+        {
+            AssertCascade(new CascadeSettings(corpora, 0.2f, [0f, 0.25f], 4, 50),
+                (await ParseAsync("cascade", "--corpora", corpora, "--margin", "0.2", "--sweep", "0,0.25", "--batch", "4", "--limit", "50")).Settings);
+        }
+        finally
+        {
+            Directory.Delete(corpora);
+        }
+    }
+
     /// <summary>The invocations docs/benchmarks.md and bench/gpu.sh print, word for word.</summary>
     [Theory]
     [InlineData("upload-memory", "--gib", "1")]
@@ -108,6 +126,7 @@ public sealed class CommandLineTests
     [InlineData("load", "--media", "5000", "--video-share", "0.02", "--soak", "--rate", "20", "--chaos", "--window-minutes", "1", "--minutes", "20")]
     [InlineData("stills", "--count", "1000", "--uploaders", "8", "--warmup", "50", "--latency-seconds", "60", "--skip-peer")]
     [InlineData("video", "--minutes", "32")]
+    [InlineData("cascade", "--limit", "120")]
     public async Task The_documented_invocations_still_parse(params string[] args)
     {
         var run = await ParseAsync(args);
@@ -132,6 +151,8 @@ public sealed class CommandLineTests
     [InlineData("upload-memory", "1")]
     [InlineData("stills", "--stack", "/nonexistent/repo")]
     [InlineData("video", "--minute", "3")]
+    [InlineData("cascade", "--corpora", "/nonexistent/corpora")]
+    [InlineData("cascade", "--sweep", "0,wide")]
     [InlineData("clasifier")]
     [InlineData]
     public async Task A_wrong_command_line_is_an_error_with_usage_and_runs_nothing(params string[] args)
@@ -156,6 +177,8 @@ public sealed class CommandLineTests
     [InlineData("classifier", "--batch", "2048", "--batch must be between 1 and 1024")]
     [InlineData("classifier", "--concurrent-batches", "17", "--concurrent-batches must be between 1 and 16")]
     [InlineData("upload-memory", "--gib", "0", "--gib must be between 0.01 and 64")]
+    [InlineData("cascade", "--margin", "1.5", "--margin must be between 0 and 1")]
+    [InlineData("cascade", "--sweep", "0,1.5", "--sweep takes margins between 0 and 1")]
     public async Task A_value_out_of_range_is_refused_instead_of_clamped(string command, string option, string value, string message)
     {
         var run = await ParseAsync(command, option, value);
@@ -174,6 +197,7 @@ public sealed class CommandLineTests
     [InlineData("stills", "--count", "--uploaders", "--warmup", "--latency-seconds", "--minutes", "--skip-peer", "--stack")]
     [InlineData("video", "--minutes", "--stack")]
     [InlineData("load", "--media", "--video-share", "--uploaders", "--chaos", "--extractor-concurrency", "--minutes", "--soak", "--rate", "--window-minutes")]
+    [InlineData("cascade", "--corpora", "--margin", "--sweep", "--batch", "--limit")]
     public async Task Help_on_each_benchmark_lists_its_options_and_runs_nothing(string command, params string[] options)
     {
         var run = await ParseAsync(command, "--help");
@@ -189,7 +213,7 @@ public sealed class CommandLineTests
         var run = await ParseAsync("--help");
 
         Assert.Equal(0, run.Code);
-        Assert.All(new[] { "classifier", "extractor", "upload-memory", "stills", "video", "load" }, command => Assert.Contains($"  {command} ", run.Output, StringComparison.Ordinal));
+        Assert.All(new[] { "classifier", "extractor", "upload-memory", "stills", "video", "load", "cascade" }, command => Assert.Contains($"  {command} ", run.Output, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -212,6 +236,14 @@ public sealed class CommandLineTests
         Assert.Contains("Usage:", await stdout, StringComparison.Ordinal);
     }
 
+    // A record compares its list by reference: the sweep is compared by value.
+    private static void AssertCascade(CascadeSettings expected, object? parsed)
+    {
+        var actual = Assert.IsType<CascadeSettings>(parsed);
+        Assert.Equal(expected.Sweep, actual.Sweep);
+        Assert.Equal(expected, actual with { Sweep = expected.Sweep });
+    }
+
     private static async Task<(int Code, object? Settings, string Output)> ParseAsync(params string[] args)
     {
         object? received = null;
@@ -221,7 +253,7 @@ public sealed class CommandLineTests
             return Task.FromResult(0);
         }
 
-        var root = BenchCommandLine.Create(new Benchmarks(Record, Record, Record, Record, Record, Record));
+        var root = BenchCommandLine.Create(new Benchmarks(Record, Record, Record, Record, Record, Record, Record));
         using var output = new StringWriter();
         var code = await ServiceCommandLine.InvokeAsync(root, args, new InvocationConfiguration { Output = output, Error = output });
         return (code, received, output.ToString());

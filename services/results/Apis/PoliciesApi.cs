@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Moderation.Auth;
+using Moderation.Contracts.V1;
 using Moderation.Results.Audit;
 using Moderation.Results.Data;
 using Moderation.Results.Evaluation;
@@ -9,13 +10,18 @@ using Moderation.Results.Policies;
 
 namespace Moderation.Results.Apis;
 
+/// <param name="Models">The model configuration (<c>mobilenet_v2</c> or <c>cascade-v1</c>); <paramref name="CascadeMargin"/> widens the cascade's band below the review thresholds.</param>
 public sealed record PolicyView(string Name, int Version, IReadOnlyDictionary<string, float> Block, IReadOnlyDictionary<string, float> Review, bool EarlyExit,
-    DateTimeOffset CreatedAt, string CreatedBy, string? Comment)
+    DateTimeOffset CreatedAt, string CreatedBy, string? Comment, string Models, float CascadeMargin)
 {
-    public static PolicyView From(PolicyVersion p) => new(p.Name, p.Version, p.BlockThresholds, p.ReviewThresholds, p.EarlyExit, p.CreatedAt, p.CreatedBy, p.Comment);
+    public static PolicyView From(PolicyVersion p) =>
+        new(p.Name, p.Version, p.BlockThresholds, p.ReviewThresholds, p.EarlyExit, p.CreatedAt, p.CreatedBy, p.Comment, p.Models, p.CascadeMargin);
 }
 
-public sealed record PolicyRequest(string Name, Dictionary<string, float>? Block, Dictionary<string, float>? Review, bool? EarlyExit, string? Comment);
+/// <param name="Models">The model configuration; <c>mobilenet_v2</c> when absent.</param>
+/// <param name="CascadeMargin">The cascade's band margin; <see cref="ModerationPolicy.DefaultCascadeMargin"/> when absent.</param>
+public sealed record PolicyRequest(string Name, Dictionary<string, float>? Block, Dictionary<string, float>? Review, bool? EarlyExit, string? Comment,
+    string? Models = null, float? CascadeMargin = null);
 
 public enum ThresholdLevel
 {
@@ -61,7 +67,8 @@ public static partial class PoliciesApi
     {
         var block = request.Block ?? [];
         var review = request.Review ?? [];
-        var errors = ModerationPolicy.Validate(block, review).ToList();
+        var models = new PolicyModels(request.Models ?? ModelConfigurations.MobileNetV2, request.CascadeMargin ?? ModerationPolicy.DefaultCascadeMargin);
+        var errors = ModerationPolicy.Validate(block, review).Concat(ModerationPolicy.ValidateModels(models.Models, models.CascadeMargin)).ToList();
         if (string.IsNullOrEmpty(request.Name) || !PolicyName().IsMatch(request.Name))
         {
             errors.Add("name: 1–64 characters of a-z, 0-9, '-', '_' or '.', starting with a letter or digit.");
@@ -77,7 +84,7 @@ public static partial class PoliciesApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["policy"] = [.. errors] });
         }
 
-        var policy = await store.AddVersionAsync(request.Name, block, review, request.EarlyExit ?? true, AuditActor.From(user), request.Comment, cancellationToken);
+        var policy = await store.AddVersionAsync(request.Name, block, review, request.EarlyExit ?? true, AuditActor.From(user), request.Comment, cancellationToken, models);
         return TypedResults.Created($"/policies/{policy.Name}/versions/{policy.Version}", PolicyView.From(policy));
     }
 
@@ -119,7 +126,8 @@ public static partial class PoliciesApi
         (request.Level == ThresholdLevel.Block ? block : review)[request.Class] = threshold;
         var comment = request.Comment ?? $"{request.Level} threshold of {request.Class} set to {threshold:0.####} for {request.Target} {request.Value:0.####} " +
             $"(measured recall {recommendation.Recommendation.Point.Recall:0.###}, FPR {recommendation.Recommendation.Point.FalsePositiveRate:0.###}).";
-        var policy = await store.AddVersionAsync(name, block, review, current.EarlyExit, AuditActor.From(user), comment, cancellationToken);
+        var policy = await store.AddVersionAsync(name, block, review, current.EarlyExit, AuditActor.From(user), comment, cancellationToken,
+            new PolicyModels(current.Models, current.CascadeMargin));
         return TypedResults.Created($"/policies/{policy.Name}/versions/{policy.Version}", new AppliedRecommendation(PolicyView.From(policy), recommendation));
     }
 

@@ -130,6 +130,9 @@ public sealed class MediumLifecycle(double auditSampleRate)
                 Embedding = frame.Embedding,
                 ClassifiedAt = frame.ClassifiedAt,
                 ReceivedAt = now,
+                ModelConfiguration = frame.ModelConfiguration,
+                ScoreRule = frame.ScoreRule,
+                ModelScores = [.. frame.ModelScores ?? []],
             }));
             if (firstOfFrame)
             {
@@ -138,6 +141,7 @@ public sealed class MediumLifecycle(double auditSampleRate)
 
             Raise(life, frame, scores, effects);
             life.Models.Add((frame.ModelName, frame.ModelVersion));
+            life.Scored(frame.ModelConfiguration, frame.ScoreRule);
             recorded = true;
         }
 
@@ -304,6 +308,8 @@ public sealed class MediumLifecycle(double auditSampleRate)
             DecidedAt = now,
             Latency = now - request.SubmittedAt,
             ExtractionElapsed = verdict.ExtractionElapsed,
+            ModelConfiguration = verdict.ModelConfiguration,
+            EscalatedFrames = verdict.EscalatedFrames,
         };
         return (medium, copy);
     }
@@ -429,6 +435,8 @@ public sealed class MediumLifecycle(double auditSampleRate)
             DecidedAt = now,
             Latency = medium.SubmittedAt is { } submitted ? now - submitted : null,
             ExtractionElapsed = medium.ExtractionElapsed,
+            ModelConfiguration = life.Configurations.Count == 0 ? null : string.Join(',', life.Configurations.Order(StringComparer.Ordinal)),
+            EscalatedFrames = life.EscalatedFrames,
         };
         medium.State = MediaStates.Completed;
         medium.Decision = decision.Decision;
@@ -468,7 +476,11 @@ public sealed class MediumLifecycle(double auditSampleRate)
 
     private static VerdictReached Announcement(Medium medium, Verdict verdict, Decision decision, bool byReviewer, DateTimeOffset now) =>
         new(medium.Id, medium.CorrelationId, medium.ExternalId, decision, verdict.Maxima, verdict.FramesScored, verdict.ModelName, verdict.ModelVersion,
-            verdict.PolicyName, verdict.PolicyVersion, verdict.DecidedEarly, byReviewer, now);
+            verdict.PolicyName, verdict.PolicyVersion, verdict.DecidedEarly, byReviewer, now)
+        {
+            ModelConfiguration = verdict.ModelConfiguration,
+            EscalatedFrames = verdict.EscalatedFrames,
+        };
 
     /// <summary>Scores are probabilities; anything else (NaN, out of range) is clamped rather than allowed to poison a maximum.</summary>
     private static Dictionary<string, float> Sanitise(IReadOnlyDictionary<string, float> scores)

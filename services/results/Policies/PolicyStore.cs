@@ -46,8 +46,10 @@ public sealed class PolicyStore(ResultsDbContext db, AuditLog audit, TimeProvide
         bool earlyExit,
         AuditActor actor,
         string? comment,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        PolicyModels? models = null)
     {
+        models ??= new PolicyModels(Contracts.V1.ModelConfigurations.MobileNetV2, ModerationPolicy.DefaultCascadeMargin);
         var createdBy = actor.ClientId;
         for (var attempt = 0; ; attempt++)
         {
@@ -59,6 +61,8 @@ public sealed class PolicyStore(ResultsDbContext db, AuditLog audit, TimeProvide
                 BlockThresholds = new(block),
                 ReviewThresholds = new(review),
                 EarlyExit = earlyExit,
+                Models = models.Models,
+                CascadeMargin = models.CascadeMargin,
                 CreatedAt = clock.GetUtcNow(),
                 CreatedBy = createdBy,
                 Comment = comment,
@@ -71,6 +75,8 @@ public sealed class PolicyStore(ResultsDbContext db, AuditLog audit, TimeProvide
                 block = policy.BlockThresholds,
                 review = policy.ReviewThresholds,
                 earlyExit,
+                models = models.Models,
+                cascadeMargin = models.CascadeMargin,
                 comment,
             });
             try
@@ -88,3 +94,6 @@ public sealed class PolicyStore(ResultsDbContext db, AuditLog audit, TimeProvide
         }
     }
 }
+
+/// <summary>A policy version's model configuration and the cascade's band margin.</summary>
+public sealed record PolicyModels(string Models, float CascadeMargin);

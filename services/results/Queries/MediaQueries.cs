@@ -83,7 +83,7 @@ public sealed class MediaQueries(ResultsDbContext db)
 
         return await db.FrameScores.AsNoTracking().Where(f => f.MediaId == mediaId)
             .OrderBy(f => f.FrameIndex).ThenBy(f => f.ModelVersion)
-            .Select(f => new FrameView(f.FrameIndex, f.TimestampSeconds, f.ModelName, f.ModelVersion, f.Scores, f.ClassifiedAt))
+            .Select(f => new FrameView(f.FrameIndex, f.TimestampSeconds, f.ModelName, f.ModelVersion, f.Scores, f.ClassifiedAt, f.ModelConfiguration, f.ScoreRule, f.ModelScores))
             .ToListAsync(cancellationToken);
     }
 
@@ -134,14 +134,19 @@ public sealed class MediaQueries(ResultsDbContext db)
         return new MediaStatus(medium.Id, true, medium.State, medium.ExternalId, medium.Sha256, medium.ExpectedFrames ?? medium.PlannedFrames ?? 0,
             medium.FramesScored, Progress(medium),
             verdict is null ? null : new MediaVerdict(medium.Decision ?? verdict.Decision, verdict.Maxima, verdict.ModelName, verdict.ModelVersion,
-                verdict.PolicyName, verdict.PolicyVersion, verdict.DecidedEarly, medium.DecidedByReviewer, medium.DecidedAt ?? verdict.DecidedAt),
+                verdict.PolicyName, verdict.PolicyVersion, verdict.DecidedEarly, medium.DecidedByReviewer, medium.DecidedAt ?? verdict.DecidedAt)
+            {
+                ModelConfiguration = verdict.ModelConfiguration,
+                EscalatedFrames = verdict.EscalatedFrames,
+            },
             Failure(medium));
     }
 
     private static VerdictView ToView(Medium medium, Verdict verdict) =>
         new(medium.Decision ?? verdict.Decision, verdict.Decision, medium.DecidedByReviewer, verdict.Maxima, verdict.FramesScored, verdict.ModelName,
             verdict.ModelVersion, verdict.PolicyName, verdict.PolicyVersion, verdict.DecidedEarly, verdict.TriggerClass, verdict.TriggerFrameIndex,
-            verdict.DecidedAt, medium.DecidedByReviewer ? medium.DecidedAt : null, verdict.Latency?.TotalSeconds, verdict.ExtractionElapsed?.TotalSeconds);
+            verdict.DecidedAt, medium.DecidedByReviewer ? medium.DecidedAt : null, verdict.Latency?.TotalSeconds, verdict.ExtractionElapsed?.TotalSeconds,
+            verdict.ModelConfiguration, verdict.EscalatedFrames);
 
     private static FeedbackView ToView(ReviewFeedback f) =>
         new(f.Id, f.Reviewer, f.Decision, f.Labels, f.Comment, f.TimeSpent.TotalSeconds, f.CreatedAt);

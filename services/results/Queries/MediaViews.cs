@@ -50,7 +50,9 @@ public sealed record VerdictView(
     DateTimeOffset DecidedAt,
     DateTimeOffset? OverriddenAt,
     double? LatencySeconds,
-    double? ExtractionSeconds);
+    double? ExtractionSeconds,
+    string? ModelConfiguration,
+    int EscalatedFrames);
 
 public sealed record ReviewView(
     Guid TaskId,
@@ -72,7 +74,12 @@ public sealed record FeedbackView(
     DateTimeOffset CreatedAt);
 
 /// <summary>One row of the dashboard's timeline: <c>GET /media/{id}/frames</c>.</summary>
-public sealed record FrameView(int FrameIndex, double TimestampSeconds, string ModelName, string ModelVersion, IReadOnlyDictionary<string, float> Scores, DateTimeOffset ClassifiedAt);
+/// <param name="Scores">The final scores, those the policy judged.</param>
+/// <param name="ModelConfiguration">The configuration that scored the frame (<c>mobilenet_v2</c>, <c>cascade-v1</c>); null before the cascade.</param>
+/// <param name="ScoreRule">Which rule produced <paramref name="Scores"/> (<c>single-model</c>, <c>outside-band</c>, <c>at-block</c>, <c>escalated</c>, <c>escalation-unavailable</c>).</param>
+/// <param name="ModelScores">Every model's raw scores, in the order they ran.</param>
+public sealed record FrameView(int FrameIndex, double TimestampSeconds, string ModelName, string ModelVersion, IReadOnlyDictionary<string, float> Scores, DateTimeOffset ClassifiedAt,
+    string? ModelConfiguration, string? ScoreRule, IReadOnlyList<ModelScores> ModelScores);
 
 /// <summary>One row of a search: <c>GET /media?…</c>.</summary>
 public sealed record MediaSummary(

@@ -31,8 +31,8 @@ public static class ModelConfigurations
     public const string MobileNetV2 = "mobilenet_v2";
 
     /// <summary>
-    /// MobileNetV2 scores every frame; a frame in the policy's uncertain band is re-scored by InceptionV3, whose scores
-    /// become the frame's (version 1 of the cascade's rule).
+    /// MobileNetV2 scores every frame; a frame in the policy's uncertain band is re-scored by InceptionV3, and its final
+    /// scores are the two models' mean per class (version 1 of the cascade's rule).
     /// </summary>
     public const string CascadeV1 = "cascade-v1";
 

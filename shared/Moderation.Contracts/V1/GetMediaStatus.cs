@@ -34,7 +34,14 @@ public sealed record MediaVerdict(
     int PolicyVersion,
     bool DecidedEarly,
     bool ByReviewer,
-    DateTimeOffset DecidedAt);
+    DateTimeOffset DecidedAt)
+{
+    /// <summary>The model configurations that scored the frames (e.g. <c>cascade-v1</c>); null from results before the cascade.</summary>
+    public string? ModelConfiguration { get; init; }
+
+    /// <summary>How many frames the cascade re-scored with its second model (their final scores follow its rule).</summary>
+    public int EscalatedFrames { get; init; }
+}
 
 public sealed record MediaFailure(string Reason, string Detail, string Stage, DateTimeOffset FailedAt);
 

@@ -14,7 +14,14 @@ public sealed record VerdictReached(
     int PolicyVersion,
     bool DecidedEarly,
     bool ByReviewer,
-    DateTimeOffset DecidedAt) : IMediaMessage;
+    DateTimeOffset DecidedAt) : IMediaMessage
+{
+    /// <summary>The model configurations that scored the frames (e.g. <c>cascade-v1</c>); null from results before the cascade.</summary>
+    public string? ModelConfiguration { get; init; }
+
+    /// <summary>How many frames the cascade re-scored with its second model (their final scores follow its rule).</summary>
+    public int EscalatedFrames { get; init; }
+}
 
 /// <summary>The highest score of one class and the frame that produced it.</summary>
 public sealed record ClassMaximum(string Class, float Score, int FrameIndex, double TimestampSeconds);
