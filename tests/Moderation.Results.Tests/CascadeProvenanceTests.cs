@@ -83,7 +83,6 @@ public sealed class CascadeProvenanceTests(ApiFixture fixture)
 
         var verdict = await fixture.Probe.WaitAsync<VerdictReached>(id);
         Assert.Equal(Decision.Allow, verdict.Decision);
-        Assert.Equal((ModelConfigurations.CascadeV1, 1), (verdict.ModelConfiguration, verdict.EscalatedFrames));
 
         var frames = await App.GetAsync<List<FrameView>>($"/media/{id}/frames", ResultsApp.ReadKey);
         Assert.Equal([0, 1], frames.Select(f => f.FrameIndex));
@@ -94,6 +93,7 @@ public sealed class CascadeProvenanceTests(ApiFixture fixture)
         Assert.Equal(0.62f, shown.ModelScores[0].Scores["Sexy"]);
         Assert.Equal(0.2f, shown.ModelScores[1].Scores["Sexy"]);
         Assert.Equal((ScoreRules.OutsideBand, 1), (frames[1].ScoreRule, frames[1].ModelScores.Count));
+        Assert.Equal((ModelConfigurations.CascadeV1, 1), (verdict.ModelConfiguration, verdict.EscalatedFrames));
 
         var details = await App.GetAsync<MediaDetails>($"/media/{id}", ResultsApp.ReadKey);
         Assert.Equal((ModelConfigurations.CascadeV1, 1), (details.Verdict!.ModelConfiguration, details.Verdict.EscalatedFrames));

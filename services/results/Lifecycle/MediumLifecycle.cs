@@ -446,7 +446,11 @@ public sealed class MediumLifecycle(double auditSampleRate)
             ? new MediaDecided(medium.Id, medium.CorrelationId, decision.Decision, trigger.ClassName, trigger.Score, trigger.FrameIndex)
             : null;
         var announcement = new VerdictReached(medium.Id, medium.CorrelationId, medium.ExternalId, decision.Decision, contractMaxima,
-            medium.FramesScored, modelName, modelVersion, policy.Name, policy.Version, early, false, now);
+            medium.FramesScored, modelName, modelVersion, policy.Name, policy.Version, early, false, now)
+        {
+            ModelConfiguration = verdict.ModelConfiguration,
+            EscalatedFrames = verdict.EscalatedFrames,
+        };
         return new Decided(verdict, announcement, earlyExit, ReviewTaskFor(medium, policy, decision, maxima, now));
     }
 
