@@ -58,32 +58,40 @@ public sealed class CascadeProvenanceTests(ApiFixture fixture)
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
     }
 
-    [Fact]
-    public async Task Each_frame_shows_its_configuration_rule_and_every_model_s_raw_scores_and_the_verdict_counts_the_escalations()
+    /// <param name="escalatedLast">
+    /// True: the escalated frame arrives after the rest, so the verdict is reached in its batch (counted as it is stored);
+    /// false: it arrives first, so the verdict is reached in a later batch (counted from the stored frames).
+    /// </param>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Each_frame_shows_its_configuration_rule_and_every_model_s_raw_scores_and_the_verdict_counts_the_escalations(bool escalatedLast)
     {
         var id = Guid.NewGuid();
-        await App.Bus.Publish(Messages.Submitted(id));
-        var escalated = Messages.Frame(id, 0, ("Sexy", 0.2f));
         var first = Scores(("Sexy", 0.62f));
         var second = Scores(("Sexy", 0.2f));
-        await App.Bus.Publish(escalated with
+        var escalated = Messages.Frame(id, 0, ("Sexy", 0.2f)) with
         {
             ModelConfiguration = ModelConfigurations.CascadeV1,
             ScoreRule = ScoreRules.Escalated,
             ModelScores = [new ModelScores("mobilenet_v2", "1.0.0", first), new ModelScores("inception_v3", "1.0.0", second)],
-        });
-        var outside = Messages.Frame(id, 1, ("Sexy", 0.1f));
-        await App.Bus.Publish(outside with
+        };
+        var plain = Messages.Frame(id, 1, ("Sexy", 0.1f));
+        var outside = plain with
         {
             ModelConfiguration = ModelConfigurations.CascadeV1,
             ScoreRule = ScoreRules.OutsideBand,
-            ModelScores = [new ModelScores("mobilenet_v2", "1.0.0", outside.Scores)],
-        });
+            ModelScores = [new ModelScores("mobilenet_v2", "1.0.0", plain.Scores)],
+        };
+        await App.Bus.Publish(Messages.Submitted(id));
+        await App.Bus.Publish(escalatedLast ? outside : escalated);
+        await Eventually.GetAsync(async () => (await App.FindAsync<List<FrameView>>($"/media/{id}/frames", ResultsApp.ReadKey)) is [_] stored ? stored : null,
+            "the first frame stored");
         await App.Bus.Publish(Messages.Completed(id, 2));
+        await App.Bus.Publish(escalatedLast ? escalated : outside);
 
         var verdict = await fixture.Probe.WaitAsync<VerdictReached>(id);
         Assert.Equal(Decision.Allow, verdict.Decision);
-
         var frames = await App.GetAsync<List<FrameView>>($"/media/{id}/frames", ResultsApp.ReadKey);
         Assert.Equal([0, 1], frames.Select(f => f.FrameIndex));
         var shown = frames[0];
