@@ -88,6 +88,8 @@ public sealed class CascadeProvenanceTests(ApiFixture fixture)
         await Eventually.GetAsync(async () => (await App.FindAsync<List<FrameView>>($"/media/{id}/frames", ResultsApp.ReadKey)) is [_] stored ? stored : null,
             "the first frame stored");
         await App.Bus.Publish(Messages.Completed(id, 2));
+        await Eventually.GetAsync(async () => await App.FindAsync<MediaDetails>($"/media/{id}", ResultsApp.ReadKey) is { ExpectedFrames: 2 } known ? known : null,
+            "the frame count known");
         await App.Bus.Publish(escalatedLast ? escalated : outside);
 
         var verdict = await fixture.Probe.WaitAsync<VerdictReached>(id);
