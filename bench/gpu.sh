@@ -3,10 +3,11 @@
 # CPU, with ONNX Runtime's GPU build (-p:OnnxRuntimeFlavor=Gpu swaps Microsoft.ML.OnnxRuntime for
 # Microsoft.ML.OnnxRuntime.Gpu in the classifier and everything that references it).
 #
-# Needs: an NVIDIA driver; the CUDA 12 and cuDNN 9 runtime libraries that ONNX Runtime 1.31's GPU package is built
-# against, findable by the dynamic loader (LD_LIBRARY_PATH or ldconfig; TensorRT 10 libraries too for --provider
-# TensorRt); and a NuGet feed that serves Microsoft.ML.OnnxRuntime.Gpu. The package mirror of the development
-# machines does not serve it, so a GPU build cannot restore there; the default (CPU) build never asks for it.
+# Needs: an NVIDIA driver recent enough for CUDA 13; the CUDA 13 and cuDNN 9 runtime libraries that ONNX Runtime 1.31's
+# GPU package is built against (libcudart.so.13, libcublas.so.13, libcublasLt.so.13, libcurand.so.10, libcudnn*.so.9),
+# findable by the dynamic loader (LD_LIBRARY_PATH or ldconfig; TensorRT 10 libraries too for --provider TensorRt) — the
+# same story as deploy/docker/classifier-gpu.Dockerfile; and a NuGet feed that serves Microsoft.ML.OnnxRuntime.Gpu
+# 1.31.0 (the development machines' registry does). The report compares the GPU's scores with the CPU build's.
 #
 #   bench/gpu.sh                              CUDA, batches of 64, nsfwjs skipped (it runs on the CPU either way)
 #   bench/gpu.sh --provider TensorRt --batch 128 --with-nsfwjs

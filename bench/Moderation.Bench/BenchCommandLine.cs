@@ -3,6 +3,7 @@ using Moderation.Bench.Cascade;
 using Moderation.Bench.Classifier;
 using Moderation.Bench.Extractor;
 using Moderation.Bench.Load;
+using Moderation.Bench.Pdq;
 using Moderation.Bench.Stills;
 using Moderation.Bench.Video;
 
@@ -16,6 +17,9 @@ internal sealed record Benchmarks(
     Func<StillsSettings, Task<int>> Stills,
     Func<VideoSettings, Task<int>> Video,
     Func<LoadSettings, Task<int>> Load,
+    Func<PdqIndexSettings, Task<int>> PdqIndex,
+    Func<PdqAgreementSettings, Task<int>> PdqAgreement,
+    Func<PdqEditsSettings, Task<int>> PdqEdits,
     Func<CascadeSettings, Task<int>> Cascade)
 {
     public static Benchmarks Real { get; } = new(
@@ -25,6 +29,9 @@ internal sealed record Benchmarks(
         StillsBenchmark.RunAsync,
         VideoBenchmark.RunAsync,
         LoadBenchmark.RunAsync,
+        PdqIndexBenchmark.RunAsync,
+        PdqAgreementBenchmark.RunAsync,
+        PdqEditsBenchmark.RunAsync,
         CascadeBenchmark.RunAsync);
 }
 
@@ -44,6 +51,9 @@ internal static class BenchCommandLine
             StillsSettings.CreateCommand(benchmarks.Stills),
             VideoSettings.CreateCommand(benchmarks.Video),
             LoadSettings.CreateCommand(benchmarks.Load),
+            PdqIndexSettings.CreateCommand(benchmarks.PdqIndex),
+            PdqAgreementSettings.CreateCommand(benchmarks.PdqAgreement),
+            PdqEditsSettings.CreateCommand(benchmarks.PdqEdits),
             CascadeSettings.CreateCommand(benchmarks.Cascade),
         };
 }

@@ -26,7 +26,7 @@ FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION} AS dotnet
 
 FROM ${CUDA_IMAGE}
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates curl libssl3t64 zlib1g libstdc++6 libgcc-s1 \
+ && apt-get install -y --no-install-recommends ca-certificates libssl3t64 zlib1g libstdc++6 libgcc-s1 \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --gid 1654 app && useradd --uid 1654 --gid 1654 --no-create-home --shell /usr/sbin/nologin app
 COPY --from=dotnet /usr/share/dotnet /usr/share/dotnet
@@ -46,6 +46,7 @@ ENV APP_UID=1654 \
     Classifier__AllowCpuFallback=false
 EXPOSE 8080
 USER 1654
-HEALTHCHECK --interval=15s --timeout=3s --start-period=120s --retries=3 \
-  CMD curl -fsS http://127.0.0.1:8080/health/live || exit 1
+# The service probes its own /health/live: HealthProbe in shared/Moderation.ServiceDefaults.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=120s --retries=3 \
+  CMD ["dotnet", "Moderation.Classifier.dll", "--health-probe"]
 ENTRYPOINT ["dotnet", "Moderation.Classifier.dll"]

@@ -2,6 +2,9 @@
 # Reviewer dashboard: Razor Pages over the results API, frames from the shared blob store.
 #   docker build -f deploy/docker/dashboard.Dockerfile -t moderation-dashboard .
 ARG DOTNET_VERSION=10.0
+# Ubuntu chiseled: the .NET runtime and what it needs, no shell, no package manager, non-root (1654) by default.
+# Pin a digest for reproducible builds: --build-arg RUNTIME_IMAGE=mcr.microsoft.com/dotnet/aspnet:10.0-noble-chiseled@sha256:…
+ARG RUNTIME_IMAGE=mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION}-noble-chiseled
 
 FROM mcr.microsoft.com/dotnet/sdk:${DOTNET_VERSION} AS build
 WORKDIR /src
@@ -12,19 +15,18 @@ RUN --mount=type=cache,id=nuget,target=/root/.nuget/packages \
     dotnet restore services/dashboard/Moderation.Dashboard.csproj
 COPY services/dashboard/ services/dashboard/
 RUN --mount=type=cache,id=nuget,target=/root/.nuget/packages \
-    dotnet publish services/dashboard/Moderation.Dashboard.csproj -c Release --no-restore -o /app -p:UseAppHost=false
+    dotnet publish services/dashboard/Moderation.Dashboard.csproj -c Release --no-restore -o /app -p:UseAppHost=false \
+ && mkdir -p /mounts/data/blobs /mounts/keys
 
-FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION}
-# curl only serves the container health check; the .NET images ship none.
-RUN apt-get update \
- && apt-get install -y --no-install-recommends curl \
- && rm -rf /var/lib/apt/lists/* \
- && mkdir -p /data/blobs /keys && chown "$APP_UID:$APP_UID" /data/blobs /keys
+FROM ${RUNTIME_IMAGE}
 WORKDIR /app
 COPY --from=build /app ./
+COPY --from=build --chown=1654:1654 /mounts/data/blobs /data/blobs
+COPY --from=build --chown=1654:1654 /mounts/keys /keys
 ENV ASPNETCORE_HTTP_PORTS=8080
 EXPOSE 8080
 USER $APP_UID
-HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
-  CMD curl -fsS http://127.0.0.1:8080/health/live || exit 1
+# The service probes its own /health/live (the image has no shell or HTTP client): HealthProbe in shared/Moderation.ServiceDefaults.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["dotnet", "Moderation.Dashboard.dll", "--health-probe"]
 ENTRYPOINT ["dotnet", "Moderation.Dashboard.dll"]

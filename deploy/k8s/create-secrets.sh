@@ -42,6 +42,10 @@ keda_password=$(random_password)
 create_secret moderation-rabbitmq-keda Opaque username=keda password="$keda_password" host="amqp://keda:$keda_password@moderation-rabbitmq.$namespace.svc:5672/"
 # Key that signs the HTTP callbacks results sends (receivers verify the signature with it).
 create_secret results-callbacks Opaque secret="$(random_password)"
+# Shared secret of the upload hook (POST /hooks/upload) for the upload system "wiki" (give the same value to the wiki:
+# kubectl -n NAMESPACE get secret ingest-webhook-wiki -o jsonpath='{.data.secret}' | base64 -d). To rotate, set
+# previous-secret to the old value and secret to a new one, restart ingest, update the wiki, then drop previous-secret.
+create_secret ingest-webhook-wiki Opaque secret="$(random_password)"
 # Object storage for PostgreSQL backups (Barman Cloud plugin).
 create_secret moderation-backup-s3 Opaque ACCESS_KEY_ID="${BACKUP_S3_ACCESS_KEY_ID:?set BACKUP_S3_ACCESS_KEY_ID}" ACCESS_SECRET_KEY="${BACKUP_S3_SECRET_ACCESS_KEY:?set BACKUP_S3_SECRET_ACCESS_KEY}"
 # Object storage for media, for overlays with components/s3-media using static keys (leave both variables unset for

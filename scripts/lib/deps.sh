@@ -2,7 +2,10 @@
 # Installs the Debian packages the project needs, only those missing. Sourced by scripts/up and scripts/test.
 set -euo pipefail
 
-MODERATION_APT_PACKAGES=(rabbitmq-server postgresql ffmpeg chromium libonnx-dev python3-onnx python3-opencv gnome-backgrounds openclipart-png nodejs npm util-linux)
+MODERATION_APT_PACKAGES=(rabbitmq-server postgresql ffmpeg chromium libonnx-dev python3-onnx python3-opencv gnome-backgrounds openclipart-png nodejs npm util-linux
+  mediawiki php-cli php-sqlite3 php-curl)
+# Prometheus and promtool: the metrics test scrapes a running cluster, the deploy tests unit-test the alert rules.
+MODERATION_APT_PACKAGES+=(prometheus)
 
 deps_install() {
   local missing=() pkg
@@ -21,6 +24,9 @@ deps_install() {
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${wanted[@]}" >/dev/null
   # The Debian packages start system-wide services; ours run project-local, so stop theirs.
-  $sudo systemctl disable --now rabbitmq-server postgresql >/dev/null 2>&1 || true
+  # (mediawiki pulls in apache2; the test wiki runs on PHP's built-in server instead.)
+  $sudo systemctl disable --now rabbitmq-server postgresql apache2 prometheus >/dev/null 2>&1 || true
   if [ -x /etc/init.d/rabbitmq-server ]; then $sudo /etc/init.d/rabbitmq-server stop >/dev/null 2>&1 || true; fi
+  if [ -x /etc/init.d/apache2 ]; then $sudo /etc/init.d/apache2 stop >/dev/null 2>&1 || true; fi
+  if [ -x /etc/init.d/prometheus ]; then $sudo /etc/init.d/prometheus stop >/dev/null 2>&1 || true; fi
 }

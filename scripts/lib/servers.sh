@@ -37,8 +37,11 @@ _rabbit_env() {
 }
 
 rabbit_ctl() { # rabbit_ctl <dir> <port> args…
+  # Bounded: each CLI call is an Erlang node that takes one of only eleven distribution ports (the node's port + 10000
+  # upwards); a call left hanging by a killed caller would otherwise keep its port, and once all eleven are held every
+  # later call fails with "nodistribution".
   local dir=$1 port=$2; shift 2
-  (_rabbit_env "$dir" "$port"; rabbitmqctl -n "$RABBITMQ_NODENAME" "$@")
+  (_rabbit_env "$dir" "$port"; timeout --kill-after=10 600 rabbitmqctl -n "$RABBITMQ_NODENAME" "$@")
 }
 
 rabbit_start() {

@@ -9,7 +9,8 @@ namespace Moderation.Classifier;
 /// </summary>
 public sealed class ClassifierMetrics
 {
-    private static readonly IReadOnlyList<double> SecondsBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+    /// <summary>The shared duration buckets, with sub-millisecond ones below for preprocessing and inference of small batches.</summary>
+    private static readonly IReadOnlyList<double> SecondsBuckets = [0.0005, 0.001, 0.0025, .. Telemetry.DurationBuckets];
 
     private readonly Counter<long> frames;
     private readonly Histogram<int> batchSize;
@@ -23,6 +24,7 @@ public sealed class ClassifierMetrics
     private long framesFailed;
     private long batches;
     private int largestBatch;
+    private volatile KeyValuePair<string, object?>[]? executionProvider;
 
     public ClassifierMetrics(IMeterFactory meterFactory)
     {
@@ -44,6 +46,9 @@ public sealed class ClassifierMetrics
         inferenceDuration = meter.CreateHistogram<double>(
             "moderation.classifier.inference.duration", "s", "One ONNX Runtime call on a batch.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
+        meter.CreateObservableGauge("moderation.classifier.execution_provider",
+            () => executionProvider is { } tags ? [new Measurement<int>(1, tags)] : Array.Empty<Measurement<int>>(),
+            description: "1, tagged with the execution provider configured (requested) and the one the model runs on (active): requested Cuda with active Cpu is a GPU worker that fell back to the CPU.");
     }
 
     public long FramesClassified => Interlocked.Read(ref framesClassified);
@@ -55,6 +60,9 @@ public sealed class ClassifierMetrics
     public long Batches => Interlocked.Read(ref batches);
 
     public int LargestBatch => Volatile.Read(ref largestBatch);
+
+    public void SessionOpened(ExecutionProviderKind requested, ExecutionProviderKind active) =>
+        executionProvider = [new("requested", requested.ToString()), new("active", active.ToString())];
 
     public void BatchReceived(int size)
     {

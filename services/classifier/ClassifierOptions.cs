@@ -75,6 +75,33 @@ public sealed class ClassifierOptions
     [Range(1d, 268_435_456d)]
     public long MaxFramePixels { get; set; } = 4096L * 4096;
 
+    /// <summary>
+    /// Settings of ONNX Runtime's CUDA provider, passed on as they are (keys as ONNX Runtime documents them, e.g.
+    /// <c>cudnn_conv_algo_search</c>, <c>prefer_nhwc</c>, <c>gpu_mem_limit</c>); <c>device_id</c> comes from
+    /// <see cref="DeviceId"/>. Unknown keys stop the start-up with ONNX Runtime's own message.
+    /// </summary>
+    public Dictionary<string, string> CudaProviderOptions { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Diagnostics: when set, ONNX Runtime writes a per-operator profile (a Chrome trace, which operator ran where and for
+    /// how long) to files starting with this path. Costs time on every inference: never on in production.
+    /// </summary>
+    public string? ProfilePathPrefix { get; set; }
+
+    /// <summary>
+    /// Classes (comma-separated) whose class activation map is stored beside a frame as a heatmap for reviewers, when the
+    /// model has the maps (models imported by tools/model-import 2 and later). Empty stores none.
+    /// </summary>
+    public string HeatmapClasses { get; set; } = "Drawing,Hentai,Porn,Sexy";
+
+    /// <summary>
+    /// A frame gets a heatmap of one of <see cref="HeatmapClasses"/> when it scores that class at least this high. The
+    /// classifier does not know the policy; the default is the default policy's lowest review threshold, so the frames
+    /// that decide a verdict have theirs.
+    /// </summary>
+    [Range(0d, 1d)]
+    public double HeatmapMinScore { get; set; } = 0.5;
+
     /// <summary>Directory where the TensorRT provider caches built engines, so later starts skip the engine build.</summary>
     public string? TensorRtEngineCachePath { get; set; }
 
@@ -104,6 +131,33 @@ public sealed class ClassifierOptions
     /// <summary>How often results is asked for the policies' model configurations and bands (a change applies without a restart).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan CascadeBandsReloadInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// The model's name in results' registry (docs/models.md). Set: the worker scores live frames with the registry's
+    /// active version of it (and its shadow on <c>ShadowShare</c> of live media), loaded from the shared blob store and
+    /// refused unless its SHA-256 matches, asked for at start and every <see cref="ModelReloadInterval"/>; until a
+    /// version is active, <see cref="ManifestPath"/>'s model (and its feedback head) scores. Empty: the file alone.
+    /// </summary>
+    [RegularExpression("^[A-Za-z0-9._-]{0,128}$", ErrorMessage = "Classifier:ModelName must be a registered model name (letters, digits, '.', '_', '-').")]
+    public string? ModelName { get; set; }
+
+    /// <summary>How often results is asked for the registry's deployment of <see cref="ModelName"/>.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan ModelReloadInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Where registered versions are copied from the blob store before loading; empty: a folder under the temporary directory.</summary>
+    public string? ModelCacheDirectory { get; set; }
+
+    /// <summary>
+    /// The bulk lane's (backfills') share of frames while live frames are being classified: 0 runs bulk frames only
+    /// while the live lane is idle; 0.2 lets one bulk frame in for every four live ones. Live frames never wait for it.
+    /// </summary>
+    [Range(0d, 0.9d)]
+    public double BulkMaxShare { get; set; } = 0.1;
+
+    internal string EffectiveModelCacheDirectory => string.IsNullOrWhiteSpace(ModelCacheDirectory)
+        ? Path.Combine(Path.GetTempPath(), "moderation-models")
+        : ModelCacheDirectory;
 
     internal int EffectivePreprocessParallelism => PreprocessParallelism > 0 ? PreprocessParallelism : Environment.ProcessorCount;
 }

@@ -2,6 +2,11 @@ using Moderation.Classifier.Apis;
 using Moderation.Classifier.Extensions;
 using Moderation.ServiceDefaults;
 
+if (HealthProbe.IsRequested(args))
+{
+    return await HealthProbe.RunAsync();
+}
+
 var builder = ServiceHost.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
@@ -9,4 +14,5 @@ builder.AddApplicationServices();
 var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapClassifierApi();
-app.Run();
+await app.RunAsync();
+return 0;

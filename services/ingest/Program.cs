@@ -2,6 +2,11 @@ using Moderation.Ingest.CommandLine;
 using Moderation.Ingest.Extensions;
 using Moderation.ServiceDefaults;
 
+if (HealthProbe.IsRequested(args))
+{
+    return await HealthProbe.RunAsync();
+}
+
 if (IngestCommandLine.IsCommand(args))
 {
     return await IngestCommandLine.RunAsync(args);

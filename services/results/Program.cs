@@ -1,6 +1,11 @@
 using Moderation.Results.Extensions;
 using Moderation.ServiceDefaults;
 
+if (HealthProbe.IsRequested(args))
+{
+    return await HealthProbe.RunAsync();
+}
+
 if (ResultsCommand.Parse(args, out var exitCode) is not { } command)
 {
     return exitCode;

@@ -46,6 +46,13 @@ public static class BlobStorageExtensions
     /// </summary>
     public static string FrameKey(Guid mediaId, int frameIndex) => $"frames/{mediaId:N}/{frameIndex:D6}.png";
 
+    /// <summary>
+    /// The key of a frame's class activation map for one class (a small PNG heatmap the classifier writes and the dashboard
+    /// overlays), in a folder beside the frames so it goes with them.
+    /// </summary>
+    public static string HeatmapKey(Guid mediaId, int frameIndex, string className) =>
+        $"frames/{mediaId:N}/heatmaps/{frameIndex:D6}-{className.ToLowerInvariant()}.png";
+
     /// <summary>The folder-like prefix under which a medium's sampled frames (<see cref="FrameKey"/>) are stored.</summary>
     public static string FramesPrefix(Guid mediaId) => $"frames/{mediaId:N}";
 

@@ -27,6 +27,12 @@ public static class QueueNames
     /// <summary>The classifier's frames (<c>FrameExtracted</c>), consumed in batches.</summary>
     public const string FrameClassification = "frame-classification";
 
+    /// <summary>
+    /// The classifier's bulk lane (<c>RescoreFrame</c> of backfills): drained only while the live queue is idle, or at a
+    /// capped share of inferences, so re-scoring the archive never delays live frames.
+    /// </summary>
+    public const string FrameClassificationBulk = "frame-classification-bulk";
+
     // Results' queues are named results-<message>: other services consume the same events (the extractor and ingest
     // take MediaSubmitted too), and each service needs its own queue bound to the event's exchange, not a share of one.
 
@@ -44,6 +50,11 @@ public static class QueueNames
     public const string ResultsEraseMedium = "results-erase-medium";
     public const string ResultsCountContentReferences = "results-count-content-references";
     public const string ResultsApplyRetention = "results-apply-retention";
+    public const string ResultsGetModelDeployment = "results-get-model-deployment";
+    public const string ResultsGetModelVersion = "results-get-model-version";
+    public const string ResultsFrameRescored = "results-frame-rescored";
+    public const string ResultsFrameShadowScored = "results-frame-shadow-scored";
+    public const string ResultsMatchFrameHash = "results-match-frame-hash";
 
     /// <summary>
     /// A queue's name on the broker: <paramref name="queue"/> with the deployment's <c>Messaging:QueuePrefix</c> and a

@@ -103,7 +103,26 @@ public sealed record ModelInput(string Name, int Width, int Height, int Channels
     public int TensorLength => Width * Height * Channels;
 }
 
-/// <summary>Output tensor names: class probabilities and the penultimate embedding.</summary>
-public sealed record ModelOutputs(string Probabilities, string Embedding, int EmbeddingSize);
+/// <summary>Output tensor names: class probabilities and the penultimate embedding, and the optional class activation maps.</summary>
+public sealed record ModelOutputs(string Probabilities, string Embedding, int EmbeddingSize)
+{
+    /// <summary>
+    /// The last convolutional feature map, channels last (batch, height, width, channels); null when the graph has none.
+    /// </summary>
+    public string? FeatureMap { get; init; }
+
+    /// <summary>
+    /// Class activation maps (batch, height, width, classes): per cell of the last feature map, each class's share of its
+    /// logit (Grad-CAM with the dense head's closed-form gradient); null when the graph has none (models imported before).
+    /// </summary>
+    public ClassActivationOutput? ClassActivation { get; init; }
+}
+
+/// <summary>The class activation output and the size of its grid.</summary>
+public sealed record ClassActivationOutput(string Name, int Height, int Width)
+{
+    /// <summary>Floats per image: one map of <see cref="Height"/> × <see cref="Width"/> per class, classes last.</summary>
+    public int LengthFor(int classCount) => Height * Width * classCount;
+}
 
 public sealed class ModelIntegrityException(string message) : Exception(message);

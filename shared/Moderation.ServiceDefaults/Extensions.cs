@@ -1,5 +1,8 @@
+using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -46,7 +49,9 @@ public static class Extensions
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddMeter("MassTransit", Telemetry.MeterName))
+                .AddMeter("MassTransit", Telemetry.MeterName)
+                .AddView(MessagingDurationBuckets)
+                .AddPrometheusExporter())
             .WithTracing(tracing => tracing
                 .AddSource(builder.Environment.ApplicationName, "MassTransit", "Npgsql", Telemetry.ActivitySourceName)
                 .AddAspNetCoreInstrumentation(o => o.Filter = ctx => !ctx.Request.Path.StartsWithSegments("/health"))
@@ -62,12 +67,34 @@ public static class Extensions
 
     /// <summary>
     /// <c>/health/live</c> answers while the process runs; <c>/health/ready</c> also checks every dependency
-    /// (RabbitMQ bus, Postgres, model warm-up) registered with the ready tag. Both are anonymous.
+    /// (RabbitMQ bus, Postgres, model warm-up) registered with the ready tag; <c>/metrics</c> is the Prometheus scrape
+    /// endpoint, on the port <see cref="MetricsOptions"/> names where one is set. All are anonymous.
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         app.MapHealthChecks(LivePath, new HealthCheckOptions { Predicate = r => r.Tags.Contains(LiveTag) }).AllowAnonymous();
         app.MapHealthChecks(ReadyPath, new HealthCheckOptions { Predicate = r => r.Tags.Contains(ReadyTag) || r.Tags.Contains(LiveTag) }).AllowAnonymous();
+        var metrics = app.MapPrometheusScrapingEndpoint(MetricsOptions.Path).AllowAnonymous().ExcludeFromDescription();
+        if (app.Configuration.GetSection(MetricsOptions.Section).Get<MetricsOptions>()?.Port is { } port)
+        {
+            metrics.RequireHost($"*:{port}");
+        }
+
         return app;
+    }
+
+    /// <summary>
+    /// MassTransit's receive, consume and delivery durations (milliseconds) get <see cref="Telemetry.DurationBuckets"/>
+    /// too; the services' own histograms carry them as advice.
+    /// </summary>
+    private static MetricStreamConfiguration? MessagingDurationBuckets(Instrument instrument)
+    {
+        if (instrument.Meter.Name != "MassTransit" || instrument.GetType() is not { IsGenericType: true } type || type.GetGenericTypeDefinition() != typeof(Histogram<>))
+        {
+            return null;
+        }
+
+        var scale = instrument.Unit == "ms" ? 1000 : 1;
+        return new ExplicitBucketHistogramConfiguration { Boundaries = Telemetry.DurationBuckets.Select(b => b * scale).ToArray() };
     }
 }

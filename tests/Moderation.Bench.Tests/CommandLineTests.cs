@@ -4,6 +4,7 @@ using Moderation.Bench.Cascade;
 using Moderation.Bench.Classifier;
 using Moderation.Bench.Extractor;
 using Moderation.Bench.Load;
+using Moderation.Bench.Pdq;
 using Moderation.Bench.Stills;
 using Moderation.Bench.Video;
 using Moderation.Classifier;
@@ -32,13 +33,16 @@ public sealed class CommandLineTests
                 "classifier", "--images", "96", "--model", "inception_v3", "--manifest", manifest, "--provider", "TensorRt", "--batch", "64",
                 "--wait-ms", "2.5", "--concurrent-batches", "3", "--intra-op", "4", "--spinning", "--preprocess-parallelism", "6", "--rounds", "5",
                 "--raw-seconds", "1.5", "--saturate-frames", "300", "--latency-seconds", "7", "--nsfwjs-seconds", "9",
-                "--rabbitmq", "amqp://bench:secret@127.0.0.1:5673/bench", "--skip-service", "--skip-nsfwjs");
+                "--rabbitmq", "amqp://bench:secret@127.0.0.1:5673/bench", "--skip-service", "--skip-nsfwjs",
+                "--cuda-option", "prefer_nhwc=1", "--cuda-option", "cudnn_conv_algo_search=HEURISTIC", "--ort-profile", "/tmp/prof");
 
             Assert.Equal(0, run.Code);
+            var settings = Assert.IsType<ClassifierSettings>(run.Settings);
+            Assert.Equal(new Dictionary<string, string> { ["prefer_nhwc"] = "1", ["cudnn_conv_algo_search"] = "HEURISTIC" }, settings.CudaOptions);
             Assert.Equal(
                 new ClassifierSettings(96, "inception_v3", manifest, ExecutionProviderKind.TensorRt, 64, 2.5, 3, 4, true, 6, 5, 1.5, 300, 7, 9,
-                    "amqp://bench:secret@127.0.0.1:5673/bench", SharedBroker: false, SkipService: true, SkipNsfwjs: true),
-                run.Settings);
+                    "amqp://bench:secret@127.0.0.1:5673/bench", SharedBroker: false, SkipService: true, SkipNsfwjs: true, settings.CudaOptions, "/tmp/prof"),
+                settings);
         }
         finally
         {
@@ -52,9 +56,11 @@ public sealed class CommandLineTests
         var run = await ParseAsync("classifier");
 
         Assert.Equal(0, run.Code);
+        var settings = Assert.IsType<ClassifierSettings>(run.Settings);
+        Assert.Empty(settings.CudaOptions);
         Assert.Equal(
-            new ClassifierSettings(480, "mobilenet_v2", null, ExecutionProviderKind.Cpu, 8, 10, 2, 0, false, 0, 3, 6, 1500, 20, 30, null, false, false, false),
-            run.Settings);
+            new ClassifierSettings(480, "mobilenet_v2", null, ExecutionProviderKind.Cpu, 8, 10, 2, 0, false, 0, 3, 6, 1500, 20, 30, null, false, false, false, settings.CudaOptions, null),
+            settings);
     }
 
     [Fact]
@@ -114,6 +120,44 @@ public sealed class CommandLineTests
         }
     }
 
+    [Fact]
+    public async Task Pdq_index_binds_every_option_and_defaults()
+    {
+        Assert.Equal(new PdqIndexSettings(10_000_000, 2_000, 100, 1), (await ParseAsync("pdq-index")).Settings);
+        Assert.Equal(
+            new PdqIndexSettings(200_000, 50, 10, 7),
+            (await ParseAsync("pdq-index", "--hashes", "200000", "--queries", "50", "--sample", "10", "--seed", "7")).Settings);
+    }
+
+    [Fact]
+    public async Task Pdq_agreement_binds_every_option_and_defaults()
+    {
+        var reference = Path.GetTempFileName();
+        try
+        {
+            var plain = (PdqAgreementSettings)(await ParseAsync("pdq-agreement")).Settings!;
+            Assert.Equal((null, 0, false, false, 20), (plain.Reference, plain.Pictures.Count, plain.SkipPhotos, plain.WriteVectors, plain.Repeats));
+
+            var run = await ParseAsync("pdq-agreement", "--reference", reference, "--pictures", RepoRoot, "--pictures", Path.GetTempPath(), "--skip-photos",
+                "--write-vectors", "--repeats", "5");
+            var settings = (PdqAgreementSettings)run.Settings!;
+            Assert.Equal(reference, settings.Reference!.FullName);
+            Assert.Equal([RepoRoot.TrimEnd('/'), Path.GetTempPath().TrimEnd('/')], settings.Pictures.Select(d => d.FullName.TrimEnd('/')));
+            Assert.Equal((true, true, 5), (settings.SkipPhotos, settings.WriteVectors, settings.Repeats));
+        }
+        finally
+        {
+            File.Delete(reference);
+        }
+    }
+
+    [Fact]
+    public async Task Pdq_edits_binds_skip_photos()
+    {
+        Assert.Equal(new PdqEditsSettings(false), (await ParseAsync("pdq-edits")).Settings);
+        Assert.Equal(new PdqEditsSettings(true), (await ParseAsync("pdq-edits", "--skip-photos")).Settings);
+    }
+
     /// <summary>The invocations docs/benchmarks.md and bench/gpu.sh print, word for word.</summary>
     [Theory]
     [InlineData("upload-memory", "--gib", "1")]
@@ -121,12 +165,16 @@ public sealed class CommandLineTests
     [InlineData("classifier")]
     [InlineData("classifier", "--provider", "Cuda", "--batch", "64", "--concurrent-batches", "3", "--skip-nsfwjs")]
     [InlineData("classifier", "--provider", "TensorRt", "--batch", "128", "--concurrent-batches", "3")]
+    [InlineData("classifier", "--provider", "Cuda", "--batch", "64", "--concurrent-batches", "3", "--skip-nsfwjs", "--cuda-option", "prefer_nhwc=1", "--ort-profile", "/tmp/prof")]
     [InlineData("load", "--media", "80", "--video-share", "0.2", "--chaos", "--minutes", "5")]
     [InlineData("load", "--media", "10000", "--video-share", "0.05", "--soak", "--rate", "3", "--chaos", "--extractor-concurrency", "6", "--window-minutes", "5", "--minutes", "105")]
     [InlineData("load", "--media", "5000", "--video-share", "0.02", "--soak", "--rate", "20", "--chaos", "--window-minutes", "1", "--minutes", "20")]
     [InlineData("stills", "--count", "1000", "--uploaders", "8", "--warmup", "50", "--latency-seconds", "60", "--skip-peer")]
     [InlineData("video", "--minutes", "32")]
     [InlineData("cascade", "--limit", "120")]
+    [InlineData("pdq-index", "--hashes", "10000000", "--queries", "2000", "--sample", "100")]
+    [InlineData("pdq-agreement")]
+    [InlineData("pdq-edits")]
     public async Task The_documented_invocations_still_parse(params string[] args)
     {
         var run = await ParseAsync(args);
@@ -142,6 +190,8 @@ public sealed class CommandLineTests
     [InlineData("classifier", "--batch")]
     [InlineData("classifier", "--batch", "eight")]
     [InlineData("classifier", "--provider", "Gpu")]
+    [InlineData("classifier", "--cuda-option", "prefer_nhwc")]
+    [InlineData("classifier", "--cuda-option", "=1")]
     [InlineData("classifier", "--model", "resnet50")]
     [InlineData("classifier", "--manifest", "/nonexistent/model.json")]
     [InlineData("classifier", "--rabbitmq", "http://127.0.0.1:5672/")]
@@ -154,6 +204,10 @@ public sealed class CommandLineTests
     [InlineData("cascade", "--corpora", "/nonexistent/corpora")]
     [InlineData("cascade", "--sweep", "0,wide")]
     [InlineData("clasifier")]
+    [InlineData("pdq-agreement", "--reference", "/nonexistent/pdq-photo-hasher")]
+    [InlineData("pdq-agreement", "--write-vectors")]
+    [InlineData("pdq-agreement", "--pictures", "/tmp")]
+    [InlineData("pdq-index", "--hashes", "ten")]
     [InlineData]
     public async Task A_wrong_command_line_is_an_error_with_usage_and_runs_nothing(params string[] args)
     {
@@ -179,6 +233,9 @@ public sealed class CommandLineTests
     [InlineData("upload-memory", "--gib", "0", "--gib must be between 0.01 and 64")]
     [InlineData("cascade", "--margin", "1.5", "--margin must be between 0 and 1")]
     [InlineData("cascade", "--sweep", "0,1.5", "--sweep takes margins between 0 and 1")]
+    [InlineData("pdq-index", "--hashes", "5", "--hashes must be between 10000 and 50000000")]
+    [InlineData("pdq-index", "--sample", "0", "--sample must be between 1 and 10000")]
+    [InlineData("pdq-agreement", "--repeats", "0", "--repeats must be between 1 and 1000")]
     public async Task A_value_out_of_range_is_refused_instead_of_clamped(string command, string option, string value, string message)
     {
         var run = await ParseAsync(command, option, value);
@@ -198,6 +255,9 @@ public sealed class CommandLineTests
     [InlineData("video", "--minutes", "--stack")]
     [InlineData("load", "--media", "--video-share", "--uploaders", "--chaos", "--extractor-concurrency", "--minutes", "--soak", "--rate", "--window-minutes")]
     [InlineData("cascade", "--corpora", "--margin", "--sweep", "--batch", "--limit")]
+    [InlineData("pdq-index", "--hashes", "--queries", "--sample", "--seed")]
+    [InlineData("pdq-agreement", "--reference", "--pictures", "--skip-photos", "--write-vectors", "--repeats")]
+    [InlineData("pdq-edits", "--skip-photos")]
     public async Task Help_on_each_benchmark_lists_its_options_and_runs_nothing(string command, params string[] options)
     {
         var run = await ParseAsync(command, "--help");
@@ -213,7 +273,8 @@ public sealed class CommandLineTests
         var run = await ParseAsync("--help");
 
         Assert.Equal(0, run.Code);
-        Assert.All(new[] { "classifier", "extractor", "upload-memory", "stills", "video", "load", "cascade" }, command => Assert.Contains($"  {command} ", run.Output, StringComparison.Ordinal));
+        Assert.All(new[] { "classifier", "extractor", "upload-memory", "stills", "video", "load", "pdq-index", "pdq-agreement", "pdq-edits", "cascade" },
+            command => Assert.Contains($"  {command} ", run.Output, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -253,7 +314,7 @@ public sealed class CommandLineTests
             return Task.FromResult(0);
         }
 
-        var root = BenchCommandLine.Create(new Benchmarks(Record, Record, Record, Record, Record, Record, Record));
+        var root = BenchCommandLine.Create(new Benchmarks(Record, Record, Record, Record, Record, Record, Record, Record, Record, Record));
         using var output = new StringWriter();
         var code = await ServiceCommandLine.InvokeAsync(root, args, new InvocationConfiguration { Output = output, Error = output });
         return (code, received, output.ToString());

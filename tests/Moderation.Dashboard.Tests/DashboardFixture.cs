@@ -66,7 +66,10 @@ public sealed class DashboardFixture : IAsyncLifetime
             var score = task.GetProperty("media").GetProperty("verdict").GetProperty("maxima").EnumerateArray()
                 .First(m => m.GetProperty("class").GetString() == "Drawing").GetProperty("score").GetSingle();
             var drawing = labels[score];
-            using var decided = await reviewer.PostAsJsonAsync($"reviews/{task.GetProperty("taskId").GetGuid()}/decision",
+            var taskId = task.GetProperty("taskId").GetGuid();
+            using var looked = await reviewer.PostAsJsonAsync($"reviews/{taskId}/reveals", new { kind = "frame", frameIndex = 0 });
+            looked.EnsureSuccessStatusCode();
+            using var decided = await reviewer.PostAsJsonAsync($"reviews/{taskId}/decision",
                 new { decision = drawing ? "block" : "allow", labels = new Dictionary<string, bool> { ["Drawing"] = drawing }, timeSpentSeconds = 3.5 });
             decided.EnsureSuccessStatusCode();
         }

@@ -15,6 +15,14 @@ public sealed record SeededMedium(Guid MediaId, string ExternalId, string Sha256
 {
     public static readonly string[] Classes = ["Drawing", "Hentai", "Neutral", "Porn", "Sexy"];
 
+    public SubmissionPriority Priority { get; init; } = SubmissionPriority.Normal;
+
+    /// <summary>The policy named by the submission; null: the default policy.</summary>
+    public string? Policy { get; init; }
+
+    /// <summary>Frames given a heatmap (as the classifier stores them beside the frame), with its class.</summary>
+    public IReadOnlyDictionary<int, string> Heatmaps { get; init; } = new Dictionary<int, string>();
+
     /// <summary>Scores that put a frame's weight on Drawing (<paramref name="drawing"/>) and the rest on Neutral.</summary>
     public static IReadOnlyDictionary<string, float> Scores(float drawing) => new Dictionary<string, float>
     {
@@ -47,15 +55,25 @@ public sealed class MediaSeeder(DashboardStack stack) : IAsyncDisposable
             File.Copy(frames[i], path, overwrite: true);
         }
 
+        foreach (var (frame, cls) in medium.Heatmaps)
+        {
+            var path = Path.Combine(stack.BlobRoot, BlobStorageExtensions.HeatmapKey(medium.MediaId, frame, cls));
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.Copy(await HeatmapAsync(), path, overwrite: true);
+        }
+
         var duration = medium.Kind == MediaKind.Still ? 0 : medium.IntervalSeconds * medium.Frames.Count;
         await bus.Publish(new MediaSubmitted(medium.MediaId, correlation, BlobStorageExtensions.MediaKey(medium.Sha256), null, medium.Sha256,
-            medium.Kind == MediaKind.Still ? "image/jpeg" : "video/mp4", 123_456, medium.ExternalId, null, SubmissionPriority.Normal, null, DashboardStack.SeedingClient, now));
+            medium.Kind == MediaKind.Still ? "image/jpeg" : "video/mp4", 123_456, medium.ExternalId, null, medium.Priority, medium.Policy, DashboardStack.SeedingClient, now));
         await bus.Publish(new FramesPlanned(medium.MediaId, correlation, medium.Kind, medium.Frames.Count, duration, medium.IntervalSeconds, 640, 480,
-            medium.Kind == MediaKind.Still ? "mjpeg" : "h264", SubmissionPriority.Normal, now));
+            medium.Kind == MediaKind.Still ? "mjpeg" : "h264", medium.Priority, now));
         for (var i = 0; i < medium.Frames.Count; i++)
         {
             await bus.Publish(new FrameClassified(medium.MediaId, correlation, i, i * medium.IntervalSeconds, medium.Frames[i], null,
-                "mobilenet_v2", "nsfwjs-mobilenet_v2-test", now));
+                "mobilenet_v2", "nsfwjs-mobilenet_v2-test", now)
+            {
+                HeatmapClasses = medium.Heatmaps.TryGetValue(i, out var heatmap) ? [heatmap] : [],
+            });
         }
 
         await bus.Publish(new FrameExtractionCompleted(medium.MediaId, correlation, medium.Frames.Count, false, TimeSpan.FromSeconds(1)));
@@ -112,6 +130,17 @@ public sealed class MediaSeeder(DashboardStack stack) : IAsyncDisposable
         await ProcessRunner.RunAsync("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=224x224:rate=1",
             "-frames:v", count.ToString(System.Globalization.CultureInfo.InvariantCulture), Path.Combine(directory, "%04d.png")]);
         return paths;
+    }
+
+    /// <summary>
+    /// A heatmap PNG as the classifier writes them (112 × 112, red to yellow, opacity following the activation), here of a
+    /// synthetic activation peaking left of and above the centre.
+    /// </summary>
+    private static Task<string> HeatmapAsync()
+    {
+        const string Level = "exp(-((X-34)*(X-34)+(Y-40)*(Y-40))/900)";
+        return TestMedia.GenerateAsync("png", "-f", "lavfi", "-i", "color=c=black:size=112x112", "-vf",
+            $"format=rgba,geq=r='255':g='255*{Level}':b='0':a='200*{Level}'", "-frames:v", "1");
     }
 
     private async Task<IBusControl> BusAsync()

@@ -25,6 +25,11 @@ public sealed class ResultsApiTests(DashboardFixture fixture)
         var task = await decider.GetFromJsonAsync<JsonElement>("reviews/next");
         Assert.Equal(still.MediaId, task.GetProperty("mediaId").GetGuid());
         var taskId = task.GetProperty("taskId").GetGuid();
+        using (var looked = await decider.PostAsJsonAsync($"reviews/{taskId}/reveals", new { kind = "original" }))
+        {
+            looked.EnsureSuccessStatusCode();
+        }
+
         using (var decided = await decider.PostAsJsonAsync($"reviews/{taskId}/decision", new { decision = "block" }))
         {
             decided.EnsureSuccessStatusCode();

@@ -35,7 +35,9 @@ public sealed partial class ContainerTests
         Assert.Contains($"ENTRYPOINT [\"dotnet\", \"{service.Assembly.GetName().Name}.dll\"]", text, StringComparison.Ordinal);
         Assert.Contains($"dotnet publish services/", text, StringComparison.Ordinal);
         Assert.Matches(new Regex(@"^USER (\$APP_UID|1654)\s*$", RegexOptions.Multiline), text);
-        Assert.Contains($"http://127.0.0.1:8080{ServiceDefaults.Extensions.LivePath}", text, StringComparison.Ordinal);
+        // The service probes itself (no curl or shell in the image): HealthProbe asks its own /health/live.
+        Assert.Contains($"CMD [\"dotnet\", \"{service.Assembly.GetName().Name}.dll\", \"{ServiceDefaults.HealthProbe.Option}\"]", text, StringComparison.Ordinal);
+        Assert.DoesNotMatch(new Regex(@"\bcurl\b.*http"), text);
         Assert.Contains("ASPNETCORE_HTTP_PORTS=8080", text, StringComparison.Ordinal);
         Assert.True(Regex.Count(text, "^FROM ", RegexOptions.Multiline) >= 2, "multi-stage: the SDK stays out of the runtime image");
 
@@ -45,6 +47,30 @@ public sealed partial class ContainerTests
             .OfType<string>()
             .ToList();
         Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
+    /// <summary>Images whose runtime needs packages from apt, so they cannot be chiseled: ffmpeg and prlimit, CUDA.</summary>
+    private static readonly HashSet<string> FullRuntimeImages = new(StringComparer.Ordinal) { "frame-extractor.Dockerfile", "classifier-gpu.Dockerfile" };
+
+    [Theory]
+    [MemberData(nameof(ServiceDockerfiles))]
+    public void Dockerfile_runs_on_the_chiseled_runtime_unless_it_needs_packages_and_takes_a_pinnable_base(string dockerfile)
+    {
+        var text = File.ReadAllText(Path.Combine(DockerDirectory, dockerfile));
+        var runtime = Regex.Matches(text, @"^FROM (\S+)", RegexOptions.Multiline).Last().Groups[1].Value;
+        if (FullRuntimeImages.Contains(dockerfile))
+        {
+            Assert.DoesNotContain("chiseled", runtime, StringComparison.Ordinal);
+            return;
+        }
+
+        // One build argument names the runtime image, so a digest can pin it (docs/deploy.md).
+        Assert.Equal("${RUNTIME_IMAGE}", runtime);
+        Assert.Matches(new Regex(@"^ARG RUNTIME_IMAGE=mcr\.microsoft\.com/dotnet/aspnet:\$\{DOTNET_VERSION\}-noble-chiseled$", RegexOptions.Multiline), text);
+        // No shell in the final stage: every instruction after its FROM is one that needs none.
+        var final = text[text.LastIndexOf("\nFROM ", StringComparison.Ordinal)..];
+        Assert.DoesNotMatch(new Regex(@"^(RUN|SHELL) ", RegexOptions.Multiline), final);
+        Assert.DoesNotMatch(new Regex(@"^(HEALTHCHECK .*\n\s*)?CMD [^\[]", RegexOptions.Multiline), final);
     }
 
     [Fact]

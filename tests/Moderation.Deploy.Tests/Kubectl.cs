@@ -24,10 +24,14 @@ public static class Kubectl
     public static Task<IReadOnlyList<JsonObject>> RenderAsync(string relativeDirectory) =>
         Rendered.GetOrAdd(relativeDirectory, directory => new Lazy<Task<IReadOnlyList<JsonObject>>>(() => RenderOnceAsync(directory))).Value;
 
-    private static async Task<IReadOnlyList<JsonObject>> RenderOnceAsync(string relativeDirectory)
+    private static Task<IReadOnlyList<JsonObject>> RenderOnceAsync(string relativeDirectory) =>
+        RenderDirectoryAsync(Path.Combine(RepoPaths.Root, "deploy", "k8s", relativeDirectory));
+
+    /// <summary>Renders a kustomization anywhere (e.g. a test's own overlay in a temporary directory), uncached.</summary>
+    public static async Task<IReadOnlyList<JsonObject>> RenderDirectoryAsync(string directory)
     {
         var kubectl = await Executable.Value;
-        var yaml = await ProcessRunner.RunAsync(kubectl, ["kustomize", Path.Combine(RepoPaths.Root, "deploy", "k8s", relativeDirectory)], TimeSpan.FromMinutes(2));
+        var yaml = await ProcessRunner.RunAsync(kubectl, ["kustomize", directory], TimeSpan.FromMinutes(2));
         return YamlDocuments.Parse(yaml);
     }
 

@@ -48,6 +48,9 @@ public sealed class ClusterFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>The one client whose near-duplicate stills reuse earlier decisions (KnownContentTests).</summary>
+    public const string NearDuplicateClient = "near-duplicates";
+
     /// <summary>The shared secret of the test upload system that calls ingest's webhook.</summary>
     public const string WebhookClient = "wiki";
     public const string WebhookSecret = "test-webhook-secret-0123456789abcdef";
@@ -62,6 +65,10 @@ public sealed class ClusterFixture : IAsyncLifetime
         if (service == Cluster.Results)
         {
             env["Callbacks__AllowLoopback"] = "true";
+            // The tests submit variations of the same generated pictures as one client and expect the model to judge each:
+            // near-duplicate reuse (on by default) is on for the one client that tests it.
+            env["Banks__NearDuplicateDistance"] = "-1";
+            env[$"Banks__ClientNearDuplicateDistance__{NearDuplicateClient}"] = "8";
         }
 
         if (service == Cluster.Ingest)

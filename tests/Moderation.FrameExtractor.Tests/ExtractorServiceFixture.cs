@@ -17,7 +17,8 @@ namespace Moderation.FrameExtractor.Tests;
 /// <summary>
 /// The frame extractor service as it runs in production (its own Program, MassTransit over the shared real RabbitMQ in a
 /// fresh virtual host, a real filesystem blob store) plus an observer bus standing in for results and the classifier:
-/// it records every message about each medium and can publish <see cref="MediaDecided"/> like results does.
+/// it records every message about each medium, answers the extractor's hash questions (<see cref="MatchFrameHash"/>:
+/// "classify it" unless a test says otherwise) and can publish <see cref="MediaDecided"/> like results does.
 /// </summary>
 public sealed class ExtractorServiceFixture : IAsyncLifetime
 {
@@ -111,8 +112,16 @@ public sealed class ExtractorServiceFixture : IAsyncLifetime
     }
 
     private sealed class ObserverConsumer(MessageLog log) :
-        IConsumer<FramesPlanned>, IConsumer<FrameExtracted>, IConsumer<FrameExtractionCompleted>, IConsumer<MediaFailed>
+        IConsumer<FramesPlanned>, IConsumer<FrameExtracted>, IConsumer<FrameExtractionCompleted>, IConsumer<MediaFailed>, IConsumer<MatchFrameHash>
     {
+        public async Task Consume(ConsumeContext<MatchFrameHash> context)
+        {
+            var question = context.Message;
+            log.For(question.MediaId).AddHash(question);
+            await context.RespondAsync(log.AnswerHash?.Invoke(question)
+                ?? new FrameHashMatched(question.MediaId, question.FrameIndex, FrameHashOutcome.Classify, null));
+        }
+
         public Task Consume(ConsumeContext<FramesPlanned> context) => log.RecordAsync(context);
 
         public Task Consume(ConsumeContext<FrameExtracted> context) => log.RecordAsync(context);
@@ -134,6 +143,9 @@ public sealed class MessageLog
 {
     private readonly ConcurrentDictionary<Guid, MediaMessages> _media = new();
 
+    /// <summary>How results answers a hashed frame; null (or a null answer): classify it.</summary>
+    public Func<MatchFrameHash, FrameHashMatched?>? AnswerHash { get; set; }
+
     /// <summary>Called for every recorded message, with the bus context (e.g. to publish a decision the way results would).</summary>
     public Func<ConsumeContext, IMediaMessage, Task>? OnMessage { get; set; }
 
@@ -153,6 +165,7 @@ public sealed class MessageLog
 public sealed class MediaMessages
 {
     private readonly ConcurrentQueue<IMediaMessage> _messages = new();
+    private readonly ConcurrentQueue<MatchFrameHash> _hashes = new();
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public IReadOnlyList<IMediaMessage> All => _messages.ToList();
@@ -165,6 +178,11 @@ public sealed class MediaMessages
     public FrameExtractionCompleted? Completed => All.OfType<FrameExtractionCompleted>().LastOrDefault();
 
     public MediaFailed? Failed => All.OfType<MediaFailed>().LastOrDefault();
+
+    /// <summary>The hashed frames the extractor asked about, distinct by index, in frame order.</summary>
+    public IReadOnlyList<MatchFrameHash> Hashes => _hashes.GroupBy(h => h.FrameIndex).Select(g => g.First()).OrderBy(h => h.FrameIndex).ToList();
+
+    public void AddHash(MatchFrameHash question) => _hashes.Enqueue(question);
 
     public void Add(IMediaMessage message)
     {

@@ -216,6 +216,98 @@ public sealed class UrlFetchTests(LoopbackServerFixture fixture) : IClassFixture
         Assert.Empty(_connector.Attempts);
     }
 
+    [Fact]
+    public async Task Allow_listed_loopback_range_opens_loopback_for_its_client_only()
+    {
+        var url = Server.Url(Server.Serve(Png()));
+        Assert.Equal(Png().Length, await FetchLengthAsync(Fetcher(allowLoopback: false), url, Allowed("127.0.0.1/32")));
+        Assert.All(_connector.Attempts, a => Assert.Equal(IPAddress.Loopback, a.Address));
+
+        var attempts = _connector.Attempts.Count;
+        var problem = await RefusedAsync(Fetcher(allowLoopback: false), url, SourceAllowList.Empty);
+        Assert.Equal(Problems.ForbiddenUrl, problem.Type);
+        problem = await RefusedAsync(Fetcher(allowLoopback: false), url, Allowed("10.0.0.0/8", "wiki.internal"));
+        Assert.Equal(Problems.ForbiddenUrl, problem.Type);
+        Assert.Equal(attempts, _connector.Attempts.Count);
+    }
+
+    [Fact]
+    public async Task Allow_listed_host_opens_what_it_resolves_to_but_never_the_metadata_service()
+    {
+        _dns.Answer("wiki.internal", "127.0.0.1");
+        _dns.Answer("other.internal", "127.0.0.1");
+        _dns.Answer("imds.internal", "169.254.169.254");
+        var path = Server.Serve(Png());
+        Assert.Equal(Png().Length, await FetchLengthAsync(Fetcher(allowLoopback: false), Server.Url(path, "WIKI.internal"), Allowed("wiki.internal")));
+
+        var attempts = _connector.Attempts.Count;
+        var problem = await RefusedAsync(Fetcher(allowLoopback: false), Server.Url(path, "other.internal"), Allowed("wiki.internal"));
+        Assert.Equal(Problems.ForbiddenUrl, problem.Type);
+        // A host or range rule never opens the ranges that are not private networks, whatever an administrator typed.
+        problem = await RefusedAsync(Fetcher(allowLoopback: false), new Uri("http://imds.internal/latest/meta-data/"), Allowed("imds.internal"));
+        Assert.Equal(Problems.ForbiddenUrl, problem.Type);
+        Assert.Contains("169.254.169.254", problem.Detail, StringComparison.Ordinal);
+        Assert.Equal(attempts, _connector.Attempts.Count);
+    }
+
+    [Fact]
+    public async Task Allow_listed_private_range_opens_its_addresses_only()
+    {
+        // The recording connector refuses to dial anything but loopback: the attempt shows that the guard let it through.
+        var problem = await RefusedAsync(Fetcher(), new Uri("http://10.1.2.3/a.png"), Allowed("10.1.0.0/16"));
+        Assert.Equal(Problems.UrlFetchFailed, problem.Type);
+        Assert.Equal(IPAddress.Parse("10.1.2.3"), Assert.Single(_connector.Attempts).Address);
+
+        problem = await RefusedAsync(Fetcher(), new Uri("http://10.2.0.1/a.png"), Allowed("10.1.0.0/16"));
+        Assert.Equal(Problems.ForbiddenUrl, problem.Type);
+        problem = await RefusedAsync(Fetcher(), new Uri("http://192.168.1.1/a.png"), Allowed("10.1.0.0/16"));
+        Assert.Equal(Problems.ForbiddenUrl, problem.Type);
+        Assert.Single(_connector.Attempts);
+    }
+
+    [Fact]
+    public async Task Redirect_from_an_allow_listed_source_to_another_private_address_is_refused()
+    {
+        var url = Server.Url("/redirect?to=" + Uri.EscapeDataString("http://192.168.0.10/internal.png"));
+        var problem = await RefusedAsync(Fetcher(allowLoopback: false), url, Allowed("127.0.0.0/8"));
+        Assert.Equal(Problems.ForbiddenUrl, problem.Type);
+        Assert.Equal(IPAddress.Loopback, Assert.Single(_connector.Attempts).Address);
+    }
+
+    [Theory]
+    [InlineData("Wiki.Internal.", "wiki.internal")]
+    [InlineData("127.0.0.1", "127.0.0.1/32")]
+    [InlineData("10.1.2.3/16", "10.1.0.0/16")]
+    [InlineData("::ffff:192.168.4.5", "192.168.4.5/32")]
+    [InlineData("fd12:3456::/32", "fd12:3456::/32")]
+    [InlineData("::1", "::1/128")]
+    public void Allow_list_entries_are_stored_in_canonical_form(string entry, string canonical)
+    {
+        Assert.True(SourceRule.TryParse(entry, out var rule, out var error), error);
+        Assert.Equal(canonical, rule.Text);
+    }
+
+    [Theory]
+    [InlineData("0.0.0.0/0")]
+    [InlineData("10.0.0.0/7")]
+    [InlineData("8.8.8.8")]
+    [InlineData("169.254.169.254")]
+    [InlineData("169.254.0.0/16")]
+    [InlineData("fe80::/10")]
+    [InlineData("::/0")]
+    [InlineData("224.0.0.1")]
+    [InlineData("10.0.0.0/33")]
+    [InlineData("wiki/internal")]
+    [InlineData("not a host")]
+    [InlineData("")]
+    public void Allow_list_refuses_entries_that_are_not_a_host_or_a_private_range(string entry)
+    {
+        Assert.False(SourceRule.TryParse(entry, out _, out var error));
+        Assert.False(string.IsNullOrEmpty(error));
+    }
+
+    private static SourceAllowList Allowed(params string[] sources) => new("wiki", [.. sources.Select(SourceRule.Parse)]);
+
     private GuardedUrlFetcher Fetcher(bool allowLoopback = true, int maxRedirects = 5, long maxBytes = 100_000_000, TimeSpan? timeout = null) =>
         new(Options.Create(new UrlFetchOptions
         {
@@ -226,11 +318,11 @@ public sealed class UrlFetchTests(LoopbackServerFixture fixture) : IClassFixture
             ConnectTimeout = TimeSpan.FromSeconds(2),
         }), _dns, _connector, NullLogger<GuardedUrlFetcher>.Instance);
 
-    private static async Task<long> FetchLengthAsync(GuardedUrlFetcher fetcher, Uri url)
+    private static async Task<long> FetchLengthAsync(GuardedUrlFetcher fetcher, Uri url, SourceAllowList? allowed = null)
     {
         using (fetcher)
         {
-            return await fetcher.FetchAsync(url, async (response, token) =>
+            return await fetcher.FetchAsync(url, allowed ?? SourceAllowList.Empty, async (response, token) =>
             {
                 using var copy = new MemoryStream();
                 await response.Content.CopyToAsync(copy, token);
@@ -239,9 +331,9 @@ public sealed class UrlFetchTests(LoopbackServerFixture fixture) : IClassFixture
         }
     }
 
-    private static async Task<Microsoft.AspNetCore.Mvc.ProblemDetails> RefusedAsync(GuardedUrlFetcher fetcher, Uri url)
+    private static async Task<Microsoft.AspNetCore.Mvc.ProblemDetails> RefusedAsync(GuardedUrlFetcher fetcher, Uri url, SourceAllowList? allowed = null)
     {
-        var refusal = await Assert.ThrowsAsync<IntakeException>(() => FetchLengthAsync(fetcher, url));
+        var refusal = await Assert.ThrowsAsync<IntakeException>(() => FetchLengthAsync(fetcher, url, allowed));
         return refusal.Problem;
     }
 

@@ -10,7 +10,8 @@ namespace Moderation.ModelImport.Tests;
 
 public sealed class ConverterTests : IDisposable
 {
-    private static readonly ConversionOptions Options = new("input", "probabilities", "embedding", null, "test", "1", "", new Dictionary<string, string>());
+    private static readonly ConversionOptions Options = new("input", "probabilities", "embedding", "features", "class_activation", null, "test", "1", "",
+        new Dictionary<string, string>());
 
     private readonly string directory = Directory.CreateTempSubdirectory("converter-tests-").FullName;
 
@@ -128,6 +129,85 @@ public sealed class ConverterTests : IDisposable
             var difference = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
             Assert.True(difference < 1e-5, $"{name}: ONNX Runtime differs from tfjs by {difference:E2}.");
         }
+    }
+
+    [Fact]
+    public void Class_activation_maps_are_the_features_weighted_by_the_closed_form_gradient_of_each_logit_through_the_dense_head()
+    {
+        // features (3×3×4, ReLU) → average over the whole map → Dense(5, ReLU) → Dropout → Dense(3, softmax), like nsfwjs's head.
+        var path = new TinyKerasModel()
+            .Input("input_1", 3, 3, 2)
+            .Layer("conv", "Conv2D", Conv(4, 1, 1, "valid", "relu", bias: true), "input_1")
+            .Weight("conv/kernel", [1, 1, 2, 4], -1, 1).Weight("conv/bias", [4], 0, 0.5f)
+            .Layer("pool", "AveragePooling2D", new JsonObject { ["pool_size"] = new JsonArray { 3, 3 }, ["strides"] = new JsonArray { 3, 3 }, ["padding"] = "valid" }, "conv")
+            .Layer("flat", "Flatten", [], "pool")
+            .Layer("hidden", "Dense", new JsonObject { ["units"] = 5, ["activation"] = "relu" }, "flat")
+            .Weight("hidden/kernel", [4, 5], -1, 1).Weight("hidden/bias", [5], -0.3f, 0.3f)
+            .Layer("drop", "Dropout", new JsonObject { ["rate"] = 0.5 }, "hidden")
+            .Layer("out", "Dense", new JsonObject { ["units"] = 3, ["activation"] = "softmax" }, "drop")
+            .Weight("out/kernel", [5, 3], -1, 1).Weight("out/bias", [3])
+            .Write(Path.Combine(directory, "cam"));
+        var keras = TfjsLayersModel.Load(path);
+        var converted = KerasOnnxConverter.Convert(keras, Options);
+        Assert.Equal((3, 3), converted.ActivationGrid);
+
+        const int Count = 6;
+        var inputs = new float[Count * 3 * 3 * 2];
+        var random = new Random(7);
+        for (var i = 0; i < inputs.Length; i++)
+        {
+            inputs[i] = (random.NextSingle() * 4) - 2;
+        }
+
+        using var session = new InferenceSession(converted.Model.ToByteArray());
+        using var input = OrtValue.CreateTensorValueFromMemory(inputs, [Count, 3, 3, 2]);
+        using var runOptions = new RunOptions();
+        using var results = session.Run(runOptions, ["input"], [input], ["features", "class_activation"]);
+        var features = results[0].GetTensorDataAsSpan<float>().ToArray();
+        var maps = results[1].GetTensorDataAsSpan<float>().ToArray();
+        Assert.Equal(Count * 9 * 4, features.Length);
+        Assert.Equal(Count * 9 * 3, maps.Length);
+
+        var (w1, b1, w2) = (keras.Weights["hidden/kernel"].Values, keras.Weights["hidden/bias"].Values, keras.Weights["out/kernel"].Values);
+        var activeUnits = 0;
+        for (var n = 0; n < Count; n++)
+        {
+            var a = features[(n * 36)..((n + 1) * 36)];
+            var pooled = Enumerable.Range(0, 4).Select(k => Enumerable.Range(0, 9).Average(cell => (double)a[(cell * 4) + k])).ToArray();
+            var active = Enumerable.Range(0, 5).Select(j => b1[j] + Enumerable.Range(0, 4).Sum(k => pooled[k] * w1[(k * 5) + j]) > 0).ToArray();
+            activeUnits += active.Count(x => x);
+            for (var cell = 0; cell < 9; cell++)
+            {
+                for (var c = 0; c < 3; c++)
+                {
+                    // d logit_c / d pooled_k = Σ_j W1[k, j] · [h_j > 0] · W2[j, c], applied to the cell's features.
+                    var expected = Enumerable.Range(0, 4).Sum(k => a[(cell * 4) + k]
+                        * Enumerable.Range(0, 5).Where(j => active[j]).Sum(j => (double)w1[(k * 5) + j] * w2[(j * 3) + c]));
+                    Assert.Equal(expected, maps[(n * 27) + (cell * 3) + c], 4);
+                }
+            }
+        }
+
+        // The masks matter: some hidden units are off for some inputs, or the test would not tell the gradient from W1·W2.
+        Assert.InRange(activeUnits, 1, (Count * 5) - 1);
+    }
+
+    [Fact]
+    public void A_head_the_closed_form_does_not_cover_gets_no_class_activation_output()
+    {
+        var path = new TinyKerasModel()
+            .Input("input_1", 3, 3, 2)
+            .Layer("pool", "GlobalAveragePooling2D", [], "input_1")
+            .Layer("hidden", "Dense", new JsonObject { ["units"] = 4, ["activation"] = "tanh" }, "pool")
+            .Weight("hidden/kernel", [2, 4]).Weight("hidden/bias", [4])
+            .Layer("out", "Dense", new JsonObject { ["units"] = 3, ["activation"] = "softmax" }, "hidden")
+            .Weight("out/kernel", [4, 3]).Weight("out/bias", [3])
+            .Write(Path.Combine(directory, "tanh"));
+
+        var converted = KerasOnnxConverter.Convert(TfjsLayersModel.Load(path), Options);
+
+        Assert.Null(converted.ActivationGrid);
+        Assert.Equal(["probabilities", "embedding"], converted.Model.Graph.Output.Select(o => o.Name));
     }
 
     public void Dispose() => Directory.Delete(directory, recursive: true);

@@ -10,9 +10,9 @@ namespace Moderation.ModelImport.Tests;
 public sealed class ImporterTests(ITestOutputHelper output)
 {
     [Theory]
-    [InlineData("mobilenet_v2", 224)]
-    [InlineData("inception_v3", 299)]
-    public async Task Import_writes_an_onnx_model_and_manifest_that_onnx_runtime_loads(string name, int size)
+    [InlineData("mobilenet_v2", 224, 7, 1280)]
+    [InlineData("inception_v3", 299, 8, 2048)]
+    public async Task Import_writes_an_onnx_model_and_manifest_that_onnx_runtime_loads(string name, int size, int grid, int channels)
     {
         var manifestPath = await ImportedModels.GetManifestPathAsync(name);
 
@@ -21,7 +21,11 @@ public sealed class ImporterTests(ITestOutputHelper output)
         Assert.Equal("nsfwjs-4.4.0", manifest.Version);
         Assert.Equal(new ModelSource("nsfwjs", "4.4.0", SourcePackage.Nsfwjs.Integrity, $"dist/models/{name}", "MIT"), manifest.Source);
         Assert.Equal(new ModelInput("input", size, size, 3, "NHWC", "RGB", "bilinear-align-corners", 1f / 255f, 0f), manifest.Input);
-        Assert.Equal(new ModelOutputs("probabilities", "embedding", 128), manifest.Outputs);
+        Assert.Equal(new ModelOutputs("probabilities", "embedding", 128)
+        {
+            FeatureMap = "features",
+            ClassActivation = new ClassActivationOutput("class_activation", grid, grid),
+        }, manifest.Outputs);
         Assert.Equal(["Drawing", "Hentai", "Neutral", "Porn", "Sexy"], manifest.Classes);
         Assert.Equal(ModelImporter.Producer, manifest.Producer);
 
@@ -29,6 +33,8 @@ public sealed class ImporterTests(ITestOutputHelper output)
         Assert.Equal([-1, size, size, 3], model.Inputs["input"].Dimensions);
         Assert.Equal([-1, 5], model.Outputs["probabilities"].Dimensions);
         Assert.Equal([-1, 128], model.Outputs["embedding"].Dimensions);
+        Assert.Equal([-1, grid, grid, channels], model.Outputs["features"].Dimensions);
+        Assert.Equal([-1, grid, grid, 5], model.Outputs["class_activation"].Dimensions);
 
         // A batch of three gives three rows of probabilities that each sum to one.
         var (probabilities, embeddings) = model.Run(new float[3 * manifest.Input.TensorLength], 3);

@@ -104,12 +104,13 @@ public sealed class AggregationTests(AggregationFixture fixture, ITestOutputHelp
     }
 
     [Fact]
-    public async Task A_frame_over_a_block_threshold_decides_early_and_tells_the_extractor()
+    public async Task Corroborated_frames_over_a_block_threshold_decide_early_and_tell_the_extractor()
     {
         var id = Guid.NewGuid();
         await App.Bus.Publish(Messages.Submitted(id, callbackUrl: fixture.Callbacks.BaseUrl + "/hooks/early"));
         await App.Bus.Publish(Messages.Planned(id, 100));
         await App.Bus.Publish(Messages.Frame(id, 0, ("Sexy", 0.2f)));
+        await App.Bus.Publish(Messages.Frame(id, 6, ("Porn", 0.93f)));
         await App.Bus.Publish(Messages.Frame(id, 7, ("Porn", 0.95f)));
 
         var decided = await fixture.Probe.WaitAsync<MediaDecided>(id);
@@ -126,7 +127,7 @@ public sealed class AggregationTests(AggregationFixture fixture, ITestOutputHelp
         // The extractor stops; frames already in flight still land for the timeline but decide nothing again.
         await App.Bus.Publish(Messages.Frame(id, 8, ("Porn", 0.99f)));
         await App.Bus.Publish(Messages.Completed(id, 9));
-        await WaitForFramesAsync(id, 3);
+        await WaitForFramesAsync(id, 4);
         await Task.Delay(300);
         Assert.Single(fixture.Probe.All<VerdictReached>(id));
         Assert.Single(fixture.Probe.All<MediaDecided>(id));

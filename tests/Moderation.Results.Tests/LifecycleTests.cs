@@ -255,18 +255,129 @@ public sealed class LifecycleTests
     }
 
     [Fact]
-    public void A_frame_over_a_block_threshold_decides_early_and_stops_the_extractor()
+    public void A_stills_one_frame_over_a_block_threshold_blocks()
+    {
+        var (id, life) = Registered();
+        Plan(life, Still(id));
+
+        var decided = VerdictOf(Classify(life, Messages.Frame(id, 0, ("Porn", 0.95f))));
+
+        Assert.Equal((Decision.Block, "Porn", 0), (decided.Verdict.Decision, decided.Verdict.TriggerClass, decided.Verdict.TriggerFrameIndex));
+        Assert.Empty(decided.Verdict.Segments);
+    }
+
+    [Fact]
+    public void Corroborated_frames_of_a_video_over_a_block_threshold_decide_early_and_stop_the_extractor()
     {
         var (id, life) = Registered();
         Plan(life, Messages.Planned(id, 10));
 
-        var decided = VerdictOf(Classify(life, Messages.Frame(id, 4, ("Porn", 0.95f))));
+        Assert.DoesNotContain(Classify(life, Messages.Frame(id, 4, ("Porn", 0.95f))), e => e is Decided);
+        var decided = VerdictOf(Classify(life, Messages.Frame(id, 5, ("Porn", 0.97f))));
 
-        Assert.Equal((Decision.Block, true, "Porn", 4),
+        Assert.Equal((Decision.Block, true, "Porn", 5),
             (decided.Verdict.Decision, decided.Verdict.DecidedEarly, decided.Verdict.TriggerClass, decided.Verdict.TriggerFrameIndex));
-        Assert.Equal(new MediaDecided(id, id, Decision.Block, "Porn", 0.95f, 4), decided.EarlyExit);
+        Assert.Equal(new MediaDecided(id, id, Decision.Block, "Porn", 0.97f, 5), decided.EarlyExit);
         Assert.Equal((Decision.Block, true, false), (decided.Announcement.Decision, decided.Announcement.DecidedEarly, decided.Announcement.ByReviewer));
         Assert.Equal((Decision.Block, Now), (life.Medium.Decision, life.Medium.DecidedAt));
+        var block = Assert.Single(decided.Verdict.Segments, s => s.Threshold == Decision.Block);
+        Assert.Equal(new FlaggedSegment("Porn", Decision.Block, 20, 30, 0.97f, 5, 2, true), block);
+        Assert.Equal(decided.Verdict.Segments, decided.Announcement.Segments);
+    }
+
+    [Fact]
+    public void A_single_frame_spike_in_a_video_goes_to_review_with_its_timestamps_and_no_early_exit()
+    {
+        var (id, life) = Registered();
+        Plan(life, Messages.Planned(id, 4));
+
+        Assert.DoesNotContain(Classify(life, Messages.Frame(id, 2, ("Porn", 0.95f))), e => e is Decided);
+        Classify(life, Messages.Frame(id, 0, ("Porn", 0.1f)), Messages.Frame(id, 1, ("Porn", 0.2f)));
+        Assert.DoesNotContain(Classify(life, Messages.Frame(id, 3, ("Porn", 0.3f))), e => e is Decided);
+        var decided = VerdictOf(Complete(life, Messages.Completed(id, 4)));
+
+        Assert.Equal((Decision.Review, false, "Porn", 2, ReviewReasons.Policy),
+            (decided.Verdict.Decision, decided.Verdict.DecidedEarly, decided.Verdict.TriggerClass, decided.Verdict.TriggerFrameIndex, decided.Review!.Reason));
+        Assert.Null(decided.EarlyExit);
+        Assert.Equal(
+            [new FlaggedSegment("Porn", Decision.Review, 10, 15, 0.95f, 2, 1, false), new FlaggedSegment("Porn", Decision.Block, 10, 15, 0.95f, 2, 1, false)],
+            decided.Verdict.Segments);
+    }
+
+    [Fact]
+    public void A_run_spanning_the_corroboration_seconds_blocks_with_fewer_frames_but_scattered_frames_do_not()
+    {
+        var policy = Policy(corroborationFrames: 3, corroborationSeconds: 5);
+        var (id, life) = Registered();
+        Plan(life, Messages.Planned(id, 10));
+        Complete(life, Messages.Completed(id, 10), policy);
+
+        var frames = Enumerable.Range(0, 10).Select(i => Messages.Frame(id, i, ("Porn", i is 3 or 4 ? 0.95f : 0.1f))).ToArray();
+        Assert.Equal(Decision.Block, VerdictOf(Classify(life, frames, policy)).Verdict.Decision);
+
+        var (other, scattered) = Registered();
+        Plan(scattered, Messages.Planned(other, 10));
+        Complete(scattered, Messages.Completed(other, 10), policy);
+        var apart = Enumerable.Range(0, 10).Select(i => Messages.Frame(other, i, ("Porn", i is 1 or 8 ? 0.95f : 0.1f))).ToArray();
+        var verdict = VerdictOf(Classify(scattered, apart, policy)).Verdict;
+        Assert.Equal(Decision.Review, verdict.Decision);
+        Assert.Equal([5.0, 40.0], verdict.Segments.Where(s => s.Threshold == Decision.Block).Select(s => s.StartSeconds));
+    }
+
+    [Fact]
+    public void One_corroboration_frame_blocks_a_video_on_a_single_frame_as_before()
+    {
+        var policy = Policy(corroborationFrames: 1);
+        var (id, life) = Registered();
+        Plan(life, Messages.Planned(id, 10));
+
+        var decided = VerdictOf(Classify(life, [Messages.Frame(id, 7, ("Porn", 0.95f))], policy));
+
+        Assert.Equal((Decision.Block, true), (decided.Verdict.Decision, decided.Verdict.DecidedEarly));
+    }
+
+    [Fact]
+    public void Smoothing_averages_a_lone_spike_away_but_keeps_a_sustained_one()
+    {
+        var policy = Policy(smoothingWindow: 3);
+        var (id, life) = Registered();
+        Plan(life, Messages.Planned(id, 5));
+        Complete(life, Messages.Completed(id, 5), policy);
+        var spike = Enumerable.Range(0, 5).Select(i => Messages.Frame(id, i, ("Porn", i == 2 ? 0.95f : 0.1f))).ToArray();
+        var verdict = VerdictOf(Classify(life, spike, policy)).Verdict;
+        Assert.Equal(Decision.Allow, verdict.Decision);
+        Assert.Empty(verdict.Segments);
+        Assert.Equal(0.95f, verdict.Maxima.Single(m => m.Class == "Porn").Score);
+
+        var (other, sustained) = Registered();
+        Plan(sustained, Messages.Planned(other, 5));
+        Complete(sustained, Messages.Completed(other, 5), policy);
+        var held = Enumerable.Range(0, 5).Select(i => Messages.Frame(other, i, ("Porn", i >= 1 ? 0.95f : 0.1f))).ToArray();
+        var blocked = VerdictOf(Classify(sustained, held, policy)).Verdict;
+        Assert.Equal(Decision.Block, blocked.Decision);
+        Assert.Equal((10.0, 25.0), blocked.Segments.Where(s => s.Threshold == Decision.Block).Select(s => (s.StartSeconds, s.EndSeconds)).Single());
+    }
+
+    [Fact]
+    public void With_smoothing_an_early_exit_waits_until_each_counted_frames_neighbours_are_scored()
+    {
+        var policy = Policy(smoothingWindow: 3);
+        var (id, life) = Registered();
+        Plan(life, Messages.Planned(id, 10));
+
+        Assert.DoesNotContain(Classify(life, [Messages.Frame(id, 0, ("Porn", 0.95f)), Messages.Frame(id, 1, ("Porn", 0.95f))], policy), e => e is Decided);
+        var decided = VerdictOf(Classify(life, [Messages.Frame(id, 2, ("Porn", 0.95f))], policy));
+
+        Assert.Equal((Decision.Block, true), (decided.Verdict.Decision, decided.Verdict.DecidedEarly));
+    }
+
+    [Fact]
+    public void A_frame_before_the_plan_never_exits_early()
+    {
+        var (id, life) = Registered();
+
+        Assert.DoesNotContain(Classify(life, Messages.Frame(id, 0, ("Porn", 0.95f)), Messages.Frame(id, 1, ("Porn", 0.95f))), e => e is Decided);
+        Assert.Equal(MediaStates.Processing, life.Medium.State);
     }
 
     [Fact]
@@ -274,10 +385,11 @@ public sealed class LifecycleTests
     {
         var (id, life) = Registered();
         var policy = Policy(earlyExit: false);
-        Complete(life, Messages.Completed(id, 2), policy);
+        Plan(life, Messages.Planned(id, 3));
+        Complete(life, Messages.Completed(id, 3), policy);
 
-        Assert.DoesNotContain(Classify(life, [Messages.Frame(id, 0, ("Porn", 0.95f))], policy), e => e is Decided);
-        var decided = VerdictOf(Classify(life, [Messages.Frame(id, 1, ("Porn", 0.1f))], policy));
+        Assert.DoesNotContain(Classify(life, [Messages.Frame(id, 0, ("Porn", 0.95f)), Messages.Frame(id, 1, ("Porn", 0.95f))], policy), e => e is Decided);
+        var decided = VerdictOf(Classify(life, [Messages.Frame(id, 2, ("Porn", 0.1f))], policy));
 
         Assert.Equal((Decision.Block, false), (decided.Verdict.Decision, decided.Verdict.DecidedEarly));
         Assert.Null(decided.EarlyExit);
@@ -613,8 +725,11 @@ public sealed class LifecycleTests
 
     private static FramesPlanned Still(Guid id) => Messages.Planned(id, 1) with { Kind = MediaKind.Still, ExtractionComplete = true };
 
-    private static PolicyVersion Policy(bool earlyExit = true) => new()
+    private static PolicyVersion Policy(bool earlyExit = true, int corroborationFrames = 2, double corroborationSeconds = 2, int smoothingWindow = 1) => new()
     {
+        CorroborationFrames = corroborationFrames,
+        CorroborationSeconds = corroborationSeconds,
+        SmoothingWindow = smoothingWindow,
         Name = "default",
         Version = 3,
         BlockThresholds = new() { ["Porn"] = 0.9f, ["Hentai"] = 0.9f },

@@ -111,7 +111,10 @@ public sealed class PolicyTests(ApiFixture fixture)
         return (await response.Content.ReadFromJsonAsync<PolicyView>(ResultsApp.Json))!;
     }
 
-    /// <summary>One frame of two; without the second, only an early exit produces a verdict before completion.</summary>
+    /// <summary>
+    /// One frame of two, then the second and the completion; or (not <paramref name="complete"/>) two corroborating frames
+    /// of a ten-frame video, so that only an early exit produces a verdict.
+    /// </summary>
     private async Task<VerdictReached> DecideAsync(string policy, float drawing, float sexy = 0f, bool complete = true)
     {
         var id = Guid.NewGuid();
@@ -121,6 +124,11 @@ public sealed class PolicyTests(ApiFixture fixture)
         {
             await App.Bus.Publish(Messages.Frame(id, 1, ("Drawing", 0.1f)));
             await App.Bus.Publish(Messages.Completed(id, 2));
+        }
+        else
+        {
+            await App.Bus.Publish(Messages.Planned(id, 10));
+            await App.Bus.Publish(Messages.Frame(id, 1, ("Drawing", drawing), ("Sexy", sexy)));
         }
 
         return await fixture.Probe.WaitAsync<VerdictReached>(id);

@@ -66,7 +66,7 @@ public sealed class ReviewTests : IClassFixture<ReviewFixture>, IAsyncLifetime
         // Asking again while holding a lease returns the same task rather than taking a second one.
         Assert.Equal(first.TaskId, (await ClaimAsync(reviewer)).TaskId);
 
-        var decision = new ReviewDecisionRequest(Decision.Block, new() { ["Sexy"] = true, ["Porn"] = false }, "explicit", 12.5);
+        var decision = new ReviewDecisionRequest(Decision.Block, new() { ["Sexy"] = true, ["Porn"] = false }, "explicit", 12.5, Blind: true);
         var response = await reviewer.PostAsJsonAsync($"/reviews/{first.TaskId}/decision", decision, ResultsApp.Json);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
@@ -110,6 +110,7 @@ public sealed class ReviewTests : IClassFixture<ReviewFixture>, IAsyncLifetime
 
         var late = await slow.PostAsJsonAsync($"/reviews/{claimed.TaskId}/decision", new ReviewDecisionRequest(Decision.Allow, null, null, null), ResultsApp.Json);
         Assert.Equal(HttpStatusCode.Conflict, late.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await fast.PostAsJsonAsync($"/reviews/{claimed.TaskId}/reveals", new RevealRequest("frame", 0), ResultsApp.Json)).StatusCode);
         var onTime = await fast.PostAsJsonAsync($"/reviews/{claimed.TaskId}/decision", new ReviewDecisionRequest(Decision.Allow, null, null, null), ResultsApp.Json);
         Assert.Equal(HttpStatusCode.OK, onTime.StatusCode);
         var again = await fast.PostAsJsonAsync($"/reviews/{claimed.TaskId}/decision", new ReviewDecisionRequest(Decision.Block, null, null, null), ResultsApp.Json);

@@ -83,8 +83,20 @@ public static class TestMedia
         return path;
     }
 
+    private const string OpenClipArt = "/usr/share/openclipart/png";
+
     /// <summary>SFW clip art from Debian's openclipart-png (scores high on the model's Drawing class).</summary>
-    public static IReadOnlyList<string> ClipArt(int count) => Pictures("/usr/share/openclipart/png", count);
+    public static IReadOnlyList<string> ClipArt(int count) => Pictures(OpenClipArt, count);
+
+    /// <summary>Clip art of one openclipart-png category (e.g. <c>animals</c>, <c>people</c>: drawings rather than icons or flags).</summary>
+    public static IReadOnlyList<string> ClipArt(int count, string category) => Pictures(Path.Combine(OpenClipArt, category), count);
+
+    /// <summary>One openclipart-png picture by its path under the package's folder.</summary>
+    public static string ClipArtFile(string relativePath)
+    {
+        var path = Path.Combine(OpenClipArt, relativePath);
+        return File.Exists(path) ? path : throw new InvalidOperationException($"{path} is missing: install Debian's openclipart-png (scripts/test does).");
+    }
 
     /// <summary>SFW photographs and renderings from Debian's gnome-backgrounds (WebP files).</summary>
     public static IReadOnlyList<string> Photos(int count) => Pictures("/usr/share/backgrounds", count);

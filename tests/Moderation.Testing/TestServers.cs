@@ -139,10 +139,14 @@ public sealed class TestServers
 
     private sealed class LocalVirtualHosts(string serversDir, int port) : IVirtualHostManager
     {
+        // Each rabbitmqctl call boots an Erlang node (1–2 s of CPU); on two cores under a load average of 70 that took
+        // over a minute, so the bound is generous: it only has to end a call that will never finish.
+        private static readonly TimeSpan CtlTimeout = TimeSpan.FromMinutes(5);
+
         public async Task CreateAsync(string name)
         {
             var script = Path.Combine(RepoPaths.Root, "scripts", "lib", "servers.sh");
-            await ProcessRunner.RunAsync(script, ["rabbit_vhost", serversDir, port.ToString(System.Globalization.CultureInfo.InvariantCulture), name], TimeSpan.FromMinutes(1));
+            await ProcessRunner.RunAsync(script, ["rabbit_vhost", serversDir, port.ToString(System.Globalization.CultureInfo.InvariantCulture), name], CtlTimeout);
         }
 
         public async Task AddUserAsync(string virtualHost, string user, string password, string configure, string write, string read)
@@ -155,7 +159,7 @@ public sealed class TestServers
 
         private Task<string> CtlAsync(params string[] arguments) =>
             ProcessRunner.RunAsync(Path.Combine(RepoPaths.Root, "scripts", "lib", "servers.sh"),
-                ["rabbit_ctl", serversDir, port.ToString(System.Globalization.CultureInfo.InvariantCulture), .. arguments], TimeSpan.FromMinutes(1));
+                ["rabbit_ctl", serversDir, port.ToString(System.Globalization.CultureInfo.InvariantCulture), .. arguments], CtlTimeout);
     }
 
     private sealed class ContainerVirtualHosts(RabbitMqContainer container) : IVirtualHostManager

@@ -30,9 +30,11 @@ internal sealed class ModelImporter(TextWriter log)
     public const string InputName = "input";
     public const string ProbabilitiesName = "probabilities";
     public const string EmbeddingName = "embedding";
+    public const string FeatureMapName = "features";
+    public const string ClassActivationName = "class_activation";
 
     /// <summary>Bump the revision whenever the written graph changes, so existing model directories are rebuilt.</summary>
-    public const string Producer = "moderation-model-import/1";
+    public const string Producer = "moderation-model-import/2";
 
     /// <summary>Imports the model unless an up-to-date one is there; returns the manifest path.</summary>
     public async Task<string> ImportAsync(ImportRequest request, CancellationToken cancellationToken)
@@ -73,6 +75,8 @@ internal sealed class ModelImporter(TextWriter log)
             InputName,
             ProbabilitiesName,
             EmbeddingName,
+            FeatureMapName,
+            ClassActivationName,
             EmbeddingLayer: null,
             ProducerName: Producer.Split('/')[0],
             ProducerVersion: Producer.Split('/')[1],
@@ -119,7 +123,11 @@ internal sealed class ModelImporter(TextWriter log)
             Sha256 = ModelManifest.ComputeSha256(modelPath),
             Source = new ModelSource(model.Package.Name, model.Package.Version, model.Package.Integrity, model.PackagePath, model.Package.License),
             Input = new ModelInput(InputName, result.Width, result.Height, result.Channels, ModelInput.LayoutNhwc, model.ColorOrder, model.Resize, model.Scale, model.Offset),
-            Outputs = new ModelOutputs(ProbabilitiesName, EmbeddingName, result.EmbeddingSize),
+            Outputs = new ModelOutputs(ProbabilitiesName, EmbeddingName, result.EmbeddingSize)
+            {
+                FeatureMap = result.ActivationGrid is null ? null : FeatureMapName,
+                ClassActivation = result.ActivationGrid is { } grid ? new ClassActivationOutput(ClassActivationName, grid.Height, grid.Width) : null,
+            },
             Classes = model.Classes,
             Producer = Producer,
         };

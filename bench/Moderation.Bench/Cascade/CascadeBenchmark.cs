@@ -57,7 +57,7 @@ internal static class CascadeBenchmark
         first.WarmUp();
         escalation.Classifier!.WarmUp();
         var preprocessor = new FramePreprocessor(first, Options.Create(options));
-        var cascade = new FrameCascade(first, escalation, metrics);
+        var cascade = new FrameCascade(escalation, metrics);
         var policy = ResultsDbContext.SeededDefaultPolicy();
         policy.Models = ModelConfigurations.CascadeV1;
         policy.CascadeMargin = settings.Margin;
@@ -108,7 +108,7 @@ internal static class CascadeBenchmark
         {
             var slots = preprocessor.Fill(batch, pictures);
             await first.ClassifyAsync(batch, cancellationToken);
-            return await cascade.ScoreAsync(batch, slots, pictures, [.. pictures.Select(_ => choice)], head: null, cancellationToken);
+            return await cascade.ScoreAsync(first.Model.Classes, batch, slots, pictures, [.. pictures.Select(_ => choice)], head: null, cancellationToken);
         }
         finally
         {

@@ -30,6 +30,8 @@ internal static class ClassifierBenchmark
             IntraOpThreads = settings.IntraOp,
             AllowSpinning = settings.Spinning,
             PreprocessParallelism = settings.PreprocessParallelism,
+            CudaProviderOptions = new Dictionary<string, string>(settings.CudaOptions, StringComparer.Ordinal),
+            ProfilePathPrefix = settings.OrtProfile,
         };
 
         var report = new StringBuilder();
@@ -52,7 +54,7 @@ internal static class ClassifierBenchmark
         Line($"- Runtime: .NET {RuntimeInformation.FrameworkDescription.Split(' ').Last()}, ONNX Runtime {OrtEnv.Instance().GetVersionString()} ({string.Join(", ", OrtEnv.Instance().GetAvailableProviders())})");
         Line($"- Model: {manifest.Name} {manifest.Version} ({manifest.Input.Width}×{manifest.Input.Height}, {manifest.Classes.Count} classes)");
         Line($"- Images: {imagePaths.Count} SFW 224×224 JPEG frames (GNOME backgrounds, ffmpeg patterns, openclipart), {jpegs.Average(j => j.Length) / 1024:F1} KB on average");
-        Line($"- Settings: provider {options.ExecutionProvider}, batches of up to {options.MaxBatchSize} / {options.MaxBatchWait.TotalMilliseconds} ms, {options.ConcurrentBatches} batches in flight, intra-op threads {(options.IntraOpThreads == 0 ? "auto" : options.IntraOpThreads)}, spinning {(options.AllowSpinning ? "on" : "off")}");
+        Line($"- Settings: provider {options.ExecutionProvider}{string.Concat(options.CudaProviderOptions.Select(o => $" {o.Key}={o.Value}"))}, batches of up to {options.MaxBatchSize} / {options.MaxBatchWait.TotalMilliseconds} ms, {options.ConcurrentBatches} batches in flight, intra-op threads {(options.IntraOpThreads == 0 ? "auto" : options.IntraOpThreads)}, spinning {(options.AllowSpinning ? "on" : "off")}");
         Line();
 
         // The ceiling is ONNX Runtime at its best, whichever thread-spinning setting that takes on this machine. Raw
@@ -129,6 +131,7 @@ internal static class ClassifierBenchmark
 
         var best = rawRuns.MaxBy(r => r.ImagesPerSecond)!;
         best.MeasureSingle(TimeSpan.FromSeconds(3));
+        (double Max, double Mean, int SameTopClass)? parity = best.Provider == nameof(ExecutionProviderKind.Cpu) ? null : ParityWithCpu(best, options, jpegs);
         var rawResults = rawRuns.Select(r => (r.Spinning, r.Provider, r.BatchSize, r.ImagesPerSecond, r.MedianImagesPerSecond, r.MsPerBatch, r.CpuMsPerImage, r.DecodeImagesPerSecond, r.SingleImagesPerSecond)).ToList();
         var rawBest = rawResults.MaxBy(r => r.ImagesPerSecond);
         foreach (var raw in rawRuns)
@@ -171,6 +174,12 @@ internal static class ClassifierBenchmark
         }
 
         Line();
+        if (parity is not null)
+        {
+            Line($"Scores on {best.Provider} against the CPU build, same {jpegs.Count} images: largest difference of any class score {parity.Value.Max:F5}, mean {parity.Value.Mean:F6}; top class the same for {parity.Value.SameTopClass} of {jpegs.Count} images.");
+            Line();
+        }
+
         if (saturated is not null)
         {
             var cpu = saturated.Cpu;
@@ -191,6 +200,20 @@ internal static class ClassifierBenchmark
         return 0;
     }
 
+    /// <summary>The same images through a CPU session: a GPU provider must agree with it to be trusted.</summary>
+    private static (double Max, double Mean, int SameTopClass) ParityWithCpu(RawOnnxBenchmark gpu, ClassifierOptions options, IReadOnlyList<byte[]> jpegs)
+    {
+        var onGpu = gpu.Scores();
+        var cpuOptions = CopyWithSpinning(options, spinning: false);
+        cpuOptions.ExecutionProvider = ExecutionProviderKind.Cpu;
+        cpuOptions.ProfilePathPrefix = null;
+        using var cpu = new RawOnnxBenchmark(cpuOptions, jpegs);
+        var onCpu = cpu.Scores();
+        var differences = onGpu.Zip(onCpu, (g, c) => g.Zip(c, (a, b) => (double)Math.Abs(a - b)).Max()).ToList();
+        var sameTop = onGpu.Zip(onCpu, (g, c) => Array.IndexOf(g, g.Max()) == Array.IndexOf(c, c.Max())).Count(same => same);
+        return (differences.Max(), differences.Average(), sameTop);
+    }
+
     private static ClassifierOptions CopyWithSpinning(ClassifierOptions options, bool spinning) => new()
     {
         ManifestPath = options.ManifestPath,
@@ -201,6 +224,8 @@ internal static class ClassifierBenchmark
         InterOpThreads = options.InterOpThreads,
         PreprocessParallelism = options.PreprocessParallelism,
         AllowSpinning = spinning,
+        CudaProviderOptions = options.CudaProviderOptions,
+        ProfilePathPrefix = options.ProfilePathPrefix,
     };
 
     private static string LoadAverage() =>

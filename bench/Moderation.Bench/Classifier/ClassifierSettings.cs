@@ -24,7 +24,9 @@ internal sealed record ClassifierSettings(
     string? RabbitMq,
     bool SharedBroker,
     bool SkipService,
-    bool SkipNsfwjs)
+    bool SkipNsfwjs,
+    IReadOnlyDictionary<string, string> CudaOptions,
+    string? OrtProfile)
 {
     public static Command CreateCommand(Func<ClassifierSettings, Task<int>> run)
     {
@@ -57,11 +59,23 @@ internal sealed record ClassifierSettings(
         var sharedBroker = new Option<bool>("--shared-broker") { Description = "Use a fresh virtual host on the servers the tests use instead of a broker of the benchmark's own." };
         var skipService = new Option<bool>("--skip-service") { Description = "Measure raw ONNX Runtime only, not the service." };
         var skipNsfwjs = new Option<bool>("--skip-nsfwjs") { Description = "Do not run nsfwjs." };
+        var cudaOptions = new Option<string[]>("--cuda-option") { Description = "A CUDA provider setting, key=value (repeatable), as Classifier:CudaProviderOptions.", HelpName = "key=value", AllowMultipleArgumentsPerToken = false };
+        cudaOptions.Validators.Add(result =>
+        {
+            foreach (var pair in result.GetValueOrDefault<string[]>() ?? [])
+            {
+                if (pair.Split('=', 2) is not [{ Length: > 0 }, { Length: > 0 }])
+                {
+                    result.AddError($"--cuda-option {pair}: expected key=value.");
+                }
+            }
+        });
+        var ortProfile = new Option<string>("--ort-profile") { Description = "Write ONNX Runtime's per-operator profile with this path prefix (as Classifier:ProfilePathPrefix).", HelpName = "path-prefix" };
 
         var command = new Command("classifier", "Raw ONNX Runtime vs the classifier service through RabbitMQ vs nsfwjs (CPU and WASM), one image set, one run; a markdown report under .data/bench.")
         {
             images, model, manifest, provider, batch, waitMs, concurrentBatches, intraOp, spinning, preprocessParallelism, rounds, rawSeconds,
-            saturateFrames, latencySeconds, nsfwjsSeconds, rabbitMq, sharedBroker, skipService, skipNsfwjs,
+            saturateFrames, latencySeconds, nsfwjsSeconds, rabbitMq, sharedBroker, skipService, skipNsfwjs, cudaOptions, ortProfile,
         };
         command.Validators.Add(result =>
         {
@@ -89,7 +103,9 @@ internal sealed record ClassifierSettings(
             result.GetValue(rabbitMq),
             result.GetValue(sharedBroker),
             result.GetValue(skipService),
-            result.GetValue(skipNsfwjs))));
+            result.GetValue(skipNsfwjs),
+            (result.GetValue(cudaOptions) ?? []).Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal),
+            result.GetValue(ortProfile))));
         return command;
     }
 }

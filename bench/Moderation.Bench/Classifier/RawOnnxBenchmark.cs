@@ -93,6 +93,19 @@ internal sealed class RawOnnxBenchmark : IDisposable
         while (Stopwatch.GetTimestamp() < deadline);
     }
 
+    /// <summary>One pass over the image set, returning every image's class probabilities in order.</summary>
+    public IReadOnlyList<float[]> Scores()
+    {
+        var scores = new List<float[]>();
+        foreach (var batch in batches)
+        {
+            classifier.Run(batch, runOptions);
+            scores.AddRange(Enumerable.Range(0, batch.Count).Select(slot => batch.ScoresOf(slot).ToArray()));
+        }
+
+        return scores;
+    }
+
     /// <summary>Batches of one, for the latency floor of a single frame.</summary>
     public void MeasureSingle(TimeSpan duration)
     {

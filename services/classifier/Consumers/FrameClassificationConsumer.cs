@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using MassTransit;
 using Moderation.Classifier.Inference;
+using Moderation.Classifier.Registry;
 using Moderation.Contracts.V1;
 using Moderation.ServiceDefaults;
 
@@ -10,17 +11,20 @@ namespace Moderation.Classifier.Consumers;
 /// Scores a batch of <see cref="FrameExtracted"/> frames with one inference call and publishes a
 /// <see cref="FrameClassified"/> for each, or a <see cref="FrameFailed"/> for a frame that cannot be read or decoded,
 /// without failing its batch-mates. The frames are acknowledged when this returns, that is after every publish is confirmed.
-/// Redelivered frames are scored again; results de-duplicates on (MediaId, FrameIndex, ModelVersion). Frames of policies
-/// naming the cascade go through <see cref="FrameCascade"/>, which re-scores those in the policy's uncertain band.
+/// Redelivered frames are scored again; results de-duplicates on (MediaId, FrameIndex, ModelVersion). The model is the
+/// registry's active version when the worker follows one (<see cref="ModelLanes"/>), and a registered shadow version
+/// scores the frames of its share of media as well (<see cref="FrameShadowScored"/>, never acting on the verdict).
+/// Live frames of policies naming the cascade go through <see cref="FrameCascade"/> after the active model, which
+/// re-scores those in the policy's uncertain band with the second model; the shadow scores with its model alone.
 /// </summary>
 public sealed class FrameClassificationConsumer(
-    IFrameClassifier classifier,
-    FeedbackHead feedbackHead,
+    ModelLanes lanes,
+    BulkLaneGate bulkLane,
     FrameCascade cascade,
     CascadeBandsCache bands,
     EscalationModel escalation,
     FrameImageLoader loader,
-    FramePreprocessor preprocessor,
+    HeatmapWriter heatmaps,
     ClassifierMetrics metrics,
     TimeProvider time,
     ILogger<FrameClassificationConsumer> logger) : IConsumer<Batch<FrameExtracted>>
@@ -30,6 +34,21 @@ public sealed class FrameClassificationConsumer(
         var frames = context.Message;
         var cancellationToken = context.CancellationToken;
         var received = time.GetUtcNow();
+        var models = await lanes.LiveAsync(cancellationToken);
+        bulkLane.LiveStarted(frames.Length);
+        try
+        {
+            await ConsumeAsync(frames, models, received, cancellationToken);
+        }
+        finally
+        {
+            bulkLane.LiveFinished(frames.Length);
+        }
+    }
+
+    private async Task ConsumeAsync(Batch<FrameExtracted> frames, LiveModels models, DateTimeOffset received, CancellationToken cancellationToken)
+    {
+        var active = models.Active;
         metrics.BatchReceived(frames.Length);
         var loads = new Task<FrameInput>[frames.Length];
         for (var i = 0; i < frames.Length; i++)
@@ -43,7 +62,7 @@ public sealed class FrameClassificationConsumer(
 
         var pictures = await Task.WhenAll(loads);
 
-        var batch = classifier.Batches.Rent();
+        var batch = active.Classifier.Batches.Rent();
         try
         {
             FrameSlot[] slots;
@@ -51,14 +70,13 @@ public sealed class FrameClassificationConsumer(
             {
                 activity?.SetTag("classifier.batch.size", frames.Length);
                 var started = Stopwatch.GetTimestamp();
-                slots = preprocessor.Fill(batch, pictures);
+                slots = active.Preprocessor.Fill(batch, pictures);
                 metrics.Preprocessed(Stopwatch.GetElapsedTime(started));
             }
 
-            await classifier.ClassifyAsync(batch, cancellationToken);
+            await active.Classifier.ClassifyAsync(batch, cancellationToken);
 
-            // One head and one set of bands for the whole batch, even if new ones arrive meanwhile: their versions go with the scores.
-            var head = feedbackHead.Current;
+            // One set of bands for the whole batch, even if new ones arrive meanwhile.
             var inForce = await bands.GetAsync(cancellationToken);
             var choices = new CascadeChoice[frames.Length];
             for (var i = 0; i < frames.Length; i++)
@@ -66,20 +84,64 @@ public sealed class FrameClassificationConsumer(
                 choices[i] = CascadeChoice.For(inForce, frames[i].Message.Policy, escalation.Classifier is not null);
             }
 
-            var scored = await cascade.ScoreAsync(batch, slots, pictures, choices, head, cancellationToken);
-            await PublishAsync(frames, slots, batch, scored, head);
+            var scored = await cascade.ScoreAsync(active.Classifier.Model.Classes, batch, slots, pictures, choices, active.Head, cancellationToken);
+            await PublishAsync(frames, slots, batch, scored, active);
         }
         finally
         {
-            classifier.Batches.Return(batch);
+            active.Classifier.Batches.Return(batch);
+        }
+
+        if (models.Shadow is { } shadow)
+        {
+            await ShadowAsync(frames, pictures, models, shadow, cancellationToken);
         }
     }
 
-    private async Task PublishAsync(Batch<FrameExtracted> frames, FrameSlot[] slots, FrameBatch batch, FrameScoring?[] scored, FeedbackHead.Applied? head)
+    /// <summary>Scores the frames of the shadowed media with the shadow version too and reports those scores, which never act.</summary>
+    private async Task ShadowAsync(Batch<FrameExtracted> frames, FrameInput[] pictures, LiveModels models, LoadedModel shadow, CancellationToken cancellationToken)
     {
-        var model = classifier.Model;
+        var chosen = Enumerable.Range(0, frames.Length).Where(i => models.Shadows(frames[i].Message.MediaId)).ToArray();
+        if (chosen.Length == 0)
+        {
+            return;
+        }
+
+        var batch = shadow.Classifier.Batches.Rent();
+        try
+        {
+            var slots = shadow.Preprocessor.Fill(batch, [.. chosen.Select(i => pictures[i])]);
+            await shadow.Classifier.ClassifyAsync(batch, cancellationToken);
+            var model = shadow.Classifier.Model;
+            var publishes = new List<Task>(chosen.Length);
+            for (var c = 0; c < chosen.Length; c++)
+            {
+                if (!slots[c].Decoded)
+                {
+                    continue;
+                }
+
+                var frame = frames[chosen[c]];
+                var message = frame.Message;
+                publishes.Add(frame.Publish(new FrameShadowScored(message.MediaId, message.CorrelationId, message.FrameIndex, message.TimestampSeconds,
+                    shadow.Registration!.Name, shadow.ScoreVersion,
+                    Scores(model.Classes, batch.ScoresOf(slots[c].Slot), batch.EmbeddingOf(slots[c].Slot), shadow.Head)), cancellationToken));
+            }
+
+            await Task.WhenAll(publishes);
+        }
+        finally
+        {
+            shadow.Classifier.Batches.Return(batch);
+        }
+    }
+
+    private async Task PublishAsync(Batch<FrameExtracted> frames, FrameSlot[] slots, FrameBatch batch, FrameScoring?[] scored, LoadedModel active)
+    {
+        var model = active.Classifier.Model;
         var second = escalation.Classifier?.Model;
-        var modelVersion = head?.Head.Version ?? model.Version;
+        // One head for the whole batch (the cascade applied it), even if a new one is loaded meanwhile: its version goes with the scores.
+        var modelVersion = active.ScoreVersion;
         var classifiedAt = time.GetUtcNow();
         var publishes = new Task[frames.Length];
         var failed = 0;
@@ -98,12 +160,13 @@ public sealed class FrameClassificationConsumer(
                     models.Add(new ModelScores(second!.Name, second.Version, ScoreMap(second.Classes, secondScores)));
                 }
 
-                publishes[i] = frame.Publish(new FrameClassified(
+                var scores = ScoreMap(model.Classes, scoring.Scores);
+                var classified = new FrameClassified(
                     message.MediaId,
                     message.CorrelationId,
                     message.FrameIndex,
                     message.TimestampSeconds,
-                    ScoreMap(model.Classes, scoring.Scores),
+                    scores,
                     batch.EmbeddingOf(slot.Slot).ToArray(),
                     model.Name,
                     modelVersion,
@@ -112,7 +175,11 @@ public sealed class FrameClassificationConsumer(
                     ModelConfiguration = scoring.Configuration,
                     ScoreRule = scoring.Rule,
                     ModelScores = models,
-                });
+                };
+
+                // The maps are the active model's activations; the classes drawn follow the final scores.
+                var frameHeatmaps = heatmaps.Render(model.Classes, scores, batch.ActivationsOf(slot.Slot), model.Outputs.ClassActivation);
+                publishes[i] = frameHeatmaps.Count == 0 ? frame.Publish(classified) : PublishWithHeatmapsAsync(frame, classified, frameHeatmaps);
                 continue;
             }
 
@@ -145,6 +212,27 @@ public sealed class FrameClassificationConsumer(
         }
 
         logger.LogDebug("Classified a batch of {FrameCount} frames ({FailedCount} undecodable)", frames.Length, failed);
+    }
+
+    /// <summary>The frame's heatmaps are stored before its scores go out, so whoever reads the scores finds them.</summary>
+    private async Task PublishWithHeatmapsAsync(ConsumeContext<FrameExtracted> frame, FrameClassified classified, IReadOnlyList<Heatmap> frameHeatmaps)
+    {
+        var stored = await heatmaps.StoreAsync(classified.MediaId, classified.FrameIndex, frameHeatmaps, frame.CancellationToken);
+        await frame.Publish(classified with { HeatmapClasses = stored });
+    }
+
+    /// <summary>The base model's probabilities, with the feedback head's in place of those of the classes it covers.</summary>
+    internal static Dictionary<string, float> Scores(IReadOnlyList<string> classes, ReadOnlySpan<float> probabilities, ReadOnlySpan<float> embedding, FeedbackHead.Applied? head)
+    {
+        var adjusted = probabilities.ToArray();
+        head?.Apply(adjusted, embedding);
+        var scores = new Dictionary<string, float>(classes.Count, StringComparer.Ordinal);
+        for (var c = 0; c < classes.Count; c++)
+        {
+            scores[classes[c]] = adjusted[c];
+        }
+
+        return scores;
     }
 
     private static Dictionary<string, float> ScoreMap(IReadOnlyList<string> classes, float[] probabilities)

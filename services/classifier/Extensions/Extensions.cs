@@ -2,6 +2,7 @@ using MassTransit;
 using Moderation.BlobStorage;
 using Moderation.Classifier.Consumers;
 using Moderation.Classifier.Inference;
+using Moderation.Classifier.Registry;
 using Moderation.ServiceDefaults;
 
 namespace Moderation.Classifier.Extensions;
@@ -20,6 +21,7 @@ public static class Extensions
         builder.Services.AddSingleton<FrameCascade>();
         builder.Services.AddSingleton<FrameImageLoader>();
         builder.Services.AddSingleton<FramePreprocessor>();
+        builder.Services.AddSingleton<HeatmapWriter>();
         builder.Services.AddSingleton<ModelReadiness>();
         builder.Services.AddHealthChecks().AddCheck<ModelReadiness>("model", tags: [ServiceDefaults.Extensions.ReadyTag]);
 
@@ -30,12 +32,19 @@ public static class Extensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<FeedbackHead>());
         builder.Services.AddSingleton<CascadeBandsCache>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CascadeBandsCache>());
+        builder.Services.AddSingleton<RegisteredModelLoader>();
+        builder.Services.AddSingleton<BulkLaneGate>();
+        builder.Services.AddSingleton<ModelLanes>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ModelLanes>());
         builder.AddBlobStore();
         builder.AddMessaging(bus =>
         {
             bus.AddConsumer<FrameClassificationConsumer, FrameClassificationConsumerDefinition>();
+            bus.AddConsumer<RescoreFrameConsumer, RescoreFrameConsumerDefinition>();
             bus.AddRequestClient<Contracts.V1.GetFeedbackHead>();
             bus.AddRequestClient<Contracts.V1.GetCascadeBands>();
+            bus.AddRequestClient<Contracts.V1.GetModelDeployment>();
+            bus.AddRequestClient<Contracts.V1.GetModelVersion>();
         });
         return builder;
     }

@@ -20,7 +20,7 @@ public sealed class EscalationModel : IDisposable
             return;
         }
 
-        classifier = new OnnxFrameClassifier(settings, settings.EscalationManifestPath, metrics, logger);
+        classifier = new OnnxFrameClassifier(settings.EscalationManifestPath, settings, metrics, logger);
         Preprocessor = new FramePreprocessor(classifier, options);
     }
 

@@ -11,6 +11,7 @@ public sealed class FrameBatch
     private readonly float[] input;
     private readonly float[] probabilities;
     private readonly float[] embeddings;
+    private readonly float[] activations;
 
     internal FrameBatch(BatchShape shape)
     {
@@ -20,6 +21,7 @@ public sealed class FrameBatch
         input = GC.AllocateUninitializedArray<float>(shape.Capacity * shape.FrameLength, pinned: true);
         probabilities = GC.AllocateUninitializedArray<float>(shape.Capacity * shape.ClassCount, pinned: true);
         embeddings = GC.AllocateUninitializedArray<float>(shape.Capacity * shape.EmbeddingSize, pinned: true);
+        activations = GC.AllocateUninitializedArray<float>(shape.Capacity * shape.ActivationLength, pinned: true);
     }
 
     public BatchShape Shape { get; }
@@ -33,18 +35,24 @@ public sealed class FrameBatch
 
     public ReadOnlySpan<float> EmbeddingOf(int slot) => embeddings.AsSpan(slot * Shape.EmbeddingSize, Shape.EmbeddingSize);
 
+    /// <summary>The frame's class activation maps (height × width × classes); empty when the model has none.</summary>
+    public ReadOnlySpan<float> ActivationsOf(int slot) => activations.AsSpan(slot * Shape.ActivationLength, Shape.ActivationLength);
+
     internal Memory<float> Input => input.AsMemory(0, Count * Shape.FrameLength);
 
     internal Memory<float> Probabilities => probabilities.AsMemory(0, Count * Shape.ClassCount);
 
     internal Memory<float> Embeddings => embeddings.AsMemory(0, Count * Shape.EmbeddingSize);
 
+    internal Memory<float> Activations => activations.AsMemory(0, Count * Shape.ActivationLength);
+
     /// <summary>Moves a decoded frame to an earlier slot, closing the gap an undecodable frame left.</summary>
     internal void MoveInput(int from, int to) => InputOf(from).CopyTo(InputOf(to));
 }
 
 /// <summary>Sizes of one batch: capacity in frames and floats per frame of each tensor.</summary>
-public sealed record BatchShape(int Capacity, int FrameLength, int ClassCount, int EmbeddingSize);
+/// <param name="ActivationLength">Floats per frame of the class activation maps; 0 for a model without them.</param>
+public sealed record BatchShape(int Capacity, int FrameLength, int ClassCount, int EmbeddingSize, int ActivationLength = 0);
 
 /// <summary>
 /// Reuses <see cref="FrameBatch"/> buffers. At most one per concurrent batch is ever created, so the pool needs no bound.

@@ -16,7 +16,7 @@ public sealed record FrameScoring(float[] Scores, string Configuration, string R
 /// escalated, so its scores are never lowered; an escalated frame's final scores follow <see cref="Combine"/>: the mean
 /// of the two models' scores.
 /// </summary>
-public sealed class FrameCascade(IFrameClassifier first, EscalationModel escalation, ClassifierMetrics metrics)
+public sealed class FrameCascade(EscalationModel escalation, ClassifierMetrics metrics)
 {
     /// <summary>The band of <paramref name="policy"/> (the default policy's for none or an unknown one); null without bands.</summary>
     public static PolicyBand? BandOf(CascadeBands? bands, string? policy)
@@ -77,11 +77,14 @@ public sealed class FrameCascade(IFrameClassifier first, EscalationModel escalat
     }
 
     /// <summary>
-    /// Scores every decoded frame of <paramref name="batch"/> (already inferred by the first model): one entry per frame,
-    /// null for frames that failed to decode. <paramref name="policies"/>[i] is frame i's band (null: score with the
+    /// Scores every decoded frame of <paramref name="batch"/> (already inferred by the first model, whose classes are
+    /// <paramref name="classes"/>): one entry per frame, null for frames that failed to decode. A first model whose classes
+    /// differ from the second's (another registered model) is never escalated: its band frames get
+    /// <see cref="ScoreRules.EscalationUnavailable"/>. <paramref name="policies"/>[i] is frame i's band (null: score with the
     /// first model alone); <paramref name="pictures"/> are the encoded pictures, decoded again for the second model.
     /// </summary>
     public async Task<FrameScoring?[]> ScoreAsync(
+        IReadOnlyList<string> classes,
         FrameBatch batch,
         FrameSlot[] slots,
         IReadOnlyList<FrameInput> pictures,
@@ -93,7 +96,8 @@ public sealed class FrameCascade(IFrameClassifier first, EscalationModel escalat
         ArgumentNullException.ThrowIfNull(slots);
         ArgumentNullException.ThrowIfNull(pictures);
         ArgumentNullException.ThrowIfNull(policies);
-        var classes = first.Model.Classes;
+        ArgumentNullException.ThrowIfNull(classes);
+        var escalates = escalation.Classifier is { } second && second.Model.Classes.SequenceEqual(classes, StringComparer.Ordinal);
         var results = new FrameScoring?[slots.Length];
         var escalated = new List<int>();
         for (var i = 0; i < slots.Length; i++)
@@ -113,7 +117,7 @@ public sealed class FrameCascade(IFrameClassifier first, EscalationModel escalat
             }
 
             var rule = Decide(choice.Band!, classes, scores);
-            if (rule == ScoreRules.Escalated && escalation.Classifier is null)
+            if (rule == ScoreRules.Escalated && !escalates)
             {
                 rule = ScoreRules.EscalationUnavailable;
             }

@@ -21,10 +21,16 @@ public sealed class FrameImageLoader(IBlobStore blobs)
                 : FrameInput.Failed(FailureReasons.FrameUndecodable, "The frame carries no picture.");
         }
 
+        return await LoadAsync(frame.ImageBlobKey, cancellationToken);
+    }
+
+    /// <summary>The picture stored under <paramref name="key"/> in the shared blob store.</summary>
+    public async Task<FrameInput> LoadAsync(string key, CancellationToken cancellationToken)
+    {
         Stream? source;
         try
         {
-            source = await blobs.OpenReadAsync(frame.ImageBlobKey, cancellationToken);
+            source = await blobs.OpenReadAsync(key, cancellationToken);
         }
         catch (ArgumentException)
         {

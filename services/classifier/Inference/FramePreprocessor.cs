@@ -34,11 +34,15 @@ public sealed class FramePreprocessor
     private readonly ParallelOptions parallel;
 
     public FramePreprocessor(IFrameClassifier classifier, IOptions<ClassifierOptions> options)
+        : this((classifier ?? throw new ArgumentNullException(nameof(classifier))).Model.Input, (options ?? throw new ArgumentNullException(nameof(options))).Value)
     {
-        ArgumentNullException.ThrowIfNull(classifier);
-        ArgumentNullException.ThrowIfNull(options);
-        image = new ImagePreprocessor(classifier.Model.Input, options.Value.MaxFramePixels);
-        parallel = new ParallelOptions { MaxDegreeOfParallelism = options.Value.EffectivePreprocessParallelism };
+    }
+
+    /// <summary>The preprocessing of another model than the worker's configured one (a registered version).</summary>
+    internal FramePreprocessor(ModelInput input, ClassifierOptions options)
+    {
+        image = new ImagePreprocessor(input, options.MaxFramePixels);
+        parallel = new ParallelOptions { MaxDegreeOfParallelism = options.EffectivePreprocessParallelism };
     }
 
     /// <summary>Fills <paramref name="batch"/> with the decodable encoded <paramref name="pictures"/>, in order.</summary>

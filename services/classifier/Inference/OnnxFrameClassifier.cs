@@ -25,28 +25,36 @@ public sealed class OnnxFrameClassifier : IFrameClassifier, IDisposable
     private readonly long[] inputShape;
     private readonly long[] probabilitiesShape;
     private readonly long[] embeddingShape;
+    private readonly long[]? activationShape;
     private readonly string providerName;
 
     public OnnxFrameClassifier(IOptions<ClassifierOptions> options, ClassifierMetrics metrics, ILogger<OnnxFrameClassifier> logger)
-        : this(options?.Value ?? throw new ArgumentNullException(nameof(options)), options.Value.ManifestPath, metrics, logger)
+        : this((options ?? throw new ArgumentNullException(nameof(options))).Value.ManifestPath, options.Value, metrics, logger)
     {
     }
 
-    /// <summary>The model of <paramref name="manifestPath"/> with the worker's session settings (the cascade's second model).</summary>
-    internal OnnxFrameClassifier(ClassifierOptions settings, string manifestPath, ClassifierMetrics metrics, ILogger logger)
+    /// <summary>A session of the model described by <paramref name="manifestPath"/> (a registered version copied from the blob store).</summary>
+    internal OnnxFrameClassifier(string manifestPath, ClassifierOptions settings, ClassifierMetrics metrics, ILogger logger)
     {
-        ArgumentNullException.ThrowIfNull(settings);
         this.metrics = metrics;
 
         Model = ModelManifest.Load(manifestPath);
         var modelPath = Model.VerifiedModelPath(manifestPath);
         onnx = OnnxSessionFactory.Create(modelPath, Model, settings, logger);
         providerName = onnx.Provider.ToString();
+        metrics.SessionOpened(settings.ExecutionProvider, onnx.Provider);
         try
         {
             inputShape = InputShape(onnx.Session, Model);
             probabilitiesShape = OutputShape(onnx.Session, Model.Outputs.Probabilities, Model.Classes.Count, "class probabilities");
             embeddingShape = OutputShape(onnx.Session, Model.Outputs.Embedding, Model.Outputs.EmbeddingSize, "embedding");
+            activationShape = Model.Outputs.ClassActivation is { } maps
+                ? [-1, maps.Height, maps.Width, Model.Classes.Count]
+                : null;
+            if (Model.Outputs.ClassActivation is { } declared)
+            {
+                OutputShape(onnx.Session, declared.Name, declared.LengthFor(Model.Classes.Count), "class activation");
+            }
             singleThreaded = OnnxSessionFactory.CreateSingleThreaded(modelPath, Model, settings, onnx.Provider);
         }
         catch
@@ -58,8 +66,11 @@ public sealed class OnnxFrameClassifier : IFrameClassifier, IDisposable
         SingleThreadedBatchMaxSize = singleThreaded is null ? 0 : settings.SingleThreadedBatchMaxSize;
 
         inputNames = [Model.Input.Name];
-        outputNames = [Model.Outputs.Probabilities, Model.Outputs.Embedding];
-        Batches = new FrameBatchPool(new BatchShape(settings.MaxBatchSize, Model.Input.TensorLength, Model.Classes.Count, Model.Outputs.EmbeddingSize));
+        outputNames = Model.Outputs.ClassActivation is { } activation
+            ? [Model.Outputs.Probabilities, Model.Outputs.Embedding, activation.Name]
+            : [Model.Outputs.Probabilities, Model.Outputs.Embedding];
+        Batches = new FrameBatchPool(new BatchShape(settings.MaxBatchSize, Model.Input.TensorLength, Model.Classes.Count, Model.Outputs.EmbeddingSize,
+            Model.Outputs.ClassActivation?.LengthFor(Model.Classes.Count) ?? 0));
 
         inferenceThread = new Thread(ProcessRequests) { IsBackground = true, Name = "onnx-inference" };
         inferenceThread.Start();
@@ -122,7 +133,14 @@ public sealed class OnnxFrameClassifier : IFrameClassifier, IDisposable
         using var probabilities = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batch.Probabilities, WithBatch(probabilitiesShape, count));
         using var embeddings = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batch.Embeddings, WithBatch(embeddingShape, count));
         var session = count <= SingleThreadedBatchMaxSize ? singleThreaded!.Session : onnx.Session;
-        session.Run(runOptions, inputNames, [input], outputNames, [probabilities, embeddings]);
+        if (activationShape is null)
+        {
+            session.Run(runOptions, inputNames, [input], outputNames, [probabilities, embeddings]);
+            return;
+        }
+
+        using var activations = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batch.Activations, WithBatch(activationShape, count));
+        session.Run(runOptions, inputNames, [input], outputNames, [probabilities, embeddings, activations]);
     }
 
     public void Dispose()

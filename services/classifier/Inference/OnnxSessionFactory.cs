@@ -5,9 +5,18 @@ using SessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
 namespace Moderation.Classifier.Inference;
 
 /// <summary>An ONNX Runtime session and the execution provider it actually runs on.</summary>
-public sealed record OnnxSession(InferenceSession Session, ExecutionProviderKind Provider) : IDisposable
+public sealed record OnnxSession(InferenceSession Session, ExecutionProviderKind Provider, bool Profiling = false) : IDisposable
 {
-    public void Dispose() => Session.Dispose();
+    public void Dispose()
+    {
+        if (Profiling)
+        {
+            // ONNX Runtime writes the profile only when asked to end it.
+            Session.EndProfiling();
+        }
+
+        Session.Dispose();
+    }
 }
 
 /// <summary>
@@ -91,7 +100,7 @@ public static class OnnxSessionFactory
     {
         // The session copies what it needs from the options (and the provider options they hold) when it is created.
         using var sessionOptions = CreateOptions(options, manifest, provider, intraOpThreads ?? options.IntraOpThreads);
-        return new OnnxSession(new InferenceSession(modelPath, sessionOptions), provider);
+        return new OnnxSession(new InferenceSession(modelPath, sessionOptions), provider, sessionOptions.EnableProfiling);
     }
 
     private static SessionOptions CreateOptions(ClassifierOptions options, ModelManifest manifest, ExecutionProviderKind provider, int intraOpThreads)
@@ -106,6 +115,12 @@ public static class OnnxSessionFactory
         };
         sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", options.AllowSpinning ? "1" : "0");
         sessionOptions.AddSessionConfigEntry("session.inter_op.allow_spinning", options.AllowSpinning ? "1" : "0");
+        if (!string.IsNullOrWhiteSpace(options.ProfilePathPrefix))
+        {
+            // The prefix first: enabling profiling hands ONNX Runtime the prefix set at that moment.
+            sessionOptions.ProfileOutputPathPrefix = options.ProfilePathPrefix;
+            sessionOptions.EnableProfiling = true;
+        }
 
         try
         {
@@ -118,10 +133,10 @@ public static class OnnxSessionFactory
                     }
 
                     // Nodes TensorRT cannot take run on CUDA rather than dropping to the CPU.
-                    sessionOptions.AppendExecutionProvider_CUDA(options.DeviceId);
+                    AppendCuda(sessionOptions, options);
                     break;
                 case ExecutionProviderKind.Cuda:
-                    sessionOptions.AppendExecutionProvider_CUDA(options.DeviceId);
+                    AppendCuda(sessionOptions, options);
                     break;
                 case ExecutionProviderKind.Cpu:
                     break;
@@ -134,6 +149,17 @@ public static class OnnxSessionFactory
         }
 
         return sessionOptions;
+    }
+
+    private static void AppendCuda(SessionOptions sessionOptions, ClassifierOptions options)
+    {
+        using var cuda = new OrtCUDAProviderOptions();
+        var settings = new Dictionary<string, string>(options.CudaProviderOptions, StringComparer.Ordinal)
+        {
+            ["device_id"] = options.DeviceId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        cuda.UpdateOptions(settings);
+        sessionOptions.AppendExecutionProvider_CUDA(cuda);
     }
 
     // TensorRT builds one engine per input shape unless told the range of batch sizes up front; the cache makes a

@@ -18,7 +18,25 @@ public static class ThumbnailsApi
     {
         var group = app.MapGroup("/thumbnails").RequireAuthorization(ModerationScopes.Read);
         group.MapGet("/{mediaId:guid}/{frameIndex:int}", GetAsync);
+        group.MapGet("/{mediaId:guid}/{frameIndex:int}/heatmap/{className:regex(^[A-Za-z0-9_-]{{1,64}}$)}", GetHeatmapAsync);
         return group;
+    }
+
+    /// <summary>
+    /// A frame's heatmap for one class (the classifier's class activation map, a PNG beside the frame), under the same
+    /// rules as the frame itself: never cached, and a read-only session sees only its own client's media.
+    /// </summary>
+    public static async Task<Results<FileStreamHttpResult, NotFound>> GetHeatmapAsync(Guid mediaId, int frameIndex, string className, HttpContext context,
+        IBlobStore blobs, ResultsClient results, CancellationToken cancellationToken)
+    {
+        if (frameIndex < 0 || (!context.User.IsReviewer() && await results.MediaAsync(mediaId, cancellationToken) is null))
+        {
+            return TypedResults.NotFound();
+        }
+
+        context.Response.Headers.CacheControl = "private, no-store";
+        var heatmap = await blobs.OpenReadAsync(BlobStorageExtensions.HeatmapKey(mediaId, frameIndex, className), cancellationToken);
+        return heatmap is null ? TypedResults.NotFound() : TypedResults.Stream(heatmap, "image/png");
     }
 
     /// <summary>

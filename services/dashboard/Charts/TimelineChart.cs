@@ -1,4 +1,5 @@
 using System.Globalization;
+using Moderation.Contracts.V1;
 using Moderation.Dashboard.Results;
 
 namespace Moderation.Dashboard.Charts;
@@ -11,6 +12,9 @@ public sealed record TimelinePoint(int FrameIndex, double TimestampSeconds, doub
 public sealed record TimelineThreshold(string Class, string Level, float Score, double Y, string Colour);
 
 public sealed record Tick(double Position, string Label);
+
+/// <summary>A flagged segment of the verdict, shaded over its time range.</summary>
+public sealed record TimelineSegment(string Class, string Level, double X, double Width, string Colour, string Title);
 
 /// <summary>
 /// The score of every class over a medium's time, as the task view draws it: one polyline per class, one clickable point
@@ -28,7 +32,8 @@ public sealed record TimelineChart(
     IReadOnlyList<TimelinePoint> Worst,
     IReadOnlyList<TimelineThreshold> Thresholds,
     IReadOnlyList<Tick> XTicks,
-    IReadOnlyList<Tick> YTicks)
+    IReadOnlyList<Tick> YTicks,
+    IReadOnlyList<TimelineSegment> Segments)
 {
     private const double W = 760, H = 240, L = 40, R = 14, T = 12, B = 30;
 
@@ -37,8 +42,9 @@ public sealed record TimelineChart(
     /// <param name="watched">Classes the policy reviews or blocks on; they define a frame's score and the worst moments. Empty: all classes.</param>
     /// <param name="thresholds">(class, level, score) lines to draw.</param>
     /// <param name="worst">How many worst moments to ring.</param>
+    /// <param name="segments">The verdict's flagged segments, shaded over their time ranges (not on a frame-order axis).</param>
     public static TimelineChart Build(IReadOnlyList<FrameView> frames, IReadOnlyList<string> classes, IReadOnlySet<string> watched,
-        IEnumerable<(string Class, string Level, float Score)> thresholds, int worst)
+        IEnumerable<(string Class, string Level, float Score)> thresholds, int worst, IReadOnlyList<FlaggedSegment>? segments = null)
     {
         var plotWidth = W - L - R;
         var plotHeight = H - T - B;
@@ -68,11 +74,22 @@ public sealed record TimelineChart(
         var lines = thresholds.Where(t => classIndex.ContainsKey(t.Class))
             .Select(t => new TimelineThreshold(t.Class, t.Level, t.Score, Y(t.Score), Palette.Colour(classIndex[t.Class]))).ToList();
 
+        double At(double seconds) => L + plotWidth * Math.Clamp(seconds / span, 0, 1);
+        var shaded = byIndex ? [] : (segments ?? []).Where(s => classIndex.ContainsKey(s.Class)).Select(s =>
+        {
+            var level = s.Threshold == Decision.Block ? "block" : "review";
+            var (x, end) = (At(s.StartSeconds), At(Math.Max(s.EndSeconds, s.StartSeconds)));
+            var title = string.Create(CultureInfo.InvariantCulture,
+                $"{s.Class} over the {level} threshold from {FormatTime(s.StartSeconds)} to {FormatTime(s.EndSeconds)}: {s.Frames} frame(s), max {s.MaxScore:0.00}") +
+                (s.Threshold == Decision.Block ? s.Corroborated ? ", corroborated" : ", not corroborated" : "");
+            return new TimelineSegment(s.Class, level, x, Math.Max(end - x, 3), Palette.Colour(classIndex[s.Class]), title);
+        }).ToList();
+
         var yTicks = new[] { 0, 0.25, 0.5, 0.75, 1 }.Select(v => new Tick(Y(v), v.ToString("0.##", CultureInfo.InvariantCulture))).ToList();
         var step = NiceStep(span / 5);
         var xTicks = Enumerable.Range(0, (int)Math.Floor(span / step) + 1).Select(i => i * step)
             .Select(at => new Tick(L + plotWidth * (at / span), byIndex ? $"#{at:0}" : FormatTime(at))).ToList();
-        return new TimelineChart(W, H, L, T, plotWidth, plotHeight, series, points, worstPoints, lines, xTicks, yTicks);
+        return new TimelineChart(W, H, L, T, plotWidth, plotHeight, series, points, worstPoints, lines, xTicks, yTicks, shaded);
     }
 
     /// <summary>1, 2 or 5 times a power of ten, at least <paramref name="rough"/>: tick labels a person reads at a glance.</summary>

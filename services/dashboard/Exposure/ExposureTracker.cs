@@ -9,8 +9,8 @@ namespace Moderation.Dashboard.Exposure;
 
 /// <summary>
 /// What one sign-in session has exposed its reviewer to: items looked at, frames unblurred, and how much of that since
-/// the last break. <see cref="RevealedFrames"/> lists the frames already counted for the current task, so looking at the
-/// same frame twice counts once.
+/// the last break. <see cref="Revealed"/> lists what was already counted for the current task (<c>frame:3</c>,
+/// <c>original</c>, <c>player</c>), so looking at the same thing twice counts once.
 /// </summary>
 public sealed record ExposureState(
     string SessionId,
@@ -21,7 +21,7 @@ public sealed record ExposureState(
     int ItemsAtBreak,
     int RevealsAtBreak,
     Guid? Task,
-    IReadOnlyList<int> RevealedFrames)
+    IReadOnlyList<string> Revealed)
 {
     public int ItemsSinceBreak => Items - ItemsAtBreak;
 
@@ -65,24 +65,24 @@ public sealed class ExposureTracker(IHttpContextAccessor accessor, IDataProtecti
         return new ExposureState(session, now, 0, 0, now, 0, 0, null, []);
     }
 
-    /// <summary>Counts an unblurred frame once per task.</summary>
-    public ExposureState RecordReveal(Guid taskId, int frameIndex)
+    /// <summary>Counts an unblurred frame, original or played video once per task.</summary>
+    public ExposureState RecordReveal(Guid taskId, string what)
     {
         var state = Current();
-        var frames = state.Task == taskId ? state.RevealedFrames : [];
-        if (frames.Contains(frameIndex))
+        var seen = state.Task == taskId ? state.Revealed : [];
+        if (seen.Contains(what))
         {
             return state;
         }
 
-        return Save(state with { Reveals = state.Reveals + 1, Task = taskId, RevealedFrames = [.. frames.TakeLast(255), frameIndex] });
+        return Save(state with { Reveals = state.Reveals + 1, Task = taskId, Revealed = [.. seen.TakeLast(255), what] });
     }
 
     /// <summary>Counts a task the reviewer finished with (decided or skipped).</summary>
     public ExposureState RecordItem(Guid taskId)
     {
         var state = Current();
-        return Save(state with { Items = state.Items + 1, Task = state.Task == taskId ? null : state.Task, RevealedFrames = state.Task == taskId ? [] : state.RevealedFrames });
+        return Save(state with { Items = state.Items + 1, Task = state.Task == taskId ? null : state.Task, Revealed = state.Task == taskId ? [] : state.Revealed });
     }
 
     /// <summary>The reviewer took (or waved off) the reminded break: the next reminder counts from here.</summary>

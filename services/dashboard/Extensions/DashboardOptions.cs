@@ -50,6 +50,10 @@ public sealed class DashboardOptions
     [Range(1, 64)]
     public int WorstFrames { get; set; } = 12;
 
+    /// <summary>How often an empty queue looks again by itself (seconds).</summary>
+    [Range(2, 3600)]
+    public int EmptyQueueRefreshSeconds { get; set; } = 15;
+
     /// <summary>Largest original still served as its own thumbnail when no sampled frame was stored.</summary>
     [Range(1024, 100 * 1024 * 1024)]
     public long MaxOriginalBytes { get; set; } = 20 * 1024 * 1024;

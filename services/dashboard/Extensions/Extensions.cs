@@ -44,6 +44,15 @@ public static class Extensions
             .RemoveAllResilienceHandlers()
             // A decision, skip or undo retried after a lost answer would hit a task that has already moved on.
             .AddStandardResilienceHandler(o => o.Retry.DisableForUnsafeHttpMethods());
+        services.AddHttpClient<ModelsClient>((sp, http) =>
+            {
+                http.BaseAddress = sp.GetRequiredService<IOptions<DashboardOptions>>().Value.ResultsUrl;
+                http.Timeout = TimeSpan.FromSeconds(30);
+            })
+            .AddHttpMessageHandler<ApiKeyForwardingHandler>()
+            .RemoveAllResilienceHandlers()
+            // Promotion, rollback, cancel and resume are not repeated after a lost answer.
+            .AddStandardResilienceHandler(o => o.Retry.DisableForUnsafeHttpMethods());
         services.AddHttpClient<IngestClient>((sp, http) =>
             {
                 // Used only when configured: the media page offers erasure then.

@@ -40,6 +40,11 @@ public sealed class MediaModel(ResultsClient results, IngestClient ingest, Expos
     [TempData]
     public string? Notice { get; set; }
 
+    public const int AuditTrailLength = 50;
+
+    /// <summary>The medium's audit trail (reviewers: review actions; administrators: everything), newest first.</summary>
+    public IReadOnlyList<AuditEntryView> Audit { get; private set; } = [];
+
     public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken cancellationToken)
     {
         if (await results.MediaAsync(id, cancellationToken) is not { } media)
@@ -50,6 +55,11 @@ public sealed class MediaModel(ResultsClient results, IngestClient ingest, Expos
 
         View = await MediaView.BuildAsync(results, media, null, options.Value.WorstFrames, cancellationToken);
         Exposure = exposure.Current();
+        if (User.IsReviewer())
+        {
+            Audit = (await results.AuditAsync(new AuditQuery(MediaId: id), AuditTrailLength, cancellationToken)).Items;
+        }
+
         return Page();
     }
 

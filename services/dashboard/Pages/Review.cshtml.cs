@@ -28,6 +28,23 @@ public sealed class ReviewModel(ResultsClient results, ExposureTracker exposure,
 
     public ReviewQueueStats? Queue { get; private set; }
 
+    /// <summary>The queue worked: one policy and kind of medium, or all.</summary>
+    [BindProperty(SupportsGet = true)]
+    public string? Policy { get; set; }
+
+    [BindProperty(SupportsGet = true)]
+    public string? Kind { get; set; }
+
+    public QueueFilter Filter => new(Policy, Kind);
+
+    public IReadOnlyList<ReviewQueueView> Queues { get; private set; } = [];
+
+    /// <summary>The reviewer's decisions and skips that may still be undone, newest first (not only the last one).</summary>
+    public IReadOnlyList<RecentReview> Recent { get; private set; } = [];
+
+    /// <summary>The hash banks that apply to the medium on screen (global ones and its client's), offered with the decision.</summary>
+    public IReadOnlyList<BankView> Banks { get; private set; } = [];
+
     /// <summary>The decision just made, offered for undo until <see cref="UndoUntil"/>.</summary>
     [TempData]
     public string? LastDecision { get; set; }
@@ -51,13 +68,15 @@ public sealed class ReviewModel(ResultsClient results, ExposureTracker exposure,
     {
         Exposure = exposure.Current();
         Break = exposure.DueBreak(Exposure);
+        Recent = await results.RecentAsync(cancellationToken);
         if (Break is not null)
         {
             // Nothing is claimed while the reviewer is asked to pause, so no task waits on them.
             return Page();
         }
 
-        Task = await results.ClaimNextAsync(cancellationToken);
+        Queues = await results.QueuesAsync(cancellationToken);
+        Task = await results.ClaimNextAsync(Filter, cancellationToken);
         if (Task is null)
         {
             Queue = await results.ReviewStatsAsync(cancellationToken);
@@ -65,12 +84,15 @@ public sealed class ReviewModel(ResultsClient results, ExposureTracker exposure,
         }
 
         View = await MediaView.BuildAsync(results, Task.Media, Task.Frames, options.Value.WorstFrames, cancellationToken);
+        Banks = [.. (await results.BanksAsync(cancellationToken)).Where(b => b.ClientId is null || b.ClientId == Task.Media.ClientId)];
         return Page();
     }
 
     /// <param name="labels">Class → "true" (applies) or "false" (does not); classes left empty were not judged.</param>
+        /// <param name="addToBank">A hash bank to add the medium's hash to; undoing the decision removes it.</param>
+    /// <param name="blind">The reviewer decides without having revealed anything; results refuses a decision that is neither looked at nor blind.</param>
     public async Task<IActionResult> OnPostDecideAsync(Guid taskId, Decision decision, Dictionary<string, string>? labels, string? comment,
-        double? timeSpentSeconds, CancellationToken cancellationToken)
+        double? timeSpentSeconds, bool blind, string? addToBank, CancellationToken cancellationToken)
     {
         if (decision is not (Decision.Allow or Decision.Block))
         {
@@ -81,12 +103,12 @@ public sealed class ReviewModel(ResultsClient results, ExposureTracker exposure,
         try
         {
             await results.DecideAsync(taskId, new ReviewDecisionRequest(decision, judged, string.IsNullOrWhiteSpace(comment) ? null : comment.Trim(),
-                timeSpentSeconds is > 0 and < 86_400 ? timeSpentSeconds : null), cancellationToken);
+                timeSpentSeconds is > 0 and < 86_400 ? timeSpentSeconds : null, blind ? true : null, string.IsNullOrWhiteSpace(addToBank) ? null : addToBank), cancellationToken);
         }
         catch (ResultsApiException e) when (e.Status is HttpStatusCode.Conflict or HttpStatusCode.NotFound or HttpStatusCode.BadRequest)
         {
             Notice = $"Not recorded: {e.Message}";
-            return RedirectToPage();
+            return RedirectToPage(new { Policy, Kind });
         }
 
         exposure.RecordItem(taskId);
@@ -94,15 +116,15 @@ public sealed class ReviewModel(ResultsClient results, ExposureTracker exposure,
         LastDecision = decision.ToString();
         LastTaskId = taskId;
         LastUndoUntil = (clock.GetUtcNow() + options.Value.UndoWindow).UtcDateTime;
-        return RedirectToPage();
+        return RedirectToPage(new { Policy, Kind });
     }
 
     public async Task<IActionResult> OnPostSkipAsync(Guid taskId, CancellationToken cancellationToken)
     {
         try
         {
+            // A skip is not a finished item: it does not count towards the break reminder.
             await results.SkipAsync(taskId, cancellationToken);
-            exposure.RecordItem(taskId);
             Notice = "Skipped. You will not be offered that item again.";
         }
         catch (ResultsApiException e) when (e.Status is HttpStatusCode.Conflict or HttpStatusCode.NotFound)
@@ -110,14 +132,15 @@ public sealed class ReviewModel(ResultsClient results, ExposureTracker exposure,
             Notice = $"Not skipped: {e.Message}";
         }
 
-        return RedirectToPage();
+        return RedirectToPage(new { Policy, Kind });
     }
 
     /// <summary>
-    /// Takes back the last decision: the task on screen goes back to the queue (it was claimed only because the page moved
-    /// on), and the undone task is claimed again, so the next page shows it.
+    /// Takes back a decision (the last or an older one still within the window) or a skip (<paramref name="undoAction"/>
+    /// <c>skip</c>): the task on screen goes back to the queue (it was claimed only because the page moved on), and the
+    /// undone task is claimed again, so the next page shows it.
     /// </summary>
-    public async Task<IActionResult> OnPostUndoAsync(Guid undoTaskId, Guid? currentTaskId, CancellationToken cancellationToken)
+    public async Task<IActionResult> OnPostUndoAsync(Guid undoTaskId, Guid? currentTaskId, string? undoAction, CancellationToken cancellationToken)
     {
         if (currentTaskId is { } current)
         {
@@ -133,8 +156,17 @@ public sealed class ReviewModel(ResultsClient results, ExposureTracker exposure,
 
         try
         {
-            await results.UndoAsync(undoTaskId, cancellationToken);
-            Notice = "Decision undone. Decide again.";
+            if (undoAction == "skip")
+            {
+                await results.UnskipAsync(undoTaskId, cancellationToken);
+                Notice = "Skip undone. Decide it now.";
+            }
+            else
+            {
+                await results.UndoAsync(undoTaskId, cancellationToken);
+                Notice = "Decision undone. Decide again.";
+            }
+
             logger.LogInformation("{Reviewer} undid the decision on task {TaskId}", User.ReviewerName(), undoTaskId);
         }
         catch (ResultsApiException e) when (e.Status is HttpStatusCode.Conflict or HttpStatusCode.NotFound)
@@ -145,7 +177,7 @@ public sealed class ReviewModel(ResultsClient results, ExposureTracker exposure,
         LastDecision = null;
         LastTaskId = null;
         LastUndoUntil = null;
-        return RedirectToPage();
+        return RedirectToPage(new { Policy, Kind });
     }
 
     /// <summary>Gives the task back without a decision and leaves the desk (pause).</summary>
@@ -167,6 +199,6 @@ public sealed class ReviewModel(ResultsClient results, ExposureTracker exposure,
     public IActionResult OnPostResume()
     {
         exposure.TakeBreak();
-        return RedirectToPage();
+        return RedirectToPage(new { Policy, Kind });
     }
 }

@@ -37,10 +37,10 @@ public sealed class ResultsClient(HttpClient http)
         return await response.Content.ReadFromJsonAsync<CallerIdentity>(Json, cancellationToken);
     }
 
-    /// <summary>Claims the reviewer's next task (or the one they already hold); null when the queue is empty.</summary>
-    public async Task<ClaimedReview?> ClaimNextAsync(CancellationToken cancellationToken)
+    /// <summary>Claims the reviewer's next task of the queue (or the one they already hold); null when the queue is empty.</summary>
+    public async Task<ClaimedReview?> ClaimNextAsync(QueueFilter queue, CancellationToken cancellationToken)
     {
-        using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Get, "reviews/next"), cancellationToken);
+        using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Get, "reviews/next?" + queue.Query), cancellationToken);
         if (response.StatusCode == HttpStatusCode.NoContent)
         {
             return null;
@@ -49,8 +49,21 @@ public sealed class ResultsClient(HttpClient http)
         return await ReadAsync<ClaimedReview>(response, cancellationToken);
     }
 
+    /// <summary>Claims up to <paramref name="count"/> tasks of the queue (those the reviewer holds first).</summary>
+    public Task<List<ClaimedReview>> ClaimBatchAsync(int count, QueueFilter queue, CancellationToken cancellationToken) =>
+        GetAsync<List<ClaimedReview>>($"reviews/batch?count={count}&{queue.Query}", cancellationToken);
+
+    public Task<List<ReviewQueueView>> QueuesAsync(CancellationToken cancellationToken) => GetAsync<List<ReviewQueueView>>("reviews/queues", cancellationToken);
+
     public Task<FeedbackView> DecideAsync(Guid taskId, ReviewDecisionRequest decision, CancellationToken cancellationToken) =>
         PostAsync<FeedbackView>($"reviews/{taskId}/decision", decision, cancellationToken);
+
+    /// <summary>Records that the reviewer looked at the task's media (<c>frame</c>, <c>original</c> or <c>player</c>); the answer is their exposure today.</summary>
+    public Task<ExposureDay> RevealAsync(Guid taskId, string kind, int? frameIndex, CancellationToken cancellationToken) =>
+        PostAsync<ExposureDay>($"reviews/{taskId}/reveals", new { kind, frameIndex }, cancellationToken);
+
+    public Task<ExposureHistory> ExposureAsync(int days, CancellationToken cancellationToken) =>
+        GetAsync<ExposureHistory>($"reviews/exposure?days={days}", cancellationToken);
 
     public Task SkipAsync(Guid taskId, CancellationToken cancellationToken) => PostAsync($"reviews/{taskId}/skip", cancellationToken);
 
@@ -58,6 +71,33 @@ public sealed class ResultsClient(HttpClient http)
 
     /// <summary>Takes back the reviewer's decision on the task; the task is theirs again, claimed afresh.</summary>
     public Task UndoAsync(Guid taskId, CancellationToken cancellationToken) => PostAsync($"reviews/{taskId}/undo", cancellationToken);
+
+    /// <summary>Takes back the reviewer's skip; the task is claimed by them again unless someone else holds it.</summary>
+    public Task UnskipAsync(Guid taskId, CancellationToken cancellationToken) => PostAsync($"reviews/{taskId}/unskip", cancellationToken);
+
+    /// <summary>The reviewer's decisions and skips still within the undo window, newest first.</summary>
+    public Task<List<RecentReview>> RecentAsync(CancellationToken cancellationToken) => GetAsync<List<RecentReview>>("reviews/recent", cancellationToken);
+
+    public Task<AuditPage> AuditAsync(AuditQuery query, int limit, CancellationToken cancellationToken) =>
+        GetAsync<AuditPage>($"audit?limit={limit}&{query.Query}", cancellationToken);
+
+    /// <summary>The CSV export of the selection, streamed through.</summary>
+    public async Task<HttpResponseMessage> AuditCsvAsync(AuditQuery query, CancellationToken cancellationToken)
+    {
+        var response = await SendAsync(new HttpRequestMessage(HttpMethod.Get, "audit/export.csv?" + query.Query), cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            using (response)
+            {
+                await EnsureSuccessAsync(response, cancellationToken);
+            }
+        }
+
+        return response;
+    }
+
+    /// <summary>The hash banks a reviewer may add a reviewed medium's hash to.</summary>
+    public Task<List<BankView>> BanksAsync(CancellationToken cancellationToken) => GetAsync<List<BankView>>("banks", cancellationToken)!;
 
     public Task<ReviewQueueStats> ReviewStatsAsync(CancellationToken cancellationToken) => GetAsync<ReviewQueueStats>("reviews/stats", cancellationToken)!;
 
@@ -86,7 +126,7 @@ public sealed class ResultsClient(HttpClient http)
         var query = new List<string> { $"limit={limit}" };
         if (!string.IsNullOrEmpty(externalId))
         {
-            query.Add("externalId=" + Uri.EscapeDataString(externalId));
+            query.Add("externalIdContains=" + Uri.EscapeDataString(externalId));
         }
 
         if (!string.IsNullOrEmpty(sha256))

@@ -57,7 +57,8 @@ public sealed record VerdictView(
     DateTimeOffset DecidedAt,
     DateTimeOffset? OverriddenAt,
     double? LatencySeconds,
-    double? ExtractionSeconds);
+    double? ExtractionSeconds,
+    IReadOnlyList<FlaggedSegment>? Segments = null);
 
 public sealed record ReviewView(
     Guid TaskId,
@@ -76,10 +77,15 @@ public sealed record FeedbackView(
     IReadOnlyDictionary<string, bool> Labels,
     string? Comment,
     double TimeSpentSeconds,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    bool Blind = false);
 
 public sealed record FrameView(int FrameIndex, double TimestampSeconds, string ModelName, string ModelVersion, IReadOnlyDictionary<string, float> Scores,
-    DateTimeOffset ClassifiedAt);
+    DateTimeOffset ClassifiedAt)
+{
+    /// <summary>Classes with a heatmap (class activation map) beside the frame.</summary>
+    public IReadOnlyList<string> HeatmapClasses { get; init; } = [];
+}
 
 public sealed record MediaSummary(
     Guid Id,
@@ -98,11 +104,37 @@ public sealed record MediaSummary(
 public sealed record MediaPage(IReadOnlyList<MediaSummary> Items, DateTimeOffset? NextBefore);
 
 public sealed record ClaimedReview(Guid TaskId, Guid MediaId, string Reason, double Priority, DateTimeOffset CreatedAt, DateTimeOffset LeaseExpiresAt,
-    MediaDetails Media, IReadOnlyList<FrameView> Frames);
+    MediaDetails Media, IReadOnlyList<FrameView> Frames, IReadOnlyList<string>? Revealed = null)
+{
+    /// <summary>The reviewer already looked at some of it (a decision needs that, or "blind").</summary>
+    public bool Looked => Revealed is { Count: > 0 };
 
-public sealed record ReviewDecisionRequest(Decision Decision, Dictionary<string, bool>? Labels, string? Comment, double? TimeSpentSeconds);
+    /// <summary>The reviewer already saw it move or a frame of it (allowing a video needs that).</summary>
+    public bool LookedMoving => Revealed?.Any(k => k is "frame" or "player") == true;
+}
+
+public sealed record ReviewDecisionRequest(Decision Decision, Dictionary<string, bool>? Labels, string? Comment, double? TimeSpentSeconds, bool? Blind = null,
+    string? AddToBank = null);
+
+/// <summary>A reviewer's exposure on one UTC day, as results counts it.</summary>
+public sealed record ExposureDay(DateOnly Day, int Items, int Reveals);
+
+public sealed record ExposureHistory(ExposureDay Today, IReadOnlyList<ExposureDay> Days);
+
+/// <summary>A hash bank as results lists it (<c>GET /banks</c>); <see cref="ClientId"/> null for a global bank.</summary>
+public sealed record BankView(string Name, string Action, int MaxDistance, string? ClientId);
 
 public sealed record ReviewQueueStats(int Open, int Claimed, int Done, double? OldestOpenAgeSeconds);
+
+/// <summary>One policy's review queue.</summary>
+public sealed record ReviewQueueView(string Policy, int Open, int Unclaimed, double? OldestOpenAgeSeconds);
+
+/// <summary>Which queue the reviewer works: a policy and a kind of medium; null means any.</summary>
+public sealed record QueueFilter(string? Policy, string? Kind)
+{
+    public string Query => string.Join('&', new[] { ("policy", Policy), ("kind", Kind) }.Where(p => !string.IsNullOrEmpty(p.Item2))
+        .Select(p => $"{p.Item1}={Uri.EscapeDataString(p.Item2!)}"));
+}
 
 public sealed record PolicyView(string Name, int Version, IReadOnlyDictionary<string, float> Block, IReadOnlyDictionary<string, float> Review, bool EarlyExit,
     DateTimeOffset CreatedAt, string CreatedBy, string? Comment);
@@ -155,3 +187,26 @@ public sealed record QueueDepths(int MediaPending, int MediaProcessing, int Revi
 
 /// <summary>Automatic verdicts by decision, failures and reviewer decisions within one bucket.</summary>
 public sealed record StatsBucket(DateTimeOffset Start, int Allowed, int Review, int Blocked, int Failed, int Reviewed);
+
+/// <summary>One line of results' audit log.</summary>
+public sealed record AuditEntryView(long Id, DateTimeOffset At, string ClientId, string? KeyId, string Action, Guid? MediaId, System.Text.Json.JsonElement Details)
+{
+    public string? Detail(string name) => Details.ValueKind == System.Text.Json.JsonValueKind.Object && Details.TryGetProperty(name, out var v)
+        && v.ValueKind is not System.Text.Json.JsonValueKind.Null
+        ? v.ValueKind == System.Text.Json.JsonValueKind.String ? v.GetString() : v.GetRawText()
+        : null;
+}
+
+public sealed record AuditPage(IReadOnlyList<AuditEntryView> Items, long? NextBefore);
+
+/// <summary>Which part of the audit log: by medium, acting client (reviewer), action; page with <see cref="Before"/>.</summary>
+public sealed record AuditQuery(Guid? MediaId = null, string? ClientId = null, string? Action = null, long? Before = null)
+{
+    public string Query => string.Join('&', new[]
+    {
+        ("mediaId", MediaId?.ToString()), ("clientId", ClientId), ("action", Action), ("before", Before?.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+    }.Where(p => !string.IsNullOrEmpty(p.Item2)).Select(p => $"{p.Item1}={Uri.EscapeDataString(p.Item2!)}"));
+}
+
+/// <summary>A decision (<c>decide</c>) or skip of the reviewer's that may still be undone.</summary>
+public sealed record RecentReview(Guid TaskId, Guid MediaId, string? ExternalId, string Action, Decision? Decision, DateTimeOffset At, DateTimeOffset UndoableUntil);

@@ -23,6 +23,13 @@ public sealed record MediaView(
 {
     public bool IsSequence => Frames.Count > 1 || Media.Kind is MediaKind.Video or MediaKind.Animation;
 
+    /// <summary>
+    /// Per frame with a heatmap, the class whose map the overlay shows: the verdict's trigger class when the frame has its
+    /// map, else the frame's highest-scoring class with one (as <c>frame:class</c> pairs for the page script).
+    /// </summary>
+    public string Heatmaps => string.Join(' ', Frames.Where(f => f.HeatmapClasses.Count > 0).Select(f =>
+        $"{f.FrameIndex}:{(Media.Verdict?.TriggerClass is { } trigger && f.HeatmapClasses.Contains(trigger) ? trigger : f.HeatmapClasses.MaxBy(c => f.Scores.GetValueOrDefault(c)))}"));
+
     public static async Task<MediaView> BuildAsync(ResultsClient results, MediaDetails media, IReadOnlyList<FrameView>? frames, int worst,
         CancellationToken cancellationToken)
     {
@@ -59,7 +66,7 @@ public sealed record MediaView(
         {
             var thresholds = rows.SelectMany(r => new[] { (r.Class, Level: "review", At: r.ReviewAt), (r.Class, Level: "block", At: r.BlockAt) })
                 .Where(t => t.At is not null).Select(t => (t.Class, t.Level, t.At!.Value));
-            timeline = TimelineChart.Build(scored, classNames, watched, thresholds, Math.Min(5, worst));
+            timeline = TimelineChart.Build(scored, classNames, watched, thresholds, Math.Min(5, worst), verdict?.Segments);
         }
 
         return new MediaView(media, modelVersion, scored, rows, worstFrames, focus, timeline, policy);

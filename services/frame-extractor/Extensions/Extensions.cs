@@ -35,13 +35,15 @@ public static class Extensions
             bus.AddConsumer<CancelExtractionConsumer, CancelExtractionConsumerDefinition>();
             bus.AddConsumer<MediumErasedConsumer, MediumErasedConsumerDefinition>();
         });
+        builder.Services.AddSingleton<IKnownContent, BusKnownContent>();
         return builder;
     }
 
     /// <summary>
-    /// The extraction pipeline without hosting or messaging (probe, plan, decode, publish through an
+    /// The extraction pipeline without hosting or messaging (probe, plan, decode, hash, publish through an
     /// <see cref="IExtractionPublisher"/>); the benchmark and the tests compose it the same way. Needs the options, an
-    /// <see cref="BlobStorage.IBlobStore"/>, logging and metrics registered.
+    /// <see cref="BlobStorage.IBlobStore"/>, logging and metrics registered; with an <see cref="IKnownContent"/>
+    /// registered too, every hashed frame is matched against known content before it is published.
     /// </summary>
     public static IServiceCollection AddFrameExtraction(this IServiceCollection services)
     {
@@ -56,6 +58,7 @@ public static class Extensions
         services.AddSingleton<IFrameSource>(sp => sp.GetRequiredService<WebpAnimation>());
         services.AddSingleton<ExtractionRegistry>();
         services.AddSingleton<ExtractionMetrics>();
+        services.AddSingleton<FrameHashing>();
         services.AddSingleton<MediaExtractor>();
         return services;
     }

@@ -11,8 +11,10 @@ public sealed class ExtractionMetrics
         var meter = meters.Create(Telemetry.MeterName);
         Frames = meter.CreateCounter<long>("moderation.extractor.frames", "{frame}", "Frames extracted and published.");
         Media = meter.CreateCounter<long>("moderation.extractor.media", "{medium}", "Media finished, by kind and outcome (completed, cancelled, failed).");
-        Duration = meter.CreateHistogram<double>("moderation.extractor.duration", "s", "Probe to last frame of one medium.");
-        FirstFrame = meter.CreateHistogram<double>("moderation.extractor.first_frame", "s", "Probe to first published frame of one medium.");
+        var seconds = new InstrumentAdvice<double> { HistogramBucketBoundaries = Telemetry.DurationBuckets };
+        Duration = meter.CreateHistogram<double>("moderation.extractor.duration", "s", "Probe to last frame of one medium.", advice: seconds);
+        FirstFrame = meter.CreateHistogram<double>("moderation.extractor.first_frame", "s", "Probe to first published frame of one medium.", advice: seconds);
+        HashSeconds = meter.CreateHistogram<double>("moderation.extractor.pdq_hash", "s", "Decode and PDQ-hash one frame (all eight orientations).", advice: seconds);
     }
 
     public Counter<long> Frames { get; }
@@ -22,4 +24,6 @@ public sealed class ExtractionMetrics
     public Histogram<double> Duration { get; }
 
     public Histogram<double> FirstFrame { get; }
+
+    public Histogram<double> HashSeconds { get; }
 }

@@ -24,7 +24,9 @@ public enum ExtractionOutcome
 /// One medium from submission to its last frame: locate the blob, probe, plan, announce the plan, decode the segments in
 /// parallel and publish every frame the moment ffmpeg emits it, then announce the exact count. A well-formed still
 /// picture starts no process at all: it is recognised in-process and its original blob goes to the classifier as its
-/// one frame. A decision from results
+/// one frame. Every frame is PDQ-hashed from the picture at hand and, before it goes to the classifier, matched against
+/// known content by results (<see cref="IKnownContent"/>): a frame of a medium known content decides is never published,
+/// and the extraction stops. A decision from results
 /// stops the remaining segments; problems with the medium end in <see cref="MediaFailed"/> with a stable reason.
 /// The same file always yields the same frames with the same indices, so a redelivered submission is harmless.
 /// </summary>
@@ -36,9 +38,11 @@ public sealed class MediaExtractor(
     IEnumerable<IFrameSource> sources,
     ExtractionRegistry registry,
     ExtractionMetrics metrics,
+    FrameHashing hashing,
     IOptions<ExtractionOptions> options,
     TimeProvider clock,
-    ILogger<MediaExtractor> logger)
+    ILogger<MediaExtractor> logger,
+    IKnownContent? knownContent = null)
 {
     public const string Stage = "frame-extractor";
 
@@ -73,8 +77,9 @@ public sealed class MediaExtractor(
             if (await stills.ProbeAsync(path, linked.Token) is { } still)
             {
                 kind = MediaKind.Still;
-                await PublishStillAsync(submitted, still, extraction, publisher, started, cancellationToken);
-                return Finish(ExtractionOutcome.Completed, kind, started);
+                var outcome = await MatchAsync(submitted, MediaKind.Still, 0, 0, hashing.HashStill(path), linked.Token);
+                await PublishStillAsync(submitted, still, extraction, publisher, started, classify: outcome == FrameHashOutcome.Classify, cancellationToken);
+                return Finish(outcome == FrameHashOutcome.Classify ? ExtractionOutcome.Completed : ExtractionOutcome.Cancelled, kind, started);
             }
 
             if (stillsOnly)
@@ -140,15 +145,26 @@ public sealed class MediaExtractor(
 
     /// <summary>
     /// A still's plan, which is also its outcome (<see cref="FramesPlanned.ExtractionComplete"/>: no completion message
-    /// follows), and its one frame — the original blob, which the classifier decodes — published together.
+    /// follows), and its one frame — the original blob, which the classifier decodes — published together; when known
+    /// content decided the still (<paramref name="classify"/> false), the plan alone, of no frame.
     /// </summary>
     private async Task PublishStillAsync(MediaSubmitted submitted, StillImage still, RunningExtraction extraction, IExtractionPublisher publisher,
-        Stopwatch started, CancellationToken cancellationToken)
+        Stopwatch started, bool classify, CancellationToken cancellationToken)
     {
-        extraction.Planned(MediaKind.Still, 1);
+        var frames = classify ? 1 : 0;
+        extraction.Planned(MediaKind.Still, frames);
+        var plan = publisher.PublishAsync(new FramesPlanned(submitted.MediaId, submitted.CorrelationId, MediaKind.Still, frames, 0, 0, still.Width, still.Height,
+            still.Format, submitted.Priority, clock.GetUtcNow()) { ExtractionComplete = true }, cancellationToken);
+        if (!classify)
+        {
+            await plan;
+            logger.LogDebug("Still {Format} {Width}x{Height} decided by known content in {Elapsed:0.####} s", still.Format, still.Width, still.Height,
+                started.Elapsed.TotalSeconds);
+            return;
+        }
+
         await Task.WhenAll(
-            publisher.PublishAsync(new FramesPlanned(submitted.MediaId, submitted.CorrelationId, MediaKind.Still, 1, 0, 0, still.Width, still.Height,
-                still.Format, submitted.Priority, clock.GetUtcNow()) { ExtractionComplete = true }, cancellationToken),
+            plan,
             publisher.PublishAsync(new FrameExtracted(submitted.MediaId, submitted.CorrelationId, 0, 0, null, submitted.BlobKey, still.Width, still.Height,
                 submitted.Priority) { Policy = submitted.Policy }, cancellationToken));
         extraction.FramePublished();
@@ -167,6 +183,25 @@ public sealed class MediaExtractor(
             // ffmpeg keeps exactly the planned times, so the nearest pending plan entry is the frame's own.
             var planned = pending.MinBy(p => Math.Abs(p.Pts - frame.Pts))!;
             pending.Remove(planned);
+            var timestamp = frame.Pts - medium.Origin;
+            var outcome = await MatchAsync(submitted, medium.Kind, planned.Index, timestamp, hashing.HashPng(frame.Png), cancellationToken);
+            if (outcome == FrameHashOutcome.Decided)
+            {
+                // Known content decided the medium: this frame and the rest are not needed (the completion says how many went).
+                registry.Cancel(submitted.MediaId);
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            if (outcome == FrameHashOutcome.Skip)
+            {
+                if (pending.Count == 0)
+                {
+                    break;
+                }
+
+                continue;
+            }
+
             // A stored frame travels by its key (reviewers see the same picture the model saw); otherwise inline.
             string? frameKey = null;
             if (options.Value.StoreFrames)
@@ -177,7 +212,7 @@ public sealed class MediaExtractor(
             }
 
             // A decision stops decoding, never a publish half-way: every frame counted in the completion was confirmed.
-            await publisher.PublishAsync(new FrameExtracted(submitted.MediaId, submitted.CorrelationId, planned.Index, frame.Pts - medium.Origin,
+            await publisher.PublishAsync(new FrameExtracted(submitted.MediaId, submitted.CorrelationId, planned.Index, timestamp,
                 frameKey is null ? frame.Png : null, frameKey, frame.Width, frame.Height, submitted.Priority) { Policy = submitted.Policy }, publishToken);
             metrics.Frames.Add(1);
             if (extraction.FramePublished() == 1)
@@ -190,6 +225,29 @@ public sealed class MediaExtractor(
                 break;
             }
         }
+    }
+
+    /// <summary>
+    /// What results says of a hashed frame (<see cref="FrameHashOutcome.Classify"/> without a hash, or without results
+    /// to ask, as in the benchmark).
+    /// </summary>
+    private async Task<FrameHashOutcome> MatchAsync(MediaSubmitted submitted, MediaKind kind, int frameIndex, double timestamp, HashedFrame? hashed,
+        CancellationToken cancellationToken)
+    {
+        if (hashed is null || knownContent is null)
+        {
+            return FrameHashOutcome.Classify;
+        }
+
+        var answer = await knownContent.MatchAsync(new MatchFrameHash(submitted.MediaId, submitted.CorrelationId, submitted.ClientId, submitted.Policy, kind,
+            frameIndex, timestamp, hashed.Hash.ToHex(), hashed.Quality, [.. hashed.Orientations.Select(o => o.ToHex())]), cancellationToken);
+        if (answer.Outcome != FrameHashOutcome.Classify)
+        {
+            logger.LogInformation("Frame {FrameIndex} at {Timestamp:0.###} s: {Outcome} by known content ({Decision})", frameIndex, timestamp, answer.Outcome,
+                answer.Decision);
+        }
+
+        return answer.Outcome;
     }
 
     /// <summary>The medium as a local file: the blob store's own path when it has one, else a copy in the work directory.</summary>

@@ -26,7 +26,11 @@ public sealed record MediaStatusResponse(
     int FramesScored,
     [property: Description("Fraction of planned frames scored, 0–1.")] double Progress,
     MediaVerdict? Verdict,
-    MediaFailure? Failure);
+    MediaFailure? Failure)
+{
+    [Description("PDQ hash of each hashed frame: a still's one, a video's or an animation's per sampled frame with its timestamp.")]
+    public IReadOnlyList<FrameHash> Hashes { get; init; } = [];
+}
 
 /// <summary>Submit a medium by URL; ingest fetches it (http/https to public addresses only).</summary>
 public sealed record UrlSubmission(

@@ -14,6 +14,7 @@ public sealed record IntakeServices(
     SubmissionService Submissions,
     MediaIntake Intake,
     IUrlFetcher Fetcher,
+    SourceAllowances Sources,
     QueueDepthMonitor BackPressure,
     UrgentCeiling UrgentCeiling,
     IngestDbContext Db,

@@ -140,7 +140,8 @@ public static class MediaApi
             throw refusal;
         }
 
-        var staged = await services.Fetcher.FetchAsync(new Uri(request.SourceUrl!),
+        var allowed = await services.Sources.ForClientAsync(request.ClientId, cancellationToken);
+        var staged = await services.Fetcher.FetchAsync(new Uri(request.SourceUrl!), allowed,
             (response, token) => services.Intake.StageAsync(response.Content, response.ContentLength, token), cancellationToken);
         return Respond(http, services, await services.Submissions.SubmitAsync(staged, request, cancellationToken));
     }
@@ -171,7 +172,7 @@ public static class MediaApi
 
         // The client's own record names the medium as this client knows it.
         return TypedResults.Ok(new MediaStatusResponse(id, status.State, own is null ? status.ExternalId : own.ExternalId, status.Sha256 ?? own?.Sha256,
-            status.PlannedFrames, status.FramesScored, status.Progress, status.Verdict, status.Failure));
+            status.PlannedFrames, status.FramesScored, status.Progress, status.Verdict, status.Failure) { Hashes = status.Hashes });
     }
 
     private static async Task<Results<Accepted<SubmissionResponse>, Ok<SubmissionResponse>>> RespondAsync(

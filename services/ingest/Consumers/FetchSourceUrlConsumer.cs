@@ -24,6 +24,7 @@ namespace Moderation.Ingest.Consumers;
 /// </summary>
 public sealed class FetchSourceUrlConsumer(
     IUrlFetcher fetcher,
+    SourceAllowances sources,
     MediaIntake intake,
     IngestDbContext db,
     StoredContent content,
@@ -67,7 +68,8 @@ public sealed class FetchSourceUrlConsumer(
                 return;
             }
 
-            staged = await fetcher.FetchAsync(url, (response, token) => intake.StageAsync(response.Content, response.ContentLength, token), context.CancellationToken);
+            var allowed = await sources.ForClientAsync(message.ClientId, context.CancellationToken);
+            staged = await fetcher.FetchAsync(url, allowed, (response, token) => intake.StageAsync(response.Content, response.ContentLength, token), context.CancellationToken);
         }
         catch (IntakeException e)
         {

@@ -2,7 +2,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Moderation.Ingest.Data;
 
-/// <summary>Ingest's own database: API clients, submissions (idempotency), webhook replay protection and erasure tombstones.</summary>
+/// <summary>Ingest's own database: API clients, submissions (idempotency), webhook replay protection, erasure tombstones and source allow-lists.</summary>
 public sealed class IngestDbContext(DbContextOptions<IngestDbContext> options) : DbContext(options)
 {
     public DbSet<ApiClient> ApiClients => Set<ApiClient>();
@@ -12,6 +12,8 @@ public sealed class IngestDbContext(DbContextOptions<IngestDbContext> options) :
     public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
 
     public DbSet<Erasure> Erasures => Set<Erasure>();
+
+    public DbSet<SourceAllowance> SourceAllowances => Set<SourceAllowance>();
 
     /// <summary>This context's settings wherever it is built (the service, its migrator, <c>dotnet ef</c>).</summary>
     public static void ConfigureOptions(DbContextOptionsBuilder options) => options.UseNpgsql(npgsql => npgsql.EnableRetryOnFailure(3));
@@ -58,6 +60,20 @@ public sealed class IngestDbContext(DbContextOptions<IngestDbContext> options) :
             e.Property(x => x.Sha256).HasMaxLength(64);
             e.Property(x => x.ErasedBy).HasMaxLength(128);
             e.Property(x => x.Reason).HasMaxLength(1024);
+        });
+
+        modelBuilder.Entity<SourceAllowance>(e =>
+        {
+            e.ToTable("source_allowances");
+            e.HasKey(x => x.Id);
+            e.Property(x => x.ClientId).HasMaxLength(64);
+            e.Property(x => x.Source).HasMaxLength(256);
+            e.Property(x => x.Reason).HasMaxLength(1024);
+            e.Property(x => x.CreatedBy).HasMaxLength(128);
+            e.Property(x => x.RevokedBy).HasMaxLength(128);
+            e.Property(x => x.RevokeReason).HasMaxLength(1024);
+            // Every URL fetch reads its client's active entries.
+            e.HasIndex(x => x.ClientId).HasFilter("\"RevokedAt\" IS NULL");
         });
 
         modelBuilder.Entity<WebhookDelivery>(e =>

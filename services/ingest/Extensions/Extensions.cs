@@ -49,6 +49,7 @@ public static class Extensions
         services.AddSingleton<IDnsResolver, SystemDnsResolver>();
         services.AddSingleton<ISocketConnector, TcpSocketConnector>();
         services.AddSingleton<IUrlFetcher, GuardedUrlFetcher>();
+        services.AddScoped<SourceAllowances>();
         services.AddSingleton<QueueDepthMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<QueueDepthMonitor>());
         services.AddHostedService<WebhookDeliveryCleanup>();
@@ -99,6 +100,7 @@ public static class Extensions
         app.MapErasureApi();
         app.MapHooksApi();
         app.MapKeysApi();
+        app.MapSourcesApi();
 
         // The API description holds no data; it stays readable without a key unless configured otherwise.
         var anonymousReference = app.Configuration.GetValue("ApiReference:AllowAnonymous", true);

@@ -14,10 +14,12 @@ namespace Moderation.Ingest.Fetching;
 /// address on the request; the handler's connect callback connects to that pinned address only. There is no second
 /// lookup between check and connect, so a name that re-resolves to an internal address (DNS rebinding) cannot slip through.
 /// No proxy, no automatic redirects, no decompression (a compressed body could expand past the size cap).
+/// The client's <see cref="SourceAllowList"/> is the one way past the address rule: it opens loopback or private
+/// addresses of the hosts and ranges an administrator allowed for that client, on every hop alike.
 /// </summary>
 public sealed class GuardedUrlFetcher : IUrlFetcher, IDisposable
 {
-    private static readonly HttpRequestOptionsKey<IPAddress> PinnedAddress = new("moderation.pinned-address");
+    private static readonly HttpRequestOptionsKey<CheckedHop> PinnedHop = new("moderation.pinned-hop");
 
     private readonly UrlFetchOptions _options;
     private readonly IDnsResolver _resolver;
@@ -49,7 +51,7 @@ public sealed class GuardedUrlFetcher : IUrlFetcher, IDisposable
         _client.DefaultRequestHeaders.UserAgent.ParseAdd(_options.UserAgent);
     }
 
-    public async Task<T> FetchAsync<T>(Uri url, Func<FetchedResponse, CancellationToken, Task<T>> consume, CancellationToken cancellationToken)
+    public async Task<T> FetchAsync<T>(Uri url, SourceAllowList allowed, Func<FetchedResponse, CancellationToken, Task<T>> consume, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(_options.Timeout);
@@ -59,9 +61,9 @@ public sealed class GuardedUrlFetcher : IUrlFetcher, IDisposable
         {
             for (var redirects = 0; ; redirects++)
             {
-                var address = await CheckAsync(current, token);
+                var hop = await CheckAsync(current, allowed, token);
                 using var request = new HttpRequestMessage(HttpMethod.Get, current);
-                request.Options.Set(PinnedAddress, address);
+                request.Options.Set(PinnedHop, hop);
                 using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token);
                 if (IsRedirect(response.StatusCode))
                 {
@@ -108,7 +110,7 @@ public sealed class GuardedUrlFetcher : IUrlFetcher, IDisposable
     }
 
     /// <summary>Checks one hop and returns the single address the request may connect to.</summary>
-    private async Task<IPAddress> CheckAsync(Uri url, CancellationToken cancellationToken)
+    private async Task<CheckedHop> CheckAsync(Uri url, SourceAllowList allowed, CancellationToken cancellationToken)
     {
         if (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
         {
@@ -146,30 +148,38 @@ public sealed class GuardedUrlFetcher : IUrlFetcher, IDisposable
         // Every address must pass: a name answering with one public and one internal address is an attack, not a mirror.
         foreach (var address in addresses)
         {
-            if (PublicAddressPolicy.Refusal(address, _options.AllowLoopback) is { } reason)
+            if (PublicAddressPolicy.Refusal(address, _options.AllowLoopback) is not { } reason)
             {
-                _logger.LogWarning("Refused to fetch {Url}: {Host} resolves to {Address}, {Reason}", url, host, address, reason);
-                throw Forbidden($"'{host}' resolves to {address}, {reason}; only public addresses are fetched.");
+                continue;
             }
+
+            if (allowed.Opening(host, address) is { } rule)
+            {
+                _logger.LogInformation("Fetching {Url} from {Address}, {Reason}, allowed for {ClientId} by source {Source}", url, address, reason, allowed.ClientId, rule.Text);
+                continue;
+            }
+
+            _logger.LogWarning("Refused to fetch {Url}: {Host} resolves to {Address}, {Reason}", url, host, address, reason);
+            throw Forbidden($"'{host}' resolves to {address}, {reason}; only public addresses are fetched, and sources an administrator allowed for the client.");
         }
 
-        return addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses[0];
+        return new CheckedHop(addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses[0], host, allowed);
     }
 
     private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
-        if (!context.InitialRequestMessage.Options.TryGetValue(PinnedAddress, out var address))
+        if (!context.InitialRequestMessage.Options.TryGetValue(PinnedHop, out var hop))
         {
             throw new InvalidOperationException("Every fetch must pin a checked address before connecting.");
         }
 
         // Checked once more right before connecting, so the guard does not rest on one call site alone.
-        if (PublicAddressPolicy.Refusal(address, _options.AllowLoopback) is { } reason)
+        if (PublicAddressPolicy.Refusal(hop.Address, _options.AllowLoopback) is { } reason && hop.Allowed.Opening(hop.Host, hop.Address) is null)
         {
-            throw new HttpRequestException($"Refusing to connect to {address}, {reason}.");
+            throw new HttpRequestException($"Refusing to connect to {hop.Address}, {reason}.");
         }
 
-        return await _connector.ConnectAsync(new IPEndPoint(address, context.DnsEndPoint.Port), cancellationToken);
+        return await _connector.ConnectAsync(new IPEndPoint(hop.Address, context.DnsEndPoint.Port), cancellationToken);
     }
 
     private static bool IsRedirect(HttpStatusCode status) =>
@@ -188,4 +198,7 @@ public sealed class GuardedUrlFetcher : IUrlFetcher, IDisposable
             FailureReasons.TooLarge);
 
     public void Dispose() => _client.Dispose();
+
+    /// <summary>A hop that passed the guard: the one address to dial, and what it was checked with.</summary>
+    private sealed record CheckedHop(IPAddress Address, string Host, SourceAllowList Allowed);
 }

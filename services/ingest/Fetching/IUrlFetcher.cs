@@ -11,7 +11,8 @@ public interface IUrlFetcher
 {
     /// <summary>
     /// Fetches <paramref name="url"/>, following redirects, and passes the body to <paramref name="consume"/>, whose
-    /// token also carries the fetch's time cap.
+    /// token also carries the fetch's time cap. <paramref name="allowed"/> is the submitting client's allow-list, the
+    /// only way to reach an address the guard refuses (<see cref="SourceAllowList.Empty"/> for none).
     /// </summary>
-    Task<T> FetchAsync<T>(Uri url, Func<FetchedResponse, CancellationToken, Task<T>> consume, CancellationToken cancellationToken);
+    Task<T> FetchAsync<T>(Uri url, SourceAllowList allowed, Func<FetchedResponse, CancellationToken, Task<T>> consume, CancellationToken cancellationToken);
 }

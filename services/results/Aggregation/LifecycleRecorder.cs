@@ -30,6 +30,17 @@ public sealed class LifecycleRecorder(ResultsDbContext db, OutboxWriter outbox, 
             case MaximumOpened(var row):
                 db.ClassMaxima.Add(row);
                 break;
+            case HashStored(var row, var matches):
+                db.MediumHashes.Add(row);
+                db.MediumMatches.AddRange(matches);
+                if (matches.Count > 0)
+                {
+                    metrics.BankMatches(matches.Count);
+                    logger.LogInformation("Medium {MediaId} frame {FrameIndex} matched {Banks}", medium.Id, row.FrameIndex,
+                        string.Join(", ", matches.Select(m => $"{m.BankName} ({m.Action}, {m.Distance} bits)")));
+                }
+
+                break;
             case FrameRedelivered(var frameIndex, var modelVersion):
                 logger.LogDebug("Frame {FrameIndex} of medium {MediaId} was already scored by {ModelVersion}; redelivery ignored",
                     frameIndex, medium.Id, modelVersion);

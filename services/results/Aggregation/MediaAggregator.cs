@@ -44,6 +44,37 @@ public sealed class MediaAggregator(
         return recorded;
     }
 
+    /// <summary>
+    /// Records a frame's PDQ hash with what it matches (<paramref name="match"/> runs in the medium's transaction, on
+    /// the locked medium) and answers what the extractor does with the frame. A frame hashed before is matched no
+    /// more: the answer reflects the medium as it stands. An erased medium is answered as decided, so nothing more of
+    /// it is published.
+    /// </summary>
+    public async Task<FrameHashMatched> HashAsync(MatchFrameHash message,
+        Func<Medium, CancellationToken, Task<(IReadOnlyList<MediumMatch> Matches, (Guid MediaId, Decision Decision)? NearDuplicate)>> match,
+        CancellationToken cancellationToken)
+    {
+        FrameHashMatched? answer = null;
+        var erased = await RunAsync([(message.MediaId, message.CorrelationId)], MediumEvent.FrameHashed, [], async (life, batch) =>
+        {
+            var medium = life.Medium;
+            if (!await db.MediumHashes.AnyAsync(h => h.MediaId == medium.Id && h.FrameIndex == message.FrameIndex, cancellationToken))
+            {
+                var (matches, nearDuplicate) = await match(medium, cancellationToken);
+                var now = clock.GetUtcNow();
+                var hash = new MediumHash
+                {
+                    MediaId = medium.Id, FrameIndex = message.FrameIndex, TimestampSeconds = message.TimestampSeconds, Pdq = message.Pdq.ToLowerInvariant(),
+                    Quality = message.Quality, HashedAt = now,
+                };
+                await ApplyAsync(life, lifecycle.Hash(life, hash, matches, message.Kind, nearDuplicate, now), batch, cancellationToken);
+            }
+
+            answer = MediumLifecycle.Outcome(life, message.FrameIndex);
+        }, cancellationToken);
+        return erased.Count > 0 || answer is null ? new FrameHashMatched(message.MediaId, message.FrameIndex, FrameHashOutcome.Decided, null) : answer;
+    }
+
     public Task<IReadOnlyList<Guid>> FailAsync(MediaFailed message, CancellationToken cancellationToken) =>
         FailAsync(message.MediaId, message.CorrelationId, MediumEvent.MediaFailed, life => lifecycle.Fail(life, message), cancellationToken);
 
@@ -101,7 +132,8 @@ public sealed class MediaAggregator(
     /// <summary>
     /// Locks the media, loads what the lifecycle needs of them in a few round trips for the whole batch — their running
     /// maxima (tracked, so changes are saved; late frames of concluded media still raise them), the stored keys of the
-    /// frames at hand, the models that scored the open media — and runs <paramref name="work"/> on each.
+    /// frames at hand, the models that scored the open media, their hash-bank matches, the scored samples of open media
+    /// that may be moving (their verdict looks at time) — and runs <paramref name="work"/> on each.
     /// </summary>
     private async Task<IReadOnlyList<Guid>> RunAsync(IEnumerable<(Guid MediaId, Guid CorrelationId)> media, MediumEvent @event, List<int> frameIndices,
         Func<MediumLife, BatchPolicies, Task> work, CancellationToken cancellationToken)
@@ -116,12 +148,18 @@ public sealed class MediaAggregator(
                 .GroupBy(f => new { f.MediaId, f.ModelName, f.ModelVersion, f.ModelConfiguration, Escalated = f.ScoreRule == ScoreRules.Escalated })
                 .Select(g => new { g.Key.MediaId, g.Key.ModelName, g.Key.ModelVersion, g.Key.ModelConfiguration, g.Key.Escalated, Frames = g.Count() })
                 .ToListAsync(cancellationToken)).ToLookup(m => m.MediaId);
+            var matches = (await db.MediumMatches.AsNoTracking().Where(m => open.Contains(m.MediaId)).ToListAsync(cancellationToken)).ToLookup(m => m.MediaId);
+            var moving = locked.Where(m => !m.IsConcluded && m.Kind != MediaKind.Still).Select(m => m.Id).ToList();
+            var samples = moving.Count == 0 ? [] : await db.FrameScores.AsNoTracking().Where(f => moving.Contains(f.MediaId))
+                .Select(f => new { f.MediaId, Sample = new FrameSample(f.FrameIndex, f.TimestampSeconds, f.Scores) }).ToListAsync(cancellationToken);
+            var frames = samples.ToLookup(f => f.MediaId, f => f.Sample);
             var batch = new BatchPolicies(policies);
             foreach (var medium in locked)
             {
                 var scored = models[medium.Id].ToList();
                 await work(new MediumLife(medium, maxima[medium.Id], stored[medium.Id], scored.Select(m => (m.ModelName, m.ModelVersion)),
-                    scored.Select(m => m.ModelConfiguration).OfType<string>(), scored.Where(m => m.Escalated).Sum(m => m.Frames)), batch);
+                    scored.Select(m => m.ModelConfiguration).OfType<string>(), scored.Where(m => m.Escalated).Sum(m => m.Frames),
+                    matches[medium.Id], frames[medium.Id]), batch);
             }
         }, cancellationToken);
         return Announced([.. erased.Select(id => MediumLifecycle.WhenErased(id, @event))]);

@@ -14,6 +14,7 @@ public sealed class ResultsMetrics
     private readonly Counter<long> _callbacks;
     private readonly Counter<long> _reviews;
     private readonly Histogram<int> _transactionMedia;
+    private readonly Counter<long> _bankMatches;
 
     public ResultsMetrics(IMeterFactory meterFactory)
     {
@@ -21,12 +22,16 @@ public sealed class ResultsMetrics
         _verdicts = meter.CreateCounter<long>("moderation.results.verdicts", description: "Automatic verdicts by decision.");
         _failures = meter.CreateCounter<long>("moderation.results.failures", description: "Media that ended in failure, by reason.");
         _duplicates = meter.CreateCounter<long>("moderation.results.duplicate_frames", description: "Redelivered frame scores ignored.");
-        _latency = meter.CreateHistogram<double>("moderation.results.verdict_latency", "s", "From submission to automatic verdict.");
+        _latency = meter.CreateHistogram<double>("moderation.results.verdict_latency", "s", "From submission to automatic verdict.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = Telemetry.DurationBuckets });
         _callbacks = meter.CreateCounter<long>("moderation.results.callbacks", description: "Callback delivery attempts by outcome.");
         _reviews = meter.CreateCounter<long>("moderation.results.reviews", description: "Reviewer decisions by decision.");
         _transactionMedia = meter.CreateHistogram<int>("moderation.results.transaction.media", "{media}",
             "Media changed by one transaction: the pipeline's batching at work.");
+        _bankMatches = meter.CreateCounter<long>("moderation.results.bank_matches", description: "Frames that matched a hash bank.");
     }
+
+    public void BankMatches(int matches) => _bankMatches.Add(matches);
 
     public void Transaction(int media) => _transactionMedia.Record(media);
 

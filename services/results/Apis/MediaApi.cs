@@ -66,7 +66,10 @@ public static class MediaApi
         return TypedResults.Ok(new ErasureView(tombstone.MediaId, tombstone.ClientId, tombstone.Sha256, tombstone.ErasedBy, tombstone.ErasedAt, tombstone.Reason));
     }
 
-    /// <summary>Media by external id, content hash, state or decision, newest first; page with <c>before=nextBefore</c>.</summary>
+    /// <summary>
+    /// Media by external id (exact, or <c>externalIdContains</c>: any part, ignoring case), content hash, state or decision,
+    /// newest first; page with <c>before=nextBefore</c>.
+    /// </summary>
     public static async Task<Results<Ok<MediaPage>, ValidationProblem>> SearchAsync(
         ClaimsPrincipal user,
         MediaQueries queries,
@@ -76,8 +79,14 @@ public static class MediaApi
         [FromQuery] Decision? decision,
         [FromQuery] DateTimeOffset? before,
         CancellationToken cancellationToken,
-        [FromQuery] int limit = 50)
+        [FromQuery] int limit = 50,
+        [FromQuery] string? externalIdContains = null)
     {
+        if (externalIdContains is { Length: > 512 })
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["externalIdContains"] = ["At most 512 characters."] });
+        }
+
         if (sha256 is not null && (sha256.Length != 64 || !sha256.All(Uri.IsHexDigit)))
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["sha256"] = ["Expected 64 hex digits."] });
@@ -93,7 +102,8 @@ public static class MediaApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = [$"Expected 1–{MediaQueries.MaxPageSize}."] });
         }
 
-        return TypedResults.Ok(await queries.SearchAsync(user.MediaOwnerFilter(), externalId, sha256, state, decision, before, limit, cancellationToken));
+        return TypedResults.Ok(await queries.SearchAsync(user.MediaOwnerFilter(), externalId, sha256, state, decision, before, limit, cancellationToken,
+            externalIdContains));
     }
 }
 

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Moderation.Auth;
 using Moderation.Contracts.V1;
 using Moderation.Results.Audit;
@@ -11,14 +12,24 @@ using Moderation.Results.Review;
 namespace Moderation.Results.Apis;
 
 /// <summary>A claimed task with what the reviewer needs to decide.</summary>
+/// <param name="Revealed">What the claimer already revealed of it (<c>frame</c>, <c>original</c>, <c>player</c>), e.g. before an undo.</param>
 public sealed record ClaimedReview(Guid TaskId, Guid MediaId, string Reason, double Priority, DateTimeOffset CreatedAt, DateTimeOffset LeaseExpiresAt,
-    MediaDetails Media, IReadOnlyList<FrameView> Frames);
+    MediaDetails Media, IReadOnlyList<FrameView> Frames, IReadOnlyList<string>? Revealed = null);
 
 /// <param name="Labels">Per class: does it truly apply? Classes left out are "not judged".</param>
 /// <param name="TimeSpentSeconds">Measured by the client; defaults to the time since the claim.</param>
-public sealed record ReviewDecisionRequest(Decision Decision, Dictionary<string, bool>? Labels, string? Comment, double? TimeSpentSeconds);
+/// <param name="Blind">
+/// Decide without having revealed any of the task's media (e.g. an obvious block); without it, a decision on a task none of
+/// whose media the reviewer revealed is refused. A video or animation is never allowed blind.
+/// </param>
+/// <param name="AddToBank">Optionally, a hash bank that gets the medium's PDQ hash (of <paramref name="BankFrameIndex"/> for a video); undo removes it.</param>
+public sealed record ReviewDecisionRequest(Decision Decision, Dictionary<string, bool>? Labels, string? Comment, double? TimeSpentSeconds, bool? Blind = null,
+    string? AddToBank = null, int? BankFrameIndex = null);
 
 public sealed record ReviewQueueStats(int Open, int Claimed, int Done, double? OldestOpenAgeSeconds);
+
+/// <summary>One policy's queue: open tasks, how many wait unclaimed, and the oldest one's age.</summary>
+public sealed record ReviewQueueView(string Policy, int Open, int Unclaimed, double? OldestOpenAgeSeconds);
 
 public static class ReviewsApi
 {
@@ -26,6 +37,8 @@ public static class ReviewsApi
     {
         var group = app.MapGroup("/reviews").WithTags("Reviews").RequireAuthorization(ModerationScopes.Review);
         group.MapGet("/next", NextAsync);
+        group.MapGet("/batch", BatchAsync);
+        group.MapGet("/queues", QueuesAsync);
         group.MapGet("/stats", StatsAsync);
         group.MapPost("/{taskId:guid}/decision", DecideAsync);
         group.MapPost("/{taskId:guid}/skip", SkipAsync);
@@ -33,20 +46,91 @@ public static class ReviewsApi
         return group;
     }
 
-    /// <summary>Claims the most urgent open task (highest score, then oldest) with a lease; 204 when the queue is empty.</summary>
-    public static async Task<Results<Ok<ClaimedReview>, NoContent>> NextAsync(ClaimsPrincipal user, ReviewService reviews, MediaQueries media,
-        AuditLog audit, CancellationToken cancellationToken)
+    /// <summary>
+    /// Claims the most urgent open task with a lease (submission priority, then overdue against its priority's target, then
+    /// score, then age), in the queue chosen by <c>policy</c>, <c>kind</c> (still, video, animation) and <c>reason</c>
+    /// (policy, audit); 204 when that queue is empty.
+    /// </summary>
+    public static async Task<Results<Ok<ClaimedReview>, NoContent, ValidationProblem>> NextAsync(ClaimsPrincipal user, ReviewService reviews, MediaQueries media,
+        RevealService reveals, AuditLog audit, CancellationToken cancellationToken, string? policy = null, string? kind = null, string? reason = null)
     {
-        var task = await reviews.ClaimNextAsync(user.ClientId(), cancellationToken);
+        if (Filter(policy, kind, reason) is not { } filter)
+        {
+            return FilterProblem();
+        }
+
+        var task = await reviews.ClaimNextAsync(user.ClientId(), cancellationToken, filter);
         if (task is null)
         {
             return TypedResults.NoContent();
         }
 
+        return TypedResults.Ok(await ClaimedAsync(task, user, media, reveals, audit, cancellationToken));
+    }
+
+    /// <summary>Claims up to <c>count</c> tasks of the queue at once (the grid of stills decided in batches); an empty list when it is empty.</summary>
+    public static async Task<Results<Ok<List<ClaimedReview>>, ValidationProblem>> BatchAsync(ClaimsPrincipal user, ReviewService reviews, MediaQueries media,
+        RevealService reveals, AuditLog audit, IOptions<ReviewOptions> options, CancellationToken cancellationToken, int count = 12, string? policy = null,
+        string? kind = null, string? reason = null)
+    {
+        if (count < 1 || count > options.Value.MaxBatch)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["count"] = [$"Expected 1–{options.Value.MaxBatch}."] });
+        }
+
+        if (Filter(policy, kind, reason) is not { } filter)
+        {
+            return FilterProblem();
+        }
+
+        var claimed = new List<ClaimedReview>();
+        foreach (var task in await reviews.ClaimAsync(user.ClientId(), count, filter, cancellationToken))
+        {
+            claimed.Add(await ClaimedAsync(task, user, media, reveals, audit, cancellationToken));
+        }
+
+        return TypedResults.Ok(claimed);
+    }
+
+    /// <summary>The review queue of each policy with open tasks.</summary>
+    public static async Task<Ok<List<ReviewQueueView>>> QueuesAsync(ResultsDbContext db, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var rows = await db.ReviewTasks.AsNoTracking().Where(t => t.Status == ReviewTaskStates.Open)
+            .Join(db.Verdicts, t => t.MediaId, v => v.MediaId, (t, v) => new { v.PolicyName, t.CreatedAt, Unclaimed = t.LeaseExpiresAt == null || t.LeaseExpiresAt <= now })
+            .GroupBy(x => x.PolicyName)
+            .Select(g => new { Policy = g.Key, Open = g.Count(), Unclaimed = g.Count(x => x.Unclaimed), Oldest = g.Min(x => x.CreatedAt) })
+            .OrderBy(x => x.Policy).ToListAsync(cancellationToken);
+        return TypedResults.Ok(rows.Select(r => new ReviewQueueView(r.Policy, r.Open, r.Unclaimed, (now - r.Oldest).TotalSeconds)).ToList());
+    }
+
+    private static ReviewQueueFilter? Filter(string? policy, string? kind, string? reason)
+    {
+        MediaKind parsed = default;
+        if ((kind is { Length: > 0 } && !Enum.TryParse(kind, ignoreCase: true, out parsed))
+            || (reason is { Length: > 0 } && reason is not (ReviewReasons.Policy or ReviewReasons.Audit))
+            || policy is { Length: > 64 })
+        {
+            return null;
+        }
+
+        return new ReviewQueueFilter(string.IsNullOrEmpty(policy) ? null : policy, kind is { Length: > 0 } ? parsed.ToString() : null,
+            string.IsNullOrEmpty(reason) ? null : reason);
+    }
+
+    private static ValidationProblem FilterProblem() => TypedResults.ValidationProblem(new Dictionary<string, string[]>
+    {
+        ["queue"] = [$"kind is one of {string.Join(", ", Enum.GetNames<MediaKind>())}; reason is {ReviewReasons.Policy} or {ReviewReasons.Audit}; policy has at most 64 characters."],
+    });
+
+    private static async Task<ClaimedReview> ClaimedAsync(ReviewTask task, ClaimsPrincipal user, MediaQueries media, RevealService reveals, AuditLog audit,
+        CancellationToken cancellationToken)
+    {
         var details = await media.DetailsAsync(task.MediaId, ownerClientId: null, cancellationToken);
         var frames = await media.FramesAsync(task.MediaId, ownerClientId: null, cancellationToken);
         await audit.CrossTenantReadAsync(user, task.MediaId, "review-task", cancellationToken, ownerKnown: true, details?.ClientId);
-        return TypedResults.Ok(new ClaimedReview(task.Id, task.MediaId, task.Reason, task.Priority, task.CreatedAt, task.LeaseExpiresAt!.Value, details!, frames ?? []));
+        var revealed = await reveals.KindsAsync(task.Id, user.ClientId(), cancellationToken);
+        return new ClaimedReview(task.Id, task.MediaId, task.Reason, task.Priority, task.CreatedAt, task.LeaseExpiresAt!.Value, details!, frames ?? [], revealed);
     }
 
     public static async Task<Results<Ok<FeedbackView>, NotFound, ValidationProblem, ProblemHttpResult>> DecideAsync(
@@ -78,14 +162,20 @@ public static class ReviewsApi
             return TypedResults.ValidationProblem(errors);
         }
 
+        if (request.AddToBank is { Length: 0 or > 64 } || request.BankFrameIndex is < 0)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["addToBank"] = ["A bank name of 1–64 characters, and a frame index ≥ 0."] });
+        }
+
         var decision = new ReviewDecision(request.Decision, request.Labels ?? [], request.Comment,
-            request.TimeSpentSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null);
+            request.TimeSpentSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null, request.Blind ?? false, request.AddToBank, request.BankFrameIndex);
         var result = await reviews.DecideAsync(taskId, AuditActor.From(user), decision, cancellationToken);
         return result.Outcome switch
         {
             ReviewOutcome.Done => TypedResults.Ok(new FeedbackView(result.Value!.Id, result.Value.Reviewer, result.Value.Decision, result.Value.Labels,
-                result.Value.Comment, result.Value.TimeSpent.TotalSeconds, result.Value.CreatedAt)),
+                result.Value.Comment, result.Value.TimeSpent.TotalSeconds, result.Value.CreatedAt, result.Value.Blind)),
             ReviewOutcome.NotFound => TypedResults.NotFound(),
+            ReviewOutcome.Unseen => TypedResults.Problem(result.Problem, statusCode: StatusCodes.Status409Conflict, title: "The task's media was not looked at."),
             _ => TypedResults.Problem(result.Problem, statusCode: StatusCodes.Status409Conflict, title: "The task cannot be decided."),
         };
     }
@@ -111,7 +201,7 @@ public static class ReviewsApi
     private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> GiveBackAsync(Guid taskId, ClaimsPrincipal user, ReviewService reviews, bool skip,
         CancellationToken cancellationToken)
     {
-        var result = await reviews.ReleaseAsync(taskId, user.ClientId(), skip, cancellationToken);
+        var result = await reviews.ReleaseAsync(taskId, AuditActor.From(user), skip, cancellationToken);
         return result.Outcome switch
         {
             ReviewOutcome.Done => TypedResults.NoContent(),

@@ -30,11 +30,30 @@ public static class AuditActions
     public const string HeadWithdrawn = "model-head.withdraw";
     public const string ReviewDecided = "review.decide";
     public const string ReviewUndone = "review.undo";
+    public const string ReviewSkipped = "review.skip";
+    public const string ReviewRevealed = "review.reveal";
     public const string MediumErased = "medium.erase";
     public const string LegalHoldSet = "legal-hold.set";
     public const string LegalHoldCleared = "legal-hold.clear";
     public const string RetentionOriginal = "retention.original";
     public const string RetentionFrames = "retention.frames";
+    public const string ModelRegistered = "model.register";
+    public const string ModelActivated = "model.activate";
+    public const string ModelShadowed = "model.shadow";
+    public const string ModelShadowCleared = "model.shadow-clear";
+    public const string ModelPromoted = "model.promote";
+    public const string ModelRolledBack = "model.rollback";
+    public const string BackfillStarted = "backfill.start";
+    public const string BackfillCancelled = "backfill.cancel";
+    public const string BackfillResumed = "backfill.resume";
+
+    /// <summary>A backfill replaced a medium's decision in force with its re-scored one.</summary>
+    public const string VerdictRedecided = "verdict.redecide";
+
+    public const string BankCreated = "bank.create";
+    public const string BankDeleted = "bank.delete";
+    public const string BankEntriesAdded = "bank.entries-add";
+    public const string BankEntryRemoved = "bank.entry-remove";
 }
 
 /// <summary>

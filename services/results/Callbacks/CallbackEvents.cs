@@ -7,6 +7,9 @@ public static class CallbackEventNames
 {
     public const string VerdictReached = "verdict.reached";
     public const string MediaFailed = "media.failed";
+
+    /// <summary>A backfill re-scored the medium with another model version and its decision changed (docs/models.md).</summary>
+    public const string VerdictRedecided = "verdict.redecided";
 }
 
 /// <summary>Body of a <c>verdict.reached</c> callback (sent again with <see cref="ByReviewer"/> when a reviewer overrides).</summary>
@@ -26,7 +29,8 @@ public sealed record VerdictCallback(
     string ModelVersion,
     string Policy,
     int PolicyVersion,
-    DateTimeOffset DecidedAt);
+    DateTimeOffset DecidedAt,
+    IReadOnlyList<FlaggedSegment> Segments);
 
 /// <summary>Body of a <c>media.failed</c> callback.</summary>
 public sealed record FailureCallback(

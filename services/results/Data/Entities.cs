@@ -1,4 +1,5 @@
 using Moderation.Contracts.V1;
+using Moderation.Results.Policies;
 
 namespace Moderation.Results.Data;
 
@@ -33,6 +34,9 @@ public sealed class Medium
     public MediaKind? Kind { get; set; }
 
     public double? DurationSeconds { get; set; }
+
+    /// <summary>Seconds between sampled frames, as planned (0 for a still); where a segment's last sample stops counting.</summary>
+    public double? SampleIntervalSeconds { get; set; }
 
     /// <summary>Null until <see cref="MediaSubmitted"/> arrives; frames may be scored before that.</summary>
     public DateTimeOffset? SubmittedAt { get; set; }
@@ -77,6 +81,12 @@ public sealed class Medium
     /// <summary>When retention removed the sampled frames.</summary>
     public DateTimeOffset? FramesRemovedAt { get; set; }
 
+    /// <summary>The same client's decided still this one is a near duplicate of (PDQ), found when it was hashed.</summary>
+    public Guid? NearDuplicateOf { get; set; }
+
+    /// <summary>The decision in force of <see cref="NearDuplicateOf"/> when it was found: the verdict reuses it.</summary>
+    public Decision? NearDuplicateDecision { get; set; }
+
     public bool IsRegistered => SubmittedAt is not null;
 
     public bool IsConcluded => State is MediaStates.Completed or MediaStates.Failed;
@@ -99,6 +109,9 @@ public sealed class FrameScore
 
     /// <summary>The model's penultimate-layer embedding, kept for the feedback-trained head.</summary>
     public float[]? Embedding { get; set; }
+
+    /// <summary>Classes with a class activation map stored beside the frame (a heatmap for reviewers).</summary>
+    public List<string> HeatmapClasses { get; set; } = [];
 
     public DateTimeOffset ClassifiedAt { get; set; }
 
@@ -158,6 +171,9 @@ public sealed class Verdict
 
     public int? TriggerFrameIndex { get; set; }
 
+    /// <summary>Time ranges over the policy's thresholds (videos and animations).</summary>
+    public List<FlaggedSegment> Segments { get; set; } = [];
+
     public DateTimeOffset DecidedAt { get; set; }
 
     /// <summary>From submission to verdict; null when the medium was never registered with a submission time.</summary>
@@ -170,6 +186,11 @@ public sealed class Verdict
 
     /// <summary>How many of the frames the cascade re-scored with its second model.</summary>
     public int EscalatedFrames { get; set; }
+    /// <summary>The hash-bank matches behind the verdict; empty when known content played no part.</summary>
+    public List<BankMatch> Matches { get; set; } = [];
+
+    /// <summary>The same client's near-duplicate still whose decision this verdict reused, without inference.</summary>
+    public Guid? ReusedFromMediaId { get; set; }
 }
 
 public static class ReviewTaskStates
@@ -186,6 +207,9 @@ public static class ReviewReasons
 
     /// <summary>A random sample of allow/block verdicts, so evaluation sees more than the grey zone.</summary>
     public const string Audit = "audit";
+
+    /// <summary>The medium matched a hash bank whose action is review.</summary>
+    public const string Bank = "bank";
 }
 
 public sealed class ReviewTask
@@ -244,6 +268,59 @@ public sealed class ReviewFeedback
     public string PolicyName { get; set; } = "";
 
     public int PolicyVersion { get; set; }
+
+    /// <summary>Decided without revealing any of the task's media (the reviewer said so explicitly).</summary>
+    public bool Blind { get; set; }
+}
+
+/// <summary>What a reviewer may unblur or play while holding a task.</summary>
+public static class RevealKinds
+{
+    /// <summary>A sampled frame (<see cref="ReviewReveal.FrameIndex"/>).</summary>
+    public const string Frame = "frame";
+
+    /// <summary>The original still at full resolution.</summary>
+    public const string Original = "original";
+
+    /// <summary>The original video in the player.</summary>
+    public const string Player = "player";
+
+    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { Frame, Original, Player };
+}
+
+/// <summary>
+/// A reviewer looked at some of a task's media: the proof a decision needs (or it is marked blind), and the reviewer's
+/// exposure. One row per task, reviewer and thing revealed; looking again at the same frame adds nothing.
+/// </summary>
+public sealed class ReviewReveal
+{
+    public Guid Id { get; set; }
+
+    public Guid TaskId { get; set; }
+
+    public Guid MediaId { get; set; }
+
+    public string Reviewer { get; set; } = "";
+
+    /// <summary>One of <see cref="RevealKinds"/>.</summary>
+    public string Kind { get; set; } = RevealKinds.Frame;
+
+    /// <summary>The frame for <see cref="RevealKinds.Frame"/>; null otherwise.</summary>
+    public int? FrameIndex { get; set; }
+
+    public DateTimeOffset At { get; set; }
+}
+
+/// <summary>A reviewer's exposure on one UTC day: items decided and media revealed. Survives sign-ins and dashboard replicas.</summary>
+public sealed class ReviewerExposure
+{
+    public string Reviewer { get; set; } = "";
+
+    public DateOnly Day { get; set; }
+
+    public int Items { get; set; }
+
+    public int Reveals { get; set; }
 }
 
 /// <summary>One version of a moderation policy. Versions are append-only; the highest version of a name is in force.</summary>
@@ -259,7 +336,7 @@ public sealed class PolicyVersion
     /// <summary>Class name → score at or above which the medium goes to human review.</summary>
     public Dictionary<string, float> ReviewThresholds { get; set; } = [];
 
-    /// <summary>Decide as soon as one frame crosses a block threshold, and tell the extractor to stop.</summary>
+    /// <summary>Decide as soon as the block rule is met (for a video or animation: corroborated), and tell the extractor to stop.</summary>
     public bool EarlyExit { get; set; } = true;
 
     /// <summary>The model configuration that scores the policy's frames (<see cref="Contracts.V1.ModelConfigurations"/>).</summary>
@@ -267,6 +344,23 @@ public sealed class PolicyVersion
 
     /// <summary>For the cascade: how far below a class's review threshold its uncertain band starts (docs/model.md).</summary>
     public float CascadeMargin { get; set; } = Policies.ModerationPolicy.DefaultCascadeMargin;
+    /// <summary>
+    /// Videos and animations: a class blocks only when at least this many sampled frames are over its block threshold
+    /// (or one run of them spans <see cref="CorroborationSeconds"/>); fewer go to review. 1 blocks on a single frame.
+    /// </summary>
+    public int CorroborationFrames { get; set; } = PolicyDefaults.CorroborationFrames;
+
+    /// <summary>
+    /// Videos and animations: consecutive sampled frames over a block threshold whose timestamps span at least this many
+    /// seconds block even when they are fewer than <see cref="CorroborationFrames"/>. 0 switches the time criterion off.
+    /// </summary>
+    public double CorroborationSeconds { get; set; } = PolicyDefaults.CorroborationSeconds;
+
+    /// <summary>
+    /// Videos and animations: each frame's scores are averaged with its neighbours' (this many samples, centred, odd)
+    /// before thresholds apply. 1 (the default) is no smoothing.
+    /// </summary>
+    public int SmoothingWindow { get; set; } = PolicyDefaults.SmoothingWindow;
 
     public DateTimeOffset CreatedAt { get; set; }
 

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Moderation.Contracts.V1;
+using Moderation.Results.Policies;
 
 namespace Moderation.Results.Data;
 
@@ -25,6 +26,10 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
 
     public DbSet<ReviewFeedback> ReviewFeedback => Set<ReviewFeedback>();
 
+    public DbSet<ReviewReveal> ReviewReveals => Set<ReviewReveal>();
+
+    public DbSet<ReviewerExposure> ReviewerExposure => Set<ReviewerExposure>();
+
     public DbSet<PolicyVersion> Policies => Set<PolicyVersion>();
 
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
@@ -35,6 +40,26 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
 
     public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
 
+    public DbSet<RegisteredModelVersion> ModelVersions => Set<RegisteredModelVersion>();
+
+    public DbSet<ModelDeployment> ModelDeployments => Set<ModelDeployment>();
+
+    public DbSet<ModelFrameScore> ModelFrameScores => Set<ModelFrameScore>();
+
+    public DbSet<Backfill> Backfills => Set<Backfill>();
+
+    public DbSet<BackfillItem> BackfillItems => Set<BackfillItem>();
+
+    public DbSet<VerdictRevision> VerdictRevisions => Set<VerdictRevision>();
+
+    public DbSet<HashBank> HashBanks => Set<HashBank>();
+
+    public DbSet<BankEntry> BankEntries => Set<BankEntry>();
+
+    public DbSet<MediumHash> MediumHashes => Set<MediumHash>();
+
+    public DbSet<MediumMatch> MediumMatches => Set<MediumMatch>();
+
     /// <summary>This context's settings wherever it is built (the service, its migrator, <c>dotnet ef</c>).</summary>
     public static void ConfigureOptions(DbContextOptionsBuilder options) => options.UseSnakeCaseNamingConvention();
 
@@ -44,6 +69,7 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
         configurationBuilder.Properties<Decision>().HaveConversion<string>().HaveMaxLength(16);
         configurationBuilder.Properties<SubmissionPriority>().HaveConversion<string>().HaveMaxLength(16);
         configurationBuilder.Properties<MediaKind>().HaveConversion<string>().HaveMaxLength(16);
+        configurationBuilder.Properties<BankAction>().HaveConversion<string>().HaveMaxLength(16);
     }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -93,6 +119,7 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
             b.Property(f => f.ModelScores).HasDefaultValueSql("'[]'::jsonb");
             b.Property(f => f.ModelConfiguration).HasMaxLength(32);
             b.Property(f => f.ScoreRule).HasMaxLength(32);
+            Json(b.Property(f => f.HeatmapClasses)).HasDefaultValueSql("'[]'::jsonb");
             b.HasOne<Medium>().WithMany().HasForeignKey(f => f.MediaId).OnDelete(DeleteBehavior.Cascade);
             b.HasIndex(f => new { f.ModelVersion, f.ReceivedAt });
         });
@@ -116,6 +143,8 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
             b.Property(v => v.TriggerClass).HasMaxLength(64);
             b.Property(v => v.ModelConfiguration).HasMaxLength(128);
             Json(b.Property(v => v.Maxima));
+            Json(b.Property(v => v.Matches));
+            Json(b.Property(v => v.Segments)).HasDefaultValueSql("'[]'::jsonb");
             b.HasOne<Medium>().WithMany().HasForeignKey(v => v.MediaId).OnDelete(DeleteBehavior.Cascade);
             // Exactly one automatic verdict per medium, enforced by the database as well as by the row lock.
             b.HasIndex(v => v.MediaId).IsUnique();
@@ -150,6 +179,23 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
             b.HasIndex(f => new { f.Reviewer, f.CreatedAt });
         });
 
+        modelBuilder.Entity<ReviewReveal>(b =>
+        {
+            b.ToTable("review_reveals");
+            b.Property(r => r.Reviewer).HasMaxLength(128);
+            b.Property(r => r.Kind).HasMaxLength(16);
+            b.HasOne<ReviewTask>().WithMany().HasForeignKey(r => r.TaskId).OnDelete(DeleteBehavior.Cascade);
+            b.HasIndex(r => new { r.TaskId, r.Reviewer, r.Kind, r.FrameIndex }).IsUnique().AreNullsDistinct(false);
+            b.HasIndex(r => new { r.Reviewer, r.At });
+        });
+
+        modelBuilder.Entity<ReviewerExposure>(b =>
+        {
+            b.ToTable("reviewer_exposure");
+            b.HasKey(e => new { e.Reviewer, e.Day });
+            b.Property(e => e.Reviewer).HasMaxLength(128);
+        });
+
         modelBuilder.Entity<PolicyVersion>(b =>
         {
             b.ToTable("policies");
@@ -162,6 +208,11 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
             b.Property(p => p.Models).HasMaxLength(32).HasDefaultValue(Contracts.V1.ModelConfigurations.MobileNetV2);
             // The sentinel is no margin a policy can have, so an explicit 0 is written rather than replaced by the default.
             b.Property(p => p.CascadeMargin).HasDefaultValue(Moderation.Results.Policies.ModerationPolicy.DefaultCascadeMargin).HasSentinel(-1f);
+
+            // Versions from before the temporal rules take their defaults; the sentinels make EF always write the value set.
+            b.Property(p => p.CorroborationFrames).HasDefaultValue(PolicyDefaults.CorroborationFrames).HasSentinel(-1);
+            b.Property(p => p.CorroborationSeconds).HasDefaultValue(PolicyDefaults.CorroborationSeconds).HasSentinel(-1.0);
+            b.Property(p => p.SmoothingWindow).HasDefaultValue(PolicyDefaults.SmoothingWindow).HasSentinel(-1);
             b.HasData(SeededDefaultPolicy());
         });
 
@@ -196,6 +247,44 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
             b.HasIndex(a => a.At);
         });
 
+        modelBuilder.Entity<HashBank>(b =>
+        {
+            b.ToTable("hash_banks");
+            b.Property(h => h.Name).HasMaxLength(64);
+            b.Property(h => h.OwnerClientId).HasMaxLength(128);
+            b.Property(h => h.CreatedBy).HasMaxLength(128);
+            b.HasIndex(h => h.Name).IsUnique();
+        });
+
+        modelBuilder.Entity<BankEntry>(b =>
+        {
+            b.ToTable("bank_entries");
+            b.Property(e => e.Pdq).HasMaxLength(64).IsFixedLength();
+            b.Property(e => e.Note).HasMaxLength(1024);
+            b.Property(e => e.AddedBy).HasMaxLength(128);
+            b.HasOne<HashBank>().WithMany().HasForeignKey(e => e.BankId).OnDelete(DeleteBehavior.Cascade);
+            // One entry per hash and bank: an import of the same list twice adds nothing.
+            b.HasIndex(e => new { e.BankId, e.Pdq }).IsUnique();
+            b.HasIndex(e => new { e.BankId, e.AddedAt, e.Id });
+            b.HasIndex(e => e.ReviewFeedbackId).HasFilter("review_feedback_id IS NOT NULL");
+        });
+
+        modelBuilder.Entity<MediumHash>(b =>
+        {
+            b.ToTable("medium_hashes");
+            b.HasKey(h => new { h.MediaId, h.FrameIndex });
+            b.Property(h => h.Pdq).HasMaxLength(64).IsFixedLength();
+            b.HasOne<Medium>().WithMany().HasForeignKey(h => h.MediaId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<MediumMatch>(b =>
+        {
+            b.ToTable("medium_matches");
+            b.HasKey(m => new { m.MediaId, m.FrameIndex, m.BankId });
+            b.Property(m => m.BankName).HasMaxLength(64);
+            b.HasOne<Medium>().WithMany().HasForeignKey(m => m.MediaId).OnDelete(DeleteBehavior.Cascade);
+        });
+
         modelBuilder.Entity<ModelHead>(b =>
         {
             b.ToTable("model_heads");
@@ -207,11 +296,99 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
             b.Property(h => h.ReportJson).HasColumnType("jsonb");
             b.HasIndex(h => h.CreatedAt).IsDescending();
         });
+
+        OnRegistryCreating(modelBuilder);
+    }
+
+    private static void OnRegistryCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<RegisteredModelVersion>(b =>
+        {
+            b.ToTable("model_versions");
+            b.HasKey(v => new { v.Name, v.Version });
+            b.Property(v => v.Name).HasMaxLength(128);
+            b.Property(v => v.Version).HasMaxLength(128);
+            b.Property(v => v.ManifestJson).HasColumnType("jsonb");
+            b.Property(v => v.BlobKey).HasMaxLength(512);
+            b.Property(v => v.Sha256).HasMaxLength(64);
+            b.Property(v => v.HeadVersion).HasMaxLength(256);
+            b.Property(v => v.Comment).HasMaxLength(1024);
+            b.Property(v => v.RegisteredBy).HasMaxLength(128);
+            b.HasOne<ModelHead>().WithMany().HasForeignKey(v => v.HeadVersion).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<ModelDeployment>(b =>
+        {
+            b.ToTable("model_deployments");
+            b.HasKey(d => d.Name);
+            b.Property(d => d.Name).HasMaxLength(128);
+            b.Property(d => d.ActiveVersion).HasMaxLength(128);
+            b.Property(d => d.ShadowVersion).HasMaxLength(128);
+            b.Property(d => d.PreviousVersion).HasMaxLength(128);
+            b.Property(d => d.UpdatedBy).HasMaxLength(128);
+        });
+
+        modelBuilder.Entity<ModelFrameScore>(b =>
+        {
+            b.ToTable("model_frame_scores");
+            b.HasKey(f => new { f.MediaId, f.FrameIndex, f.ModelName, f.ModelVersion });
+            b.Property(f => f.ModelName).HasMaxLength(128);
+            b.Property(f => f.ModelVersion).HasMaxLength(128);
+            b.Property(f => f.Purpose).HasMaxLength(16);
+            b.Property(f => f.FailureReason).HasMaxLength(64);
+            b.Property(f => f.Scores).HasColumnType("jsonb").HasConversion(
+                v => v == null ? null : JsonSerializer.Serialize(v, ColumnJson),
+                s => s == null ? null : JsonSerializer.Deserialize<Dictionary<string, float>>(s, ColumnJson),
+                new ValueComparer<Dictionary<string, float>?>(
+                    (a, b) => JsonSerializer.Serialize(a, ColumnJson) == JsonSerializer.Serialize(b, ColumnJson),
+                    v => JsonSerializer.Serialize(v, ColumnJson).GetHashCode(StringComparison.Ordinal),
+                    v => v == null ? null : new Dictionary<string, float>(v)));
+            // Erasure takes a medium's other scores with it.
+            b.HasOne<Medium>().WithMany().HasForeignKey(f => f.MediaId).OnDelete(DeleteBehavior.Cascade);
+            b.HasIndex(f => new { f.ModelName, f.ModelVersion, f.MediaId });
+        });
+
+        modelBuilder.Entity<Backfill>(b =>
+        {
+            b.ToTable("backfills");
+            b.Property(x => x.ModelName).HasMaxLength(128);
+            b.Property(x => x.ModelVersion).HasMaxLength(128);
+            b.Property(x => x.State).HasMaxLength(16);
+            b.Property(x => x.CreatedBy).HasMaxLength(128);
+            b.Property(x => x.Selection).HasColumnType("jsonb").HasConversion(
+                v => JsonSerializer.Serialize(v, ColumnJson),
+                s => JsonSerializer.Deserialize<BackfillSelection>(s, ColumnJson) ?? new BackfillSelection(null, null, null, null, null));
+            b.HasIndex(x => new { x.State, x.CreatedAt });
+        });
+
+        modelBuilder.Entity<BackfillItem>(b =>
+        {
+            b.ToTable("backfill_items");
+            b.HasKey(i => new { i.BackfillId, i.MediaId });
+            b.Property(i => i.State).HasMaxLength(16);
+            b.Property(i => i.Reason).HasMaxLength(64);
+            // No foreign key to media: an item outlives the erasure of its medium, which it counts as skipped.
+            b.HasOne<Backfill>().WithMany().HasForeignKey(i => i.BackfillId).OnDelete(DeleteBehavior.Cascade);
+            b.HasIndex(i => new { i.BackfillId, i.State, i.MediaId });
+            b.HasIndex(i => new { i.BackfillId, i.CompletedAt });
+        });
+
+        modelBuilder.Entity<VerdictRevision>(b =>
+        {
+            b.ToTable("verdict_revisions");
+            b.HasKey(r => new { r.MediaId, r.Revision });
+            b.Property(r => r.ModelName).HasMaxLength(128);
+            b.Property(r => r.ModelVersion).HasMaxLength(128);
+            b.Property(r => r.PolicyName).HasMaxLength(64);
+            Json(b.Property(r => r.Maxima));
+            b.HasOne<Medium>().WithMany().HasForeignKey(r => r.MediaId).OnDelete(DeleteBehavior.Cascade);
+            // A backfill writes at most one revision per medium, whatever is redelivered.
+            b.HasIndex(r => new { r.BackfillId, r.MediaId }).IsUnique();
+        });
     }
 
     internal static readonly JsonSerializerOptions ColumnJson = new(JsonSerializerDefaults.Web);
 
-    /// <summary>Stores a value as <c>jsonb</c>, compared by its JSON text so in-place edits are noticed.</summary>
     /// <summary>The <c>default</c> policy the migrations seed (version 1); the cascade benchmark judges with it too.</summary>
     public static PolicyVersion SeededDefaultPolicy() => new()
     {
@@ -225,9 +402,9 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
         Comment = "Block Porn or Hentai at 0.9; review Porn, Hentai or Sexy at 0.5; allow otherwise.",
     };
 
-    private static void Json<T>(PropertyBuilder<T> property)
-        where T : class, new()
-    {
+    /// <summary>Stores a value as <c>jsonb</c>, compared by its JSON text so in-place edits are noticed.</summary>
+    private static PropertyBuilder<T> Json<T>(PropertyBuilder<T> property)
+        where T : class, new() =>
         property
             .HasColumnType("jsonb")
             .HasConversion(
@@ -237,5 +414,4 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
                     (a, b) => JsonSerializer.Serialize(a, ColumnJson) == JsonSerializer.Serialize(b, ColumnJson),
                     v => JsonSerializer.Serialize(v, ColumnJson).GetHashCode(StringComparison.Ordinal),
                     v => JsonSerializer.Deserialize<T>(JsonSerializer.Serialize(v, ColumnJson), ColumnJson)!));
-    }
 }

@@ -9,6 +9,8 @@ using Moderation.Results.Aggregation;
 using Moderation.Results.Apis;
 using Moderation.Results.Audit;
 using Moderation.Results.Auth;
+using Moderation.Results.Backfills;
+using Moderation.Results.Banks;
 using Moderation.Results.Callbacks;
 using Moderation.Results.Consumers;
 using Moderation.Results.Data;
@@ -19,6 +21,7 @@ using Moderation.Results.Outbox;
 using Moderation.Results.Policies;
 using Moderation.Results.Privacy;
 using Moderation.Results.Queries;
+using Moderation.Results.Registry;
 using Moderation.Results.Review;
 using Moderation.ServiceDefaults;
 
@@ -40,6 +43,9 @@ public static class Extensions
         builder.AddValidatedOptions<CallbackOptions>(CallbackOptions.Section);
         builder.AddValidatedOptions<AuthOptions>(AuthOptions.Section);
         builder.AddValidatedOptions<FeedbackHeadOptions>(FeedbackHeadOptions.Section);
+        builder.AddValidatedOptions<BacklogMetricsOptions>(BacklogMetricsOptions.Section);
+        builder.AddValidatedOptions<BackfillOptions>(BackfillOptions.Section);
+        builder.AddValidatedOptions<BankOptions>(BankOptions.Section);
 
         services.AddScoped<MediumTransaction>();
         services.AddScoped<MediaAggregator>();
@@ -49,6 +55,7 @@ public static class Extensions
         services.AddScoped<OutboxWriter>();
         services.AddScoped<ReviewService>();
         services.AddScoped<ReviewUndoService>();
+        services.AddScoped<RevealService>();
         services.AddScoped<MediaQueries>();
         services.AddScoped<VerdictReuse>();
         services.AddScoped<EvaluationService>();
@@ -57,6 +64,13 @@ public static class Extensions
         services.AddScoped<LegalHoldService>();
         services.AddScoped<RetentionService>();
         services.AddScoped<AuditLog>();
+        services.AddScoped<ModelRegistry>();
+        services.AddScoped<ShadowReports>();
+        services.AddScoped<BackfillService>();
+        services.AddScoped<BackfillRescoring>();
+        services.AddSingleton<BankIndex>();
+        services.AddScoped<BankStore>();
+        services.AddScoped<FrameHashMatching>();
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<ResultsMetrics>();
         services.TryAddSingleton<ICallbackNetwork, SocketCallbackNetwork>();
@@ -86,9 +100,17 @@ public static class Extensions
                 x.AddConsumer<EraseMediumConsumer, EraseMediumConsumerDefinition>();
                 x.AddConsumer<CountContentReferencesConsumer, CountContentReferencesConsumerDefinition>();
                 x.AddConsumer<ApplyRetentionConsumer, ApplyRetentionConsumerDefinition>();
+                x.AddConsumer<GetModelDeploymentConsumer, GetModelDeploymentConsumerDefinition>();
+                x.AddConsumer<GetModelVersionConsumer, GetModelVersionConsumerDefinition>();
+                x.AddConsumer<FrameShadowScoredConsumer, FrameShadowScoredConsumerDefinition>();
+                x.AddConsumer<FrameRescoredConsumer, FrameRescoredConsumerDefinition>();
+                x.AddConsumer<MatchFrameHashConsumer, MatchFrameHashConsumerDefinition>();
             });
             services.AddHostedService<OutboxDispatcher>();
             services.AddHostedService<StalledMediaSweeper>();
+            services.AddHostedService<BacklogMetrics>();
+            services.AddHostedService<BackfillDispatcher>();
+            services.AddHostedService<BankIndexWarmUp>();
         }
 
         return builder;
@@ -107,11 +129,15 @@ public static class Extensions
         app.MapLegalHoldApi();
         app.MapReviewsApi();
         app.MapReviewUndoApi();
+        app.MapReviewRevealsApi();
         app.MapIdentityApi();
         app.MapStatsApi();
         app.MapPoliciesApi();
+        app.MapBanksApi();
         app.MapEvaluationApi();
         app.MapModelsApi();
+        app.MapRegistryApi();
+        app.MapBackfillsApi();
         app.MapCallbacksApi();
         app.MapAuditApi();
         return app;

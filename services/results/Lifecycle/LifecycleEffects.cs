@@ -16,6 +16,9 @@ public sealed record FrameStored(FrameScore Row) : LifecycleEffect;
 /// <summary>The first score of a class for the medium: its running-maximum row to insert.</summary>
 public sealed record MaximumOpened(ClassMaximumRow Row) : LifecycleEffect;
 
+/// <summary>A frame's PDQ hash to store, with the hash-bank matches it made.</summary>
+public sealed record HashStored(MediumHash Row, IReadOnlyList<MediumMatch> Matches) : LifecycleEffect;
+
 /// <summary>A frame whose key is stored already arrived again and changed nothing.</summary>
 public sealed record FrameRedelivered(int FrameIndex, string ModelVersion) : LifecycleEffect;
 

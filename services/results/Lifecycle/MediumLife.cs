@@ -1,10 +1,13 @@
+using Moderation.Contracts.V1;
 using Moderation.Results.Data;
+using Moderation.Results.Policies;
 
 namespace Moderation.Results.Lifecycle;
 
 /// <summary>
 /// What the lifecycle knows of one medium: its row, its running class maxima, the (frame, model version) pairs already
-/// stored that the frames at hand could repeat, and the models that scored its frames. <see cref="MediumLifecycle"/>
+/// stored that the frames at hand could repeat, the models that scored its frames, and — for an open video or animation,
+/// whose verdict looks at time — every sampled frame's scores. <see cref="MediumLifecycle"/>
 /// changes it in place; the caller loaded it and saves it.
 /// </summary>
 public sealed class MediumLife
@@ -18,7 +21,9 @@ public sealed class MediumLife
         IEnumerable<(int FrameIndex, string ModelVersion)>? storedFrames = null,
         IEnumerable<(string Name, string Version)>? models = null,
         IEnumerable<string>? configurations = null,
-        int escalatedFrames = 0)
+        int escalatedFrames = 0,
+        IEnumerable<MediumMatch>? matches = null,
+        IEnumerable<FrameSample>? frames = null)
     {
         Medium = medium;
         Maxima = (maxima ?? []).ToDictionary(c => c.ClassName, StringComparer.Ordinal);
@@ -27,6 +32,11 @@ public sealed class MediumLife
         Models = [.. models ?? []];
         Configurations = [.. configurations ?? []];
         EscalatedFrames = escalatedFrames;
+        Matches = [.. matches ?? []];
+        foreach (var frame in frames ?? [])
+        {
+            AddFrame(frame.FrameIndex, frame.TimestampSeconds, frame.Scores);
+        }
     }
 
     public Medium Medium { get; }
@@ -54,6 +64,38 @@ public sealed class MediumLife
         if (rule == Contracts.V1.ScoreRules.Escalated)
         {
             EscalatedFrames++;
+        }
+    }
+
+    /// <summary>The medium's frames that matched a hash bank, stored and new.</summary>
+    public List<MediumMatch> Matches { get; }
+
+    /// <summary>The scored samples by frame index, each with the highest score any model gave each class.</summary>
+    public Dictionary<int, FrameSample> Frames { get; } = [];
+
+    /// <summary>
+    /// Whether the verdict looks at time (<see cref="TemporalJudgement"/>): a video or an animation, or a medium whose
+    /// kind is not known yet but which has more than one sample.
+    /// </summary>
+    public bool IsMoving => Medium.Kind is MediaKind.Video or MediaKind.Animation
+        || (Medium.Kind is null && (Medium.ExpectedFrames ?? Medium.PlannedFrames ?? Frames.Count) > 1);
+
+    /// <summary>Folds one model's scores of a frame into its sample.</summary>
+    public void AddFrame(int frameIndex, double timestampSeconds, IReadOnlyDictionary<string, float> scores)
+    {
+        if (Frames.TryGetValue(frameIndex, out var known))
+        {
+            var merged = new Dictionary<string, float>(known.Scores, StringComparer.Ordinal);
+            foreach (var (cls, score) in scores)
+            {
+                merged[cls] = merged.TryGetValue(cls, out var before) ? Math.Max(before, score) : score;
+            }
+
+            Frames[frameIndex] = known with { Scores = merged };
+        }
+        else
+        {
+            Frames[frameIndex] = new FrameSample(frameIndex, timestampSeconds, scores);
         }
     }
 

@@ -10,6 +10,7 @@ public enum MediumEvent
 {
     Submitted,
     FramesPlanned,
+    FrameHashed,
     FrameClassified,
     FrameFailed,
     ExtractionCompleted,
@@ -91,6 +92,7 @@ public sealed class MediumLifecycle(double auditSampleRate)
         medium.PlannedFrames = message.PlannedFrames;
         medium.Kind = message.Kind;
         medium.DurationSeconds = message.DurationSeconds;
+        medium.SampleIntervalSeconds = message.IntervalSeconds;
         if (message.ExtractionComplete)
         {
             medium.ExpectedFrames = message.PlannedFrames;
@@ -128,6 +130,7 @@ public sealed class MediumLifecycle(double auditSampleRate)
                 TimestampSeconds = frame.TimestampSeconds,
                 Scores = scores,
                 Embedding = frame.Embedding,
+                HeatmapClasses = [.. frame.HeatmapClasses ?? []],
                 ClassifiedAt = frame.ClassifiedAt,
                 ReceivedAt = now,
                 ModelConfiguration = frame.ModelConfiguration,
@@ -140,6 +143,7 @@ public sealed class MediumLifecycle(double auditSampleRate)
             }
 
             Raise(life, frame, scores, effects);
+            life.AddFrame(frame.FrameIndex, frame.TimestampSeconds, scores);
             life.Models.Add((frame.ModelName, frame.ModelVersion));
             life.Scored(frame.ModelConfiguration, frame.ScoreRule);
             recorded = true;
@@ -152,6 +156,74 @@ public sealed class MediumLifecycle(double auditSampleRate)
 
         StartProcessing(medium);
         return Settle(life, effects, now);
+    }
+
+    /// <summary>
+    /// <see cref="MatchFrameHash"/>, a frame's PDQ hash with what it matched (<paramref name="matches"/>: the banks the
+    /// medium may see, within their distance; <paramref name="nearDuplicate"/>: the same client's decided still it
+    /// nearly equals). Known content may decide the medium at once (<see cref="KnownDecision"/>). A frame hashed before
+    /// changes nothing.
+    /// </summary>
+    public Transition Hash(MediumLife life, MediumHash hash, IReadOnlyList<MediumMatch> matches, MediaKind kind, (Guid MediaId, Decision Decision)? nearDuplicate,
+        DateTimeOffset now)
+    {
+        var medium = life.Medium;
+        medium.Kind ??= kind;
+        if (nearDuplicate is var (source, decision) && medium.NearDuplicateOf is null)
+        {
+            medium.NearDuplicateOf = source;
+            medium.NearDuplicateDecision = decision;
+        }
+
+        life.Matches.AddRange(matches);
+        StartProcessing(medium);
+        return Settle(life, [new HashStored(hash, matches)], now);
+    }
+
+    /// <summary>
+    /// The decision known content gives the medium before any model: a block match decides any medium; a still is
+    /// decided by any match (an allow bank over a review bank) or, without one, by the decision of a near-duplicate
+    /// still of the same client. Null when the model is to judge.
+    /// </summary>
+    public static Decision? KnownDecision(MediumLife life)
+    {
+        var medium = life.Medium;
+        if (life.Matches.Any(m => m.Action == BankAction.Block))
+        {
+            return Decision.Block;
+        }
+
+        if (medium.Kind != MediaKind.Still)
+        {
+            return null;
+        }
+
+        return life.Matches.Any(m => m.Action == BankAction.Allow) ? Decision.Allow
+            : life.Matches.Any(m => m.Action == BankAction.Review) ? Decision.Review
+            : medium.NearDuplicateDecision;
+    }
+
+    /// <summary>
+    /// What the extractor does with a hashed frame: nothing more of a concluded medium or one known content decides;
+    /// a frame of a moving medium that matched an allow bank is not classified (reviewers cleared that picture); any
+    /// other frame goes to the classifier.
+    /// </summary>
+    public static FrameHashMatched Outcome(MediumLife life, int frameIndex)
+    {
+        var medium = life.Medium;
+        if (medium.IsConcluded)
+        {
+            return new(medium.Id, frameIndex, FrameHashOutcome.Decided, medium.Decision);
+        }
+
+        if (KnownDecision(life) is { } known)
+        {
+            return new(medium.Id, frameIndex, FrameHashOutcome.Decided, known);
+        }
+
+        return life.Matches.Any(m => m.FrameIndex == frameIndex && m.Action == BankAction.Allow)
+            ? new(medium.Id, frameIndex, FrameHashOutcome.Skip, null)
+            : new(medium.Id, frameIndex, FrameHashOutcome.Classify, null);
     }
 
     /// <summary><see cref="FrameExtractionCompleted"/>: the exact frame count the verdict waits for (a later count wins).</summary>
@@ -210,12 +282,28 @@ public sealed class MediumLifecycle(double auditSampleRate)
         }
 
         var maxima = life.FiniteMaxima.ToList();
+        if (KnownDecision(life) is { } known)
+        {
+            effects.Add(Conclude(life, policy, new TemporalDecision(new PolicyDecision(known, null, 1f), null, []), maxima, early: !AllScored(medium), now));
+            return new(effects);
+        }
+
         var allScored = AllScored(medium);
-        var decision = ModerationPolicy.Decide(policy, maxima.ToDictionary(c => c.ClassName, c => c.Score));
-        var early = !allScored && decision.Decision == Decision.Block && policy.EarlyExit;
+        var judgement = life.IsMoving
+            ? TemporalJudgement.Decide(policy, life.Frames.Values, medium.ExpectedFrames, medium.SampleIntervalSeconds, medium.DurationSeconds)
+            : Still(policy, maxima);
+        if (judgement.Decision.Decision == Decision.Allow && life.Matches.Any(m => m.Action == BankAction.Review))
+        {
+            // A frame of a moving medium in a review bank: a reviewer sees it, whatever the model thought of the rest.
+            judgement = judgement with { Decision = new PolicyDecision(Decision.Review, null, 1f) };
+        }
+
+        // While frames are missing, only a medium known to be a still or a moving medium may exit early: a frame can
+        // reach results before its medium's plan, and a video must not be blocked on the still rule.
+        var early = !allScored && judgement.Decision.Decision == Decision.Block && policy.EarlyExit && medium.Kind is not null;
         if (allScored || early)
         {
-            effects.Add(Conclude(life, policy, decision, maxima, early, now));
+            effects.Add(Conclude(life, policy, judgement, maxima, early, now));
         }
 
         return new(effects);
@@ -260,7 +348,10 @@ public sealed class MediumLifecycle(double auditSampleRate)
     /// </summary>
     public static (Medium Medium, Verdict Verdict)? LendVerdict(Medium? source, Verdict? verdict, ReuseVerdict request, DateTimeOffset now)
     {
+        // A verdict decided by known content is not lent: a client's own banks and media decide for that client only,
+        // and the copy's own run through the pipeline meets the global banks anyway.
         if (source is not { State: MediaStates.Completed } || verdict is null || (source.Decision == Decision.Review && !source.DecidedByReviewer)
+            || verdict.Matches.Count > 0 || verdict.ReusedFromMediaId is not null
             || !string.Equals(source.Sha256, request.Sha256, StringComparison.OrdinalIgnoreCase))
         {
             return null;
@@ -279,6 +370,7 @@ public sealed class MediumLifecycle(double auditSampleRate)
             Priority = request.Priority,
             Kind = source.Kind,
             DurationSeconds = source.DurationSeconds,
+            SampleIntervalSeconds = source.SampleIntervalSeconds,
             SubmittedAt = request.SubmittedAt,
             FirstSeenAt = now,
             UpdatedAt = now,
@@ -305,6 +397,7 @@ public sealed class MediumLifecycle(double auditSampleRate)
             DecidedEarly = verdict.DecidedEarly,
             TriggerClass = verdict.TriggerClass,
             TriggerFrameIndex = verdict.TriggerFrameIndex,
+            Segments = verdict.Segments,
             DecidedAt = now,
             Latency = now - request.SubmittedAt,
             ExtractionElapsed = verdict.ExtractionElapsed,
@@ -345,12 +438,14 @@ public sealed class MediumLifecycle(double auditSampleRate)
             return new(effects);
         }
 
-        if (AllScored(medium) && medium.FramesScored == 0)
+        // Frames that matched a bank count as judged: a medium whose every frame was cleared by an allow bank is decided.
+        var known = KnownDecision(life) is not null;
+        if (AllScored(medium) && medium.FramesScored == 0 && !known && life.Matches.Count == 0)
         {
             return Fail(life, new MediaFailure(FailureReasons.NoFrames, "The extractor finished without producing any frame.", Stage, now), effects);
         }
 
-        return new(effects, life.FiniteMaxima.Any());
+        return new(effects, known || life.FiniteMaxima.Any() || (AllScored(medium) && life.Matches.Count > 0));
     }
 
     private static Transition Fail(MediumLife life, MediaFailure failure, List<LifecycleEffect>? effects = null)
@@ -408,16 +503,23 @@ public sealed class MediumLifecycle(double auditSampleRate)
         }
     }
 
-    private Decided Conclude(MediumLife life, PolicyVersion policy, PolicyDecision decision, List<ClassMaximumRow> maxima, bool early, DateTimeOffset now)
+    /// <summary>A still (or a medium of one sample) is judged by its maxima; the trigger frame is the trigger class's maximum.</summary>
+    private static TemporalDecision Still(PolicyVersion policy, List<ClassMaximumRow> maxima)
     {
+        var decision = ModerationPolicy.Decide(policy, maxima.ToDictionary(c => c.ClassName, c => c.Score));
+        var trigger = decision.TriggerClass is null ? null : maxima.Single(c => c.ClassName == decision.TriggerClass);
+        return new TemporalDecision(decision, trigger?.FrameIndex, []);
+    }
+
+    private Decided Conclude(MediumLife life, PolicyVersion policy, TemporalDecision judgement, List<ClassMaximumRow> maxima, bool early, DateTimeOffset now)
+    {
+        var decision = judgement.Decision;
         var medium = life.Medium;
         var modelName = string.Join(',', life.Models.Select(m => m.Name).Distinct().Order(StringComparer.Ordinal));
         var modelVersion = string.Join(',', life.Models.Select(m => m.Version).Distinct().Order(StringComparer.Ordinal));
         var contractMaxima = maxima.OrderBy(c => c.ClassName, StringComparer.Ordinal)
             .Select(c => new ClassMaximum(c.ClassName, c.Score, c.FrameIndex, c.TimestampSeconds))
             .ToList();
-        var trigger = decision.TriggerClass is null ? null : maxima.Single(c => c.ClassName == decision.TriggerClass);
-
         var verdict = new Verdict
         {
             Id = Guid.CreateVersion7(),
@@ -431,33 +533,39 @@ public sealed class MediumLifecycle(double auditSampleRate)
             PolicyVersion = policy.Version,
             DecidedEarly = early,
             TriggerClass = decision.TriggerClass,
-            TriggerFrameIndex = trigger?.FrameIndex,
+            TriggerFrameIndex = judgement.TriggerFrameIndex,
+            Segments = [.. judgement.Segments],
             DecidedAt = now,
             Latency = medium.SubmittedAt is { } submitted ? now - submitted : null,
             ExtractionElapsed = medium.ExtractionElapsed,
             ModelConfiguration = life.Configurations.Count == 0 ? null : string.Join(',', life.Configurations.Order(StringComparer.Ordinal)),
             EscalatedFrames = life.EscalatedFrames,
+            Matches = [.. life.Matches.OrderBy(m => m.FrameIndex).ThenBy(m => m.Distance).ThenBy(m => m.BankName, StringComparer.Ordinal).Select(m => m.ToContract())],
+            ReusedFromMediaId = life.Matches.Count == 0 && KnownDecision(life) is not null ? medium.NearDuplicateOf : null,
         };
         medium.State = MediaStates.Completed;
         medium.Decision = decision.Decision;
         medium.DecidedAt = now;
 
-        var earlyExit = early && trigger is not null
-            ? new MediaDecided(medium.Id, medium.CorrelationId, decision.Decision, trigger.ClassName, trigger.Score, trigger.FrameIndex)
+        var earlyExit = early && decision.TriggerClass is not null && judgement.TriggerFrameIndex is int triggerFrame
+            ? new MediaDecided(medium.Id, medium.CorrelationId, decision.Decision, decision.TriggerClass, decision.TriggerScore, triggerFrame)
             : null;
         var announcement = new VerdictReached(medium.Id, medium.CorrelationId, medium.ExternalId, decision.Decision, contractMaxima,
             medium.FramesScored, modelName, modelVersion, policy.Name, policy.Version, early, false, now)
         {
             ModelConfiguration = verdict.ModelConfiguration,
             EscalatedFrames = verdict.EscalatedFrames,
+            Matches = verdict.Matches,
+            ReusedFromMediaId = verdict.ReusedFromMediaId,
+            Segments = verdict.Segments,
         };
-        return new Decided(verdict, announcement, earlyExit, ReviewTaskFor(medium, policy, decision, maxima, now));
+        return new Decided(verdict, announcement, earlyExit, ReviewTaskFor(medium, policy, decision, maxima, life.Matches.Count > 0, now));
     }
 
     /// <summary>A review task for a <c>review</c> verdict, or for an allow or block one in the audit sample; null otherwise.</summary>
-    private ReviewTask? ReviewTaskFor(Medium medium, PolicyVersion policy, PolicyDecision decision, List<ClassMaximumRow> maxima, DateTimeOffset now)
+    private ReviewTask? ReviewTaskFor(Medium medium, PolicyVersion policy, PolicyDecision decision, List<ClassMaximumRow> maxima, bool matched, DateTimeOffset now)
     {
-        string? reason = decision.Decision == Decision.Review ? ReviewReasons.Policy
+        string? reason = decision.Decision == Decision.Review ? (matched && decision.TriggerClass is null ? ReviewReasons.Bank : ReviewReasons.Policy)
             : AuditSample.Selected(medium.Id, auditSampleRate) ? ReviewReasons.Audit
             : null;
         if (reason is null)
@@ -467,7 +575,7 @@ public sealed class MediumLifecycle(double auditSampleRate)
 
         var flagged = maxima.Where(c => ModerationPolicy.FlagThreshold(policy, c.ClassName) is not null).ToList();
         var priority = decision.Decision == Decision.Review ? decision.TriggerScore
-            : (flagged.Count > 0 ? flagged : maxima).Max(c => c.Score);
+            : (flagged.Count > 0 ? flagged : maxima).Select(c => c.Score).DefaultIfEmpty(1f).Max();
         return new ReviewTask
         {
             Id = Guid.CreateVersion7(),
@@ -484,6 +592,7 @@ public sealed class MediumLifecycle(double auditSampleRate)
         {
             ModelConfiguration = verdict.ModelConfiguration,
             EscalatedFrames = verdict.EscalatedFrames,
+            Segments = verdict.Segments,
         };
 
     /// <summary>Scores are probabilities; anything else (NaN, out of range) is clamped rather than allowed to poison a maximum.</summary>

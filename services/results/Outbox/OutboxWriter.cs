@@ -24,6 +24,7 @@ public sealed class OutboxWriter(ResultsDbContext db, TimeProvider clock)
         [nameof(VerdictReached)] = typeof(VerdictReached),
         [nameof(MediaDecided)] = typeof(MediaDecided),
         [nameof(MediumErased)] = typeof(MediumErased),
+        [nameof(RescoreFrame)] = typeof(RescoreFrame),
     };
 
     public void Publish<T>(T message)
@@ -49,7 +50,7 @@ public sealed class OutboxWriter(ResultsDbContext db, TimeProvider clock)
             Callback(medium, CallbackEventNames.VerdictReached, (id, at) => new VerdictCallback(
                 id, CallbackEventNames.VerdictReached, at, medium.Id, medium.ExternalId, medium.Sha256, verdict.Decision, verdict.ByReviewer,
                 verdict.DecidedEarly, verdict.Maxima, verdict.FramesScored, verdict.ModelName, verdict.ModelVersion, verdict.Policy,
-                verdict.PolicyVersion, verdict.DecidedAt));
+                verdict.PolicyVersion, verdict.DecidedAt, verdict.Segments));
         }
     }
 

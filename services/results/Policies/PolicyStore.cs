@@ -44,6 +44,7 @@ public sealed class PolicyStore(ResultsDbContext db, AuditLog audit, TimeProvide
         IReadOnlyDictionary<string, float> block,
         IReadOnlyDictionary<string, float> review,
         bool earlyExit,
+        TemporalRules temporal,
         AuditActor actor,
         string? comment,
         CancellationToken cancellationToken,
@@ -63,6 +64,9 @@ public sealed class PolicyStore(ResultsDbContext db, AuditLog audit, TimeProvide
                 EarlyExit = earlyExit,
                 Models = models.Models,
                 CascadeMargin = models.CascadeMargin,
+                CorroborationFrames = temporal.CorroborationFrames,
+                CorroborationSeconds = temporal.CorroborationSeconds,
+                SmoothingWindow = temporal.SmoothingWindow,
                 CreatedAt = clock.GetUtcNow(),
                 CreatedBy = createdBy,
                 Comment = comment,
@@ -77,6 +81,9 @@ public sealed class PolicyStore(ResultsDbContext db, AuditLog audit, TimeProvide
                 earlyExit,
                 models = models.Models,
                 cascadeMargin = models.CascadeMargin,
+                temporal.CorroborationFrames,
+                temporal.CorroborationSeconds,
+                temporal.SmoothingWindow,
                 comment,
             });
             try

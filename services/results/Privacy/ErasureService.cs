@@ -70,7 +70,8 @@ public sealed class ErasureService(ResultsDbContext db, OutboxWriter outbox, Out
         audit.Add(new AuditActor(request.ErasedBy, null), AuditActions.MediumErased, id, new { owner, reason = request.Reason });
         // Undelivered callbacks and events must not go out after the erasure; delivered ones carry the medium's data.
         await db.Database.ExecuteSqlAsync($"DELETE FROM outbox WHERE media_id = {id}", cancellationToken);
-        // Frame scores (with embeddings), class maxima, the verdict, review tasks and feedback go with it (ON DELETE CASCADE).
+        // Frame scores (with embeddings), class maxima, the verdict, review tasks and feedback, PDQ hashes and bank matches go
+        // with it (ON DELETE CASCADE); bank entries taken from it stay: they are their own records.
         await db.Database.ExecuteSqlAsync($"DELETE FROM media WHERE id = {id}", cancellationToken);
         outbox.Publish(new MediumErased(id, medium.CorrelationId));
         await db.SaveChangesAsync(cancellationToken);

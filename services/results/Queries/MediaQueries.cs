@@ -47,7 +47,12 @@ public sealed class MediaQueries(ResultsDbContext db)
         }
 
         var status = await ToStatusAsync(medium, cancellationToken);
-        return clientId is null || medium.ClientId == clientId ? status : status with { ExternalId = null };
+        // Another client's medium lends its verdict, never what it was matched against or reused from.
+        return clientId is null || medium.ClientId == clientId ? status : status with
+        {
+            ExternalId = null,
+            Verdict = status.Verdict is null ? null : status.Verdict with { Matches = [], ReusedFromMediaId = null },
+        };
     }
 
     /// <param name="ownerClientId">Only a medium of this client; null for any client.</param>
@@ -71,7 +76,10 @@ public sealed class MediaQueries(ResultsDbContext db)
             medium.PolicyName ?? ResultsDbContext.DefaultPolicyName, medium.Priority, medium.ClientId, medium.State, medium.SubmittedAt,
             medium.FirstSeenAt, medium.UpdatedAt, medium.Kind, medium.DurationSeconds, medium.PlannedFrames, medium.ExpectedFrames,
             medium.FramesScored, Progress(medium), live, verdict is null ? null : ToView(medium, verdict), reviews, Failure(medium),
-            new RetentionView(medium.LegalHold, medium.OriginalRemovedAt, medium.FramesRemovedAt));
+            new RetentionView(medium.LegalHold, medium.OriginalRemovedAt, medium.FramesRemovedAt))
+        {
+            Hashes = await HashesAsync(mediaId, cancellationToken),
+        };
     }
 
     public async Task<IReadOnlyList<FrameView>?> FramesAsync(Guid mediaId, string? ownerClientId, CancellationToken cancellationToken)
@@ -83,18 +91,29 @@ public sealed class MediaQueries(ResultsDbContext db)
 
         return await db.FrameScores.AsNoTracking().Where(f => f.MediaId == mediaId)
             .OrderBy(f => f.FrameIndex).ThenBy(f => f.ModelVersion)
-            .Select(f => new FrameView(f.FrameIndex, f.TimestampSeconds, f.ModelName, f.ModelVersion, f.Scores, f.ClassifiedAt, f.ModelConfiguration, f.ScoreRule, f.ModelScores))
+            .Select(f => new FrameView(f.FrameIndex, f.TimestampSeconds, f.ModelName, f.ModelVersion, f.Scores, f.ClassifiedAt, f.ModelConfiguration, f.ScoreRule, f.ModelScores)
+            {
+                HeatmapClasses = f.HeatmapClasses,
+            })
             .ToListAsync(cancellationToken);
     }
 
     /// <summary>Newest first, keyset-paged on first-seen time.</summary>
+    /// <param name="externalIdContains">A case-insensitive part of the external id (people searching), rather than the exact id.</param>
     public async Task<MediaPage> SearchAsync(string? ownerClientId, string? externalId, string? sha256, string? state, Decision? decision,
-        DateTimeOffset? before, int limit, CancellationToken cancellationToken)
+        DateTimeOffset? before, int limit, CancellationToken cancellationToken, string? externalIdContains = null)
     {
         var query = Owned(ownerClientId);
         if (!string.IsNullOrWhiteSpace(externalId))
         {
             query = query.Where(m => m.ExternalId == externalId);
+        }
+
+        if (!string.IsNullOrWhiteSpace(externalIdContains))
+        {
+            var pattern = "%" + externalIdContains.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal)
+                .Replace("_", "\\_", StringComparison.Ordinal) + "%";
+            query = query.Where(m => m.ExternalId != null && EF.Functions.ILike(m.ExternalId, pattern));
         }
 
         if (!string.IsNullOrWhiteSpace(sha256))
@@ -138,18 +157,32 @@ public sealed class MediaQueries(ResultsDbContext db)
             {
                 ModelConfiguration = verdict.ModelConfiguration,
                 EscalatedFrames = verdict.EscalatedFrames,
+                Matches = verdict.Matches,
+                ReusedFromMediaId = verdict.ReusedFromMediaId,
+                Segments = verdict.Segments,
             },
-            Failure(medium));
+            Failure(medium))
+        {
+            Hashes = await HashesAsync(medium.Id, cancellationToken),
+        };
     }
+
+    private Task<List<FrameHash>> HashesAsync(Guid mediaId, CancellationToken cancellationToken) =>
+        db.MediumHashes.AsNoTracking().Where(h => h.MediaId == mediaId).OrderBy(h => h.FrameIndex)
+            .Select(h => new FrameHash(h.FrameIndex, h.TimestampSeconds, h.Pdq, h.Quality)).ToListAsync(cancellationToken);
 
     private static VerdictView ToView(Medium medium, Verdict verdict) =>
         new(medium.Decision ?? verdict.Decision, verdict.Decision, medium.DecidedByReviewer, verdict.Maxima, verdict.FramesScored, verdict.ModelName,
             verdict.ModelVersion, verdict.PolicyName, verdict.PolicyVersion, verdict.DecidedEarly, verdict.TriggerClass, verdict.TriggerFrameIndex,
             verdict.DecidedAt, medium.DecidedByReviewer ? medium.DecidedAt : null, verdict.Latency?.TotalSeconds, verdict.ExtractionElapsed?.TotalSeconds,
-            verdict.ModelConfiguration, verdict.EscalatedFrames);
+            verdict.ModelConfiguration, verdict.EscalatedFrames, verdict.Segments)
+        {
+            Matches = verdict.Matches,
+            ReusedFromMediaId = verdict.ReusedFromMediaId,
+        };
 
     private static FeedbackView ToView(ReviewFeedback f) =>
-        new(f.Id, f.Reviewer, f.Decision, f.Labels, f.Comment, f.TimeSpent.TotalSeconds, f.CreatedAt);
+        new(f.Id, f.Reviewer, f.Decision, f.Labels, f.Comment, f.TimeSpent.TotalSeconds, f.CreatedAt, f.Blind);
 
     private static MediaFailure? Failure(Medium medium) =>
         medium.State == MediaStates.Failed

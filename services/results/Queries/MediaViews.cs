@@ -26,7 +26,11 @@ public sealed record MediaDetails(
     VerdictView? Verdict,
     IReadOnlyList<ReviewView> Reviews,
     MediaFailure? Failure,
-    RetentionView Retention);
+    RetentionView Retention)
+{
+    /// <summary>The PDQ hash of each hashed frame, in frame order.</summary>
+    public IReadOnlyList<FrameHash> Hashes { get; init; } = [];
+}
 
 /// <param name="LegalHold">Under legal hold: neither erasure nor retention touches the medium.</param>
 /// <param name="OriginalRemovedAt">When retention removed the original (the bytes go once no other medium has the same content).</param>
@@ -52,7 +56,15 @@ public sealed record VerdictView(
     double? LatencySeconds,
     double? ExtractionSeconds,
     string? ModelConfiguration,
-    int EscalatedFrames);
+    int EscalatedFrames,
+    IReadOnlyList<FlaggedSegment> Segments)
+{
+    /// <summary>The hash-bank matches that decided or shaped the verdict.</summary>
+    public IReadOnlyList<BankMatch> Matches { get; init; } = [];
+
+    /// <summary>The same client's near-duplicate still whose decision the verdict reused, without inference.</summary>
+    public Guid? ReusedFromMediaId { get; init; }
+}
 
 public sealed record ReviewView(
     Guid TaskId,
@@ -71,7 +83,8 @@ public sealed record FeedbackView(
     IReadOnlyDictionary<string, bool> Labels,
     string? Comment,
     double TimeSpentSeconds,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    bool Blind = false);
 
 /// <summary>One row of the dashboard's timeline: <c>GET /media/{id}/frames</c>.</summary>
 /// <param name="Scores">The final scores, those the policy judged.</param>
@@ -79,7 +92,11 @@ public sealed record FeedbackView(
 /// <param name="ScoreRule">Which rule produced <paramref name="Scores"/> (<c>single-model</c>, <c>outside-band</c>, <c>at-block</c>, <c>escalated</c>, <c>escalation-unavailable</c>).</param>
 /// <param name="ModelScores">Every model's raw scores, in the order they ran.</param>
 public sealed record FrameView(int FrameIndex, double TimestampSeconds, string ModelName, string ModelVersion, IReadOnlyDictionary<string, float> Scores, DateTimeOffset ClassifiedAt,
-    string? ModelConfiguration, string? ScoreRule, IReadOnlyList<ModelScores> ModelScores);
+    string? ModelConfiguration, string? ScoreRule, IReadOnlyList<ModelScores> ModelScores)
+{
+    /// <summary>Classes with a class activation map beside the frame (the dashboard overlays it).</summary>
+    public IReadOnlyList<string> HeatmapClasses { get; init; } = [];
+}
 
 /// <summary>One row of a search: <c>GET /media?…</c>.</summary>
 public sealed record MediaSummary(

@@ -22,6 +22,29 @@ public sealed class ReviewOptions
     /// <summary>How long after a decision its reviewer may take it back (<c>POST /reviews/{taskId}/undo</c>); zero turns undo off.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan UndoWindow { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Per submission priority, how long a task may wait before it is overdue (the service-level target). Within a
+    /// priority, overdue tasks come first, oldest first; the rest by score.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
+    public TimeSpan UrgentTarget { get; set; } = TimeSpan.FromMinutes(15);
+
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
+    public TimeSpan NormalTarget { get; set; } = TimeSpan.FromHours(4);
+
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
+    public TimeSpan BulkTarget { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>The most tasks one claim may take (the dashboard's grid of stills).</summary>
+    [Range(1, 100)]
+    public int MaxBatch { get; set; } = 48;
+}
+
+/// <summary>Which queue a reviewer works: one policy, one kind of medium, one reason; null means any.</summary>
+public sealed record ReviewQueueFilter(string? Policy = null, string? Kind = null, string? Reason = null)
+{
+    public static readonly ReviewQueueFilter Any = new();
 }
 
 /// <summary>Deterministic sampling by media id: a redelivered message never changes whether a medium is audited.</summary>

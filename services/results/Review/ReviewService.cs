@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Moderation.Contracts.V1;
 using Moderation.Results.Aggregation;
 using Moderation.Results.Audit;
+using Moderation.Results.Banks;
 using Moderation.Results.Data;
 using Moderation.Results.Lifecycle;
 
@@ -13,12 +14,19 @@ public enum ReviewOutcome
     Done,
     NotFound,
     Conflict,
+
+    /// <summary>The decision was refused because nobody looked at the media.</summary>
+    Unseen,
 }
 
 public sealed record ReviewResult<T>(ReviewOutcome Outcome, T? Value, string? Problem = null);
 
 /// <summary>A reviewer's verdict on a claimed task.</summary>
-public sealed record ReviewDecision(Decision Decision, IReadOnlyDictionary<string, bool> Labels, string? Comment, TimeSpan? TimeSpent);
+/// <param name="Blind">The reviewer decides without having revealed any of the task's media, and says so.</param>
+/// <param name="AddToBank">A hash bank to add the medium's hash to (undoing the decision removes it again).</param>
+/// <param name="BankFrameIndex">Which frame's hash: by default a still's one picture, or the frame that decided a video.</param>
+public sealed record ReviewDecision(Decision Decision, IReadOnlyDictionary<string, bool> Labels, string? Comment, TimeSpan? TimeSpent, bool Blind = false,
+    string? AddToBank = null, int? BankFrameIndex = null);
 
 /// <summary>
 /// The human-review queue: claim the most urgent open task with a lease, decide or skip it. A decision lands in the
@@ -30,53 +38,85 @@ public sealed class ReviewService(
     LifecycleRecorder recorder,
     IOptions<ReviewOptions> options,
     ResultsMetrics metrics,
+    RevealService reveals,
     AuditLog audit,
+    BankStore banks,
     TimeProvider clock,
     ILogger<ReviewService> logger)
 {
     /// <summary>
-    /// The reviewer's current unexpired task if they hold one (so reloading the page does not take a second task),
-    /// otherwise the highest-priority, oldest open task nobody holds and the reviewer has not skipped.
+    /// The reviewer's current unexpired task if they hold one in the queue (so reloading the page does not take a second
+    /// task), otherwise the most urgent open task nobody holds and the reviewer has not skipped.
     /// </summary>
-    public async Task<ReviewTask?> ClaimNextAsync(string reviewer, CancellationToken cancellationToken)
+    public async Task<ReviewTask?> ClaimNextAsync(string reviewer, CancellationToken cancellationToken, ReviewQueueFilter? filter = null) =>
+        await ClaimAsync(reviewer, 1, filter ?? ReviewQueueFilter.Any, cancellationToken) is [var task, ..] ? task : null;
+
+    /// <summary>
+    /// Up to <paramref name="count"/> tasks of the queue for the reviewer, with a lease: those they already hold first, then
+    /// by submission priority (urgent, normal, bulk), then the overdue ones (older than their priority's target), oldest
+    /// first, then by score, then by age.
+    /// </summary>
+    public async Task<IReadOnlyList<ReviewTask>> ClaimAsync(string reviewer, int count, ReviewQueueFilter filter, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var lease = now + options.Value.LeaseDuration;
+        var settings = options.Value;
+        var lease = now + settings.LeaseDuration;
         var open = ReviewTaskStates.Open;
-        var held = await db.ReviewTasks.FromSql(
+        var (urgent, normal, bulk) = (nameof(SubmissionPriority.Urgent), nameof(SubmissionPriority.Normal), nameof(SubmissionPriority.Bulk));
+        var (urgentDue, normalDue, bulkDue) = (now - settings.UrgentTarget, now - settings.NormalTarget, now - settings.BulkTarget);
+        var (policy, kind, reason) = (filter.Policy, filter.Kind, filter.Reason);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var picked = await db.ReviewTasks.FromSql(
             $"""
-            UPDATE review_tasks SET lease_expires_at = {lease}
-            WHERE id = (SELECT id FROM review_tasks
-                        WHERE status = {open} AND claimed_by = {reviewer} AND lease_expires_at > {now}
-                        ORDER BY claimed_at LIMIT 1 FOR UPDATE)
-            RETURNING *
+            SELECT t.* FROM review_tasks t
+            JOIN media m ON m.id = t.media_id
+            LEFT JOIN verdicts v ON v.media_id = t.media_id
+            WHERE t.status = {open}
+                  AND (t.lease_expires_at IS NULL OR t.lease_expires_at <= {now} OR t.claimed_by = {reviewer})
+                  AND NOT ({reviewer} = ANY (t.skipped_by))
+                  AND ({policy}::text IS NULL OR v.policy_name = {policy})
+                  AND ({kind}::text IS NULL OR m.kind = {kind})
+                  AND ({reason}::text IS NULL OR t.reason = {reason})
+            ORDER BY COALESCE(t.claimed_by = {reviewer} AND t.lease_expires_at > {now}, false) DESC,
+                     CASE m.priority WHEN {urgent} THEN 0 WHEN {normal} THEN 1 WHEN {bulk} THEN 2 ELSE 1 END,
+                     CASE WHEN t.created_at <= CASE m.priority WHEN {urgent} THEN {urgentDue} WHEN {bulk} THEN {bulkDue} ELSE {normalDue} END
+                          THEN t.created_at END NULLS LAST,
+                     t.priority DESC, t.created_at, t.id
+            LIMIT {count}
+            FOR UPDATE OF t SKIP LOCKED
             """).AsNoTracking().ToListAsync(cancellationToken);
-        if (held.Count > 0)
+        foreach (var task in picked)
         {
-            return held[0];
+            if (task.ClaimedBy != reviewer || task.LeaseExpiresAt is null || task.LeaseExpiresAt <= now)
+            {
+                task.ClaimedAt = now;
+            }
+
+            task.ClaimedBy = reviewer;
+            task.LeaseExpiresAt = lease;
+            db.ReviewTasks.Attach(task).State = EntityState.Modified;
         }
 
-        var claimed = await db.ReviewTasks.FromSql(
-            $"""
-            UPDATE review_tasks SET claimed_by = {reviewer}, claimed_at = {now}, lease_expires_at = {lease}
-            WHERE id = (SELECT id FROM review_tasks
-                        WHERE status = {open} AND (lease_expires_at IS NULL OR lease_expires_at <= {now})
-                              AND NOT ({reviewer} = ANY (skipped_by))
-                        ORDER BY priority DESC, created_at, id
-                        LIMIT 1 FOR UPDATE SKIP LOCKED)
-            RETURNING *
-            """).AsNoTracking().ToListAsync(cancellationToken);
-        if (claimed.Count > 0)
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        foreach (var task in picked)
         {
-            logger.LogInformation("Review task {TaskId} of medium {MediaId} claimed by {Reviewer} until {LeaseExpiresAt}",
-                claimed[0].Id, claimed[0].MediaId, reviewer, lease);
-            return claimed[0];
+            db.Entry(task).State = EntityState.Detached;
         }
 
-        return null;
+        if (picked.Count > 0)
+        {
+            logger.LogInformation("{Count} review task(s) claimed by {Reviewer} until {LeaseExpiresAt}: {TaskIds}", picked.Count, reviewer, lease,
+                picked.Select(t => t.Id));
+        }
+
+        return picked;
     }
 
-    /// <summary>Records the decision, overrides the decision in force when it differs, and audits it, all in the medium's transaction.</summary>
+    /// <summary>
+    /// Records the decision, overrides the decision in force when it differs, and audits it, all in the medium's transaction.
+    /// A decision needs a look: refused when the reviewer revealed none of the task's media and did not mark it blind.
+    /// </summary>
     public async Task<ReviewResult<ReviewFeedback>> DecideAsync(Guid taskId, AuditActor actor, ReviewDecision decision, CancellationToken cancellationToken)
     {
         var reviewer = actor.ClientId;
@@ -88,6 +128,12 @@ public sealed class ReviewService(
                 return new ReviewResult<ReviewFeedback>(ReviewOutcome.Conflict, null, problem);
             }
 
+            if (await reveals.UnseenProblemAsync(task.Id, reviewer, medium.Kind, decision.Decision, decision.Blind, cancellationToken) is { } unseen)
+            {
+                return new ReviewResult<ReviewFeedback>(ReviewOutcome.Unseen, null, unseen);
+            }
+
+            var blind = !await reveals.AnyAsync(task.Id, reviewer, cancellationToken);
             var verdict = await db.Verdicts.AsNoTracking().SingleAsync(v => v.MediaId == medium.Id, cancellationToken);
             var feedback = new ReviewFeedback
             {
@@ -104,7 +150,17 @@ public sealed class ReviewService(
                 ModelVersion = verdict.ModelVersion,
                 PolicyName = verdict.PolicyName,
                 PolicyVersion = verdict.PolicyVersion,
+                Blind = blind,
             };
+            if (decision.AddToBank is { } bankName)
+            {
+                var (_, bankProblem) = await banks.AddFromReviewAsync(bankName, medium, verdict, decision.BankFrameIndex, feedback.Id, actor, cancellationToken);
+                if (bankProblem is not null)
+                {
+                    return new ReviewResult<ReviewFeedback>(ReviewOutcome.Conflict, null, bankProblem);
+                }
+            }
+
             db.ReviewFeedback.Add(feedback);
             task.Status = ReviewTaskStates.Done;
             task.CompletedAt = now;
@@ -121,7 +177,12 @@ public sealed class ReviewService(
                 before = decisionBefore,
                 automatic = verdict.Decision,
                 owner = medium.ClientId,
+                blind,
+                comment = decision.Comment,
+                timeSpentSeconds = Math.Round(feedback.TimeSpent.TotalSeconds, 1),
+                labels = decision.Labels,
             });
+            await reveals.CountAsync(reviewer, now, items: 1, reveals: 0, cancellationToken);
             metrics.Reviewed(decision.Decision);
             logger.LogInformation("Medium {MediaId} reviewed by {Reviewer}: {Decision} (automatic {AutomaticDecision})",
                 medium.Id, reviewer, decision.Decision, verdict.Decision);
@@ -130,12 +191,13 @@ public sealed class ReviewService(
     }
 
     /// <summary>Gives the task back and never offers it to this reviewer again.</summary>
-    public Task<ReviewResult<ReviewTask>> SkipAsync(Guid taskId, string reviewer, CancellationToken cancellationToken) =>
-        ReleaseAsync(taskId, reviewer, skip: true, cancellationToken);
+    public Task<ReviewResult<ReviewTask>> SkipAsync(Guid taskId, AuditActor actor, CancellationToken cancellationToken) =>
+        ReleaseAsync(taskId, actor, skip: true, cancellationToken);
 
-    /// <summary>Gives the task back to the queue before the lease expires.</summary>
-    public async Task<ReviewResult<ReviewTask>> ReleaseAsync(Guid taskId, string reviewer, bool skip, CancellationToken cancellationToken)
+    /// <summary>Gives the task back to the queue before the lease expires; a skip is audited.</summary>
+    public async Task<ReviewResult<ReviewTask>> ReleaseAsync(Guid taskId, AuditActor actor, bool skip, CancellationToken cancellationToken)
     {
+        var reviewer = actor.ClientId;
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var task = await db.ReviewTasks.FromSql($"SELECT * FROM review_tasks WHERE id = {taskId} FOR UPDATE").SingleOrDefaultAsync(cancellationToken);
         if (task is null)
@@ -148,12 +210,14 @@ public sealed class ReviewService(
             return new(ReviewOutcome.Conflict, null, problem);
         }
 
+        var held = clock.GetUtcNow() - (task.ClaimedAt ?? clock.GetUtcNow());
         task.ClaimedBy = null;
         task.ClaimedAt = null;
         task.LeaseExpiresAt = null;
         if (skip && !task.SkippedBy.Contains(reviewer))
         {
             task.SkippedBy.Add(reviewer);
+            audit.Add(actor, AuditActions.ReviewSkipped, task.MediaId, new { taskId = task.Id, timeSpentSeconds = Math.Round(held.TotalSeconds, 1) });
         }
 
         await db.SaveChangesAsync(cancellationToken);
@@ -162,7 +226,7 @@ public sealed class ReviewService(
         return new(ReviewOutcome.Done, task);
     }
 
-    private static string? LeaseProblem(ReviewTask task, string reviewer, DateTimeOffset now) =>
+    internal static string? LeaseProblem(ReviewTask task, string reviewer, DateTimeOffset now) =>
         task.Status != ReviewTaskStates.Open ? $"The task is {task.Status}."
         : task.ClaimedBy != reviewer ? "The task is not claimed by you; claim it with GET /reviews/next."
         : task.LeaseExpiresAt is null || task.LeaseExpiresAt <= now ? "Your lease on the task expired; claim it again with GET /reviews/next."

@@ -25,4 +25,10 @@ public sealed record FrameClassified(
 
     /// <summary>Every model's raw scores for the frame, in the order the models ran (the first one's after any feedback head).</summary>
     public IReadOnlyList<ModelScores>? ModelScores { get; init; }
+
+    /// <summary>
+    /// Classes whose class activation map the classifier stored beside the frame (<c>BlobStorageExtensions.HeatmapKey</c>):
+    /// where in the picture the model saw them. Empty from classifiers before this version and for models without the map.
+    /// </summary>
+    public IReadOnlyList<string> HeatmapClasses { get; init; } = [];
 }

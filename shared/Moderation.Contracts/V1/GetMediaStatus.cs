@@ -23,7 +23,11 @@ public sealed record MediaStatus(
     int FramesScored,
     double Progress,
     MediaVerdict? Verdict,
-    MediaFailure? Failure);
+    MediaFailure? Failure)
+{
+    /// <summary>The PDQ hash of each hashed frame (a still's one, a video's per sampled frame); empty when none was computed.</summary>
+    public IReadOnlyList<FrameHash> Hashes { get; init; } = [];
+}
 
 public sealed record MediaVerdict(
     Decision Decision,
@@ -41,6 +45,14 @@ public sealed record MediaVerdict(
 
     /// <summary>How many frames the cascade re-scored with its second model (their final scores follow its rule).</summary>
     public int EscalatedFrames { get; init; }
+    /// <summary>The hash-bank matches that decided or shaped the verdict; empty when known content played no part.</summary>
+    public IReadOnlyList<BankMatch> Matches { get; init; } = [];
+
+    /// <summary>Set when the verdict is the decision of a near-duplicate still of the same client, reused without inference.</summary>
+    public Guid? ReusedFromMediaId { get; init; }
+
+    /// <summary>Time ranges over the policy's thresholds (<see cref="VerdictReached.Segments"/>).</summary>
+    public IReadOnlyList<FlaggedSegment> Segments { get; init; } = [];
 }
 
 public sealed record MediaFailure(string Reason, string Detail, string Stage, DateTimeOffset FailedAt);

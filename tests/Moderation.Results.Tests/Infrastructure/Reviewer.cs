@@ -24,6 +24,8 @@ public static class Reviewer
 
             var task = (await response.Content.ReadFromJsonAsync<ClaimedReview>(ResultsApp.Json))!;
             var (decision, labels) = judge(task.MediaId);
+            var looked = await client.PostAsJsonAsync($"/reviews/{task.TaskId}/reveals", new RevealRequest("frame", 0), ResultsApp.Json);
+            Assert.Equal(HttpStatusCode.OK, looked.StatusCode);
             var result = await client.PostAsJsonAsync($"/reviews/{task.TaskId}/decision", new ReviewDecisionRequest(decision, labels, null, 3), ResultsApp.Json);
             Assert.Equal(HttpStatusCode.OK, result.StatusCode);
             decided++;

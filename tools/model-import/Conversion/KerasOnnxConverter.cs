@@ -8,10 +8,14 @@ namespace Moderation.ModelImport.Conversion;
 /// <summary>Names and labels of the ONNX graph the converter writes.</summary>
 /// <param name="EmbeddingLayer">Keras layer exposed as the embedding output; null picks the input of the classification
 /// layer, skipping Dropout (the 128-unit Dense layer of the nsfwjs models).</param>
+/// <param name="FeatureMapName">Output name of the last convolutional feature map (channels last).</param>
+/// <param name="ClassActivationName">Output name of the class activation maps computed from it and the dense head.</param>
 internal sealed record ConversionOptions(
     string InputName,
     string ProbabilitiesName,
     string EmbeddingName,
+    string FeatureMapName,
+    string ClassActivationName,
     string? EmbeddingLayer,
     string ProducerName,
     string ProducerVersion,
@@ -19,7 +23,10 @@ internal sealed record ConversionOptions(
     IReadOnlyDictionary<string, string> Metadata);
 
 /// <summary>What the written graph looks like, for the manifest.</summary>
-internal sealed record ConversionResult(ModelProto Model, int Height, int Width, int Channels, int ClassCount, string EmbeddingLayer, int EmbeddingSize);
+/// <param name="ActivationGrid">Height and width of the feature map and class activation outputs; null when the head is
+/// not one the closed-form gradient covers (then neither output exists).</param>
+internal sealed record ConversionResult(ModelProto Model, int Height, int Width, int Channels, int ClassCount, string EmbeddingLayer, int EmbeddingSize,
+    (int Height, int Width)? ActivationGrid);
 
 /// <summary>
 /// Converts a Keras functional/sequential model (channels-last, as TensorFlow.js stores it) to an ONNX graph
@@ -62,6 +69,9 @@ internal sealed class KerasOnnxConverter
     private readonly OnnxGraphBuilder graph;
     private readonly Dictionary<string, Value> values = new(StringComparer.Ordinal);
     private readonly HashSet<string> usedWeights = new(StringComparer.Ordinal);
+
+    /// <summary>Dense layers' kernel initializers ([inputs, units]) by layer name, for the class activation head.</summary>
+    private readonly Dictionary<string, string> denseKernels = new(StringComparer.Ordinal);
 
     private KerasOnnxConverter(TfjsLayersModel model, ConversionOptions options)
     {
@@ -110,6 +120,7 @@ internal sealed class KerasOnnxConverter
 
         AddOutput(probabilities, options.ProbabilitiesName);
         AddOutput(embedding, options.EmbeddingName);
+        var activationGrid = AddClassActivation(probabilities.Shape[0]);
 
         var onnx = new ModelProto
         {
@@ -126,8 +137,80 @@ internal sealed class KerasOnnxConverter
         }
 
         var inputShape = input.Shape.Length == 3 ? input.Shape : throw new ModelImportException($"The model input {input.ShapeText} is not an image (height, width, channels).");
-        return new ConversionResult(onnx, inputShape[0], inputShape[1], inputShape[2], probabilities.Shape[0], embeddingLayer, embedding.Shape[0]);
+        return new ConversionResult(onnx, inputShape[0], inputShape[1], inputShape[2], probabilities.Shape[0], embeddingLayer, embedding.Shape[0],
+            activationGrid);
     }
+
+    /// <summary>
+    /// Exposes the last convolutional feature map A (the input of the average pooling that feeds the dense head) and
+    /// the class activation maps M<sub>c</sub>(x, y) = Σ<sub>k</sub> g<sub>c,k</sub> A<sub>x,y,k</sub>, where g<sub>c</sub> is the
+    /// gradient of class c's logit with respect to the pooled features. Through Dense layers with ReLU (or no) activation
+    /// that gradient is closed-form: W<sub>1</sub> · diag(h<sub>1</sub> &gt; 0) · W<sub>2</sub> · … · W<sub>L</sub>[:, c], the masks
+    /// taken from the frame's own activations, so the graph computes it per frame (Grad-CAM; the pooling's 1/(H·W) is
+    /// left out, so the cells' mean is the logit's linear part). A head of another shape gets neither output.
+    /// </summary>
+    private (int Height, int Width)? AddClassActivation(int classCount)
+    {
+        var layers = model.Layers.ToDictionary(layer => layer.Name, StringComparer.Ordinal);
+        var dense = new List<KerasLayer>();
+        var current = layers[model.OutputLayer];
+        while (current.ClassName is "Dense" or "Dropout" or "Flatten" && current.Inbound.Count == 1)
+        {
+            if (current.ClassName == "Dense")
+            {
+                if ((current.Get<string>("activation") ?? "linear") is not ("relu" or "linear") && current.Name != model.OutputLayer)
+                {
+                    return null;
+                }
+
+                dense.Add(current);
+            }
+
+            current = layers[current.Inbound[0]];
+        }
+
+        if (dense.Count == 0 || current.Inbound.Count != 1 || !IsGlobalAverage(current, values[current.Inbound[0]]))
+        {
+            return null;
+        }
+
+        var features = values[current.Inbound[0]];
+        var (height, width, channels) = (features.Shape[0], features.Shape[1], features.Shape[2]);
+        var nhwc = graph.Add("Transpose", "class_activation/features_nhwc", [features.Name], Ints("perm", 0, 2, 3, 1));
+        AddOutput(new Value(nhwc, [height, width, channels]), options.FeatureMapName);
+
+        // dense[0] is the output layer; walk back towards the features: G ← W_l · (mask_l ⊙ G).
+        var gradient = denseKernels[dense[0].Name];
+        for (var l = 1; l < dense.Count; l++)
+        {
+            var layer = dense[l];
+            var activations = values[layer.Name];
+            if ((layer.Get<string>("activation") ?? "linear") == "relu")
+            {
+                var positive = graph.Add("Greater", $"class_activation/{layer.Name}/positive", [activations.Name, graph.AddScalar($"class_activation/{layer.Name}/zero", 0f)]);
+                var mask = graph.Add("Cast", $"class_activation/{layer.Name}/mask", [positive], Int("to", (long)TensorProto.Types.DataType.Float));
+                var column = graph.Add("Unsqueeze", $"class_activation/{layer.Name}/mask_column", [mask, graph.AddInt64Initializer($"class_activation/{layer.Name}/axes", 2)]);
+                gradient = graph.Add("Mul", $"class_activation/{layer.Name}/masked", [column, gradient]);
+            }
+
+            gradient = graph.Add("MatMul", $"class_activation/{layer.Name}/gradient", [denseKernels[layer.Name], gradient]);
+        }
+
+        var cells = graph.Add("Reshape", "class_activation/cells", [nhwc, graph.AddInt64Initializer("class_activation/cells_shape", 0, height * width, channels)]);
+        var perCell = graph.Add("MatMul", "class_activation/per_cell", [cells, gradient]);
+        var maps = graph.Add("Reshape", "class_activation/maps", [perCell, graph.AddInt64Initializer("class_activation/maps_shape", 0, height, width, classCount)]);
+        AddOutput(new Value(maps, [height, width, classCount]), options.ClassActivationName);
+        return (height, width);
+    }
+
+    /// <summary>A global average over the whole map: GlobalAveragePooling2D, or an AveragePooling2D whose window is the map.</summary>
+    private static bool IsGlobalAverage(KerasLayer layer, Value input) => input.Shape.Length == 3 && layer.ClassName switch
+    {
+        "GlobalAveragePooling2D" => true,
+        "AveragePooling2D" => layer.GetPair("pool_size", [2, 2]) is [var h, var w] && h == input.Shape[0] && w == input.Shape[1]
+            && (layer.Get<string>("padding") ?? "valid") == "valid",
+        _ => false,
+    };
 
     private string FindEmbeddingLayer()
     {
@@ -477,7 +560,9 @@ internal sealed class KerasOnnxConverter
 
         var units = layer.Get<int>("units");
         var kernel = Weight(layer, "kernel", input.Shape[0], units);
-        var gemmInputs = new List<string> { input.Name, graph.AddInitializer($"{layer.Name}/kernel", kernel.Values, input.Shape[0], units) };
+        var kernelName = graph.AddInitializer($"{layer.Name}/kernel", kernel.Values, input.Shape[0], units);
+        denseKernels[layer.Name] = kernelName;
+        var gemmInputs = new List<string> { input.Name, kernelName };
         if (layer.Get<bool?>("use_bias") ?? true)
         {
             gemmInputs.Add(graph.AddInitializer($"{layer.Name}/bias", Weight(layer, "bias", units).Values, units));

@@ -37,7 +37,53 @@
     : strip.length > 0 ? strip.map(t => Number(t.dataset.frame)) : [Number(desk.dataset.focus)];
   const times = new Map(points.map(p => [Number(p.dataset.frame), Number(p.dataset.time)]));
   const counted = new Set();
+  const moving = ['Video', 'Animation'].includes(desk.dataset.kind);
+  // Set once results has recorded a look at this task (now, or before an undo): a decision needs one, results refuses it
+  // otherwise; allowing a video needs a frame or the player.
+  let looked = (desk.dataset.looked ?? '').includes('any');
+  let lookedMoving = (desk.dataset.looked ?? '').includes('moving');
   let revealed = null;
+
+  // ----- heatmap overlay: the class activation map of the frame in focus, blurred with it -----
+  const heatmaps = new Map((desk.dataset.heatmaps || '').split(' ').filter(p => p).map(p => {
+    const at = p.indexOf(':');
+    return [Number(p.substring(0, at)), p.substring(at + 1)];
+  }));
+  const heatmapToggle = document.getElementById('heatmap-toggle');
+  // The overlay exists only on pages of media with heatmaps, laid over the focus frame.
+  const overlay = heatmapToggle && focus ? focus.appendChild(Object.assign(document.createElement('img'), {
+    className: 'heatmap', alt: '', hidden: true, draggable: false, decoding: 'async',
+  })) : null;
+  overlay?.setAttribute('data-testid', 'heatmap');
+  let heatmapShown = false;
+  function showHeatmap() {
+    if (!overlay) return;
+    const frame = Number(focus.dataset.frame);
+    const cls = heatmaps.get(frame);
+    const label = document.querySelector('.heatmap-class');
+    if (label) label.textContent = cls ? `${cls}, frame ${frame}` : 'no heatmap for this frame';
+    if (!heatmapShown || !cls) { overlay.hidden = true; return; }
+    overlay.src = `/thumbnails/${mediaId}/${frame}/heatmap/${encodeURIComponent(cls)}`;
+    overlay.alt = `Heatmap of ${cls} on frame ${frame}`;
+    overlay.hidden = false;
+    placeHeatmap();
+  }
+  // The map covers the picture the model saw (the whole frame, stretched), so it goes over the frame's letterboxed box.
+  function placeHeatmap() {
+    const img = focus?.querySelector('img.frame');
+    if (!overlay || !img || !img.naturalWidth) return;
+    const [width, height] = [focus.clientWidth, focus.clientHeight];
+    const scale = Math.min(width / img.naturalWidth, height / img.naturalHeight);
+    const [w, h] = [img.naturalWidth * scale, img.naturalHeight * scale];
+    Object.assign(overlay.style, { width: `${w}px`, height: `${h}px`, left: `${(width - w) / 2}px`, top: `${(height - h) / 2}px` });
+  }
+  focus?.querySelector('img.frame')?.addEventListener('load', placeHeatmap);
+  function toggleHeatmap() {
+    heatmapShown = !heatmapShown;
+    heatmapToggle?.setAttribute('aria-pressed', String(heatmapShown));
+    showHeatmap();
+  }
+  heatmapToggle?.addEventListener('click', toggleHeatmap);
 
   function isTyping(e) {
     const t = e.target;
@@ -67,7 +113,9 @@
         headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': token },
         body: JSON.stringify({ taskId: itemId, frameIndex: frame }),
       });
-      if (!response.ok) return;
+      if (!response.ok) { counted.delete(frame); return; }
+      looked = true;
+      lookedMoving = true;
       const state = await response.json();
       const set = (id, value) => document.querySelectorAll(`[data-testid="${id}"]`).forEach(e => { e.textContent = value; });
       set('exposure-items', state.items);
@@ -104,6 +152,7 @@
     if (revealed === focus) revealed = null;
     points.forEach(p => p.classList.toggle('selected', Number(p.dataset.frame) === frame));
     strip.forEach(t => t.classList.toggle('selected', Number(t.dataset.frame) === frame));
+    showHeatmap();
   }
 
   function formatTime(seconds) {
@@ -162,8 +211,33 @@
   chips.forEach(chip => chip.addEventListener('click', () => cycle(chip)));
 
   const form = document.getElementById('decide');
-  form?.addEventListener('submit', () => {
+  const refusal = document.getElementById('refusal');
+  const blind = document.getElementById('blind');
+
+  // A decision needs a look: refused here (and by results) until a frame was revealed, unless the reviewer ticks "blind";
+  // a video or animation is never allowed blind. Waits for reveal reports still on their way, so R then A is not refused.
+  function refusalFor(decision) {
+    if (decision === 'Allow' && moving && !lookedMoving) return 'A video is allowed only after a look: reveal a frame first (R, or hover one).';
+    if (!looked && !blind?.checked) return 'Look first: reveal a frame (R, or hover one), or tick "Decide blind" to record a decision taken without looking.';
+    return null;
+  }
+  form?.addEventListener('submit', e => {
     form.querySelector('input[name="timeSpentSeconds"]').value = ((performance.now() - started) / 1000).toFixed(1);
+    const submitter = e.submitter;
+    const decision = submitter?.name === 'decision' ? submitter.value : null;
+    if (!decision || form.dataset.checked) return;
+    e.preventDefault();
+    reports.then(() => {
+      const why = refusalFor(decision);
+      if (why) {
+        refusal.textContent = why;
+        refusal.hidden = false;
+        delete form.dataset.sent;
+        return;
+      }
+      form.dataset.checked = '1';
+      form.requestSubmit(submitter);
+    });
   });
   const button = key => form?.querySelector(`button[data-key="${key}"]`);
 
@@ -176,6 +250,7 @@
     if (key === 'a' || key === 'b' || key === 's') { e.preventDefault(); if (form && button(key)) submit(form, button(key)); }
     else if (key === 'u') { const u = document.getElementById('undo'); if (u) { e.preventDefault(); submit(u); } }
     else if (key === 'r') { e.preventDefault(); revealNext(); }
+    else if (key === 'h' && heatmapToggle) { e.preventDefault(); toggleHeatmap(); }
     else if (key === 'escape') { blurAll(); }
     else if (key === 'arrowright') { e.preventDefault(); step(1); }
     else if (key === 'arrowleft') { e.preventDefault(); step(-1); }

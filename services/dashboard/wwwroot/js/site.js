@@ -8,6 +8,13 @@
     const search = document.querySelector('.quick-search input');
     if (search) { e.preventDefault(); search.focus(); }
   });
+  // An empty queue looks again by itself while the page is visible (data-refresh-seconds on the empty-queue card).
+  const refresh = document.querySelector('[data-refresh-seconds]');
+  if (refresh) {
+    const seconds = Number(refresh.dataset.refreshSeconds);
+    const again = () => { if (document.visibilityState === 'visible') window.location.reload(); else setTimeout(again, seconds * 1000); };
+    setTimeout(again, seconds * 1000);
+  }
   // Forms that change things for everyone ask first.
   document.addEventListener('submit', e => {
     const form = e.target;

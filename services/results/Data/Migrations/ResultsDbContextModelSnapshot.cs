@@ -77,6 +77,201 @@ namespace Moderation.Results.Data.Migrations
                     b.ToTable("audit_log", (string)null);
                 });
 
+            modelBuilder.Entity("Moderation.Results.Data.Backfill", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<bool>("ApplyChanges")
+                        .HasColumnType("boolean")
+                        .HasColumnName("apply_changes");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("created_by");
+
+                    b.Property<int>("ErasedBeforeStart")
+                        .HasColumnType("integer")
+                        .HasColumnName("erased_before_start");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<string>("ModelName")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("model_name");
+
+                    b.Property<string>("ModelVersion")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("model_version");
+
+                    b.Property<string>("Selection")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("selection");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("state");
+
+                    b.HasKey("Id")
+                        .HasName("pk_backfills");
+
+                    b.HasIndex("State", "CreatedAt")
+                        .HasDatabaseName("ix_backfills_state_created_at");
+
+                    b.ToTable("backfills", (string)null);
+                });
+
+            modelBuilder.Entity("Moderation.Results.Data.BackfillItem", b =>
+                {
+                    b.Property<Guid>("BackfillId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("backfill_id");
+
+                    b.Property<Guid>("MediaId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("media_id");
+
+                    b.Property<bool>("Applied")
+                        .HasColumnType("boolean")
+                        .HasColumnName("applied");
+
+                    b.Property<bool>("Changed")
+                        .HasColumnType("boolean")
+                        .HasColumnName("changed");
+
+                    b.Property<DateTimeOffset?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("completed_at");
+
+                    b.Property<DateTimeOffset?>("DispatchedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("dispatched_at");
+
+                    b.PrimitiveCollection<List<int>>("Frames")
+                        .IsRequired()
+                        .HasColumnType("integer[]")
+                        .HasColumnName("frames");
+
+                    b.Property<string>("NewDecision")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("new_decision");
+
+                    b.Property<string>("PreviousDecision")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("previous_decision");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("reason");
+
+                    b.Property<int?>("Revision")
+                        .HasColumnType("integer")
+                        .HasColumnName("revision");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("state");
+
+                    b.HasKey("BackfillId", "MediaId")
+                        .HasName("pk_backfill_items");
+
+                    b.HasIndex("BackfillId", "CompletedAt")
+                        .HasDatabaseName("ix_backfill_items_backfill_id_completed_at");
+
+                    b.HasIndex("BackfillId", "State", "MediaId")
+                        .HasDatabaseName("ix_backfill_items_backfill_id_state_media_id");
+
+                    b.ToTable("backfill_items", (string)null);
+                });
+
+            modelBuilder.Entity("Moderation.Results.Data.BankEntry", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("AddedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("added_at");
+
+                    b.Property<string>("AddedBy")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("added_by");
+
+                    b.Property<Guid>("BankId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("bank_id");
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("note");
+
+                    b.Property<string>("Pdq")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character(64)")
+                        .HasColumnName("pdq")
+                        .IsFixedLength();
+
+                    b.Property<int?>("Quality")
+                        .HasColumnType("integer")
+                        .HasColumnName("quality");
+
+                    b.Property<Guid?>("ReviewFeedbackId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("review_feedback_id");
+
+                    b.Property<int?>("SourceFrameIndex")
+                        .HasColumnType("integer")
+                        .HasColumnName("source_frame_index");
+
+                    b.Property<Guid?>("SourceMediaId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("source_media_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_bank_entries");
+
+                    b.HasIndex("ReviewFeedbackId")
+                        .HasDatabaseName("ix_bank_entries_review_feedback_id")
+                        .HasFilter("review_feedback_id IS NOT NULL");
+
+                    b.HasIndex("BankId", "Pdq")
+                        .IsUnique()
+                        .HasDatabaseName("ix_bank_entries_bank_id_pdq");
+
+                    b.HasIndex("BankId", "AddedAt", "Id")
+                        .HasDatabaseName("ix_bank_entries_bank_id_added_at_id");
+
+                    b.ToTable("bank_entries", (string)null);
+                });
+
             modelBuilder.Entity("Moderation.Results.Data.ClassMaximumRow", b =>
                 {
                     b.Property<Guid>("MediaId")
@@ -177,6 +372,13 @@ namespace Moderation.Results.Data.Migrations
                         .HasColumnType("real[]")
                         .HasColumnName("embedding");
 
+                    b.Property<string>("HeatmapClasses")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("heatmap_classes")
+                        .HasDefaultValueSql("'[]'::jsonb");
+
                     b.Property<string>("ModelConfiguration")
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)")
@@ -220,6 +422,58 @@ namespace Moderation.Results.Data.Migrations
                         .HasDatabaseName("ix_frame_scores_model_version_received_at");
 
                     b.ToTable("frame_scores", (string)null);
+                });
+
+            modelBuilder.Entity("Moderation.Results.Data.HashBank", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("action");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("created_by");
+
+                    b.Property<int>("MaxDistance")
+                        .HasColumnType("integer")
+                        .HasColumnName("max_distance");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("OwnerClientId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("owner_client_id");
+
+                    b.Property<long>("Revision")
+                        .HasColumnType("bigint")
+                        .HasColumnName("revision");
+
+                    b.HasKey("Id")
+                        .HasName("pk_hash_banks");
+
+                    b.HasIndex("Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_hash_banks_name");
+
+                    b.ToTable("hash_banks", (string)null);
                 });
 
             modelBuilder.Entity("Moderation.Results.Data.Medium", b =>
@@ -318,6 +572,15 @@ namespace Moderation.Results.Data.Migrations
                         .HasColumnType("boolean")
                         .HasColumnName("legal_hold");
 
+                    b.Property<string>("NearDuplicateDecision")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("near_duplicate_decision");
+
+                    b.Property<Guid?>("NearDuplicateOf")
+                        .HasColumnType("uuid")
+                        .HasColumnName("near_duplicate_of");
+
                     b.Property<DateTimeOffset?>("OriginalRemovedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("original_removed_at");
@@ -336,6 +599,10 @@ namespace Moderation.Results.Data.Migrations
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)")
                         .HasColumnName("priority");
+
+                    b.Property<double?>("SampleIntervalSeconds")
+                        .HasColumnType("double precision")
+                        .HasColumnName("sample_interval_seconds");
 
                     b.Property<string>("Sha256")
                         .HasMaxLength(64)
@@ -384,6 +651,175 @@ namespace Moderation.Results.Data.Migrations
                         .HasDatabaseName("ix_media_state_updated_at");
 
                     b.ToTable("media", (string)null);
+                });
+
+            modelBuilder.Entity("Moderation.Results.Data.MediumHash", b =>
+                {
+                    b.Property<Guid>("MediaId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("media_id");
+
+                    b.Property<int>("FrameIndex")
+                        .HasColumnType("integer")
+                        .HasColumnName("frame_index");
+
+                    b.Property<DateTimeOffset>("HashedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("hashed_at");
+
+                    b.Property<string>("Pdq")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character(64)")
+                        .HasColumnName("pdq")
+                        .IsFixedLength();
+
+                    b.Property<int>("Quality")
+                        .HasColumnType("integer")
+                        .HasColumnName("quality");
+
+                    b.Property<double>("TimestampSeconds")
+                        .HasColumnType("double precision")
+                        .HasColumnName("timestamp_seconds");
+
+                    b.HasKey("MediaId", "FrameIndex")
+                        .HasName("pk_medium_hashes");
+
+                    b.ToTable("medium_hashes", (string)null);
+                });
+
+            modelBuilder.Entity("Moderation.Results.Data.MediumMatch", b =>
+                {
+                    b.Property<Guid>("MediaId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("media_id");
+
+                    b.Property<int>("FrameIndex")
+                        .HasColumnType("integer")
+                        .HasColumnName("frame_index");
+
+                    b.Property<Guid>("BankId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("bank_id");
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("action");
+
+                    b.Property<string>("BankName")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("bank_name");
+
+                    b.Property<int>("Distance")
+                        .HasColumnType("integer")
+                        .HasColumnName("distance");
+
+                    b.Property<double>("TimestampSeconds")
+                        .HasColumnType("double precision")
+                        .HasColumnName("timestamp_seconds");
+
+                    b.HasKey("MediaId", "FrameIndex", "BankId")
+                        .HasName("pk_medium_matches");
+
+                    b.ToTable("medium_matches", (string)null);
+                });
+
+            modelBuilder.Entity("Moderation.Results.Data.ModelDeployment", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("ActiveVersion")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("active_version");
+
+                    b.Property<string>("PreviousVersion")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("previous_version");
+
+                    b.Property<double>("ShadowShare")
+                        .HasColumnType("double precision")
+                        .HasColumnName("shadow_share");
+
+                    b.Property<string>("ShadowVersion")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("shadow_version");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("UpdatedBy")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("updated_by");
+
+                    b.HasKey("Name")
+                        .HasName("pk_model_deployments");
+
+                    b.ToTable("model_deployments", (string)null);
+                });
+
+            modelBuilder.Entity("Moderation.Results.Data.ModelFrameScore", b =>
+                {
+                    b.Property<Guid>("MediaId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("media_id");
+
+                    b.Property<int>("FrameIndex")
+                        .HasColumnType("integer")
+                        .HasColumnName("frame_index");
+
+                    b.Property<string>("ModelName")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("model_name");
+
+                    b.Property<string>("ModelVersion")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("model_version");
+
+                    b.Property<string>("FailureReason")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("failure_reason");
+
+                    b.Property<string>("Purpose")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("purpose");
+
+                    b.Property<DateTimeOffset>("ReceivedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("received_at");
+
+                    b.Property<string>("Scores")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("scores");
+
+                    b.Property<double>("TimestampSeconds")
+                        .HasColumnType("double precision")
+                        .HasColumnName("timestamp_seconds");
+
+                    b.HasKey("MediaId", "FrameIndex", "ModelName", "ModelVersion")
+                        .HasName("pk_model_frame_scores");
+
+                    b.HasIndex("ModelName", "ModelVersion", "MediaId")
+                        .HasDatabaseName("ix_model_frame_scores_model_name_model_version_media_id");
+
+                    b.ToTable("model_frame_scores", (string)null);
                 });
 
             modelBuilder.Entity("Moderation.Results.Data.ModelHead", b =>
@@ -558,6 +994,18 @@ namespace Moderation.Results.Data.Migrations
                         .HasColumnType("character varying(1024)")
                         .HasColumnName("comment");
 
+                    b.Property<int>("CorroborationFrames")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(2)
+                        .HasColumnName("corroboration_frames");
+
+                    b.Property<double>("CorroborationSeconds")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("double precision")
+                        .HasDefaultValue(2.0)
+                        .HasColumnName("corroboration_seconds");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
@@ -585,6 +1033,12 @@ namespace Moderation.Results.Data.Migrations
                         .HasColumnType("jsonb")
                         .HasColumnName("review_thresholds");
 
+                    b.Property<int>("SmoothingWindow")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(1)
+                        .HasColumnName("smoothing_window");
+
                     b.HasKey("Name", "Version")
                         .HasName("pk_policies");
 
@@ -598,12 +1052,73 @@ namespace Moderation.Results.Data.Migrations
                             BlockThresholds = "{\"Porn\":0.9,\"Hentai\":0.9}",
                             CascadeMargin = 0.1f,
                             Comment = "Block Porn or Hentai at 0.9; review Porn, Hentai or Sexy at 0.5; allow otherwise.",
+                            CorroborationFrames = 2,
+                            CorroborationSeconds = 2.0,
                             CreatedAt = new DateTimeOffset(new DateTime(2025, 1, 1, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0)),
                             CreatedBy = "seed",
                             EarlyExit = true,
                             Models = "mobilenet_v2",
-                            ReviewThresholds = "{\"Porn\":0.5,\"Hentai\":0.5,\"Sexy\":0.5}"
+                            ReviewThresholds = "{\"Porn\":0.5,\"Hentai\":0.5,\"Sexy\":0.5}",
+                            SmoothingWindow = 1
                         });
+                });
+
+            modelBuilder.Entity("Moderation.Results.Data.RegisteredModelVersion", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Version")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("version");
+
+                    b.Property<string>("BlobKey")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("character varying(512)")
+                        .HasColumnName("blob_key");
+
+                    b.Property<string>("Comment")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("comment");
+
+                    b.Property<string>("HeadVersion")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("head_version");
+
+                    b.Property<string>("ManifestJson")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("manifest_json");
+
+                    b.Property<DateTimeOffset>("RegisteredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("registered_at");
+
+                    b.Property<string>("RegisteredBy")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("registered_by");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("sha256");
+
+                    b.HasKey("Name", "Version")
+                        .HasName("pk_model_versions");
+
+                    b.HasIndex("HeadVersion")
+                        .HasDatabaseName("ix_model_versions_head_version");
+
+                    b.ToTable("model_versions", (string)null);
                 });
 
             modelBuilder.Entity("Moderation.Results.Data.ReviewFeedback", b =>
@@ -618,6 +1133,10 @@ namespace Moderation.Results.Data.Migrations
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)")
                         .HasColumnName("automatic_decision");
+
+                    b.Property<bool>("Blind")
+                        .HasColumnType("boolean")
+                        .HasColumnName("blind");
 
                     b.Property<string>("Comment")
                         .HasMaxLength(4096)
@@ -691,6 +1210,56 @@ namespace Moderation.Results.Data.Migrations
                     b.ToTable("review_feedback", (string)null);
                 });
 
+            modelBuilder.Entity("Moderation.Results.Data.ReviewReveal", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at");
+
+                    b.Property<int?>("FrameIndex")
+                        .HasColumnType("integer")
+                        .HasColumnName("frame_index");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("kind");
+
+                    b.Property<Guid>("MediaId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("media_id");
+
+                    b.Property<string>("Reviewer")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("reviewer");
+
+                    b.Property<Guid>("TaskId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("task_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_review_reveals");
+
+                    b.HasIndex("Reviewer", "At")
+                        .HasDatabaseName("ix_review_reveals_reviewer_at");
+
+                    b.HasIndex("TaskId", "Reviewer", "Kind", "FrameIndex")
+                        .IsUnique()
+                        .HasDatabaseName("ix_review_reveals_task_id_reviewer_kind_frame_index");
+
+                    NpgsqlIndexBuilderExtensions.AreNullsDistinct(b.HasIndex("TaskId", "Reviewer", "Kind", "FrameIndex"), false);
+
+                    b.ToTable("review_reveals", (string)null);
+                });
+
             modelBuilder.Entity("Moderation.Results.Data.ReviewTask", b =>
                 {
                     b.Property<Guid>("Id")
@@ -759,6 +1328,31 @@ namespace Moderation.Results.Data.Migrations
                     b.ToTable("review_tasks", (string)null);
                 });
 
+            modelBuilder.Entity("Moderation.Results.Data.ReviewerExposure", b =>
+                {
+                    b.Property<string>("Reviewer")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("reviewer");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("date")
+                        .HasColumnName("day");
+
+                    b.Property<int>("Items")
+                        .HasColumnType("integer")
+                        .HasColumnName("items");
+
+                    b.Property<int>("Reveals")
+                        .HasColumnType("integer")
+                        .HasColumnName("reveals");
+
+                    b.HasKey("Reviewer", "Day")
+                        .HasName("pk_reviewer_exposure");
+
+                    b.ToTable("reviewer_exposure", (string)null);
+                });
+
             modelBuilder.Entity("Moderation.Results.Data.Verdict", b =>
                 {
                     b.Property<Guid>("Id")
@@ -796,6 +1390,11 @@ namespace Moderation.Results.Data.Migrations
                         .HasColumnType("interval")
                         .HasColumnName("latency");
 
+                    b.Property<string>("Matches")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("matches");
+
                     b.Property<string>("Maxima")
                         .IsRequired()
                         .HasColumnType("jsonb")
@@ -832,6 +1431,17 @@ namespace Moderation.Results.Data.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("policy_version");
 
+                    b.Property<Guid?>("ReusedFromMediaId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("reused_from_media_id");
+
+                    b.Property<string>("Segments")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("segments")
+                        .HasDefaultValueSql("'[]'::jsonb");
+
                     b.Property<string>("TriggerClass")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)")
@@ -858,6 +1468,101 @@ namespace Moderation.Results.Data.Migrations
                     b.ToTable("verdicts", (string)null);
                 });
 
+            modelBuilder.Entity("Moderation.Results.Data.VerdictRevision", b =>
+                {
+                    b.Property<Guid>("MediaId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("media_id");
+
+                    b.Property<int>("Revision")
+                        .HasColumnType("integer")
+                        .HasColumnName("revision");
+
+                    b.Property<bool>("Applied")
+                        .HasColumnType("boolean")
+                        .HasColumnName("applied");
+
+                    b.Property<Guid?>("BackfillId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("backfill_id");
+
+                    b.Property<DateTimeOffset>("DecidedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("decided_at");
+
+                    b.Property<string>("Decision")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("decision");
+
+                    b.Property<int>("FramesScored")
+                        .HasColumnType("integer")
+                        .HasColumnName("frames_scored");
+
+                    b.Property<string>("Maxima")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("maxima");
+
+                    b.Property<string>("ModelName")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("model_name");
+
+                    b.Property<string>("ModelVersion")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("model_version");
+
+                    b.Property<string>("PolicyName")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("policy_name");
+
+                    b.Property<int>("PolicyVersion")
+                        .HasColumnType("integer")
+                        .HasColumnName("policy_version");
+
+                    b.Property<string>("PreviousDecision")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("previous_decision");
+
+                    b.HasKey("MediaId", "Revision")
+                        .HasName("pk_verdict_revisions");
+
+                    b.HasIndex("BackfillId", "MediaId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_verdict_revisions_backfill_id_media_id");
+
+                    b.ToTable("verdict_revisions", (string)null);
+                });
+
+            modelBuilder.Entity("Moderation.Results.Data.BackfillItem", b =>
+                {
+                    b.HasOne("Moderation.Results.Data.Backfill", null)
+                        .WithMany()
+                        .HasForeignKey("BackfillId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_backfill_items_backfills_backfill_id");
+                });
+
+            modelBuilder.Entity("Moderation.Results.Data.BankEntry", b =>
+                {
+                    b.HasOne("Moderation.Results.Data.HashBank", null)
+                        .WithMany()
+                        .HasForeignKey("BankId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_bank_entries_hash_banks_bank_id");
+                });
+
             modelBuilder.Entity("Moderation.Results.Data.ClassMaximumRow", b =>
                 {
                     b.HasOne("Moderation.Results.Data.Medium", null)
@@ -878,6 +1583,45 @@ namespace Moderation.Results.Data.Migrations
                         .HasConstraintName("fk_frame_scores_media_media_id");
                 });
 
+            modelBuilder.Entity("Moderation.Results.Data.MediumHash", b =>
+                {
+                    b.HasOne("Moderation.Results.Data.Medium", null)
+                        .WithMany()
+                        .HasForeignKey("MediaId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_medium_hashes_media_media_id");
+                });
+
+            modelBuilder.Entity("Moderation.Results.Data.MediumMatch", b =>
+                {
+                    b.HasOne("Moderation.Results.Data.Medium", null)
+                        .WithMany()
+                        .HasForeignKey("MediaId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_medium_matches_media_media_id");
+                });
+
+            modelBuilder.Entity("Moderation.Results.Data.ModelFrameScore", b =>
+                {
+                    b.HasOne("Moderation.Results.Data.Medium", null)
+                        .WithMany()
+                        .HasForeignKey("MediaId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_model_frame_scores_media_media_id");
+                });
+
+            modelBuilder.Entity("Moderation.Results.Data.RegisteredModelVersion", b =>
+                {
+                    b.HasOne("Moderation.Results.Data.ModelHead", null)
+                        .WithMany()
+                        .HasForeignKey("HeadVersion")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_model_versions_model_heads_head_version");
+                });
+
             modelBuilder.Entity("Moderation.Results.Data.ReviewFeedback", b =>
                 {
                     b.HasOne("Moderation.Results.Data.Medium", null)
@@ -893,6 +1637,16 @@ namespace Moderation.Results.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_review_feedback_review_tasks_task_id");
+                });
+
+            modelBuilder.Entity("Moderation.Results.Data.ReviewReveal", b =>
+                {
+                    b.HasOne("Moderation.Results.Data.ReviewTask", null)
+                        .WithMany()
+                        .HasForeignKey("TaskId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_review_reveals_review_tasks_task_id");
                 });
 
             modelBuilder.Entity("Moderation.Results.Data.ReviewTask", b =>
@@ -913,6 +1667,16 @@ namespace Moderation.Results.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_verdicts_media_media_id");
+                });
+
+            modelBuilder.Entity("Moderation.Results.Data.VerdictRevision", b =>
+                {
+                    b.HasOne("Moderation.Results.Data.Medium", null)
+                        .WithMany()
+                        .HasForeignKey("MediaId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_verdict_revisions_media_media_id");
                 });
 #pragma warning restore 612, 618
         }
