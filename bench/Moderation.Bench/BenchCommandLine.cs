@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Moderation.Bench.Cascade;
 using Moderation.Bench.Classifier;
 using Moderation.Bench.Extractor;
 using Moderation.Bench.Load;
@@ -18,7 +19,8 @@ internal sealed record Benchmarks(
     Func<LoadSettings, Task<int>> Load,
     Func<PdqIndexSettings, Task<int>> PdqIndex,
     Func<PdqAgreementSettings, Task<int>> PdqAgreement,
-    Func<PdqEditsSettings, Task<int>> PdqEdits)
+    Func<PdqEditsSettings, Task<int>> PdqEdits,
+    Func<CascadeSettings, Task<int>> Cascade)
 {
     public static Benchmarks Real { get; } = new(
         ClassifierBenchmark.RunAsync,
@@ -29,7 +31,8 @@ internal sealed record Benchmarks(
         LoadBenchmark.RunAsync,
         PdqIndexBenchmark.RunAsync,
         PdqAgreementBenchmark.RunAsync,
-        PdqEditsBenchmark.RunAsync);
+        PdqEditsBenchmark.RunAsync,
+        CascadeBenchmark.RunAsync);
 }
 
 /// <summary>
@@ -51,5 +54,6 @@ internal static class BenchCommandLine
             PdqIndexSettings.CreateCommand(benchmarks.PdqIndex),
             PdqAgreementSettings.CreateCommand(benchmarks.PdqAgreement),
             PdqEditsSettings.CreateCommand(benchmarks.PdqEdits),
+            CascadeSettings.CreateCommand(benchmarks.Cascade),
         };
 }

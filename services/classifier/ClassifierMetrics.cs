@@ -18,7 +18,9 @@ public sealed class ClassifierMetrics
     private readonly Histogram<double> preprocessDuration;
     private readonly Histogram<double> inferenceWait;
     private readonly Histogram<double> inferenceDuration;
+    private readonly Counter<long> escalations;
     private long framesClassified;
+    private long framesEscalated;
     private long framesFailed;
     private long batches;
     private int largestBatch;
@@ -28,6 +30,7 @@ public sealed class ClassifierMetrics
     {
         var meter = meterFactory.Create(Telemetry.MeterName);
         frames = meter.CreateCounter<long>("moderation.classifier.frames", "{frame}", "Frames handled; outcome is classified or failed.");
+        escalations = meter.CreateCounter<long>("moderation.classifier.escalations", "{frame}", "Frames in a cascade policy's uncertain band, re-scored by the second model.");
         batchSize = meter.CreateHistogram<int>(
             "moderation.classifier.batch.size", "{frame}", "Frames per inference batch.",
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 24, 32, 48, 64, 96, 128, 256, 512, 1024] });
@@ -51,6 +54,8 @@ public sealed class ClassifierMetrics
     public long FramesClassified => Interlocked.Read(ref framesClassified);
 
     public long FramesFailed => Interlocked.Read(ref framesFailed);
+
+    public long FramesEscalated => Interlocked.Read(ref framesEscalated);
 
     public long Batches => Interlocked.Read(ref batches);
 
@@ -95,5 +100,11 @@ public sealed class ClassifierMetrics
     {
         frames.Add(count, new KeyValuePair<string, object?>("outcome", "failed"));
         Interlocked.Add(ref framesFailed, count);
+    }
+
+    public void Escalated(int count)
+    {
+        escalations.Add(count);
+        Interlocked.Add(ref framesEscalated, count);
     }
 }

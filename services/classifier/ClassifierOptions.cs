@@ -122,6 +122,17 @@ public sealed class ClassifierOptions
     public TimeSpan FeedbackHeadReloadInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
+    /// The <c>model.json</c> of the cascade's second model (InceptionV3). Set, the worker loads it beside the first model
+    /// and re-scores the frames of policies naming the cascade whose first scores fall in the policy's uncertain band;
+    /// empty, such frames keep the first model's scores (rule <c>escalation-unavailable</c>).
+    /// </summary>
+    public string? EscalationManifestPath { get; set; }
+
+    /// <summary>How often results is asked for the policies' model configurations and bands (a change applies without a restart).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan CascadeBandsReloadInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
     /// The model's name in results' registry (docs/models.md). Set: the worker scores live frames with the registry's
     /// active version of it (and its shadow on <c>ShadowShare</c> of live media), loaded from the shared blob store and
     /// refused unless its SHA-256 matches, asked for at start and every <see cref="ModelReloadInterval"/>; until a

@@ -13,6 +13,12 @@ internal sealed class ClassifierOptionsValidator : IValidateOptions<ClassifierOp
                 $"Classifier:ManifestPath '{options.ManifestPath}' does not exist. Produce the model with tools/model-import (scripts/model) or point the option at its model.json.");
         }
 
+        if (!string.IsNullOrWhiteSpace(options.EscalationManifestPath) && !File.Exists(options.EscalationManifestPath))
+        {
+            return ValidateOptionsResult.Fail(
+                $"Classifier:EscalationManifestPath '{options.EscalationManifestPath}' does not exist. Produce the model with tools/model-import (scripts/model inception_v3) or leave the option empty.");
+        }
+
         return ValidateOptionsResult.Success;
     }
 }

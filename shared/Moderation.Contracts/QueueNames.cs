@@ -46,6 +46,7 @@ public static class QueueNames
     public const string ResultsFindVerdictByContent = "results-find-verdict-by-content";
     public const string ResultsReuseVerdict = "results-reuse-verdict";
     public const string ResultsGetFeedbackHead = "results-get-feedback-head";
+    public const string ResultsGetCascadeBands = "results-get-cascade-bands";
     public const string ResultsEraseMedium = "results-erase-medium";
     public const string ResultsCountContentReferences = "results-count-content-references";
     public const string ResultsApplyRetention = "results-apply-retention";

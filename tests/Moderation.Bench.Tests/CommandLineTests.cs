@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Moderation.Bench.Cascade;
 using Moderation.Bench.Classifier;
 using Moderation.Bench.Extractor;
 using Moderation.Bench.Load;
@@ -103,6 +104,23 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public async Task Cascade_binds_every_option_and_defaults()
+    {
+        AssertCascade(new CascadeSettings(CascadeSettings.DefaultCorpora, Moderation.Results.Policies.ModerationPolicy.DefaultCascadeMargin, CascadeSettings.DefaultSweep, 8, 200),
+            (await ParseAsync("cascade")).Settings);
+        var corpora = Directory.CreateTempSubdirectory("corpora-").FullName;
+        try
+        {
+            AssertCascade(new CascadeSettings(corpora, 0.2f, [0f, 0.25f], 4, 50),
+                (await ParseAsync("cascade", "--corpora", corpora, "--margin", "0.2", "--sweep", "0,0.25", "--batch", "4", "--limit", "50")).Settings);
+        }
+        finally
+        {
+            Directory.Delete(corpora);
+        }
+    }
+
+    [Fact]
     public async Task Pdq_index_binds_every_option_and_defaults()
     {
         Assert.Equal(new PdqIndexSettings(10_000_000, 2_000, 100, 1), (await ParseAsync("pdq-index")).Settings);
@@ -153,6 +171,7 @@ public sealed class CommandLineTests
     [InlineData("load", "--media", "5000", "--video-share", "0.02", "--soak", "--rate", "20", "--chaos", "--window-minutes", "1", "--minutes", "20")]
     [InlineData("stills", "--count", "1000", "--uploaders", "8", "--warmup", "50", "--latency-seconds", "60", "--skip-peer")]
     [InlineData("video", "--minutes", "32")]
+    [InlineData("cascade", "--limit", "120")]
     [InlineData("pdq-index", "--hashes", "10000000", "--queries", "2000", "--sample", "100")]
     [InlineData("pdq-agreement")]
     [InlineData("pdq-edits")]
@@ -182,6 +201,8 @@ public sealed class CommandLineTests
     [InlineData("upload-memory", "1")]
     [InlineData("stills", "--stack", "/nonexistent/repo")]
     [InlineData("video", "--minute", "3")]
+    [InlineData("cascade", "--corpora", "/nonexistent/corpora")]
+    [InlineData("cascade", "--sweep", "0,wide")]
     [InlineData("clasifier")]
     [InlineData("pdq-agreement", "--reference", "/nonexistent/pdq-photo-hasher")]
     [InlineData("pdq-agreement", "--write-vectors")]
@@ -210,6 +231,8 @@ public sealed class CommandLineTests
     [InlineData("classifier", "--batch", "2048", "--batch must be between 1 and 1024")]
     [InlineData("classifier", "--concurrent-batches", "17", "--concurrent-batches must be between 1 and 16")]
     [InlineData("upload-memory", "--gib", "0", "--gib must be between 0.01 and 64")]
+    [InlineData("cascade", "--margin", "1.5", "--margin must be between 0 and 1")]
+    [InlineData("cascade", "--sweep", "0,1.5", "--sweep takes margins between 0 and 1")]
     [InlineData("pdq-index", "--hashes", "5", "--hashes must be between 10000 and 50000000")]
     [InlineData("pdq-index", "--sample", "0", "--sample must be between 1 and 10000")]
     [InlineData("pdq-agreement", "--repeats", "0", "--repeats must be between 1 and 1000")]
@@ -231,6 +254,7 @@ public sealed class CommandLineTests
     [InlineData("stills", "--count", "--uploaders", "--warmup", "--latency-seconds", "--minutes", "--skip-peer", "--stack")]
     [InlineData("video", "--minutes", "--stack")]
     [InlineData("load", "--media", "--video-share", "--uploaders", "--chaos", "--extractor-concurrency", "--minutes", "--soak", "--rate", "--window-minutes")]
+    [InlineData("cascade", "--corpora", "--margin", "--sweep", "--batch", "--limit")]
     [InlineData("pdq-index", "--hashes", "--queries", "--sample", "--seed")]
     [InlineData("pdq-agreement", "--reference", "--pictures", "--skip-photos", "--write-vectors", "--repeats")]
     [InlineData("pdq-edits", "--skip-photos")]
@@ -249,7 +273,8 @@ public sealed class CommandLineTests
         var run = await ParseAsync("--help");
 
         Assert.Equal(0, run.Code);
-        Assert.All(new[] { "classifier", "extractor", "upload-memory", "stills", "video", "load", "pdq-index", "pdq-agreement", "pdq-edits" }, command => Assert.Contains($"  {command} ", run.Output, StringComparison.Ordinal));
+        Assert.All(new[] { "classifier", "extractor", "upload-memory", "stills", "video", "load", "pdq-index", "pdq-agreement", "pdq-edits", "cascade" },
+            command => Assert.Contains($"  {command} ", run.Output, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -272,6 +297,14 @@ public sealed class CommandLineTests
         Assert.Contains("Usage:", await stdout, StringComparison.Ordinal);
     }
 
+    // A record compares its list by reference: the sweep is compared by value.
+    private static void AssertCascade(CascadeSettings expected, object? parsed)
+    {
+        var actual = Assert.IsType<CascadeSettings>(parsed);
+        Assert.Equal(expected.Sweep, actual.Sweep);
+        Assert.Equal(expected, actual with { Sweep = expected.Sweep });
+    }
+
     private static async Task<(int Code, object? Settings, string Output)> ParseAsync(params string[] args)
     {
         object? received = null;
@@ -281,7 +314,7 @@ public sealed class CommandLineTests
             return Task.FromResult(0);
         }
 
-        var root = BenchCommandLine.Create(new Benchmarks(Record, Record, Record, Record, Record, Record, Record, Record, Record));
+        var root = BenchCommandLine.Create(new Benchmarks(Record, Record, Record, Record, Record, Record, Record, Record, Record, Record));
         using var output = new StringWriter();
         var code = await ServiceCommandLine.InvokeAsync(root, args, new InvocationConfiguration { Output = output, Error = output });
         return (code, received, output.ToString());

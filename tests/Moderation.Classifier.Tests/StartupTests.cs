@@ -70,7 +70,8 @@ public sealed class StartupTests(ModelFixture fixture) : IClassFixture<ModelFixt
         // A caller from elsewhere on the network is refused (no connection is made: the handler is called directly).
         var remote = new DefaultHttpContext();
         remote.Connection.RemoteIpAddress = IPAddress.Parse("192.0.2.10");
-        var services = new ClassifierServices(host.Get<IFrameClassifier>(), host.Get<FeedbackHead>(), host.Get<ClassifierMetrics>(), host.Get<ModelReadiness>());
+        var services = new ClassifierServices(host.Get<IFrameClassifier>(), host.Get<FeedbackHead>(), host.Get<ClassifierMetrics>(), host.Get<ModelReadiness>(),
+            host.Get<EscalationModel>(), host.Get<CascadeBandsCache>());
         var refused = ClassifierApi.GetStats(remote, services).Result;
         Assert.Equal(StatusCodes.Status403Forbidden, Assert.IsType<ProblemHttpResult>(refused).StatusCode);
     }

@@ -36,11 +36,15 @@ public static class ClassifierApi
             metrics.FramesClassified,
             metrics.FramesFailed,
             metrics.Batches,
-            metrics.LargestBatch));
+            metrics.LargestBatch,
+            services.Escalation.Classifier?.Model.Name,
+            metrics.FramesEscalated,
+            [.. services.CascadeBands.Current?.Policies.Select(p => $"{p.Policy} v{p.PolicyVersion}: {p.Models}") ?? []]));
     }
 }
 
-public sealed record ClassifierServices(IFrameClassifier Classifier, FeedbackHead FeedbackHead, ClassifierMetrics Metrics, ModelReadiness Readiness);
+public sealed record ClassifierServices(IFrameClassifier Classifier, FeedbackHead FeedbackHead, ClassifierMetrics Metrics, ModelReadiness Readiness,
+    EscalationModel Escalation, CascadeBandsCache CascadeBands);
 
 /// <summary>Counts since the worker started.</summary>
 public sealed record ClassifierStats(
@@ -52,4 +56,7 @@ public sealed record ClassifierStats(
     long FramesClassified,
     long FramesFailed,
     long Batches,
-    int LargestBatch);
+    int LargestBatch,
+    string? EscalationModelName,
+    long FramesEscalated,
+    IReadOnlyList<string> CascadeBands);

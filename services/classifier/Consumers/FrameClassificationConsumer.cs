@@ -14,10 +14,15 @@ namespace Moderation.Classifier.Consumers;
 /// Redelivered frames are scored again; results de-duplicates on (MediaId, FrameIndex, ModelVersion). The model is the
 /// registry's active version when the worker follows one (<see cref="ModelLanes"/>), and a registered shadow version
 /// scores the frames of its share of media as well (<see cref="FrameShadowScored"/>, never acting on the verdict).
+/// Live frames of policies naming the cascade go through <see cref="FrameCascade"/> after the active model, which
+/// re-scores those in the policy's uncertain band with the second model; the shadow scores with its model alone.
 /// </summary>
 public sealed class FrameClassificationConsumer(
     ModelLanes lanes,
     BulkLaneGate bulkLane,
+    FrameCascade cascade,
+    CascadeBandsCache bands,
+    EscalationModel escalation,
     FrameImageLoader loader,
     HeatmapWriter heatmaps,
     ClassifierMetrics metrics,
@@ -70,7 +75,17 @@ public sealed class FrameClassificationConsumer(
             }
 
             await active.Classifier.ClassifyAsync(batch, cancellationToken);
-            await PublishAsync(frames, slots, batch, active);
+
+            // One set of bands for the whole batch, even if new ones arrive meanwhile.
+            var inForce = await bands.GetAsync(cancellationToken);
+            var choices = new CascadeChoice[frames.Length];
+            for (var i = 0; i < frames.Length; i++)
+            {
+                choices[i] = CascadeChoice.For(inForce, frames[i].Message.Policy, escalation.Classifier is not null);
+            }
+
+            var scored = await cascade.ScoreAsync(active.Classifier.Model.Classes, batch, slots, pictures, choices, active.Head, cancellationToken);
+            await PublishAsync(frames, slots, batch, scored, active);
         }
         finally
         {
@@ -121,11 +136,11 @@ public sealed class FrameClassificationConsumer(
         }
     }
 
-    private async Task PublishAsync(Batch<FrameExtracted> frames, FrameSlot[] slots, FrameBatch batch, LoadedModel active)
+    private async Task PublishAsync(Batch<FrameExtracted> frames, FrameSlot[] slots, FrameBatch batch, FrameScoring?[] scored, LoadedModel active)
     {
         var model = active.Classifier.Model;
-        // One head for the whole batch, even if a new one is loaded meanwhile: its version goes with the scores.
-        var head = active.Head;
+        var second = escalation.Classifier?.Model;
+        // One head for the whole batch (the cascade applied it), even if a new one is loaded meanwhile: its version goes with the scores.
         var modelVersion = active.ScoreVersion;
         var classifiedAt = time.GetUtcNow();
         var publishes = new Task[frames.Length];
@@ -137,9 +152,15 @@ public sealed class FrameClassificationConsumer(
             var slot = slots[i];
 
             // Each result is published through its own frame's context, so it carries that frame's conversation and trace.
-            if (slot.Decoded)
+            if (scored[i] is { } scoring)
             {
-                var scores = Scores(model.Classes, batch.ScoresOf(slot.Slot), batch.EmbeddingOf(slot.Slot), head);
+                List<ModelScores> models = [new(model.Name, modelVersion, ScoreMap(model.Classes, scoring.First))];
+                if (scoring.Second is { } secondScores)
+                {
+                    models.Add(new ModelScores(second!.Name, second.Version, ScoreMap(second.Classes, secondScores)));
+                }
+
+                var scores = ScoreMap(model.Classes, scoring.Scores);
                 var classified = new FrameClassified(
                     message.MediaId,
                     message.CorrelationId,
@@ -149,7 +170,14 @@ public sealed class FrameClassificationConsumer(
                     batch.EmbeddingOf(slot.Slot).ToArray(),
                     model.Name,
                     modelVersion,
-                    classifiedAt);
+                    classifiedAt)
+                {
+                    ModelConfiguration = scoring.Configuration,
+                    ScoreRule = scoring.Rule,
+                    ModelScores = models,
+                };
+
+                // The maps are the active model's activations; the classes drawn follow the final scores.
                 var frameHeatmaps = heatmaps.Render(model.Classes, scores, batch.ActivationsOf(slot.Slot), model.Outputs.ClassActivation);
                 publishes[i] = frameHeatmaps.Count == 0 ? frame.Publish(classified) : PublishWithHeatmapsAsync(frame, classified, frameHeatmaps);
                 continue;
@@ -202,6 +230,17 @@ public sealed class FrameClassificationConsumer(
         for (var c = 0; c < classes.Count; c++)
         {
             scores[classes[c]] = adjusted[c];
+        }
+
+        return scores;
+    }
+
+    private static Dictionary<string, float> ScoreMap(IReadOnlyList<string> classes, float[] probabilities)
+    {
+        var scores = new Dictionary<string, float>(classes.Count, StringComparer.Ordinal);
+        for (var c = 0; c < classes.Count; c++)
+        {
+            scores[classes[c]] = probabilities[c];
         }
 
         return scores;

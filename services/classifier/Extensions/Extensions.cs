@@ -17,6 +17,8 @@ public static class Extensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ClassifierMetrics>();
         builder.Services.AddSingleton<IFrameClassifier, OnnxFrameClassifier>();
+        builder.Services.AddSingleton<EscalationModel>();
+        builder.Services.AddSingleton<FrameCascade>();
         builder.Services.AddSingleton<FrameImageLoader>();
         builder.Services.AddSingleton<FramePreprocessor>();
         builder.Services.AddSingleton<HeatmapWriter>();
@@ -28,6 +30,8 @@ public static class Extensions
         builder.Services.AddHostedService<ModelWarmupService>();
         builder.Services.AddSingleton<FeedbackHead>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<FeedbackHead>());
+        builder.Services.AddSingleton<CascadeBandsCache>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<CascadeBandsCache>());
         builder.Services.AddSingleton<RegisteredModelLoader>();
         builder.Services.AddSingleton<BulkLaneGate>();
         builder.Services.AddSingleton<ModelLanes>();
@@ -38,6 +42,7 @@ public static class Extensions
             bus.AddConsumer<FrameClassificationConsumer, FrameClassificationConsumerDefinition>();
             bus.AddConsumer<RescoreFrameConsumer, RescoreFrameConsumerDefinition>();
             bus.AddRequestClient<Contracts.V1.GetFeedbackHead>();
+            bus.AddRequestClient<Contracts.V1.GetCascadeBands>();
             bus.AddRequestClient<Contracts.V1.GetModelDeployment>();
             bus.AddRequestClient<Contracts.V1.GetModelVersion>();
         });

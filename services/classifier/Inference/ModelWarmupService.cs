@@ -11,6 +11,7 @@ namespace Moderation.Classifier.Inference;
 /// </summary>
 public sealed class ModelWarmupService(
     IFrameClassifier classifier,
+    EscalationModel escalation,
     ModelReadiness readiness,
     IOptions<ClassifierOptions> options,
     ILogger<ModelWarmupService> logger) : IHostedService
@@ -19,11 +20,17 @@ public sealed class ModelWarmupService(
     {
         var started = Stopwatch.GetTimestamp();
         classifier.WarmUp();
+        escalation.Classifier?.WarmUp();
         var settings = options.Value;
         logger.LogInformation(
             "Classifier ready after {WarmupMs:F0} ms warm-up: {ModelName} {ModelVersion} on {ExecutionProvider} (requested {RequestedProvider}), batches of up to {MaxBatchSize} frames or {MaxBatchWaitMs} ms, {ConcurrentBatches} in flight",
             Stopwatch.GetElapsedTime(started).TotalMilliseconds, classifier.Model.Name, classifier.Model.Version, classifier.ExecutionProvider,
             settings.ExecutionProvider, settings.MaxBatchSize, settings.MaxBatchWait.TotalMilliseconds, settings.ConcurrentBatches);
+        if (escalation.Classifier is { } second)
+        {
+            logger.LogInformation("Cascade ready: {SecondModel} {SecondVersion} re-scores the frames in a cascade policy's uncertain band", second.Model.Name, second.Model.Version);
+        }
+
         readiness.MarkReady();
         return Task.CompletedTask;
     }

@@ -166,7 +166,7 @@ public sealed class MediaExtractor(
         await Task.WhenAll(
             plan,
             publisher.PublishAsync(new FrameExtracted(submitted.MediaId, submitted.CorrelationId, 0, 0, null, submitted.BlobKey, still.Width, still.Height,
-                submitted.Priority), cancellationToken));
+                submitted.Priority) { Policy = submitted.Policy }, cancellationToken));
         extraction.FramePublished();
         metrics.Frames.Add(1);
         metrics.FirstFrame.Record(started.Elapsed.TotalSeconds);
@@ -213,7 +213,7 @@ public sealed class MediaExtractor(
 
             // A decision stops decoding, never a publish half-way: every frame counted in the completion was confirmed.
             await publisher.PublishAsync(new FrameExtracted(submitted.MediaId, submitted.CorrelationId, planned.Index, timestamp,
-                frameKey is null ? frame.Png : null, frameKey, frame.Width, frame.Height, submitted.Priority), publishToken);
+                frameKey is null ? frame.Png : null, frameKey, frame.Width, frame.Height, submitted.Priority) { Policy = submitted.Policy }, publishToken);
             metrics.Frames.Add(1);
             if (extraction.FramePublished() == 1)
             {

@@ -145,7 +145,9 @@ public sealed class MediaAggregator(
             var maxima = (await db.ClassMaxima.Where(c => all.Contains(c.MediaId)).ToListAsync(cancellationToken)).ToLookup(c => c.MediaId);
             var stored = await StoredFramesAsync(all, frameIndices, cancellationToken);
             var models = (await db.FrameScores.Where(f => open.Contains(f.MediaId))
-                .Select(f => new { f.MediaId, f.ModelName, f.ModelVersion }).Distinct().ToListAsync(cancellationToken)).ToLookup(m => m.MediaId);
+                .GroupBy(f => new { f.MediaId, f.ModelName, f.ModelVersion, f.ModelConfiguration, Escalated = f.ScoreRule == ScoreRules.Escalated })
+                .Select(g => new { g.Key.MediaId, g.Key.ModelName, g.Key.ModelVersion, g.Key.ModelConfiguration, g.Key.Escalated, Frames = g.Count() })
+                .ToListAsync(cancellationToken)).ToLookup(m => m.MediaId);
             var matches = (await db.MediumMatches.AsNoTracking().Where(m => open.Contains(m.MediaId)).ToListAsync(cancellationToken)).ToLookup(m => m.MediaId);
             var moving = locked.Where(m => !m.IsConcluded && m.Kind != MediaKind.Still).Select(m => m.Id).ToList();
             var samples = moving.Count == 0 ? [] : await db.FrameScores.AsNoTracking().Where(f => moving.Contains(f.MediaId))
@@ -154,7 +156,9 @@ public sealed class MediaAggregator(
             var batch = new BatchPolicies(policies);
             foreach (var medium in locked)
             {
-                await work(new MediumLife(medium, maxima[medium.Id], stored[medium.Id], models[medium.Id].Select(m => (m.ModelName, m.ModelVersion)),
+                var scored = models[medium.Id].ToList();
+                await work(new MediumLife(medium, maxima[medium.Id], stored[medium.Id], scored.Select(m => (m.ModelName, m.ModelVersion)),
+                    scored.Select(m => m.ModelConfiguration).OfType<string>(), scored.Where(m => m.Escalated).Sum(m => m.Frames),
                     matches[medium.Id], frames[medium.Id]), batch);
             }
         }, cancellationToken);

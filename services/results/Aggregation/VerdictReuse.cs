@@ -43,6 +43,7 @@ public sealed class VerdictReuse(ResultsDbContext db, MediaQueries queries, Time
         {
             MediaId = request.MediaId, FrameIndex = f.FrameIndex, ModelVersion = f.ModelVersion, ModelName = f.ModelName,
             TimestampSeconds = f.TimestampSeconds, Scores = f.Scores, ClassifiedAt = f.ClassifiedAt, ReceivedAt = now,
+            ModelConfiguration = f.ModelConfiguration, ScoreRule = f.ScoreRule, ModelScores = f.ModelScores,
         }));
 
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))

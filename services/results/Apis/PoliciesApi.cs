@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Moderation.Auth;
+using Moderation.Contracts.V1;
 using Moderation.Results.Audit;
 using Moderation.Results.Data;
 using Moderation.Results.Evaluation;
@@ -9,19 +10,23 @@ using Moderation.Results.Policies;
 
 namespace Moderation.Results.Apis;
 
+/// <param name="Models">The model configuration (<c>mobilenet_v2</c> or <c>cascade-v1</c>); <paramref name="CascadeMargin"/> widens the cascade's band below the review thresholds.</param>
 /// <param name="CorroborationFrames">Videos and animations block only on this many samples over a block threshold …</param>
 /// <param name="CorroborationSeconds">… or on a run of them spanning this many seconds; otherwise they go to review.</param>
 /// <param name="SmoothingWindow">Samples averaged around each one before thresholds apply (1: none).</param>
 public sealed record PolicyView(string Name, int Version, IReadOnlyDictionary<string, float> Block, IReadOnlyDictionary<string, float> Review, bool EarlyExit,
-    DateTimeOffset CreatedAt, string CreatedBy, string? Comment, int CorroborationFrames, double CorroborationSeconds, int SmoothingWindow)
+    DateTimeOffset CreatedAt, string CreatedBy, string? Comment, string Models, float CascadeMargin, int CorroborationFrames, double CorroborationSeconds,
+    int SmoothingWindow)
 {
     public static PolicyView From(PolicyVersion p) => new(p.Name, p.Version, p.BlockThresholds, p.ReviewThresholds, p.EarlyExit, p.CreatedAt, p.CreatedBy, p.Comment,
-        p.CorroborationFrames, p.CorroborationSeconds, p.SmoothingWindow);
+        p.Models, p.CascadeMargin, p.CorroborationFrames, p.CorroborationSeconds, p.SmoothingWindow);
 }
 
 /// <summary>A new policy version; absent temporal rules take their defaults (2 frames, 2 s, no smoothing).</summary>
+/// <param name="Models">The model configuration; <c>mobilenet_v2</c> when absent.</param>
+/// <param name="CascadeMargin">The cascade's band margin; <see cref="ModerationPolicy.DefaultCascadeMargin"/> when absent.</param>
 public sealed record PolicyRequest(string Name, Dictionary<string, float>? Block, Dictionary<string, float>? Review, bool? EarlyExit, string? Comment,
-    int? CorroborationFrames = null, double? CorroborationSeconds = null, int? SmoothingWindow = null);
+    string? Models = null, float? CascadeMargin = null, int? CorroborationFrames = null, double? CorroborationSeconds = null, int? SmoothingWindow = null);
 
 public enum ThresholdLevel
 {
@@ -67,9 +72,11 @@ public static partial class PoliciesApi
     {
         var block = request.Block ?? [];
         var review = request.Review ?? [];
+        var models = new PolicyModels(request.Models ?? ModelConfigurations.MobileNetV2, request.CascadeMargin ?? ModerationPolicy.DefaultCascadeMargin);
         var temporal = new TemporalRules(request.CorroborationFrames ?? PolicyDefaults.CorroborationFrames,
             request.CorroborationSeconds ?? PolicyDefaults.CorroborationSeconds, request.SmoothingWindow ?? PolicyDefaults.SmoothingWindow);
-        var errors = ModerationPolicy.Validate(block, review).Concat(temporal.Validate()).ToList();
+        var errors = ModerationPolicy.Validate(block, review).Concat(ModerationPolicy.ValidateModels(models.Models, models.CascadeMargin))
+            .Concat(temporal.Validate()).ToList();
         if (string.IsNullOrEmpty(request.Name) || !PolicyName().IsMatch(request.Name))
         {
             errors.Add("name: 1–64 characters of a-z, 0-9, '-', '_' or '.', starting with a letter or digit.");
@@ -85,7 +92,8 @@ public static partial class PoliciesApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["policy"] = [.. errors] });
         }
 
-        var policy = await store.AddVersionAsync(request.Name, block, review, request.EarlyExit ?? true, temporal, AuditActor.From(user), request.Comment, cancellationToken);
+        var policy = await store.AddVersionAsync(request.Name, block, review, request.EarlyExit ?? true, temporal, AuditActor.From(user), request.Comment, cancellationToken,
+            models);
         return TypedResults.Created($"/policies/{policy.Name}/versions/{policy.Version}", PolicyView.From(policy));
     }
 
@@ -127,7 +135,8 @@ public static partial class PoliciesApi
         (request.Level == ThresholdLevel.Block ? block : review)[request.Class] = threshold;
         var comment = request.Comment ?? $"{request.Level} threshold of {request.Class} set to {threshold:0.####} for {request.Target} {request.Value:0.####} " +
             $"(measured recall {recommendation.Recommendation.Point.Recall:0.###}, FPR {recommendation.Recommendation.Point.FalsePositiveRate:0.###}).";
-        var policy = await store.AddVersionAsync(name, block, review, current.EarlyExit, TemporalRules.Of(current), AuditActor.From(user), comment, cancellationToken);
+        var policy = await store.AddVersionAsync(name, block, review, current.EarlyExit, TemporalRules.Of(current), AuditActor.From(user), comment, cancellationToken,
+            new PolicyModels(current.Models, current.CascadeMargin));
         return TypedResults.Created($"/policies/{policy.Name}/versions/{policy.Version}", new AppliedRecommendation(PolicyView.From(policy), recommendation));
     }
 

@@ -7,7 +7,7 @@ using Moderation.Results.Callbacks;
 using Moderation.Results.Data;
 using Moderation.Results.Outbox;
 using Moderation.Results.Policies;
-using Moderation.Results.Registry;
+using ModelScores = Moderation.Results.Registry.ModelScores;
 
 namespace Moderation.Results.Backfills;
 

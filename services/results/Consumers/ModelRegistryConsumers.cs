@@ -5,6 +5,7 @@ using Moderation.Contracts;
 using Moderation.Contracts.V1;
 using Moderation.Results.Data;
 using Moderation.Results.Registry;
+using ModelScores = Moderation.Results.Registry.ModelScores;
 using Moderation.ServiceDefaults;
 
 namespace Moderation.Results.Consumers;

@@ -116,6 +116,15 @@ public sealed class FrameScore
     public DateTimeOffset ClassifiedAt { get; set; }
 
     public DateTimeOffset ReceivedAt { get; set; }
+
+    /// <summary>The model configuration that scored the frame (<see cref="Contracts.V1.ModelConfigurations"/>); null from classifiers before the cascade.</summary>
+    public string? ModelConfiguration { get; set; }
+
+    /// <summary>Which rule produced <see cref="Scores"/> (<see cref="Contracts.V1.ScoreRules"/>); null from classifiers before the cascade.</summary>
+    public string? ScoreRule { get; set; }
+
+    /// <summary>Every model's raw scores, in the order the models ran; empty from classifiers before the cascade.</summary>
+    public List<Contracts.V1.ModelScores> ModelScores { get; set; } = [];
 }
 
 /// <summary>Running maximum of one class over a medium's frames; ties go to the lower frame index so arrival order never matters.</summary>
@@ -172,6 +181,11 @@ public sealed class Verdict
 
     public TimeSpan? ExtractionElapsed { get; set; }
 
+    /// <summary>The model configurations that scored the medium's frames (comma-separated, like <see cref="ModelName"/>); null before the cascade.</summary>
+    public string? ModelConfiguration { get; set; }
+
+    /// <summary>How many of the frames the cascade re-scored with its second model.</summary>
+    public int EscalatedFrames { get; set; }
     /// <summary>The hash-bank matches behind the verdict; empty when known content played no part.</summary>
     public List<BankMatch> Matches { get; set; } = [];
 
@@ -325,6 +339,11 @@ public sealed class PolicyVersion
     /// <summary>Decide as soon as the block rule is met (for a video or animation: corroborated), and tell the extractor to stop.</summary>
     public bool EarlyExit { get; set; } = true;
 
+    /// <summary>The model configuration that scores the policy's frames (<see cref="Contracts.V1.ModelConfigurations"/>).</summary>
+    public string Models { get; set; } = Contracts.V1.ModelConfigurations.MobileNetV2;
+
+    /// <summary>For the cascade: how far below a class's review threshold its uncertain band starts (docs/model.md).</summary>
+    public float CascadeMargin { get; set; } = Policies.ModerationPolicy.DefaultCascadeMargin;
     /// <summary>
     /// Videos and animations: a class blocks only when at least this many sampled frames are over its block threshold
     /// (or one run of them spans <see cref="CorroborationSeconds"/>); fewer go to review. 1 blocks on a single frame.

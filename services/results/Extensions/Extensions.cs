@@ -96,6 +96,7 @@ public static class Extensions
                 x.AddConsumer<FindVerdictByContentConsumer, FindVerdictByContentConsumerDefinition>();
                 x.AddConsumer<ReuseVerdictConsumer, ReuseVerdictConsumerDefinition>();
                 x.AddConsumer<GetFeedbackHeadConsumer, GetFeedbackHeadConsumerDefinition>();
+                x.AddConsumer<GetCascadeBandsConsumer, GetCascadeBandsConsumerDefinition>();
                 x.AddConsumer<EraseMediumConsumer, EraseMediumConsumerDefinition>();
                 x.AddConsumer<CountContentReferencesConsumer, CountContentReferencesConsumerDefinition>();
                 x.AddConsumer<ApplyRetentionConsumer, ApplyRetentionConsumerDefinition>();

@@ -20,6 +20,8 @@ public sealed class MediumLife
         IEnumerable<ClassMaximumRow>? maxima = null,
         IEnumerable<(int FrameIndex, string ModelVersion)>? storedFrames = null,
         IEnumerable<(string Name, string Version)>? models = null,
+        IEnumerable<string>? configurations = null,
+        int escalatedFrames = 0,
         IEnumerable<MediumMatch>? matches = null,
         IEnumerable<FrameSample>? frames = null)
     {
@@ -28,6 +30,8 @@ public sealed class MediumLife
         this.storedFrames = [.. storedFrames ?? []];
         scoredFrames = [.. this.storedFrames.Select(f => f.FrameIndex)];
         Models = [.. models ?? []];
+        Configurations = [.. configurations ?? []];
+        EscalatedFrames = escalatedFrames;
         Matches = [.. matches ?? []];
         foreach (var frame in frames ?? [])
         {
@@ -42,6 +46,26 @@ public sealed class MediumLife
 
     /// <summary>Name and version of every model that scored a frame of the medium (loaded for open media only: a verdict names them).</summary>
     public HashSet<(string Name, string Version)> Models { get; }
+
+    /// <summary>The model configurations that scored its frames (loaded for open media only, like <see cref="Models"/>).</summary>
+    public HashSet<string> Configurations { get; }
+
+    /// <summary>Frames the cascade re-scored with its second model (open media only).</summary>
+    public int EscalatedFrames { get; private set; }
+
+    /// <summary>Counts a newly stored frame's configuration and rule.</summary>
+    public void Scored(string? configuration, string? rule)
+    {
+        if (configuration is not null)
+        {
+            Configurations.Add(configuration);
+        }
+
+        if (rule == Contracts.V1.ScoreRules.Escalated)
+        {
+            EscalatedFrames++;
+        }
+    }
 
     /// <summary>The medium's frames that matched a hash bank, stored and new.</summary>
     public List<MediumMatch> Matches { get; }

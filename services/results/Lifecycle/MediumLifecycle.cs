@@ -133,6 +133,9 @@ public sealed class MediumLifecycle(double auditSampleRate)
                 HeatmapClasses = [.. frame.HeatmapClasses ?? []],
                 ClassifiedAt = frame.ClassifiedAt,
                 ReceivedAt = now,
+                ModelConfiguration = frame.ModelConfiguration,
+                ScoreRule = frame.ScoreRule,
+                ModelScores = [.. frame.ModelScores ?? []],
             }));
             if (firstOfFrame)
             {
@@ -142,6 +145,7 @@ public sealed class MediumLifecycle(double auditSampleRate)
             Raise(life, frame, scores, effects);
             life.AddFrame(frame.FrameIndex, frame.TimestampSeconds, scores);
             life.Models.Add((frame.ModelName, frame.ModelVersion));
+            life.Scored(frame.ModelConfiguration, frame.ScoreRule);
             recorded = true;
         }
 
@@ -397,6 +401,8 @@ public sealed class MediumLifecycle(double auditSampleRate)
             DecidedAt = now,
             Latency = now - request.SubmittedAt,
             ExtractionElapsed = verdict.ExtractionElapsed,
+            ModelConfiguration = verdict.ModelConfiguration,
+            EscalatedFrames = verdict.EscalatedFrames,
         };
         return (medium, copy);
     }
@@ -532,6 +538,8 @@ public sealed class MediumLifecycle(double auditSampleRate)
             DecidedAt = now,
             Latency = medium.SubmittedAt is { } submitted ? now - submitted : null,
             ExtractionElapsed = medium.ExtractionElapsed,
+            ModelConfiguration = life.Configurations.Count == 0 ? null : string.Join(',', life.Configurations.Order(StringComparer.Ordinal)),
+            EscalatedFrames = life.EscalatedFrames,
             Matches = [.. life.Matches.OrderBy(m => m.FrameIndex).ThenBy(m => m.Distance).ThenBy(m => m.BankName, StringComparer.Ordinal).Select(m => m.ToContract())],
             ReusedFromMediaId = life.Matches.Count == 0 && KnownDecision(life) is not null ? medium.NearDuplicateOf : null,
         };
@@ -545,6 +553,8 @@ public sealed class MediumLifecycle(double auditSampleRate)
         var announcement = new VerdictReached(medium.Id, medium.CorrelationId, medium.ExternalId, decision.Decision, contractMaxima,
             medium.FramesScored, modelName, modelVersion, policy.Name, policy.Version, early, false, now)
         {
+            ModelConfiguration = verdict.ModelConfiguration,
+            EscalatedFrames = verdict.EscalatedFrames,
             Matches = verdict.Matches,
             ReusedFromMediaId = verdict.ReusedFromMediaId,
             Segments = verdict.Segments,
@@ -578,7 +588,12 @@ public sealed class MediumLifecycle(double auditSampleRate)
 
     private static VerdictReached Announcement(Medium medium, Verdict verdict, Decision decision, bool byReviewer, DateTimeOffset now) =>
         new(medium.Id, medium.CorrelationId, medium.ExternalId, decision, verdict.Maxima, verdict.FramesScored, verdict.ModelName, verdict.ModelVersion,
-            verdict.PolicyName, verdict.PolicyVersion, verdict.DecidedEarly, byReviewer, now) { Segments = verdict.Segments };
+            verdict.PolicyName, verdict.PolicyVersion, verdict.DecidedEarly, byReviewer, now)
+        {
+            ModelConfiguration = verdict.ModelConfiguration,
+            EscalatedFrames = verdict.EscalatedFrames,
+            Segments = verdict.Segments,
+        };
 
     /// <summary>Scores are probabilities; anything else (NaN, out of range) is clamped rather than allowed to poison a maximum.</summary>
     private static Dictionary<string, float> Sanitise(IReadOnlyDictionary<string, float> scores)

@@ -47,8 +47,10 @@ public sealed class PolicyStore(ResultsDbContext db, AuditLog audit, TimeProvide
         TemporalRules temporal,
         AuditActor actor,
         string? comment,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        PolicyModels? models = null)
     {
+        models ??= new PolicyModels(Contracts.V1.ModelConfigurations.MobileNetV2, ModerationPolicy.DefaultCascadeMargin);
         var createdBy = actor.ClientId;
         for (var attempt = 0; ; attempt++)
         {
@@ -60,6 +62,8 @@ public sealed class PolicyStore(ResultsDbContext db, AuditLog audit, TimeProvide
                 BlockThresholds = new(block),
                 ReviewThresholds = new(review),
                 EarlyExit = earlyExit,
+                Models = models.Models,
+                CascadeMargin = models.CascadeMargin,
                 CorroborationFrames = temporal.CorroborationFrames,
                 CorroborationSeconds = temporal.CorroborationSeconds,
                 SmoothingWindow = temporal.SmoothingWindow,
@@ -75,6 +79,8 @@ public sealed class PolicyStore(ResultsDbContext db, AuditLog audit, TimeProvide
                 block = policy.BlockThresholds,
                 review = policy.ReviewThresholds,
                 earlyExit,
+                models = models.Models,
+                cascadeMargin = models.CascadeMargin,
                 temporal.CorroborationFrames,
                 temporal.CorroborationSeconds,
                 temporal.SmoothingWindow,
@@ -95,3 +101,6 @@ public sealed class PolicyStore(ResultsDbContext db, AuditLog audit, TimeProvide
         }
     }
 }
+
+/// <summary>A policy version's model configuration and the cascade's band margin.</summary>
+public sealed record PolicyModels(string Models, float CascadeMargin);

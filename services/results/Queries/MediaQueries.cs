@@ -91,7 +91,10 @@ public sealed class MediaQueries(ResultsDbContext db)
 
         return await db.FrameScores.AsNoTracking().Where(f => f.MediaId == mediaId)
             .OrderBy(f => f.FrameIndex).ThenBy(f => f.ModelVersion)
-            .Select(f => new FrameView(f.FrameIndex, f.TimestampSeconds, f.ModelName, f.ModelVersion, f.Scores, f.ClassifiedAt) { HeatmapClasses = f.HeatmapClasses })
+            .Select(f => new FrameView(f.FrameIndex, f.TimestampSeconds, f.ModelName, f.ModelVersion, f.Scores, f.ClassifiedAt, f.ModelConfiguration, f.ScoreRule, f.ModelScores)
+            {
+                HeatmapClasses = f.HeatmapClasses,
+            })
             .ToListAsync(cancellationToken);
     }
 
@@ -152,6 +155,8 @@ public sealed class MediaQueries(ResultsDbContext db)
             verdict is null ? null : new MediaVerdict(medium.Decision ?? verdict.Decision, verdict.Maxima, verdict.ModelName, verdict.ModelVersion,
                 verdict.PolicyName, verdict.PolicyVersion, verdict.DecidedEarly, medium.DecidedByReviewer, medium.DecidedAt ?? verdict.DecidedAt)
             {
+                ModelConfiguration = verdict.ModelConfiguration,
+                EscalatedFrames = verdict.EscalatedFrames,
                 Matches = verdict.Matches,
                 ReusedFromMediaId = verdict.ReusedFromMediaId,
                 Segments = verdict.Segments,
@@ -170,7 +175,7 @@ public sealed class MediaQueries(ResultsDbContext db)
         new(medium.Decision ?? verdict.Decision, verdict.Decision, medium.DecidedByReviewer, verdict.Maxima, verdict.FramesScored, verdict.ModelName,
             verdict.ModelVersion, verdict.PolicyName, verdict.PolicyVersion, verdict.DecidedEarly, verdict.TriggerClass, verdict.TriggerFrameIndex,
             verdict.DecidedAt, medium.DecidedByReviewer ? medium.DecidedAt : null, verdict.Latency?.TotalSeconds, verdict.ExtractionElapsed?.TotalSeconds,
-            verdict.Segments)
+            verdict.ModelConfiguration, verdict.EscalatedFrames, verdict.Segments)
         {
             Matches = verdict.Matches,
             ReusedFromMediaId = verdict.ReusedFromMediaId,

@@ -55,6 +55,8 @@ public sealed record VerdictView(
     DateTimeOffset? OverriddenAt,
     double? LatencySeconds,
     double? ExtractionSeconds,
+    string? ModelConfiguration,
+    int EscalatedFrames,
     IReadOnlyList<FlaggedSegment> Segments)
 {
     /// <summary>The hash-bank matches that decided or shaped the verdict.</summary>
@@ -85,7 +87,12 @@ public sealed record FeedbackView(
     bool Blind = false);
 
 /// <summary>One row of the dashboard's timeline: <c>GET /media/{id}/frames</c>.</summary>
-public sealed record FrameView(int FrameIndex, double TimestampSeconds, string ModelName, string ModelVersion, IReadOnlyDictionary<string, float> Scores, DateTimeOffset ClassifiedAt)
+/// <param name="Scores">The final scores, those the policy judged.</param>
+/// <param name="ModelConfiguration">The configuration that scored the frame (<c>mobilenet_v2</c>, <c>cascade-v1</c>); null before the cascade.</param>
+/// <param name="ScoreRule">Which rule produced <paramref name="Scores"/> (<c>single-model</c>, <c>outside-band</c>, <c>at-block</c>, <c>escalated</c>, <c>escalation-unavailable</c>).</param>
+/// <param name="ModelScores">Every model's raw scores, in the order they ran.</param>
+public sealed record FrameView(int FrameIndex, double TimestampSeconds, string ModelName, string ModelVersion, IReadOnlyDictionary<string, float> Scores, DateTimeOffset ClassifiedAt,
+    string? ModelConfiguration, string? ScoreRule, IReadOnlyList<ModelScores> ModelScores)
 {
     /// <summary>Classes with a class activation map beside the frame (the dashboard overlays it).</summary>
     public IReadOnlyList<string> HeatmapClasses { get; init; } = [];

@@ -27,4 +27,10 @@ public sealed record FrameExtracted(
     /// messages of extractors that are still rolling out; new extractors never set it.
     /// </summary>
     public byte[]? Jpeg { get; init; }
+
+    /// <summary>
+    /// The policy the submission named (null: the default policy): the classifier scores the frame with that policy's
+    /// model configuration and band. Absent from extractors before the cascade; such frames follow the default policy.
+    /// </summary>
+    public string? Policy { get; init; }
 }

@@ -40,6 +40,11 @@ public sealed record MediaVerdict(
     bool ByReviewer,
     DateTimeOffset DecidedAt)
 {
+    /// <summary>The model configurations that scored the frames (e.g. <c>cascade-v1</c>); null from results before the cascade.</summary>
+    public string? ModelConfiguration { get; init; }
+
+    /// <summary>How many frames the cascade re-scored with its second model (their final scores follow its rule).</summary>
+    public int EscalatedFrames { get; init; }
     /// <summary>The hash-bank matches that decided or shaped the verdict; empty when known content played no part.</summary>
     public IReadOnlyList<BankMatch> Matches { get; init; } = [];
 

@@ -16,6 +16,11 @@ public sealed record VerdictReached(
     bool ByReviewer,
     DateTimeOffset DecidedAt) : IMediaMessage
 {
+    /// <summary>The model configurations that scored the frames (e.g. <c>cascade-v1</c>); null from results before the cascade.</summary>
+    public string? ModelConfiguration { get; init; }
+
+    /// <summary>How many frames the cascade re-scored with its second model (their final scores follow its rule).</summary>
+    public int EscalatedFrames { get; init; }
     /// <summary>The hash-bank matches that decided or shaped the verdict; empty (or absent, from earlier versions) when none.</summary>
     public IReadOnlyList<BankMatch> Matches { get; init; } = [];
 

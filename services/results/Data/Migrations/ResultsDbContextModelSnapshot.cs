@@ -379,15 +379,32 @@ namespace Moderation.Results.Data.Migrations
                         .HasColumnName("heatmap_classes")
                         .HasDefaultValueSql("'[]'::jsonb");
 
+                    b.Property<string>("ModelConfiguration")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("model_configuration");
+
                     b.Property<string>("ModelName")
                         .IsRequired()
                         .HasMaxLength(128)
                         .HasColumnType("character varying(128)")
                         .HasColumnName("model_name");
 
+                    b.Property<string>("ModelScores")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("model_scores")
+                        .HasDefaultValueSql("'[]'::jsonb");
+
                     b.Property<DateTimeOffset>("ReceivedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("received_at");
+
+                    b.Property<string>("ScoreRule")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("score_rule");
 
                     b.Property<string>("Scores")
                         .IsRequired()
@@ -966,6 +983,12 @@ namespace Moderation.Results.Data.Migrations
                         .HasColumnType("jsonb")
                         .HasColumnName("block_thresholds");
 
+                    b.Property<float>("CascadeMargin")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("real")
+                        .HasDefaultValue(0.1f)
+                        .HasColumnName("cascade_margin");
+
                     b.Property<string>("Comment")
                         .HasMaxLength(1024)
                         .HasColumnType("character varying(1024)")
@@ -997,6 +1020,14 @@ namespace Moderation.Results.Data.Migrations
                         .HasColumnType("boolean")
                         .HasColumnName("early_exit");
 
+                    b.Property<string>("Models")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasDefaultValue("mobilenet_v2")
+                        .HasColumnName("models");
+
                     b.Property<string>("ReviewThresholds")
                         .IsRequired()
                         .HasColumnType("jsonb")
@@ -1019,12 +1050,14 @@ namespace Moderation.Results.Data.Migrations
                             Name = "default",
                             Version = 1,
                             BlockThresholds = "{\"Porn\":0.9,\"Hentai\":0.9}",
+                            CascadeMargin = 0.1f,
                             Comment = "Block Porn or Hentai at 0.9; review Porn, Hentai or Sexy at 0.5; allow otherwise.",
                             CorroborationFrames = 2,
                             CorroborationSeconds = 2.0,
                             CreatedAt = new DateTimeOffset(new DateTime(2025, 1, 1, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0)),
                             CreatedBy = "seed",
                             EarlyExit = true,
+                            Models = "mobilenet_v2",
                             ReviewThresholds = "{\"Porn\":0.5,\"Hentai\":0.5,\"Sexy\":0.5}",
                             SmoothingWindow = 1
                         });
@@ -1341,6 +1374,10 @@ namespace Moderation.Results.Data.Migrations
                         .HasColumnType("character varying(16)")
                         .HasColumnName("decision");
 
+                    b.Property<int>("EscalatedFrames")
+                        .HasColumnType("integer")
+                        .HasColumnName("escalated_frames");
+
                     b.Property<TimeSpan?>("ExtractionElapsed")
                         .HasColumnType("interval")
                         .HasColumnName("extraction_elapsed");
@@ -1366,6 +1403,11 @@ namespace Moderation.Results.Data.Migrations
                     b.Property<Guid>("MediaId")
                         .HasColumnType("uuid")
                         .HasColumnName("media_id");
+
+                    b.Property<string>("ModelConfiguration")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("model_configuration");
 
                     b.Property<string>("ModelName")
                         .IsRequired()
