@@ -20,6 +20,7 @@ public sealed class ClassifierMetrics
     private readonly Histogram<double> inferenceDuration;
     private readonly Counter<long> escalations;
     private long framesClassified;
+    private long framesKnown;
     private long framesEscalated;
     private long framesFailed;
     private long batches;
@@ -29,7 +30,7 @@ public sealed class ClassifierMetrics
     public ClassifierMetrics(IMeterFactory meterFactory)
     {
         var meter = meterFactory.Create(Telemetry.MeterName);
-        frames = meter.CreateCounter<long>("moderation.classifier.frames", "{frame}", "Frames handled; outcome is classified or failed.");
+        frames = meter.CreateCounter<long>("moderation.classifier.frames", "{frame}", "Frames handled; outcome is classified, failed, or known (decided by known content before the model).");
         escalations = meter.CreateCounter<long>("moderation.classifier.escalations", "{frame}", "Frames in a cascade policy's uncertain band, re-scored by the second model.");
         batchSize = meter.CreateHistogram<int>(
             "moderation.classifier.batch.size", "{frame}", "Frames per inference batch.",
@@ -56,6 +57,9 @@ public sealed class ClassifierMetrics
     public long FramesFailed => Interlocked.Read(ref framesFailed);
 
     public long FramesEscalated => Interlocked.Read(ref framesEscalated);
+
+    /// <summary>Stills withheld from the model because known content decided them.</summary>
+    public long FramesKnown => Interlocked.Read(ref framesKnown);
 
     public long Batches => Interlocked.Read(ref batches);
 
@@ -100,6 +104,16 @@ public sealed class ClassifierMetrics
     {
         frames.Add(count, new KeyValuePair<string, object?>("outcome", "failed"));
         Interlocked.Add(ref framesFailed, count);
+    }
+
+    /// <summary>Stills withheld from the model because known content (a hash bank, a near-duplicate) decided them.</summary>
+    public void KnownContent(int count)
+    {
+        if (count > 0)
+        {
+            frames.Add(count, new KeyValuePair<string, object?>("outcome", "known"));
+            Interlocked.Add(ref framesKnown, count);
+        }
     }
 
     public void Escalated(int count)

@@ -82,8 +82,12 @@ public sealed class ImagePreprocessor
     public int TensorLength => Input.TensorLength;
 
     /// <summary>Decodes <paramref name="encodedImage"/> and writes one preprocessed image into <paramref name="destination"/>.</summary>
+    /// <param name="decoded">
+    /// Also given the decoded picture (unpremultiplied RGBA as stored, before EXIF orientation), for work that needs the
+    /// same pixels, such as a perceptual hash, without a second decode.
+    /// </param>
     /// <exception cref="ImageDecodeException">The bytes are not a complete image Skia can decode, or it is too large.</exception>
-    public unsafe void Preprocess(ReadOnlySpan<byte> encodedImage, Span<float> destination)
+    public unsafe void Preprocess(ReadOnlySpan<byte> encodedImage, Span<float> destination, DecodedPicture? decoded = null)
     {
         CheckDestination(destination);
         if (encodedImage.IsEmpty)
@@ -124,6 +128,7 @@ public sealed class ImagePreprocessor
             }
 
             PreprocessRgba(pixels.AsSpan(0, byteCount), width, height, decodeInfo.RowBytes, codec.EncodedOrigin, destination);
+            decoded?.Invoke(pixels.AsSpan(0, byteCount), width, height, decodeInfo.RowBytes);
         }
         finally
         {
@@ -284,6 +289,9 @@ public sealed class ImagePreprocessor
         }
     }
 }
+
+/// <summary>A decoded picture: unpremultiplied RGBA rows of <paramref name="rowBytes"/> bytes, in stored orientation.</summary>
+public delegate void DecodedPicture(ReadOnlySpan<byte> rgba, int width, int height, int rowBytes);
 
 /// <summary>Why an image could not be decoded.</summary>
 public enum ImageDecodeFailure

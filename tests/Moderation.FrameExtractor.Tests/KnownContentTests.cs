@@ -5,8 +5,9 @@ using Xunit;
 namespace Moderation.FrameExtractor.Tests;
 
 /// <summary>
-/// The extractor hashes every frame it has and asks results about it before the classifier gets it; results' answer
-/// (played here by the fixture's observer) decides whether the frame is published, skipped, or the medium stops.
+/// The extractor hashes every video frame it decodes and asks results about it before the classifier gets it; results'
+/// answer (played here by the fixture's observer) decides whether the frame is published, skipped, or the medium stops.
+/// A still is decoded only by the classifier, which hashes and asks.
 /// </summary>
 [Collection(ExtractorServiceCollection.Name)]
 public sealed class KnownContentTests(ExtractorServiceFixture service)
@@ -30,26 +31,18 @@ public sealed class KnownContentTests(ExtractorServiceFixture service)
     }
 
     [Fact]
-    public async Task A_still_decided_by_known_content_is_planned_with_no_frame_and_never_reaches_the_classifier()
+    public async Task A_still_is_not_decoded_here_but_marked_for_the_classifier_to_hash_and_match_before_its_model()
     {
         var picture = TestMedia.UniqueCopy(await TestMedia.JpegAsync(800, 600));
-        var submitted = await service.StoreAsync(picture);
-        service.Log.AnswerHash = q => q.MediaId == submitted.MediaId ? new FrameHashMatched(q.MediaId, q.FrameIndex, FrameHashOutcome.Decided, Decision.Block) : null;
-        try
-        {
-            await service.Bus.Publish(submitted);
-            var media = await service.Log.For(submitted.MediaId).EndedAsync();
+        var submitted = await service.SubmitAsync(picture);
+        var media = await service.Log.For(submitted.MediaId).EndedAsync();
 
-            var hash = Assert.Single(media.Hashes);
-            Assert.Equal((MediaKind.Still, 0, 0.0), (hash.Kind, hash.FrameIndex, hash.TimestampSeconds));
-            Assert.True(media.Planned!.ExtractionComplete);
-            Assert.Equal(0, media.Planned.PlannedFrames);
-            Assert.Empty(media.Frames);
-        }
-        finally
-        {
-            service.Log.AnswerHash = null;
-        }
+        Assert.Empty(media.Hashes);
+        Assert.True(media.Planned!.ExtractionComplete);
+        Assert.Equal(1, media.Planned.PlannedFrames);
+        var frame = Assert.Single(media.Frames);
+        Assert.True(frame.MatchKnownContent);
+        Assert.Equal((submitted.ClientId, submitted.Policy, submitted.BlobKey), (frame.ClientId, frame.Policy, frame.ImageBlobKey));
     }
 
     [Fact]

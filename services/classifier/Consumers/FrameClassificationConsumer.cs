@@ -3,6 +3,7 @@ using MassTransit;
 using Moderation.Classifier.Inference;
 using Moderation.Classifier.Registry;
 using Moderation.Contracts.V1;
+using Moderation.Pdq;
 using Moderation.ServiceDefaults;
 
 namespace Moderation.Classifier.Consumers;
@@ -16,6 +17,9 @@ namespace Moderation.Classifier.Consumers;
 /// scores the frames of its share of media as well (<see cref="FrameShadowScored"/>, never acting on the verdict).
 /// Live frames of policies naming the cascade go through <see cref="FrameCascade"/> after the active model, which
 /// re-scores those in the policy's uncertain band with the second model; the shadow scores with its model alone.
+/// A still's frame (<see cref="FrameExtracted.MatchKnownContent"/>) is PDQ-hashed from its decode, and the batch's hashes
+/// go to results in one batch of questions before the model runs: a still that known content decides (a bank match, a
+/// near-duplicate of a decided still) is withheld from the model and publishes nothing, since results decided it.
 /// </summary>
 public sealed class FrameClassificationConsumer(
     ModelLanes lanes,
@@ -25,6 +29,7 @@ public sealed class FrameClassificationConsumer(
     EscalationModel escalation,
     FrameImageLoader loader,
     HeatmapWriter heatmaps,
+    IKnownContent knownContent,
     ClassifierMetrics metrics,
     TimeProvider time,
     ILogger<FrameClassificationConsumer> logger) : IConsumer<Batch<FrameExtracted>>
@@ -63,6 +68,7 @@ public sealed class FrameClassificationConsumer(
         var pictures = await Task.WhenAll(loads);
 
         var batch = active.Classifier.Batches.Rent();
+        HashSet<int> withheld;
         try
         {
             FrameSlot[] slots;
@@ -74,6 +80,8 @@ public sealed class FrameClassificationConsumer(
                 metrics.Preprocessed(Stopwatch.GetElapsedTime(started));
             }
 
+            withheld = [.. await DecidedByKnownContentAsync(frames, slots, cancellationToken)];
+            FramePreprocessor.Withhold(batch, slots, withheld);
             await active.Classifier.ClassifyAsync(batch, cancellationToken);
 
             // One set of bands for the whole batch, even if new ones arrive meanwhile.
@@ -94,14 +102,44 @@ public sealed class FrameClassificationConsumer(
 
         if (models.Shadow is { } shadow)
         {
-            await ShadowAsync(frames, pictures, models, shadow, cancellationToken);
+            await ShadowAsync(frames, pictures, withheld, models, shadow, cancellationToken);
         }
     }
 
-    /// <summary>Scores the frames of the shadowed media with the shadow version too and reports those scores, which never act.</summary>
-    private async Task ShadowAsync(Batch<FrameExtracted> frames, FrameInput[] pictures, LiveModels models, LoadedModel shadow, CancellationToken cancellationToken)
+    /// <summary>
+    /// Asks results, all at once, about the batch's hashed stills; answers the indices of the frames known content
+    /// decided. Results recorded their hashes either way.
+    /// </summary>
+    private async Task<List<int>> DecidedByKnownContentAsync(Batch<FrameExtracted> frames, FrameSlot[] slots, CancellationToken cancellationToken)
     {
-        var chosen = Enumerable.Range(0, frames.Length).Where(i => models.Shadows(frames[i].Message.MediaId)).ToArray();
+        List<(int Index, Task<FrameHashMatched> Answer)> questions = [];
+        for (var i = 0; i < frames.Length; i++)
+        {
+            if (slots[i] is { Decoded: true, Hash: { } hash })
+            {
+                var frame = frames[i].Message;
+                questions.Add((i, knownContent.MatchAsync(new MatchFrameHash(frame.MediaId, frame.CorrelationId, frame.ClientId, frame.Policy, MediaKind.Still,
+                    frame.FrameIndex, frame.TimestampSeconds, hash.Original.ToHex(), hash.Quality,
+                    [.. hash.Hashes.Where((_, k) => k != (int)PdqDihedral.Original).Select(h => h.ToHex())]), cancellationToken)));
+            }
+        }
+
+        if (questions.Count == 0)
+        {
+            return [];
+        }
+
+        await Task.WhenAll(questions.Select(q => q.Answer));
+        var decided = questions.Where(q => q.Answer.Result.Outcome != FrameHashOutcome.Classify).Select(q => q.Index).ToList();
+        metrics.KnownContent(decided.Count);
+        return decided;
+    }
+
+    /// <summary>Scores the frames of the shadowed media with the shadow version too and reports those scores, which never act.</summary>
+    private async Task ShadowAsync(Batch<FrameExtracted> frames, FrameInput[] pictures, HashSet<int> withheld, LiveModels models, LoadedModel shadow,
+        CancellationToken cancellationToken)
+    {
+        var chosen = Enumerable.Range(0, frames.Length).Where(i => !withheld.Contains(i) && models.Shadows(frames[i].Message.MediaId)).ToArray();
         if (chosen.Length == 0)
         {
             return;
@@ -110,7 +148,7 @@ public sealed class FrameClassificationConsumer(
         var batch = shadow.Classifier.Batches.Rent();
         try
         {
-            var slots = shadow.Preprocessor.Fill(batch, [.. chosen.Select(i => pictures[i])]);
+            var slots = shadow.Preprocessor.Fill(batch, [.. chosen.Select(i => pictures[i] with { Hash = false })]);
             await shadow.Classifier.ClassifyAsync(batch, cancellationToken);
             var model = shadow.Classifier.Model;
             var publishes = new List<Task>(chosen.Length);
@@ -145,6 +183,7 @@ public sealed class FrameClassificationConsumer(
         var classifiedAt = time.GetUtcNow();
         var publishes = new Task[frames.Length];
         var failed = 0;
+        var known = 0;
         for (var i = 0; i < frames.Length; i++)
         {
             var frame = frames[i];
@@ -183,6 +222,13 @@ public sealed class FrameClassificationConsumer(
                 continue;
             }
 
+            if (slot.Withheld)
+            {
+                publishes[i] = Task.CompletedTask;
+                known++;
+                continue;
+            }
+
             failed++;
             using (logger.BeginScope(new Dictionary<string, object> { ["MediaId"] = message.MediaId, ["CorrelationId"] = message.CorrelationId }))
             {
@@ -205,7 +251,7 @@ public sealed class FrameClassificationConsumer(
         }
 
         await Task.WhenAll(publishes);
-        metrics.Classified(frames.Length - failed);
+        metrics.Classified(frames.Length - failed - known);
         if (failed > 0)
         {
             metrics.Failed(failed);

@@ -17,11 +17,12 @@ public sealed class FrameImageLoader(IBlobStore blobs)
         if (string.IsNullOrEmpty(frame.ImageBlobKey))
         {
             return (frame.Image ?? frame.Jpeg) is { Length: > 0 } inline
-                ? new FrameInput(inline)
+                ? new FrameInput(inline, Hash: frame.MatchKnownContent)
                 : FrameInput.Failed(FailureReasons.FrameUndecodable, "The frame carries no picture.");
         }
 
-        return await LoadAsync(frame.ImageBlobKey, cancellationToken);
+        var loaded = await LoadAsync(frame.ImageBlobKey, cancellationToken);
+        return loaded with { Hash = frame.MatchKnownContent && loaded.FailureReason is null };
     }
 
     /// <summary>The picture stored under <paramref name="key"/> in the shared blob store.</summary>

@@ -1,23 +1,30 @@
 using Microsoft.Extensions.Options;
 using Moderation.Contracts.V1;
 using Moderation.Model;
+using Moderation.Pdq;
 
 namespace Moderation.Classifier.Inference;
 
 /// <summary>A frame's encoded picture, or why it could not be had (then <see cref="Image"/> is empty).</summary>
 /// <param name="FailureReason">A <see cref="FailureReasons"/> code; null when the picture was loaded.</param>
-public readonly record struct FrameInput(ReadOnlyMemory<byte> Image, string? FailureReason = null, string? FailureDetail = null)
+/// <param name="Hash">PDQ-hash the decoded picture too (<see cref="FrameExtracted.MatchKnownContent"/>).</param>
+public readonly record struct FrameInput(ReadOnlyMemory<byte> Image, string? FailureReason = null, string? FailureDetail = null, bool Hash = false)
 {
     public static FrameInput Failed(string reason, string detail) => new(ReadOnlyMemory<byte>.Empty, reason, detail);
 }
 
-/// <summary>Where a frame ended up in its batch, or why it could not be decoded.</summary>
-/// <param name="Slot">Index in the batch tensor; -1 when the frame failed.</param>
+/// <summary>Where a frame ended up in its batch, or why it could not be decoded, or that it was withheld from the model.</summary>
+/// <param name="Slot">Index in the batch tensor; -1 when the frame failed or was withheld.</param>
 /// <param name="Error">Why the frame failed; null when it was decoded.</param>
 /// <param name="Reason">The <see cref="FailureReasons"/> code of the failure; null when it was decoded.</param>
-public readonly record struct FrameSlot(int Slot, string? Error, string? Reason = null)
+/// <param name="Hash">The decoded picture's PDQ hashes, when <see cref="FrameInput.Hash"/> asked for them.</param>
+public readonly record struct FrameSlot(int Slot, string? Error, string? Reason = null, PdqDihedralResult? Hash = null)
 {
-    public bool Decoded => Error is null;
+    /// <summary>The frame is in the batch tensor, to be scored.</summary>
+    public bool Decoded => Slot >= 0;
+
+    /// <summary>Decoded, then withheld from the model (<see cref="FramePreprocessor.Withhold"/>): known content decided it.</summary>
+    public bool Withheld => Slot < 0 && Error is null;
 
     /// <summary>The failure was not a plain decode error (logged as an error, reported as internal).</summary>
     public bool Unexpected => Reason == FailureReasons.Internal;
@@ -73,8 +80,11 @@ public sealed class FramePreprocessor
 
             try
             {
-                image.Preprocess(frames[i].Image.Span, batch.InputOf(i));
-                slots[i] = new FrameSlot(i, null);
+                PdqDihedralResult? hash = null;
+                image.Preprocess(frames[i].Image.Span, batch.InputOf(i), frames[i].Hash
+                    ? (rgba, width, height, rowBytes) => hash = PdqHasher.HashWithDihedrals(rgba, width, height, rowBytes, PdqPixelFormat.Rgba8888)
+                    : null);
+                slots[i] = new FrameSlot(i, null, null, hash);
             }
             catch (ImageDecodeException ex)
             {
@@ -92,6 +102,34 @@ public sealed class FramePreprocessor
             }
         });
 
+        Compact(batch, slots);
+        return slots;
+    }
+
+    /// <summary>
+    /// Takes the frames at <paramref name="withheld"/> (indices into <paramref name="slots"/>) out of the batch tensor,
+    /// so the model never scores them, and closes the gaps.
+    /// </summary>
+    public static void Withhold(FrameBatch batch, FrameSlot[] slots, IReadOnlyCollection<int> withheld)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(slots);
+        if (withheld.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var i in withheld)
+        {
+            slots[i] = slots[i] with { Slot = -1 };
+        }
+
+        Compact(batch, slots);
+    }
+
+    /// <summary>Moves the inputs of the slots still decoded to the front of the tensor, in order.</summary>
+    private static void Compact(FrameBatch batch, FrameSlot[] slots)
+    {
         var filled = 0;
         for (var i = 0; i < slots.Length; i++)
         {
@@ -100,9 +138,9 @@ public sealed class FramePreprocessor
                 continue;
             }
 
-            if (i != filled)
+            if (slots[i].Slot != filled)
             {
-                batch.MoveInput(i, filled);
+                batch.MoveInput(slots[i].Slot, filled);
                 slots[i] = slots[i] with { Slot = filled };
             }
 
@@ -110,6 +148,5 @@ public sealed class FramePreprocessor
         }
 
         batch.Count = filled;
-        return slots;
     }
 }

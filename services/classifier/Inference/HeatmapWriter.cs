@@ -88,12 +88,19 @@ public sealed class HeatmapWriter(IBlobStore blobs, IOptions<ClassifierOptions> 
         }
 
         using var bitmap = new SKBitmap(new SKImageInfo(width * CellPixels, height * CellPixels, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+        var pixels = bitmap.GetPixelSpan();
         for (var y = 0; y < bitmap.Height; y++)
         {
+            var row = pixels.Slice(y * bitmap.RowBytes, bitmap.Width * 4);
             for (var x = 0; x < bitmap.Width; x++)
             {
-                var level = peak > 0 ? Sample(map, height, width, (y + 0.5f) / CellPixels - 0.5f, (x + 0.5f) / CellPixels - 0.5f) / peak : 0;
-                bitmap.SetPixel(x, y, Ramp(level));
+                var level = peak > 0 ? Math.Clamp(Sample(map, height, width, (y + 0.5f) / CellPixels - 0.5f, (x + 0.5f) / CellPixels - 0.5f) / peak, 0, 1) : 0;
+
+                // A red-to-yellow ramp whose opacity follows the activation.
+                row[x * 4] = 255;
+                row[x * 4 + 1] = (byte)(255 * level);
+                row[x * 4 + 2] = 0;
+                row[x * 4 + 3] = (byte)(200 * level);
             }
         }
 
@@ -112,12 +119,6 @@ public sealed class HeatmapWriter(IBlobStore blobs, IOptions<ClassifierOptions> 
         var top = map[r0 * width + c0] * (1 - fc) + map[r0 * width + c1] * fc;
         var bottom = map[r1 * width + c0] * (1 - fc) + map[r1 * width + c1] * fc;
         return top * (1 - fr) + bottom * fr;
-    }
-
-    private static SKColor Ramp(float level)
-    {
-        level = Math.Clamp(level, 0, 1);
-        return new SKColor(255, (byte)(255 * level), 0, (byte)(200 * level));
     }
 }
 

@@ -10,22 +10,17 @@ namespace Moderation.FrameExtractor.Extraction;
 public sealed record HashedFrame(PdqHash Hash, int Quality, IReadOnlyList<PdqHash> Orientations);
 
 /// <summary>
-/// PDQ hashes of the pictures the extractor has at hand: a still's stored original (read once, as the reference hasher
-/// reads a file: pixels as stored, EXIF orientation left to dihedral matching) and each sampled frame as ffmpeg emitted
-/// it. A picture Skia cannot decode has no hash; the classifier then reports on it as before.
+/// PDQ hashes of the frames of videos and animations as ffmpeg emitted them (a still is hashed by the classifier, which
+/// decodes it anyway). A picture Skia cannot decode has no hash; the classifier then reports on it as before.
 /// </summary>
 public sealed class FrameHashing(IOptions<MediaLimitsOptions> limits, ExtractionMetrics metrics, ILogger<FrameHashing> logger)
 {
-    public HashedFrame? HashStill(string path) => Hash(File.ReadAllBytes(path));
-
-    public HashedFrame? HashPng(byte[] png) => Hash(png);
-
-    private HashedFrame? Hash(byte[] encoded)
+    public HashedFrame? HashPng(byte[] png)
     {
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var result = PdqHasher.HashWithDihedrals(encoded, PdqOrientation.Stored, limits.Value.MaxPixels);
+            var result = PdqHasher.HashWithDihedrals(png, PdqOrientation.Stored, limits.Value.MaxPixels);
             metrics.HashSeconds.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
             return new HashedFrame(result.Original, result.Quality, [.. result.Hashes.Where((_, i) => i != (int)PdqDihedral.Original)]);
         }

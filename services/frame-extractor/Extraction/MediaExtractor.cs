@@ -24,9 +24,11 @@ public enum ExtractionOutcome
 /// One medium from submission to its last frame: locate the blob, probe, plan, announce the plan, decode the segments in
 /// parallel and publish every frame the moment ffmpeg emits it, then announce the exact count. A well-formed still
 /// picture starts no process at all: it is recognised in-process and its original blob goes to the classifier as its
-/// one frame. Every frame is PDQ-hashed from the picture at hand and, before it goes to the classifier, matched against
-/// known content by results (<see cref="IKnownContent"/>): a frame of a medium known content decides is never published,
-/// and the extraction stops. A decision from results
+/// one frame, marked for the classifier to PDQ-hash from its own decode and match against known content before the model
+/// runs (<see cref="FrameExtracted.MatchKnownContent"/>): a still is decoded once. Every frame of a video or an
+/// animation is PDQ-hashed from the picture ffmpeg emitted and, before it goes to the classifier, matched against known
+/// content by results (<see cref="IKnownContent"/>): a frame of a medium known content decides is never published, and
+/// the extraction stops. A decision from results
 /// stops the remaining segments; problems with the medium end in <see cref="MediaFailed"/> with a stable reason.
 /// The same file always yields the same frames with the same indices, so a redelivered submission is harmless.
 /// </summary>
@@ -77,9 +79,8 @@ public sealed class MediaExtractor(
             if (await stills.ProbeAsync(path, linked.Token) is { } still)
             {
                 kind = MediaKind.Still;
-                var outcome = await MatchAsync(submitted, MediaKind.Still, 0, 0, hashing.HashStill(path), linked.Token);
-                await PublishStillAsync(submitted, still, extraction, publisher, started, classify: outcome == FrameHashOutcome.Classify, cancellationToken);
-                return Finish(outcome == FrameHashOutcome.Classify ? ExtractionOutcome.Completed : ExtractionOutcome.Cancelled, kind, started);
+                await PublishStillAsync(submitted, still, extraction, publisher, started, cancellationToken);
+                return Finish(ExtractionOutcome.Completed, kind, started);
             }
 
             if (stillsOnly)
@@ -145,28 +146,18 @@ public sealed class MediaExtractor(
 
     /// <summary>
     /// A still's plan, which is also its outcome (<see cref="FramesPlanned.ExtractionComplete"/>: no completion message
-    /// follows), and its one frame — the original blob, which the classifier decodes — published together; when known
-    /// content decided the still (<paramref name="classify"/> false), the plan alone, of no frame.
+    /// follows), and its one frame — the original blob, which the classifier decodes, hashes and, unless known content
+    /// decides the still, scores — published together.
     /// </summary>
     private async Task PublishStillAsync(MediaSubmitted submitted, StillImage still, RunningExtraction extraction, IExtractionPublisher publisher,
-        Stopwatch started, bool classify, CancellationToken cancellationToken)
+        Stopwatch started, CancellationToken cancellationToken)
     {
-        var frames = classify ? 1 : 0;
-        extraction.Planned(MediaKind.Still, frames);
-        var plan = publisher.PublishAsync(new FramesPlanned(submitted.MediaId, submitted.CorrelationId, MediaKind.Still, frames, 0, 0, still.Width, still.Height,
-            still.Format, submitted.Priority, clock.GetUtcNow()) { ExtractionComplete = true }, cancellationToken);
-        if (!classify)
-        {
-            await plan;
-            logger.LogDebug("Still {Format} {Width}x{Height} decided by known content in {Elapsed:0.####} s", still.Format, still.Width, still.Height,
-                started.Elapsed.TotalSeconds);
-            return;
-        }
-
+        extraction.Planned(MediaKind.Still, 1);
         await Task.WhenAll(
-            plan,
+            publisher.PublishAsync(new FramesPlanned(submitted.MediaId, submitted.CorrelationId, MediaKind.Still, 1, 0, 0, still.Width, still.Height,
+                still.Format, submitted.Priority, clock.GetUtcNow()) { ExtractionComplete = true }, cancellationToken),
             publisher.PublishAsync(new FrameExtracted(submitted.MediaId, submitted.CorrelationId, 0, 0, null, submitted.BlobKey, still.Width, still.Height,
-                submitted.Priority) { Policy = submitted.Policy }, cancellationToken));
+                submitted.Priority) { Policy = submitted.Policy, MatchKnownContent = knownContent is not null, ClientId = submitted.ClientId }, cancellationToken));
         extraction.FramePublished();
         metrics.Frames.Add(1);
         metrics.FirstFrame.Record(started.Elapsed.TotalSeconds);

@@ -31,4 +31,12 @@ public sealed class AggregationOptions
     /// <summary>How long a partial batch waits for more messages; the latency a lone message pays.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "00:00:05")]
     public TimeSpan BatchTimeLimit { get; set; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>
+    /// How long a partial batch of <c>MatchFrameHash</c> questions waits for more. The asker (the classifier holding a
+    /// batch of stills, the extractor a video frame) waits on the answer, so this is shorter than
+    /// <see cref="BatchTimeLimit"/>; the classifier asks about a whole batch of stills at once, which fills a batch anyway.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:00:05")]
+    public TimeSpan MatchBatchTimeLimit { get; set; } = TimeSpan.FromMilliseconds(2);
 }

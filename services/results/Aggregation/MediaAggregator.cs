@@ -1,5 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Moderation.Contracts.V1;
+using Moderation.Pdq;
+using Moderation.Results.Banks;
 using Moderation.Results.Data;
 using Moderation.Results.Lifecycle;
 using Moderation.Results.Policies;
@@ -45,34 +47,48 @@ public sealed class MediaAggregator(
     }
 
     /// <summary>
-    /// Records a frame's PDQ hash with what it matches (<paramref name="match"/> runs in the medium's transaction, on
-    /// the locked medium) and answers what the extractor does with the frame. A frame hashed before is matched no
-    /// more: the answer reflects the medium as it stands. An erased medium is answered as decided, so nothing more of
-    /// it is published.
+    /// Records frames' PDQ hashes, of any number of media in one transaction, with what they match
+    /// (<paramref name="match"/> runs in the transaction, on the locked medium) and answers, in the order of
+    /// <paramref name="messages"/>, what the asker does with each frame. A frame hashed before is matched no more: the
+    /// answer reflects the medium as it stands. An erased medium is answered as decided, so nothing more of it is published.
     /// </summary>
-    public async Task<FrameHashMatched> HashAsync(MatchFrameHash message,
-        Func<Medium, CancellationToken, Task<(IReadOnlyList<MediumMatch> Matches, (Guid MediaId, Decision Decision)? NearDuplicate)>> match,
+    public async Task<IReadOnlyList<FrameHashMatched>> HashAsync(IReadOnlyList<MatchFrameHash> messages,
+        Func<Medium, MatchFrameHash, CancellationToken, Task<(IReadOnlyList<MediumMatch> Matches, (Guid MediaId, Decision Decision)? NearDuplicate)>> match,
         CancellationToken cancellationToken)
     {
-        FrameHashMatched? answer = null;
-        var erased = await RunAsync([(message.MediaId, message.CorrelationId)], MediumEvent.FrameHashed, [], async (life, batch) =>
+        var byMedium = messages.ToLookup(m => m.MediaId);
+        var media = byMedium.Select(g => g.Key).ToList();
+        var frames = messages.Select(m => m.FrameIndex).Distinct().ToList();
+        HashSet<(Guid MediaId, int FrameIndex)>? hashed = null;
+        var answers = new Dictionary<(Guid MediaId, int FrameIndex), FrameHashMatched>();
+        var erased = await RunAsync(messages.Select(m => (m.MediaId, m.CorrelationId)), MediumEvent.FrameHashed, [], async (life, batch) =>
         {
+            // Read once all media are locked: a frame hashed by a concurrent redelivery is seen, never inserted twice.
+            hashed ??= [.. (await db.MediumHashes.Where(h => media.Contains(h.MediaId) && frames.Contains(h.FrameIndex))
+                .Select(h => new { h.MediaId, h.FrameIndex }).ToListAsync(cancellationToken)).Select(h => (h.MediaId, h.FrameIndex))];
             var medium = life.Medium;
-            if (!await db.MediumHashes.AnyAsync(h => h.MediaId == medium.Id && h.FrameIndex == message.FrameIndex, cancellationToken))
+            foreach (var message in byMedium[medium.Id])
             {
-                var (matches, nearDuplicate) = await match(medium, cancellationToken);
-                var now = clock.GetUtcNow();
-                var hash = new MediumHash
+                if (hashed.Add((medium.Id, message.FrameIndex)))
                 {
-                    MediaId = medium.Id, FrameIndex = message.FrameIndex, TimestampSeconds = message.TimestampSeconds, Pdq = message.Pdq.ToLowerInvariant(),
-                    Quality = message.Quality, HashedAt = now,
-                };
-                await ApplyAsync(life, lifecycle.Hash(life, hash, matches, message.Kind, nearDuplicate, now), batch, cancellationToken);
-            }
+                    var (matches, nearDuplicate) = await match(medium, message, cancellationToken);
+                    var now = clock.GetUtcNow();
+                    var pdq = message.Pdq.ToLowerInvariant();
+                    var hash = new MediumHash
+                    {
+                        MediaId = medium.Id, FrameIndex = message.FrameIndex, TimestampSeconds = message.TimestampSeconds, Pdq = pdq,
+                        Quality = message.Quality, HashedAt = now,
+                        Bands = message.Kind == MediaKind.Still && message.Quality >= PdqHash.MinUsefulQuality ? NearDuplicateBands.Of(pdq) : null,
+                    };
+                    await ApplyAsync(life, lifecycle.Hash(life, hash, matches, message.Kind, nearDuplicate, now), batch, cancellationToken);
+                }
 
-            answer = MediumLifecycle.Outcome(life, message.FrameIndex);
+                answers[(medium.Id, message.FrameIndex)] = MediumLifecycle.Outcome(life, message.FrameIndex);
+            }
         }, cancellationToken);
-        return erased.Count > 0 || answer is null ? new FrameHashMatched(message.MediaId, message.FrameIndex, FrameHashOutcome.Decided, null) : answer;
+        return [.. messages.Select(m => !erased.Contains(m.MediaId) && answers.TryGetValue((m.MediaId, m.FrameIndex), out var answer)
+            ? answer
+            : new FrameHashMatched(m.MediaId, m.FrameIndex, FrameHashOutcome.Decided, null))];
     }
 
     public Task<IReadOnlyList<Guid>> FailAsync(MediaFailed message, CancellationToken cancellationToken) =>

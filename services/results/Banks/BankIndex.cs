@@ -23,12 +23,11 @@ public sealed class BankIndex(ILogger<BankIndex> logger) : IDisposable
     /// <summary>
     /// The banks <paramref name="clientId"/>'s media are matched against (the global ones and the client's own) that
     /// hold an entry within their distance of any of <paramref name="orientations"/> (a frame's hash and those of its
-    /// mirrored and rotated versions): one match per bank, at the nearest distance found.
+    /// mirrored and rotated versions): one match per bank, at the nearest distance found, against the banks as last
+    /// loaded (<see cref="RefreshAsync"/> first).
     /// </summary>
-    public async Task<IReadOnlyList<BankHit>> MatchAsync(ResultsDbContext db, string? clientId, IReadOnlyList<PdqHash> orientations,
-        CancellationToken cancellationToken)
+    public IReadOnlyList<BankHit> Match(string? clientId, IReadOnlyList<PdqHash> orientations)
     {
-        await RefreshAsync(db, cancellationToken);
         List<BankHit> hits = [];
         foreach (var bank in banks.Values)
         {

@@ -2,30 +2,60 @@ using MassTransit;
 using Microsoft.Extensions.Options;
 using Moderation.Contracts;
 using Moderation.Contracts.V1;
+using Moderation.Results.Aggregation;
 using Moderation.Results.Banks;
 using Moderation.ServiceDefaults;
 
 namespace Moderation.Results.Consumers;
 
-/// <summary>Answers the extractor's question about each hashed frame: does known content decide the medium?</summary>
-public sealed class MatchFrameHashConsumer(FrameHashMatching matching, ILogger<MatchFrameHashConsumer> logger) : IConsumer<MatchFrameHash>
+/// <summary>
+/// Answers whether known content decides hashed frames — the extractor's video frames, the classifier's stills — many
+/// at once: a batch of questions about many media is one transaction (<see cref="FrameHashMatching"/>), and each
+/// question gets its own answer. A batch that fails as a whole is answered one question at a time, so one bad question
+/// does not hold back the others; what still fails is retried and dead-lettered by the shared messaging defaults.
+/// </summary>
+public sealed class MatchFrameHashConsumer(FrameHashMatching matching, ILogger<MatchFrameHashConsumer> logger) : IConsumer<Batch<MatchFrameHash>>
 {
-    public async Task Consume(ConsumeContext<MatchFrameHash> context)
+    public async Task Consume(ConsumeContext<Batch<MatchFrameHash>> context)
     {
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["MediaId"] = context.Message.MediaId, ["CorrelationId"] = context.Message.CorrelationId });
-        await context.RespondAsync(await matching.MatchAsync(context.Message, context.CancellationToken));
+        var questions = context.Message;
+        try
+        {
+            await AnswerAsync([.. questions], context.CancellationToken);
+        }
+        catch (Exception e) when (questions.Length > 1 && e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "A batch of {Count} frame hashes failed as a whole; answering them one by one", questions.Length);
+            List<Exception> failures = [];
+            foreach (var question in questions)
+            {
+                try
+                {
+                    await AnswerAsync([question], context.CancellationToken);
+                }
+                catch (Exception failure) when (failure is not OperationCanceledException)
+                {
+                    failures.Add(failure);
+                }
+            }
+
+            if (failures.Count > 0)
+            {
+                throw new AggregateException($"{failures.Count} of {questions.Length} frame hashes failed on their own.", failures);
+            }
+        }
+    }
+
+    private async Task AnswerAsync(IReadOnlyList<ConsumeContext<MatchFrameHash>> questions, CancellationToken cancellationToken)
+    {
+        var answers = await matching.MatchAsync([.. questions.Select(q => q.Message)], cancellationToken);
+        await Task.WhenAll(questions.Select((question, i) => question.RespondAsync(answers[i])));
     }
 }
 
 /// <summary>
-/// Every frame of every medium passes here before the classifier, so many are answered at once; each answer is one
-/// short transaction on its medium's row.
+/// Every still and every video frame is asked about before the classifier scores it, so the asker waits on the answer:
+/// batches close after <see cref="AggregationOptions.MatchBatchTimeLimit"/>, shorter than the pipeline's other batches.
 /// </summary>
-public sealed class MatchFrameHashConsumerDefinition : QueueConsumerDefinition<MatchFrameHashConsumer>
-{
-    public MatchFrameHashConsumerDefinition(IOptions<MessagingOptions> messaging)
-        : base(messaging, QueueNames.ResultsMatchFrameHash)
-    {
-        ConcurrentMessageLimit = 32;
-    }
-}
+public sealed class MatchFrameHashConsumerDefinition(IOptions<MessagingOptions> messaging, IOptions<AggregationOptions> aggregation)
+    : PipelineBatchConsumerDefinition<MatchFrameHashConsumer>(messaging, aggregation, QueueNames.ResultsMatchFrameHash, aggregation.Value.MatchBatchTimeLimit);

@@ -53,11 +53,14 @@ public abstract class PipelineBatchConsumerDefinition<TConsumer> : QueueConsumer
     where TConsumer : class, IConsumer
 {
     private readonly AggregationOptions options;
+    private readonly TimeSpan timeLimit;
 
-    protected PipelineBatchConsumerDefinition(IOptions<MessagingOptions> messaging, IOptions<AggregationOptions> aggregation, string queue)
+    /// <param name="timeLimit">How long a batch waits for more messages after its first; <see cref="AggregationOptions.BatchTimeLimit"/> by default.</param>
+    protected PipelineBatchConsumerDefinition(IOptions<MessagingOptions> messaging, IOptions<AggregationOptions> aggregation, string queue, TimeSpan? timeLimit = null)
         : base(messaging, queue)
     {
         options = aggregation.Value;
+        this.timeLimit = timeLimit ?? options.BatchTimeLimit;
         ConcurrentMessageLimit = options.BatchSize * options.BatchConcurrency;
     }
 
@@ -66,7 +69,7 @@ public abstract class PipelineBatchConsumerDefinition<TConsumer> : QueueConsumer
     {
         consumerConfigurator.Options<BatchOptions>(o => o
             .SetMessageLimit(options.BatchSize)
-            .SetTimeLimit(options.BatchTimeLimit)
+            .SetTimeLimit(timeLimit)
             .SetTimeLimitStart(BatchTimeLimitStart.FromFirst)
             .SetConcurrencyLimit(options.BatchConcurrency));
         endpointConfigurator.PrefetchCount = options.BatchSize * (options.BatchConcurrency + 1);

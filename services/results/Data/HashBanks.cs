@@ -85,6 +85,12 @@ public sealed class MediumHash
     public int Quality { get; set; }
 
     public DateTimeOffset HashedAt { get; set; }
+
+    /// <summary>
+    /// The hash's sixteen 16-bit bands, tagged with their position (<see cref="Banks.NearDuplicateBands"/>), for a still's
+    /// hash of useful quality (the ones near-duplicate reuse compares); null for any other hash.
+    /// </summary>
+    public int[]? Bands { get; set; }
 }
 
 /// <summary>A frame of a medium that matched a bank (recorded when the frame was hashed); erased with the medium.</summary>

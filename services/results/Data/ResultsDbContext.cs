@@ -274,6 +274,7 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
             b.ToTable("medium_hashes");
             b.HasKey(h => new { h.MediaId, h.FrameIndex });
             b.Property(h => h.Pdq).HasMaxLength(64).IsFixedLength();
+            b.HasIndex(h => h.Bands).HasMethod("gin").HasFilter("bands IS NOT NULL");
             b.HasOne<Medium>().WithMany().HasForeignKey(h => h.MediaId).OnDelete(DeleteBehavior.Cascade);
         });
 

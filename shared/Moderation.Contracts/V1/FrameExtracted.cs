@@ -33,4 +33,14 @@ public sealed record FrameExtracted(
     /// model configuration and band. Absent from extractors before the cascade; such frames follow the default policy.
     /// </summary>
     public string? Policy { get; init; }
+
+    /// <summary>
+    /// Set on a still's one frame: the classifier PDQ-hashes the picture from the decode it makes anyway and asks results
+    /// (<see cref="MatchFrameHash"/>, for the whole batch at once) whether known content decides the medium before the
+    /// model runs. A video's frames come without it: the extractor, which decodes them, hashes and matches them.
+    /// </summary>
+    public bool MatchKnownContent { get; init; }
+
+    /// <summary>The submitting client, for <see cref="MatchKnownContent"/> (results may not have registered the medium yet).</summary>
+    public string? ClientId { get; init; }
 }

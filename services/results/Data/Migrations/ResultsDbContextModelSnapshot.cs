@@ -663,6 +663,10 @@ namespace Moderation.Results.Data.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("frame_index");
 
+                    b.PrimitiveCollection<int[]>("Bands")
+                        .HasColumnType("integer[]")
+                        .HasColumnName("bands");
+
                     b.Property<DateTimeOffset>("HashedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("hashed_at");
@@ -684,6 +688,12 @@ namespace Moderation.Results.Data.Migrations
 
                     b.HasKey("MediaId", "FrameIndex")
                         .HasName("pk_medium_hashes");
+
+                    b.HasIndex("Bands")
+                        .HasDatabaseName("ix_medium_hashes_bands")
+                        .HasFilter("bands IS NOT NULL");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Bands"), "gin");
 
                     b.ToTable("medium_hashes", (string)null);
                 });
