@@ -58,6 +58,8 @@ service_env() {
       echo "BlobStore__Root=$MODERATION_DATA/blobs"
       echo "Callbacks__Secret=$(cat "$MODERATION_DATA/secrets/callback-secret")"
       echo "FeedbackHead__OutputDirectory=$MODERATION_MODEL_DIR"
+      # The benchmarks' client (scripts/up): every picture judged by the model, never by a near-duplicate's decision.
+      echo "Banks__ClientNearDuplicateDistance__bench=-1"
       ;;
     dashboard)
       echo "Dashboard__ResultsUrl=http://127.0.0.1:$(service_port results)"

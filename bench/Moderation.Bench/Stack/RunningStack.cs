@@ -7,7 +7,9 @@ namespace Moderation.Bench.Stack;
 /// <summary>
 /// The stack that <c>scripts/up</c> started, found the way the scripts find it: the data directory
 /// (<c>MODERATION_DATA</c>, else <c>&lt;root&gt;/.data</c>) holds the servers' connection strings (<c>servers/env</c>),
-/// the demo API key (<c>secrets/demo-api-key</c>) and the services' pid files (<c>run/pids</c>); the ports are
+/// the benchmarks' API key (<c>secrets/bench-api-key</c>: client <c>bench</c>, whose stills are never judged by a
+/// near-duplicate's decision, since benchmark pictures repeat from run to run; the demo key on stacks from before it)
+/// and the services' pid files (<c>run/pids</c>); the ports are
 /// scripts/lib/services.sh's (<c>INGEST_PORT</c>, default 5080). Benchmarks attach to it and start nothing.
 /// </summary>
 internal sealed class RunningStack
@@ -46,7 +48,12 @@ internal sealed class RunningStack
         root = Path.GetFullPath(root ?? Environment.GetEnvironmentVariable("MODERATION_STACK_ROOT") ?? RepoPaths.Root);
         var data = Environment.GetEnvironmentVariable("MODERATION_DATA") is { Length: > 0 } d ? d : Path.Combine(root, ".data");
         var env = Path.Combine(data, "servers", "env");
-        var key = Path.Combine(data, "secrets", "demo-api-key");
+        var key = Path.Combine(data, "secrets", "bench-api-key");
+        if (!File.Exists(key))
+        {
+            key = Path.Combine(data, "secrets", "demo-api-key");
+        }
+
         if (!File.Exists(env) || !File.Exists(key))
         {
             throw new InvalidOperationException($"No stack started by scripts/up under {data} ({env} or {key} missing): run scripts/up there, or pass --stack <repository root of the running stack>.");
@@ -66,7 +73,7 @@ internal sealed class RunningStack
 
     public static Uri BaseAddress(string service) => new($"http://127.0.0.1:{Port(service)}");
 
-    /// <summary>An HTTP client for a service with the stack's demo API key.</summary>
+    /// <summary>An HTTP client for a service with the stack's benchmark API key.</summary>
     public HttpClient Client(string service, TimeSpan? timeout = null)
     {
         var client = new HttpClient { BaseAddress = BaseAddress(service), Timeout = timeout ?? TimeSpan.FromSeconds(60) };

@@ -65,7 +65,7 @@ internal static class StillsBenchmark
         var phaseSeconds = clock.Elapsed.TotalSeconds;
         var throughput = saturation.Verdicts / saturation.ServerSeconds;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"saturation: {ids.Count} submitted in {submitted.TotalSeconds:0.0} s; {saturation.Verdicts} verdicts, {saturation.Failures} failures; first acceptance → last verdict {saturation.ServerSeconds:0.0} s = {throughput:0.00} images/s"));
+            $"saturation: {ids.Count} submitted in {submitted.TotalSeconds:0.0} s; {saturation.Verdicts} verdicts, {saturation.Failures} failures, {saturation.Frames} scored by the model; first acceptance → last verdict {saturation.ServerSeconds:0.0} s = {throughput:0.00} images/s"));
 
         Latency? latency = null;
         if (latencySeconds > 0 && throughput > 0)
@@ -82,7 +82,7 @@ internal static class StillsBenchmark
         }
 
         var report = new Report(DateTime.UtcNow, Environment.ProcessorCount, count, uploaders, peer, peerMachine.BusySeconds, peerMachine.Seconds,
-            new Saturation(ids.Count, saturation.Verdicts, saturation.Failures, saturation.ServerSeconds, throughput,
+            new Saturation(ids.Count, saturation.Verdicts, saturation.Failures, saturation.Frames, saturation.ServerSeconds, throughput,
                 MediaUploads.Percentile(saturation.LatenciesMs, 0.50), MediaUploads.Percentile(saturation.LatenciesMs, 0.95), MediaUploads.Percentile(saturation.LatenciesMs, 0.99),
                 cpu.ToDictionary(u => u.Part, u => u.Milliseconds is { } ms ? ms / Math.Max(1, ids.Count) : (double?)null),
                 phaseSeconds, machineMs / 1000, cpu.Sum(u => u.Milliseconds ?? 0) / 1000, clientSeconds),
@@ -94,7 +94,8 @@ internal static class StillsBenchmark
         return saturation.Verdicts + saturation.Failures == ids.Count && ids.Count == count ? 0 : 1;
     }
 
-    private sealed record Saturation(int Submitted, int Verdicts, int Failures, double ServerSeconds, double ImagesPerSecond,
+    /// <param name="Scored">Frames the model scored: fewer than the verdicts when known content (a bank, a near-duplicate) decided some stills.</param>
+    private sealed record Saturation(int Submitted, int Verdicts, int Failures, long Scored, double ServerSeconds, double ImagesPerSecond,
         double P50Ms, double P95Ms, double P99Ms, Dictionary<string, double?> CpuMsPerStill,
         double SnapshotSeconds, double MachineCpuSeconds, double StackCpuSeconds, double ClientCpuSeconds);
 
@@ -163,7 +164,7 @@ internal static class StillsBenchmark
             s.AppendLine(CultureInfo.InvariantCulture, $"| peer: sharp + onnxruntime-node, batches of 8 | {p.ImagesPerSecond:0.0} | {p.CpuMsPerImage:0.0} | – |");
         }
 
-        s.AppendLine(CultureInfo.InvariantCulture, $"| cluster, saturation ({c.Verdicts} verdicts, {c.Failures} failures, {c.ServerSeconds:0.0} s first acceptance → last verdict) | {c.ImagesPerSecond:0.00} | {Ms(total)} | {Seconds(c.P50Ms)} / {Seconds(c.P95Ms)} / {Seconds(c.P99Ms)} |");
+        s.AppendLine(CultureInfo.InvariantCulture, $"| cluster, saturation ({c.Verdicts} verdicts, {c.Failures} failures, {c.Scored} scored by the model, {c.ServerSeconds:0.0} s first acceptance → last verdict) | {c.ImagesPerSecond:0.00} | {Ms(total)} | {Seconds(c.P50Ms)} / {Seconds(c.P95Ms)} / {Seconds(c.P99Ms)} |");
         if (r.Latency is { } l)
         {
             s.AppendLine(CultureInfo.InvariantCulture, $"| cluster, fixed rate {l.RatePerSecond:0.00}/s = 50 % of saturation ({l.Verdicts} verdicts of {l.Submitted}, {l.Failures} failures) | – | – | {Seconds(l.P50Ms)} / {Seconds(l.P95Ms)} / {Seconds(l.P99Ms)} |");
