@@ -29,7 +29,7 @@ public sealed class FrameClassificationConsumer(
     EscalationModel escalation,
     FrameImageLoader loader,
     HeatmapWriter heatmaps,
-    IKnownContent knownContent,
+    KnownStills knownStills,
     ClassifierMetrics metrics,
     TimeProvider time,
     ILogger<FrameClassificationConsumer> logger) : IConsumer<Batch<FrameExtracted>>
@@ -112,15 +112,15 @@ public sealed class FrameClassificationConsumer(
     /// </summary>
     private async Task<List<int>> DecidedByKnownContentAsync(Batch<FrameExtracted> frames, FrameSlot[] slots, CancellationToken cancellationToken)
     {
-        List<(int Index, Task<FrameHashMatched> Answer)> questions = [];
+        List<(int Index, MatchFrameHash Question)> questions = [];
         for (var i = 0; i < frames.Length; i++)
         {
             if (slots[i] is { Decoded: true, Hash: { } hash })
             {
                 var frame = frames[i].Message;
-                questions.Add((i, knownContent.MatchAsync(new MatchFrameHash(frame.MediaId, frame.CorrelationId, frame.ClientId, frame.Policy, MediaKind.Still,
+                questions.Add((i, new MatchFrameHash(frame.MediaId, frame.CorrelationId, frame.ClientId, frame.Policy, MediaKind.Still,
                     frame.FrameIndex, frame.TimestampSeconds, hash.Original.ToHex(), hash.Quality,
-                    [.. hash.Hashes.Where((_, k) => k != (int)PdqDihedral.Original).Select(h => h.ToHex())]), cancellationToken)));
+                    [.. hash.Hashes.Where((_, k) => k != (int)PdqDihedral.Original).Select(h => h.ToHex())])));
             }
         }
 
@@ -129,8 +129,8 @@ public sealed class FrameClassificationConsumer(
             return [];
         }
 
-        await Task.WhenAll(questions.Select(q => q.Answer));
-        var decided = questions.Where(q => q.Answer.Result.Outcome != FrameHashOutcome.Classify).Select(q => q.Index).ToList();
+        var answers = await knownStills.AskAsync(questions.Select(q => q.Question), cancellationToken);
+        var decided = questions.Where((_, k) => answers[k].Outcome != FrameHashOutcome.Classify).Select(q => q.Index).ToList();
         metrics.KnownContent(decided.Count);
         return decided;
     }

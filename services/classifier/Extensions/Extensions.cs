@@ -20,7 +20,7 @@ public static class Extensions
         builder.Services.AddSingleton<EscalationModel>();
         builder.Services.AddSingleton<FrameCascade>();
         builder.Services.AddSingleton<FrameImageLoader>();
-        builder.Services.AddSingleton<IKnownContent, BusKnownContent>();
+        builder.Services.AddSingleton<KnownStills>();
         builder.Services.AddSingleton<FramePreprocessor>();
         builder.Services.AddSingleton<HeatmapWriter>();
         builder.Services.AddSingleton<ModelReadiness>();

@@ -1,12 +1,11 @@
 using MassTransit;
 using Moderation.Contracts.V1;
 
-namespace Moderation.ServiceDefaults;
+namespace Moderation.FrameExtractor.Extraction;
 
 /// <summary>
-/// Asks whether known content decides a hashed frame before the model scores it: results owns the hash banks and the
-/// verdicts, so the extractor (about video frames) and the classifier (about stills) ask it (<see cref="MatchFrameHash"/>)
-/// and act on the answer.
+/// Asks whether known content decides a hashed video frame before it goes to the classifier: results owns the hash banks
+/// and the verdicts, so the extractor asks it (<see cref="MatchFrameHash"/>) and acts on the answer.
 /// </summary>
 public interface IKnownContent
 {
@@ -17,8 +16,8 @@ public interface IKnownContent
 public sealed class BusKnownContent(IClientFactory clients) : IKnownContent
 {
     /// <summary>
-    /// Results answers in one short transaction; a longer wait means it is down or overloaded, and the asker's retries
-    /// (then the medium's failure) are better than waiting on.
+    /// Results answers in one short transaction; a longer wait means it is down or overloaded, and the extraction's
+    /// retries (then its failure) are better than waiting on.
     /// </summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
