@@ -7,15 +7,25 @@ namespace Moderation.Results.Banks;
 
 /// <summary>
 /// Every hash bank in memory, each with an exact index for PDQ's match radius, so that matching a frame costs
-/// microseconds however long the lists grow. The database is the truth: before each lookup the banks' revisions are
-/// read (one small query), and a bank whose revision moved — changed on this replica or another — is reloaded, so a
-/// lookup never misses an entry committed before it began. A bank is replaced whole, as an immutable snapshot:
-/// lookups run in parallel with a reload and see the bank before or after it, never half of it.
+/// microseconds however long the lists grow. The database is the truth: before each lookup (or batch of lookups) the
+/// banks' revisions are read (one small query), and a bank whose revision moved — changed on this replica or another —
+/// is brought up to date with the entries added and removed since the revision held (<see cref="BankEntry.AddedRevision"/>,
+/// <see cref="BankEntryRemoval"/>), applied to its index in place, so a lookup never misses an entry committed before it
+/// began and a bank of millions is never reloaded for one entry. A bank seen for the first time is loaded whole.
 /// </summary>
 public sealed class BankIndex(ILogger<BankIndex> logger) : IDisposable
 {
     private readonly SemaphoreSlim reload = new(1, 1);
     private volatile ImmutableDictionary<Guid, LoadedBank> banks = ImmutableDictionary<Guid, LoadedBank>.Empty;
+
+    private long fullLoads;
+    private long incrementalUpdates;
+
+    /// <summary>Banks loaded whole (first sight, or a replica's start).</summary>
+    public long FullLoads => Interlocked.Read(ref fullLoads);
+
+    /// <summary>Banks brought up to date with the changes since the revision held.</summary>
+    public long IncrementalUpdates => Interlocked.Read(ref incrementalUpdates);
 
     /// <summary>How many hashes the loaded banks hold.</summary>
     public long Entries => banks.Values.Sum(b => (long)b.Count);
@@ -80,8 +90,37 @@ public sealed class BankIndex(ILogger<BankIndex> logger) : IDisposable
                     continue;
                 }
 
-                var hashes = await db.BankEntries.AsNoTracking().Where(e => e.BankId == head.Id).Select(e => e.Pdq).ToListAsync(cancellationToken);
-                next = next.SetItem(head.Id, LoadedBank.Build(head, hashes));
+                if (known is not null && known.Head.Revision < head.Revision)
+                {
+                    // The changes since the loaded revision, applied to the index in place (lookups meanwhile see each
+                    // entry before or after, never half of one): a bank of millions is never reloaded for one entry.
+                    var from = known.Head.Revision;
+                    var removed = await db.BankEntryRemovals.AsNoTracking().Where(r => r.BankId == head.Id && r.Revision > from && r.Revision <= head.Revision)
+                        .Select(r => new { r.Seq, r.Pdq }).ToListAsync(cancellationToken);
+                    var added = await db.BankEntries.AsNoTracking().Where(e => e.BankId == head.Id && e.AddedRevision > from && e.AddedRevision <= head.Revision)
+                        .Select(e => new { e.Seq, e.Pdq }).ToListAsync(cancellationToken);
+                    foreach (var entry in removed)
+                    {
+                        known.Index.Remove(entry.Seq, PdqHash.Parse(entry.Pdq));
+                    }
+
+                    foreach (var entry in added)
+                    {
+                        known.Index.Add(entry.Seq, PdqHash.Parse(entry.Pdq));
+                    }
+
+                    next = next.SetItem(head.Id, known with { Head = head });
+                    Interlocked.Increment(ref incrementalUpdates);
+                    logger.LogInformation("Hash bank {Bank} revision {From} → {Revision}: {Added} added, {Removed} removed, {Entries} hashes", head.Name, from,
+                        head.Revision, added.Count, removed.Count, known.Count);
+                    continue;
+                }
+
+                // Entries up to the head's revision only: a change committed since is applied by the next refresh.
+                var hashes = await db.BankEntries.AsNoTracking().Where(e => e.BankId == head.Id && e.AddedRevision <= head.Revision)
+                    .Select(e => new { e.Seq, e.Pdq }).ToListAsync(cancellationToken);
+                next = next.SetItem(head.Id, LoadedBank.Build(head, [.. hashes.Select(h => (h.Seq, h.Pdq))]));
+                Interlocked.Increment(ref fullLoads);
                 logger.LogInformation("Loaded hash bank {Bank} revision {Revision}: {Entries} hashes", head.Name, head.Revision, hashes.Count);
             }
 
@@ -118,8 +157,8 @@ public sealed class BankIndex(ILogger<BankIndex> logger) : IDisposable
 
         public int Count => Index.Count;
 
-        public static LoadedBank Build(BankHead head, List<string> hashes) =>
-            new(head, PdqIndex.Build([.. hashes.Select((hex, i) => ((long)i, PdqHash.Parse(hex)))]));
+        public static LoadedBank Build(BankHead head, List<(long Seq, string Pdq)> entries) =>
+            new(head, PdqIndex.Build([.. entries.Select(e => (e.Seq, PdqHash.Parse(e.Pdq)))]));
 
         /// <summary>The distance of the nearest entry to any of the orientations within the bank's distance, or <see cref="int.MaxValue"/>.</summary>
         public int Nearest(IReadOnlyList<PdqHash> orientations)

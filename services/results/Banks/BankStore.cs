@@ -95,11 +95,12 @@ public sealed class BankStore(ResultsDbContext db, BankIndex index, AuditLog aud
             return (EntryOutcome.Duplicate, existing);
         }
 
-        if (await BumpAsync(bank.Id, cancellationToken) == 0)
+        if (await BumpAsync(bank.Id, cancellationToken) is not { } revision)
         {
             return (EntryOutcome.BankNotFound, null);
         }
 
+        entry.AddedRevision = revision;
         db.BankEntries.Add(entry);
         audit.Add(actor, AuditActions.BankEntriesAdded, entry.SourceMediaId, new { bank = bank.Name, added = 1, pdq = entry.Pdq, entry.SourceFrameIndex });
         try
@@ -135,6 +136,8 @@ public sealed class BankStore(ResultsDbContext db, BankIndex index, AuditLog aud
         }
 
         var now = clock.GetUtcNow();
+        // The bank's row is locked: the revision this import produces is the next one.
+        var revision = bank.Revision + 1;
         int added = 0, duplicate = 0, invalid = 0, lineNumber = 0;
         List<int> invalidLines = [];
         List<(string Pdq, string? Note)> batch = [];
@@ -167,7 +170,7 @@ public sealed class BankStore(ResultsDbContext db, BankIndex index, AuditLog aud
             batch.Add((pdq, note));
             if (batch.Count == ImportBatch)
             {
-                var inserted = await InsertAsync(bank.Id, batch, actor.ClientId, now, now.AddMilliseconds(batches++), cancellationToken);
+                var inserted = await InsertAsync(bank.Id, revision, batch, actor.ClientId, now, now.AddMilliseconds(batches++), cancellationToken);
                 added += inserted;
                 duplicate += batch.Count - inserted;
                 batch.Clear();
@@ -176,7 +179,7 @@ public sealed class BankStore(ResultsDbContext db, BankIndex index, AuditLog aud
 
         if (batch.Count > 0)
         {
-            var inserted = await InsertAsync(bank.Id, batch, actor.ClientId, now, now.AddMilliseconds(batches++), cancellationToken);
+            var inserted = await InsertAsync(bank.Id, revision, batch, actor.ClientId, now, now.AddMilliseconds(batches++), cancellationToken);
             added += inserted;
             duplicate += batch.Count - inserted;
         }
@@ -205,7 +208,7 @@ public sealed class BankStore(ResultsDbContext db, BankIndex index, AuditLog aud
         }
 
         await db.BankEntries.Where(e => e.Id == entryId).ExecuteDeleteAsync(cancellationToken);
-        await BumpAsync(bank.Id, cancellationToken);
+        await RecordRemovalAsync(entry, cancellationToken);
         audit.Add(actor, AuditActions.BankEntryRemoved, entry.SourceMediaId, new { bank = bank.Name, pdq = entry.Pdq, entry.Note });
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
@@ -256,8 +259,8 @@ public sealed class BankStore(ResultsDbContext db, BankIndex index, AuditLog aud
             Id = Guid.CreateVersion7(), BankId = bank.Id, Pdq = hash.Pdq, Quality = hash.Quality, Note = $"review of {medium.Id} frame {hash.FrameIndex}",
             AddedBy = actor.ClientId, AddedAt = clock.GetUtcNow(), SourceMediaId = medium.Id, SourceFrameIndex = hash.FrameIndex, ReviewFeedbackId = feedbackId,
         };
+        entry.AddedRevision = await BumpAsync(bank.Id, cancellationToken) ?? throw new InvalidOperationException($"Bank '{bank.Name}' is gone.");
         db.BankEntries.Add(entry);
-        await BumpAsync(bank.Id, cancellationToken);
         audit.Add(actor, AuditActions.BankEntriesAdded, medium.Id, new { bank = bank.Name, added = 1, pdq = entry.Pdq, entry.SourceFrameIndex, feedbackId });
         return (entry, null);
     }
@@ -272,7 +275,7 @@ public sealed class BankStore(ResultsDbContext db, BankIndex index, AuditLog aud
         foreach (var entry in entries)
         {
             await db.BankEntries.Where(e => e.Id == entry.Id).ExecuteDeleteAsync(cancellationToken);
-            await BumpAsync(entry.BankId, cancellationToken);
+            await RecordRemovalAsync(entry, cancellationToken);
             audit.Add(actor, AuditActions.BankEntryRemoved, entry.SourceMediaId, new { bankId = entry.BankId, pdq = entry.Pdq, undo = feedbackId });
         }
 
@@ -355,14 +358,28 @@ public sealed class BankStore(ResultsDbContext db, BankIndex index, AuditLog aud
         return inner.Replace("\"\"", "\"", StringComparison.Ordinal);
     }
 
-    private Task<int> BumpAsync(Guid bankId, CancellationToken cancellationToken) =>
-        db.HashBanks.Where(b => b.Id == bankId).ExecuteUpdateAsync(s => s.SetProperty(b => b.Revision, b => b.Revision + 1), cancellationToken);
+    /// <summary>
+    /// Raises the bank's revision, taking its row lock (so changes of one bank are ordered), and answers the new one;
+    /// null when the bank is gone.
+    /// </summary>
+    private async Task<long?> BumpAsync(Guid bankId, CancellationToken cancellationToken) =>
+        (await db.Database.SqlQuery<long>($"UPDATE hash_banks SET revision = revision + 1 WHERE id = {bankId} RETURNING revision")
+            .ToListAsync(cancellationToken)).Cast<long?>().FirstOrDefault();
+
+    /// <summary>Raises the bank's revision for a removed entry and records the removal, which replicas apply to their index.</summary>
+    private async Task RecordRemovalAsync(BankEntry entry, CancellationToken cancellationToken)
+    {
+        if (await BumpAsync(entry.BankId, cancellationToken) is { } revision)
+        {
+            db.BankEntryRemovals.Add(new BankEntryRemoval { BankId = entry.BankId, Revision = revision, Seq = entry.Seq, Pdq = entry.Pdq, RemovedAt = clock.GetUtcNow() });
+        }
+    }
 
     /// <summary>
     /// Inserts the batch's hashes the bank does not hold yet; returns how many were new. The ids (version 7: time, then
     /// random bits) share <paramref name="idTime"/> and are handed out sorted, so the list's order is the entries' order.
     /// </summary>
-    private Task<int> InsertAsync(Guid bankId, List<(string Pdq, string? Note)> batch, string addedBy, DateTimeOffset now, DateTimeOffset idTime,
+    private Task<int> InsertAsync(Guid bankId, long revision, List<(string Pdq, string? Note)> batch, string addedBy, DateTimeOffset now, DateTimeOffset idTime,
         CancellationToken cancellationToken)
     {
         var ids = batch.Select(_ => Guid.CreateVersion7(idTime)).Order().ToArray();
@@ -370,8 +387,8 @@ public sealed class BankStore(ResultsDbContext db, BankIndex index, AuditLog aud
         var notes = batch.Select(b => b.Note).ToArray();
         return db.Database.ExecuteSqlAsync(
             $"""
-            INSERT INTO bank_entries (id, bank_id, pdq, note, added_by, added_at)
-            SELECT i.id, {bankId}, i.pdq, i.note, {addedBy}, {now}
+            INSERT INTO bank_entries (id, bank_id, pdq, note, added_by, added_at, added_revision)
+            SELECT i.id, {bankId}, i.pdq, i.note, {addedBy}, {now}, {revision}
             FROM unnest({ids}, {hashes}, {notes}) AS i(id, pdq, note)
             ON CONFLICT (bank_id, pdq) DO NOTHING
             """,

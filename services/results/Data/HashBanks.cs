@@ -34,10 +34,31 @@ public sealed class HashBank
     public string CreatedBy { get; set; } = "";
 
     /// <summary>
-    /// Raised with every change of the bank's entries, in the change's transaction: each results replica compares it
-    /// with the revision its in-memory index holds and reloads the bank when it moved.
+    /// Raised with every change of the bank's entries, in the change's transaction and before the change is written
+    /// (the bank's row lock orders changes): each results replica compares it with the revision its in-memory index
+    /// holds and applies the entries added (<see cref="BankEntry.AddedRevision"/>) and removed
+    /// (<see cref="BankEntryRemoval"/>) since.
     /// </summary>
     public long Revision { get; set; }
+}
+
+/// <summary>
+/// An entry removed from a bank, kept so that every results replica can take it out of its in-memory index without
+/// reloading the bank; deleted with the bank.
+/// </summary>
+public sealed class BankEntryRemoval
+{
+    public Guid BankId { get; set; }
+
+    /// <summary>The bank's revision the removal produced.</summary>
+    public long Revision { get; set; }
+
+    /// <summary>The removed entry's <see cref="BankEntry.Seq"/>.</summary>
+    public long Seq { get; set; }
+
+    public string Pdq { get; set; } = "";
+
+    public DateTimeOffset RemovedAt { get; set; }
 }
 
 /// <summary>
@@ -47,6 +68,12 @@ public sealed class HashBank
 public sealed class BankEntry
 {
     public Guid Id { get; set; }
+
+    /// <summary>Database-assigned number of the entry, its id in the in-memory index.</summary>
+    public long Seq { get; set; }
+
+    /// <summary>The bank's revision that added the entry (replicas apply the entries added since the revision they hold).</summary>
+    public long AddedRevision { get; set; }
 
     public Guid BankId { get; set; }
 

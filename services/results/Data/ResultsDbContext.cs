@@ -58,6 +58,8 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
 
     public DbSet<MediumHash> MediumHashes => Set<MediumHash>();
 
+    public DbSet<BankEntryRemoval> BankEntryRemovals => Set<BankEntryRemoval>();
+
     public DbSet<MediumMatch> MediumMatches => Set<MediumMatch>();
 
     /// <summary>This context's settings wherever it is built (the service, its migrator, <c>dotnet ef</c>).</summary>
@@ -267,6 +269,17 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
             b.HasIndex(e => new { e.BankId, e.Pdq }).IsUnique();
             b.HasIndex(e => new { e.BankId, e.AddedAt, e.Id });
             b.HasIndex(e => e.ReviewFeedbackId).HasFilter("review_feedback_id IS NOT NULL");
+            b.Property(e => e.Seq).UseIdentityByDefaultColumn();
+            b.HasIndex(e => e.Seq).IsUnique();
+            b.HasIndex(e => new { e.BankId, e.AddedRevision });
+        });
+
+        modelBuilder.Entity<BankEntryRemoval>(b =>
+        {
+            b.ToTable("bank_entry_removals");
+            b.HasKey(r => new { r.BankId, r.Revision, r.Seq });
+            b.Property(r => r.Pdq).HasMaxLength(64).IsFixedLength();
+            b.HasOne<HashBank>().WithMany().HasForeignKey(r => r.BankId).OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity<MediumHash>(b =>

@@ -223,6 +223,10 @@ namespace Moderation.Results.Data.Migrations
                         .HasColumnType("character varying(128)")
                         .HasColumnName("added_by");
 
+                    b.Property<long>("AddedRevision")
+                        .HasColumnType("bigint")
+                        .HasColumnName("added_revision");
+
                     b.Property<Guid>("BankId")
                         .HasColumnType("uuid")
                         .HasColumnName("bank_id");
@@ -247,6 +251,13 @@ namespace Moderation.Results.Data.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("review_feedback_id");
 
+                    b.Property<long>("Seq")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("seq");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Seq"));
+
                     b.Property<int?>("SourceFrameIndex")
                         .HasColumnType("integer")
                         .HasColumnName("source_frame_index");
@@ -262,6 +273,13 @@ namespace Moderation.Results.Data.Migrations
                         .HasDatabaseName("ix_bank_entries_review_feedback_id")
                         .HasFilter("review_feedback_id IS NOT NULL");
 
+                    b.HasIndex("Seq")
+                        .IsUnique()
+                        .HasDatabaseName("ix_bank_entries_seq");
+
+                    b.HasIndex("BankId", "AddedRevision")
+                        .HasDatabaseName("ix_bank_entries_bank_id_added_revision");
+
                     b.HasIndex("BankId", "Pdq")
                         .IsUnique()
                         .HasDatabaseName("ix_bank_entries_bank_id_pdq");
@@ -270,6 +288,37 @@ namespace Moderation.Results.Data.Migrations
                         .HasDatabaseName("ix_bank_entries_bank_id_added_at_id");
 
                     b.ToTable("bank_entries", (string)null);
+                });
+
+            modelBuilder.Entity("Moderation.Results.Data.BankEntryRemoval", b =>
+                {
+                    b.Property<Guid>("BankId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("bank_id");
+
+                    b.Property<long>("Revision")
+                        .HasColumnType("bigint")
+                        .HasColumnName("revision");
+
+                    b.Property<long>("Seq")
+                        .HasColumnType("bigint")
+                        .HasColumnName("seq");
+
+                    b.Property<string>("Pdq")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character(64)")
+                        .HasColumnName("pdq")
+                        .IsFixedLength();
+
+                    b.Property<DateTimeOffset>("RemovedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("removed_at");
+
+                    b.HasKey("BankId", "Revision", "Seq")
+                        .HasName("pk_bank_entry_removals");
+
+                    b.ToTable("bank_entry_removals", (string)null);
                 });
 
             modelBuilder.Entity("Moderation.Results.Data.ClassMaximumRow", b =>
@@ -1571,6 +1620,16 @@ namespace Moderation.Results.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_bank_entries_hash_banks_bank_id");
+                });
+
+            modelBuilder.Entity("Moderation.Results.Data.BankEntryRemoval", b =>
+                {
+                    b.HasOne("Moderation.Results.Data.HashBank", null)
+                        .WithMany()
+                        .HasForeignKey("BankId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_bank_entry_removals_hash_banks_bank_id");
                 });
 
             modelBuilder.Entity("Moderation.Results.Data.ClassMaximumRow", b =>
