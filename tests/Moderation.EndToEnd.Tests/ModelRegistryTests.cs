@@ -13,17 +13,19 @@ namespace Moderation.EndToEnd.Tests;
 /// and its change report read, a backfill re-scores the archive while live submissions go on, survives a kill -9 of the
 /// classifier and a cancel/resume with every medium re-scored exactly once, and the version is promoted and rolled back.
 /// The head pushes Drawing to ~1 on every frame and the test policy blocks Drawing above 0.99999, which the base model
-/// does not reach on these pictures: every decision the second version makes differs from the first's.
+/// does not reach on these pictures: every decision the second version makes differs from the first's. A video in the
+/// archive under a policy whose corroboration its frames cannot meet is re-decided by the live verdict's rules: review,
+/// with its uncorroborated segment, not block.
 /// </summary>
 public sealed class ModelRegistryTests(ITestOutputHelper output) : IAsyncLifetime, IDisposable
 {
     private const string Model = "nsfw";
     private const string Policy = "drawing-test";
+    private const string VideoPolicy = "drawing-corroborated";
     private const string HeadVersion = "drawing-test-head";
     private const int Archive = 200;
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(5);
 
-    private DedicatedServers? _servers;
     private Cluster? _cluster;
     private IngestApi? _ingest;
     private CallbackReceiver? _callbacks;
@@ -32,16 +34,15 @@ public sealed class ModelRegistryTests(ITestOutputHelper output) : IAsyncLifetim
 
     private IngestApi Ingest => _ingest ?? throw new InvalidOperationException("The cluster has not started.");
 
-    /// <summary>Servers of its own, as the other tests that kill services use: the cluster's broker state is its alone.</summary>
+    /// <summary>A cluster of its own (it kills a classifier) on the shared servers: a vhost and databases of its own.</summary>
     public async Task InitializeAsync()
     {
-        _servers = await DedicatedServers.StartAsync();
         _callbacks = await CallbackReceiver.StartAsync();
         _cluster = await Cluster.StartAsync((service, env) =>
         {
             ClusterFixture.ConfigureForTests(service, env);
             Configure(service, env);
-        }, dedicated: _servers);
+        });
         _ingest = new IngestApi(_cluster.Client(Cluster.Ingest));
     }
 
@@ -57,11 +58,6 @@ public sealed class ModelRegistryTests(ITestOutputHelper output) : IAsyncLifetim
         if (_callbacks is not null)
         {
             await _callbacks.DisposeAsync();
-        }
-
-        if (_servers is not null)
-        {
-            await _servers.DisposeAsync();
         }
     }
 
@@ -107,6 +103,10 @@ public sealed class ModelRegistryTests(ITestOutputHelper output) : IAsyncLifetim
         Assert.Equal(HttpStatusCode.BadRequest, duplicate.StatusCode);
         await SendAsync(results, HttpMethod.Put, $"/models/registry/{Model}/active", new { version = baseVersion });
         await SendAsync(results, HttpMethod.Post, "/policies", new { name = Policy, block = new Dictionary<string, float> { ["Drawing"] = 0.99999f } }, HttpStatusCode.Created);
+        await SendAsync(results, HttpMethod.Post, "/policies", new
+        {
+            name = VideoPolicy, block = new Dictionary<string, float> { ["Drawing"] = 0.99999f }, corroborationFrames = 100, corroborationSeconds = 600.0,
+        }, HttpStatusCode.Created);
 
         // A shadow whose bytes do not match its registration is refused by the worker; nothing is scored with it.
         await SendAsync(results, HttpMethod.Put, $"/models/registry/{Model}/shadow", new { version = "corrupt", share = 1.0 });
@@ -116,11 +116,15 @@ public sealed class ModelRegistryTests(ITestOutputHelper output) : IAsyncLifetim
         await SendAsync(results, HttpMethod.Put, $"/models/registry/{Model}/shadow", new { version = HeadVersion, share = 1.0 });
         await WaitForAsync("the classifier loads the shadow", () => Task.FromResult(Cluster.Log(Cluster.Classifier, 400).Contains($"shadow {HeadVersion}", StringComparison.Ordinal)));
         var archive = await SubmitAsync(Archive);
-        foreach (var id in archive)
+        var video = (await SubmitAsync(1, await SteelblueVideoAsync(), VideoPolicy))[0];
+        foreach (var id in archive.Append(video))
         {
             var status = await Ingest.WaitForEndAsync(id, Patience);
             Assert.Equal("completed", InGest(status));
         }
+
+        var videoFrames = await ScalarAsync<int>("SELECT frames_scored FROM verdicts WHERE media_id = ANY(@ids) AND decision = 'Allow'", [video]);
+        Assert.True(videoFrames >= 2, $"the video has {videoFrames} sampled frames");
 
         Assert.Equal(0L, await ScalarAsync<long>("SELECT count(*) FROM verdicts WHERE media_id = ANY(@ids) AND (decision = 'Block' OR model_version <> @base)", archive,
             ("base", baseVersion)));
@@ -141,7 +145,7 @@ public sealed class ModelRegistryTests(ITestOutputHelper output) : IAsyncLifetim
         var backfill = await SendAsync(results, HttpMethod.Post, "/backfills",
             new { modelName = Model, modelVersion = HeadVersion, selection = new { clientId = "tests" }, applyChanges = true }, HttpStatusCode.Created);
         var backfillId = backfill["id"]!.GetValue<string>();
-        Assert.Equal(Archive, backfill["progress"]!["total"]!.GetValue<int>());
+        Assert.Equal(Archive + 1, backfill["progress"]!["total"]!.GetValue<int>());
         var live = SubmitAsync(10);
 
         // kill -9 a classifier with bulk frames in flight, and cancel while it is down.
@@ -161,17 +165,29 @@ public sealed class ModelRegistryTests(ITestOutputHelper output) : IAsyncLifetim
 
         // Exactly once: one revision per medium, every medium re-scored, every decision changed and applied, one callback each.
         var progress = finished["progress"]!;
-        Assert.Equal(Archive, progress["rescored"]!.GetValue<int>());
-        Assert.Equal(Archive, progress["changed"]!.GetValue<int>());
-        Assert.Equal(Archive, progress["applied"]!.GetValue<int>());
+        Assert.Equal(Archive + 1, progress["rescored"]!.GetValue<int>());
+        Assert.Equal(Archive + 1, progress["changed"]!.GetValue<int>());
+        Assert.Equal(Archive + 1, progress["applied"]!.GetValue<int>());
         Assert.Equal(Archive, progress["transitions"]!["allow→block"]!.GetValue<int>());
+        Assert.Equal(1, progress["transitions"]!["allow→review"]!.GetValue<int>());
         Assert.Equal((long)Archive, await ScalarAsync<long>(
             "SELECT count(*) FROM verdict_revisions WHERE backfill_id = @backfill AND media_id = ANY(@ids) AND revision = 2 AND decision = 'Block'", archive,
             ("backfill", Guid.Parse(backfillId))));
         Assert.Equal((long)Archive, await ScalarAsync<long>("SELECT count(*) FROM media WHERE id = ANY(@ids) AND decision = 'Block'", archive));
-        Assert.Equal(Archive, (await GetAsync(results, $"/backfills/{backfillId}/changes")).AsArray().Count);
-        await WaitForAsync("a re-decision callback per medium", () => Task.FromResult(archive.All(id => Redecisions(id).Count > 0)));
-        Assert.All(archive, id => Assert.Single(Redecisions(id).Select(c => c.DeliveryId).Distinct()));
+        Assert.Equal(Archive + 1, (await GetAsync(results, $"/backfills/{backfillId}/changes")).AsArray().Count);
+        await WaitForAsync("a re-decision callback per medium", () => Task.FromResult(archive.Append(video).All(id => Redecisions(id).Count > 0)));
+        Assert.All(archive.Append(video), id => Assert.Single(Redecisions(id).Select(c => c.DeliveryId).Distinct()));
+
+        // The video's frames are all over the block threshold, but fewer than its policy's corroboration asks: the
+        // re-decision sends it to review with its uncorroborated segment, as a live verdict on those scores would.
+        Assert.Equal("Review", await ScalarAsync<string>("SELECT decision FROM media WHERE id = ANY(@ids)", [video]));
+        var redecided = Redecisions(video)[0].Json!;
+        Assert.Equal(("review", "allow", (int?)2, (int?)videoFrames), (redecided["decision"]?.GetValue<string>(), redecided["previousDecision"]?.GetValue<string>(),
+            redecided["revision"]?.GetValue<int>(), redecided["framesScored"]?.GetValue<int>()));
+        var segment = Assert.Single(redecided["segments"]!.AsArray(), s => s!["threshold"]!.GetValue<string>() == "block")!;
+        Assert.Equal(("Drawing", videoFrames, false), (segment["class"]!.GetValue<string>(), segment["frames"]!.GetValue<int>(), segment["corroborated"]!.GetValue<bool>()));
+        Assert.Equal(redecided["segments"]!.AsArray().Count, await ScalarAsync<int>(
+            "SELECT jsonb_array_length(segments) FROM verdict_revisions WHERE media_id = ANY(@ids) AND decision = 'Review'", [video]));
         foreach (var id in await live)
         {
             Assert.Equal("completed", InGest(await Ingest.WaitForEndAsync(id, Patience)));
@@ -218,20 +234,25 @@ public sealed class ModelRegistryTests(ITestOutputHelper output) : IAsyncLifetim
 
     private static string InGest(JsonNode status) => IngestApi.State(status);
 
-    private async Task<List<Guid>> SubmitAsync(int count)
+    private async Task<List<Guid>> SubmitAsync(int count, string? file = null, string policy = Policy)
     {
-        var picture = await TestMedia.PngAsync("steelblue", 64, 48);
+        file ??= await TestMedia.PngAsync("steelblue", 64, 48);
         var ids = new List<Guid>(count);
         for (var i = 0; i < count; i++)
         {
-            var (status, body, _) = await Ingest.SubmitAsync(TestMedia.UniqueCopy(picture), configure: r => r.RequestUri = new Uri(
-                $"/media?policy={Policy}&callbackUrl={Uri.EscapeDataString(_callbacks!.Url + Guid.NewGuid().ToString("N"))}", UriKind.Relative));
+            var (status, body, _) = await Ingest.SubmitAsync(TestMedia.UniqueCopy(file), configure: r => r.RequestUri = new Uri(
+                $"/media?policy={policy}&callbackUrl={Uri.EscapeDataString(_callbacks!.Url + Guid.NewGuid().ToString("N"))}", UriKind.Relative));
             Assert.True(status == HttpStatusCode.Accepted, $"{status}: {body}");
             ids.Add(Guid.Parse(body!["mediaId"]!.GetValue<string>()));
         }
 
         return ids;
     }
+
+    /// <summary>Four seconds of the archive's colour as a video: the base model allows every sampled frame, like the stills.</summary>
+    private static Task<string> SteelblueVideoAsync() =>
+        TestMedia.GenerateAsync("mp4", "-f", "lavfi", "-i", "color=c=steelblue:size=160x120:rate=10", "-t", "4", "-c:v", "libx264", "-preset", "ultrafast",
+            "-pix_fmt", "yuv420p");
 
     private string CopyBlob(string source, string key)
     {

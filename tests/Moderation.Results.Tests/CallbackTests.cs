@@ -1,12 +1,15 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Moderation.Contracts.V1;
 using Moderation.Results.Callbacks;
 using Moderation.Results.Data;
 using Moderation.Results.Tests.Infrastructure;
@@ -126,6 +129,51 @@ public sealed class CallbackTests(CallbackFixture fixture) : IClassFixture<Callb
         Assert.True(attempts[2].ReceivedAt - attempts[1].ReceivedAt >= TimeSpan.FromMilliseconds(90), "back-off between attempts");
         var deliveryId = Guid.Parse(attempts[0].Header(CallbackSender.DeliveryIdHeader));
         await Eventually.TrueAsync(() => App.QueryAsync(db => db.Outbox.AnyAsync(o => o.Id == deliveryId && o.DeliveredAt != null)), "delivered row");
+    }
+
+    /// <summary>
+    /// A verdict callback carries every fact of the verdict that <c>GET /media/{id}</c> shows and <c>VerdictReached</c>
+    /// carries: a cascade-scored video with a frame in a review bank and a frame over a review threshold.
+    /// </summary>
+    [Fact]
+    public async Task A_verdict_callback_carries_segments_matches_model_configuration_and_escalated_frames()
+    {
+        using var admin = App.Client(ResultsApp.AdminKey);
+        var bank = "callback-" + Guid.NewGuid().ToString("N")[..8];
+        var pdq = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        (await admin.PostAsJsonAsync("/banks", new { name = bank, action = "review", maxDistance = 0 })).EnsureSuccessStatusCode();
+        (await admin.PostAsJsonAsync($"/banks/{bank}/entries", new { pdq, quality = 100 })).EnsureSuccessStatusCode();
+
+        var id = Guid.NewGuid();
+        await App.Bus.Publish(Messages.Submitted(id, callbackUrl: fixture.Receiver.BaseUrl + "/facts"));
+        await App.Bus.Publish(Messages.Planned(id, 3));
+        var matched = await App.Bus.CreateRequestClient<MatchFrameHash>().GetResponse<FrameHashMatched>(
+            new MatchFrameHash(id, id, Messages.ClientId, null, MediaKind.Video, 0, 0, pdq, 100, []));
+        Assert.Equal(FrameHashOutcome.Classify, matched.Message.Outcome);
+        await App.Bus.Publish(Messages.Frame(id, 0, ("Sexy", 0.1f)) with { ModelConfiguration = ModelConfigurations.CascadeV1, ScoreRule = ScoreRules.OutsideBand });
+        await App.Bus.Publish(Messages.Frame(id, 1, ("Sexy", 0.6f)) with { ModelConfiguration = ModelConfigurations.CascadeV1, ScoreRule = ScoreRules.Escalated });
+        await App.Bus.Publish(Messages.Frame(id, 2, ("Sexy", 0.1f)) with { ModelConfiguration = ModelConfigurations.CascadeV1, ScoreRule = ScoreRules.OutsideBand });
+        await App.Bus.Publish(Messages.Completed(id, 3));
+
+        using var body = JsonDocument.Parse((await WaitForAsync("/facts")).Body);
+        var callback = body.RootElement;
+        Assert.Equal(("verdict.reached", "review"), (callback.GetProperty("event").GetString(), callback.GetProperty("decision").GetString()));
+        Assert.Equal((ModelConfigurations.CascadeV1, 1), (callback.GetProperty("modelConfiguration").GetString(), callback.GetProperty("escalatedFrames").GetInt32()));
+        var match = Assert.Single(callback.GetProperty("matches").EnumerateArray());
+        Assert.Equal((bank, 0, 0), (match.GetProperty("bank").GetString(), match.GetProperty("distance").GetInt32(), match.GetProperty("frameIndex").GetInt32()));
+        var segment = Assert.Single(callback.GetProperty("segments").EnumerateArray());
+        Assert.Equal(("Sexy", "review", 5.0, 10.0), (segment.GetProperty("class").GetString(), segment.GetProperty("threshold").GetString(),
+            segment.GetProperty("startSeconds").GetDouble(), segment.GetProperty("endSeconds").GetDouble()));
+        Assert.Equal(JsonValueKind.Null, callback.GetProperty("reusedFromMediaId").ValueKind);
+        Assert.Equal(JsonValueKind.Null, callback.GetProperty("revision").ValueKind);
+
+        // The same facts as the verdict the API shows.
+        using var view = JsonDocument.Parse(await admin.GetStringAsync($"/media/{id}"));
+        var verdict = view.RootElement.GetProperty("verdict");
+        foreach (var field in new[] { "segments", "matches", "modelConfiguration", "escalatedFrames", "reusedFromMediaId", "maxima" })
+        {
+            Assert.Equal(verdict.GetProperty(field).GetRawText(), callback.GetProperty(field).GetRawText());
+        }
     }
 
     [Theory]

@@ -120,6 +120,19 @@ public sealed class KnownContentLifecycleTests
         Assert.Equal(MediaStates.Processing, life.Medium.State);
     }
 
+    [Fact]
+    public void A_reviewer_s_override_of_a_matched_medium_is_announced_with_its_matches()
+    {
+        var (id, life) = Registered();
+        var decided = Assert.Single(Hash(life, MediaKind.Still, 0, 0, Match(id, 0, BankAction.Review, 20)).OfType<Decided>());
+
+        var overridden = Assert.IsType<DecisionAnnounced>(Assert.Single(MediumLifecycle.Review(life.Medium, decided.Verdict, Decision.Block, Now).Effects));
+
+        Assert.Equal((Decision.Block, true), (overridden.Announcement.Decision, overridden.Announcement.ByReviewer));
+        Assert.Equal(decided.Verdict.Matches, overridden.Announcement.Matches);
+        Assert.NotEmpty(overridden.Announcement.Matches);
+    }
+
     private static (Guid Id, MediumLife Life) NewMedium()
     {
         var id = Guid.NewGuid();

@@ -5,6 +5,7 @@ using Moderation.Results.Aggregation;
 using Moderation.Results.Audit;
 using Moderation.Results.Callbacks;
 using Moderation.Results.Data;
+using Moderation.Results.Lifecycle;
 using Moderation.Results.Outbox;
 using Moderation.Results.Policies;
 using ModelScores = Moderation.Results.Registry.ModelScores;
@@ -165,55 +166,37 @@ public sealed class BackfillRescoring(
 
         var backfill = await db.Backfills.AsNoTracking().SingleAsync(b => b.Id == item.BackfillId, cancellationToken);
         var policy = await policies.CurrentAsync(medium.PolicyName, cancellationToken);
-        var maxima = new List<ClassMaximum>();
-        foreach (var cls in usable.SelectMany(f => f.Scores!.Keys).Distinct().Order(StringComparer.Ordinal))
-        {
-            // Ties go to the lower frame index, as in the live aggregation.
-            var best = usable.Where(f => f.Scores!.ContainsKey(cls)).MaxBy(f => f.Scores![cls])!;
-            maxima.Add(new ClassMaximum(cls, best.Scores![cls], best.FrameIndex, best.TimestampSeconds));
-        }
-
-        var decision = ModerationPolicy.Decide(policy, maxima.ToDictionary(m => m.Class, m => m.Score));
-        var revision = 1 + (await db.VerdictRevisions.Where(r => r.MediaId == medium.Id).MaxAsync(r => (int?)r.Revision, cancellationToken) ?? 1);
-        var previous = item.PreviousDecision ?? decision.Decision;
-        var changed = decision.Decision != previous;
+        var matches = await db.MediumMatches.AsNoTracking().Where(m => m.MediaId == medium.Id).ToListAsync(cancellationToken);
+        // The live verdict's judgement, in one place: corroboration and segments for a video, known content first.
+        var revision = MediumLifecycle.Redecide(medium, policy, matches, usable.Select(f => new FrameSample(f.FrameIndex, f.TimestampSeconds, f.Scores!)),
+            backfill.ModelName, backfill.ModelVersion, now);
+        revision.Revision = 1 + (await db.VerdictRevisions.Where(r => r.MediaId == medium.Id).MaxAsync(r => (int?)r.Revision, cancellationToken) ?? 1);
+        revision.BackfillId = backfill.Id;
+        var previous = item.PreviousDecision ?? revision.Decision;
+        revision.PreviousDecision = previous;
+        var changed = revision.Decision != previous;
         // A reviewer's decision is never replaced by a model's.
-        var apply = changed && backfill.ApplyChanges && !medium.DecidedByReviewer;
-        db.VerdictRevisions.Add(new VerdictRevision
-        {
-            MediaId = medium.Id,
-            Revision = revision,
-            BackfillId = backfill.Id,
-            Decision = decision.Decision,
-            PreviousDecision = previous,
-            Maxima = maxima,
-            FramesScored = usable.Count,
-            ModelName = backfill.ModelName,
-            ModelVersion = backfill.ModelVersion,
-            PolicyName = policy.Name,
-            PolicyVersion = policy.Version,
-            Applied = apply,
-            DecidedAt = now,
-        });
+        revision.Applied = changed && backfill.ApplyChanges && !medium.DecidedByReviewer;
+        db.VerdictRevisions.Add(revision);
         item.State = BackfillItemStates.Done;
-        item.NewDecision = decision.Decision;
+        item.NewDecision = revision.Decision;
         item.Changed = changed;
-        item.Applied = apply;
-        item.Revision = revision;
-        if (!apply)
+        item.Applied = revision.Applied;
+        item.Revision = revision.Revision;
+        if (!revision.Applied)
         {
             return;
         }
 
-        medium.Decision = decision.Decision;
+        medium.Decision = revision.Decision;
         medium.DecidedAt = now;
         audit.Add(Actor, AuditActions.VerdictRedecided, medium.Id,
-            new { backfill = backfill.Id, previous, decision = decision.Decision, backfill.ModelName, backfill.ModelVersion, revision });
+            new { backfill = backfill.Id, previous, decision = revision.Decision, backfill.ModelName, backfill.ModelVersion, revision = revision.Revision });
         if (medium.CallbackUrl is not null)
         {
-            outbox.Callback(medium, CallbackEventNames.VerdictRedecided, (id, at) => new VerdictCallback(
-                id, CallbackEventNames.VerdictRedecided, at, medium.Id, medium.ExternalId, medium.Sha256, decision.Decision, false, false, maxima,
-                usable.Count, backfill.ModelName, backfill.ModelVersion, policy.Name, policy.Version, now, []));
+            var announcement = MediumLifecycle.Announcement(medium, revision);
+            outbox.Callback(medium, CallbackEventNames.VerdictRedecided, (id, at) => VerdictCallback.Of(id, CallbackEventNames.VerdictRedecided, at, medium.Sha256,
+                announcement) with { Revision = revision.Revision, PreviousDecision = previous });
         }
     }
 

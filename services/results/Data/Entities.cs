@@ -143,11 +143,12 @@ public sealed class ClassMaximumRow
     public string ModelVersion { get; set; } = "";
 }
 
-/// <summary>The automatic verdict of a medium: written once, never updated. Reviewer decisions live in <see cref="ReviewFeedback"/>.</summary>
-public sealed class Verdict
+/// <summary>
+/// What every automatic decision of a medium records, as <see cref="Lifecycle.MediumLifecycle"/> judges it: its first
+/// verdict (<see cref="Verdict"/>) and each later revision a backfill writes (<see cref="VerdictRevision"/>).
+/// </summary>
+public abstract class AutomaticDecision
 {
-    public Guid Id { get; set; }
-
     public Guid MediaId { get; set; }
 
     public Decision Decision { get; set; }
@@ -164,9 +165,7 @@ public sealed class Verdict
 
     public int PolicyVersion { get; set; }
 
-    public bool DecidedEarly { get; set; }
-
-    /// <summary>The class and frame that crossed a threshold first, when one did.</summary>
+    /// <summary>The class whose score decided a block or review, and its frame, when one did.</summary>
     public string? TriggerClass { get; set; }
 
     public int? TriggerFrameIndex { get; set; }
@@ -174,23 +173,32 @@ public sealed class Verdict
     /// <summary>Time ranges over the policy's thresholds (videos and animations).</summary>
     public List<FlaggedSegment> Segments { get; set; } = [];
 
+    /// <summary>The hash-bank matches behind the decision; empty when known content played no part.</summary>
+    public List<BankMatch> Matches { get; set; } = [];
+
+    /// <summary>The same client's near-duplicate still whose decision this one reused, without inference.</summary>
+    public Guid? ReusedFromMediaId { get; set; }
+
     public DateTimeOffset DecidedAt { get; set; }
+}
+
+/// <summary>The automatic verdict of a medium: written once, never updated. Reviewer decisions live in <see cref="ReviewFeedback"/>.</summary>
+public sealed class Verdict : AutomaticDecision
+{
+    public Guid Id { get; set; }
+
+    public bool DecidedEarly { get; set; }
 
     /// <summary>From submission to verdict; null when the medium was never registered with a submission time.</summary>
     public TimeSpan? Latency { get; set; }
 
     public TimeSpan? ExtractionElapsed { get; set; }
 
-    /// <summary>The model configurations that scored the medium's frames (comma-separated, like <see cref="ModelName"/>); null before the cascade.</summary>
+    /// <summary>The model configurations that scored the medium's frames (comma-separated, like <see cref="AutomaticDecision.ModelName"/>); null before the cascade.</summary>
     public string? ModelConfiguration { get; set; }
 
     /// <summary>How many of the frames the cascade re-scored with its second model.</summary>
     public int EscalatedFrames { get; set; }
-    /// <summary>The hash-bank matches behind the verdict; empty when known content played no part.</summary>
-    public List<BankMatch> Matches { get; set; } = [];
-
-    /// <summary>The same client's near-duplicate still whose decision this verdict reused, without inference.</summary>
-    public Guid? ReusedFromMediaId { get; set; }
 }
 
 public static class ReviewTaskStates

@@ -171,34 +171,16 @@ public sealed class BackfillItem
 
 /// <summary>
 /// A later version of a medium's automatic verdict (the first is <see cref="Verdict"/>, revision 1): written once per
-/// re-scoring, never updated.
+/// re-scoring, never updated; judged like the first (<see cref="Lifecycle.MediumLifecycle.Redecide"/>).
 /// </summary>
-public sealed class VerdictRevision
+public sealed class VerdictRevision : AutomaticDecision
 {
-    public Guid MediaId { get; set; }
-
     public int Revision { get; set; }
 
     public Guid? BackfillId { get; set; }
 
-    public Decision Decision { get; set; }
-
     public Decision PreviousDecision { get; set; }
-
-    public List<ClassMaximum> Maxima { get; set; } = [];
-
-    public int FramesScored { get; set; }
-
-    public string ModelName { get; set; } = "";
-
-    public string ModelVersion { get; set; } = "";
-
-    public string PolicyName { get; set; } = "";
-
-    public int PolicyVersion { get; set; }
 
     /// <summary>Whether it became the decision in force (a reviewer's decision is never replaced).</summary>
     public bool Applied { get; set; }
-
-    public DateTimeOffset DecidedAt { get; set; }
 }

@@ -139,15 +139,8 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
         modelBuilder.Entity<Verdict>(b =>
         {
             b.ToTable("verdicts");
-            b.Property(v => v.ModelName).HasMaxLength(128);
-            b.Property(v => v.ModelVersion).HasMaxLength(256);
-            b.Property(v => v.PolicyName).HasMaxLength(64);
-            b.Property(v => v.TriggerClass).HasMaxLength(64);
+            AutomaticDecisionColumns(b);
             b.Property(v => v.ModelConfiguration).HasMaxLength(128);
-            Json(b.Property(v => v.Maxima));
-            Json(b.Property(v => v.Matches));
-            Json(b.Property(v => v.Segments)).HasDefaultValueSql("'[]'::jsonb");
-            b.HasOne<Medium>().WithMany().HasForeignKey(v => v.MediaId).OnDelete(DeleteBehavior.Cascade);
             // Exactly one automatic verdict per medium, enforced by the database as well as by the row lock.
             b.HasIndex(v => v.MediaId).IsUnique();
             b.HasIndex(v => v.DecidedAt).IsDescending();
@@ -391,11 +384,7 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
         {
             b.ToTable("verdict_revisions");
             b.HasKey(r => new { r.MediaId, r.Revision });
-            b.Property(r => r.ModelName).HasMaxLength(128);
-            b.Property(r => r.ModelVersion).HasMaxLength(128);
-            b.Property(r => r.PolicyName).HasMaxLength(64);
-            Json(b.Property(r => r.Maxima));
-            b.HasOne<Medium>().WithMany().HasForeignKey(r => r.MediaId).OnDelete(DeleteBehavior.Cascade);
+            AutomaticDecisionColumns(b);
             // A backfill writes at most one revision per medium, whatever is redelivered.
             b.HasIndex(r => new { r.BackfillId, r.MediaId }).IsUnique();
         });
@@ -415,6 +404,20 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
         CreatedBy = "seed",
         Comment = "Block Porn or Hentai at 0.9; review Porn, Hentai or Sexy at 0.5; allow otherwise.",
     };
+
+    /// <summary>The columns every automatic decision has (<see cref="AutomaticDecision"/>): a verdict's and a revision's.</summary>
+    private static void AutomaticDecisionColumns<T>(EntityTypeBuilder<T> b)
+        where T : AutomaticDecision
+    {
+        b.Property(v => v.ModelName).HasMaxLength(128);
+        b.Property(v => v.ModelVersion).HasMaxLength(256);
+        b.Property(v => v.PolicyName).HasMaxLength(64);
+        b.Property(v => v.TriggerClass).HasMaxLength(64);
+        Json(b.Property(v => v.Maxima));
+        Json(b.Property(v => v.Matches)).HasDefaultValueSql("'[]'::jsonb");
+        Json(b.Property(v => v.Segments)).HasDefaultValueSql("'[]'::jsonb");
+        b.HasOne<Medium>().WithMany().HasForeignKey(v => v.MediaId).OnDelete(DeleteBehavior.Cascade);
+    }
 
     /// <summary>Stores a value as <c>jsonb</c>, compared by its JSON text so in-place edits are noticed.</summary>
     private static PropertyBuilder<T> Json<T>(PropertyBuilder<T> property)

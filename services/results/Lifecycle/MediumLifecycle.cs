@@ -142,7 +142,7 @@ public sealed class MediumLifecycle(double auditSampleRate)
                 medium.FramesScored++;
             }
 
-            Raise(life, frame, scores, effects);
+            Raise(life, frame.FrameIndex, frame.TimestampSeconds, frame.ModelVersion, scores, effects);
             life.AddFrame(frame.FrameIndex, frame.TimestampSeconds, scores);
             life.Models.Add((frame.ModelName, frame.ModelVersion));
             life.Scored(frame.ModelConfiguration, frame.ScoreRule);
@@ -281,32 +281,86 @@ public sealed class MediumLifecycle(double auditSampleRate)
             return new(effects);
         }
 
-        var maxima = life.FiniteMaxima.ToList();
-        if (KnownDecision(life) is { } known)
+        var allScored = AllScored(medium);
+        var judgement = Assess(life, policy);
+        // Known content decides at once. Otherwise, while frames are missing, only a medium known to be a still or a
+        // moving medium may exit early: a frame can reach results before its medium's plan, and a video must not be
+        // blocked on the still rule.
+        var early = !allScored && (KnownDecision(life) is not null
+            || (judgement.Decision.Decision == Decision.Block && policy.EarlyExit && medium.Kind is not null));
+        if (allScored || early)
         {
-            effects.Add(Conclude(life, policy, new TemporalDecision(new PolicyDecision(known, null, 1f), null, []), maxima, early: !AllScored(medium), now));
-            return new(effects);
+            effects.Add(Conclude(life, policy, judgement, life.FiniteMaxima.ToList(), early, now));
         }
 
-        var allScored = AllScored(medium);
+        return new(effects);
+    }
+
+    /// <summary>
+    /// What the policy says about the medium's scores as they stand — the one judgement behind a live verdict
+    /// (<see cref="Judge"/>) and a backfill's re-decision (<see cref="Redecide"/>): known content first
+    /// (<see cref="KnownDecision"/>); then, for a video or animation, the temporal rules (smoothing, corroboration,
+    /// flagged segments, <see cref="TemporalJudgement"/>), for a still its maxima; a frame in a review bank sends an
+    /// allowed medium to review.
+    /// </summary>
+    public static TemporalDecision Assess(MediumLife life, PolicyVersion policy)
+    {
+        if (KnownDecision(life) is { } known)
+        {
+            return new TemporalDecision(new PolicyDecision(known, null, 1f), null, []);
+        }
+
+        var medium = life.Medium;
         var judgement = life.IsMoving
             ? TemporalJudgement.Decide(policy, life.Frames.Values, medium.ExpectedFrames, medium.SampleIntervalSeconds, medium.DurationSeconds)
-            : Still(policy, maxima);
+            : Still(policy, [.. life.FiniteMaxima]);
         if (judgement.Decision.Decision == Decision.Allow && life.Matches.Any(m => m.Action == BankAction.Review))
         {
             // A frame of a moving medium in a review bank: a reviewer sees it, whatever the model thought of the rest.
             judgement = judgement with { Decision = new PolicyDecision(Decision.Review, null, 1f) };
         }
 
-        // While frames are missing, only a medium known to be a still or a moving medium may exit early: a frame can
-        // reach results before its medium's plan, and a video must not be blocked on the still rule.
-        var early = !allScored && judgement.Decision.Decision == Decision.Block && policy.EarlyExit && medium.Kind is not null;
-        if (allScored || early)
+        return judgement;
+    }
+
+    /// <summary>
+    /// A backfill's re-decision of a concluded medium: its frames as another model version scored them
+    /// (<paramref name="frames"/>, those that could be scored), with the medium's hash-bank matches, judged by
+    /// <paramref name="policy"/> exactly as a live verdict is (<see cref="Assess"/>: corroboration and segments for a
+    /// video, known content first). The caller numbers the revision, compares it with the decision in force and decides
+    /// whether it applies; the medium is not changed.
+    /// </summary>
+    public static VerdictRevision Redecide(Medium medium, PolicyVersion policy, IEnumerable<MediumMatch> matches, IEnumerable<FrameSample> frames,
+        string modelName, string modelVersion, DateTimeOffset now)
+    {
+        var life = new MediumLife(medium, matches: matches);
+        var scored = 0;
+        foreach (var frame in frames.OrderBy(f => f.FrameIndex))
         {
-            effects.Add(Conclude(life, policy, judgement, maxima, early, now));
+            var scores = Sanitise(frame.Scores);
+            Raise(life, frame.FrameIndex, frame.TimestampSeconds, modelVersion, scores, effects: null);
+            life.AddFrame(frame.FrameIndex, frame.TimestampSeconds, scores);
+            scored++;
         }
 
-        return new(effects);
+        var judgement = Assess(life, policy);
+        return new VerdictRevision
+        {
+            MediaId = medium.Id,
+            Decision = judgement.Decision.Decision,
+            Maxima = ContractMaxima(life.FiniteMaxima),
+            FramesScored = scored,
+            ModelName = modelName,
+            ModelVersion = modelVersion,
+            PolicyName = policy.Name,
+            PolicyVersion = policy.Version,
+            TriggerClass = judgement.Decision.TriggerClass,
+            TriggerFrameIndex = judgement.TriggerFrameIndex,
+            Segments = [.. judgement.Segments],
+            Matches = ContractMatches(life),
+            ReusedFromMediaId = ReusedFrom(life),
+            DecidedAt = now,
+        };
     }
 
     /// <summary>
@@ -481,7 +535,9 @@ public sealed class MediumLifecycle(double auditSampleRate)
         }
     }
 
-    private static void Raise(MediumLife life, FrameClassified frame, Dictionary<string, float> scores, List<LifecycleEffect> effects)
+    /// <summary>Raises the class maxima by a frame's scores; <paramref name="effects"/> (when the rows are stored) gets each newly opened one.</summary>
+    private static void Raise(MediumLife life, int frameIndex, double timestampSeconds, string modelVersion, Dictionary<string, float> scores,
+        List<LifecycleEffect>? effects)
     {
         foreach (var (cls, score) in scores)
         {
@@ -489,19 +545,28 @@ public sealed class MediumLifecycle(double auditSampleRate)
             {
                 current = new ClassMaximumRow { MediaId = life.Medium.Id, ClassName = cls, Score = float.NegativeInfinity, FrameIndex = int.MaxValue };
                 life.Maxima[cls] = current;
-                effects.Add(new MaximumOpened(current));
+                effects?.Add(new MaximumOpened(current));
             }
 
             // Ties go to the lower frame index, so the result does not depend on arrival order.
-            if (score > current.Score || (score == current.Score && frame.FrameIndex < current.FrameIndex))
+            if (score > current.Score || (score == current.Score && frameIndex < current.FrameIndex))
             {
                 current.Score = score;
-                current.FrameIndex = frame.FrameIndex;
-                current.TimestampSeconds = frame.TimestampSeconds;
-                current.ModelVersion = frame.ModelVersion;
+                current.FrameIndex = frameIndex;
+                current.TimestampSeconds = timestampSeconds;
+                current.ModelVersion = modelVersion;
             }
         }
     }
+
+    private static List<ClassMaximum> ContractMaxima(IEnumerable<ClassMaximumRow> maxima) =>
+        [.. maxima.OrderBy(c => c.ClassName, StringComparer.Ordinal).Select(c => new ClassMaximum(c.ClassName, c.Score, c.FrameIndex, c.TimestampSeconds))];
+
+    private static List<BankMatch> ContractMatches(MediumLife life) =>
+        [.. life.Matches.OrderBy(m => m.FrameIndex).ThenBy(m => m.Distance).ThenBy(m => m.BankName, StringComparer.Ordinal).Select(m => m.ToContract())];
+
+    /// <summary>The near-duplicate whose decision the medium reuses: only when no bank match but known content decides it.</summary>
+    private static Guid? ReusedFrom(MediumLife life) => life.Matches.Count == 0 && KnownDecision(life) is not null ? life.Medium.NearDuplicateOf : null;
 
     /// <summary>A still (or a medium of one sample) is judged by its maxima; the trigger frame is the trigger class's maximum.</summary>
     private static TemporalDecision Still(PolicyVersion policy, List<ClassMaximumRow> maxima)
@@ -517,9 +582,7 @@ public sealed class MediumLifecycle(double auditSampleRate)
         var medium = life.Medium;
         var modelName = string.Join(',', life.Models.Select(m => m.Name).Distinct().Order(StringComparer.Ordinal));
         var modelVersion = string.Join(',', life.Models.Select(m => m.Version).Distinct().Order(StringComparer.Ordinal));
-        var contractMaxima = maxima.OrderBy(c => c.ClassName, StringComparer.Ordinal)
-            .Select(c => new ClassMaximum(c.ClassName, c.Score, c.FrameIndex, c.TimestampSeconds))
-            .ToList();
+        var contractMaxima = ContractMaxima(maxima);
         var verdict = new Verdict
         {
             Id = Guid.CreateVersion7(),
@@ -540,8 +603,8 @@ public sealed class MediumLifecycle(double auditSampleRate)
             ExtractionElapsed = medium.ExtractionElapsed,
             ModelConfiguration = life.Configurations.Count == 0 ? null : string.Join(',', life.Configurations.Order(StringComparer.Ordinal)),
             EscalatedFrames = life.EscalatedFrames,
-            Matches = [.. life.Matches.OrderBy(m => m.FrameIndex).ThenBy(m => m.Distance).ThenBy(m => m.BankName, StringComparer.Ordinal).Select(m => m.ToContract())],
-            ReusedFromMediaId = life.Matches.Count == 0 && KnownDecision(life) is not null ? medium.NearDuplicateOf : null,
+            Matches = ContractMatches(life),
+            ReusedFromMediaId = ReusedFrom(life),
         };
         medium.State = MediaStates.Completed;
         medium.Decision = decision.Decision;
@@ -592,7 +655,19 @@ public sealed class MediumLifecycle(double auditSampleRate)
         {
             ModelConfiguration = verdict.ModelConfiguration,
             EscalatedFrames = verdict.EscalatedFrames,
+            Matches = verdict.Matches,
+            ReusedFromMediaId = verdict.ReusedFromMediaId,
             Segments = verdict.Segments,
+        };
+
+    /// <summary>A re-decision (<see cref="Redecide"/>) told like a verdict: what its <c>verdict.redecided</c> callback carries.</summary>
+    public static VerdictReached Announcement(Medium medium, VerdictRevision revision) =>
+        new(medium.Id, medium.CorrelationId, medium.ExternalId, revision.Decision, revision.Maxima, revision.FramesScored, revision.ModelName,
+            revision.ModelVersion, revision.PolicyName, revision.PolicyVersion, false, false, revision.DecidedAt)
+        {
+            Matches = revision.Matches,
+            ReusedFromMediaId = revision.ReusedFromMediaId,
+            Segments = revision.Segments,
         };
 
     /// <summary>Scores are probabilities; anything else (NaN, out of range) is clamped rather than allowed to poison a maximum.</summary>

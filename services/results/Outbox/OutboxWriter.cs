@@ -47,10 +47,7 @@ public sealed class OutboxWriter(ResultsDbContext db, TimeProvider clock)
         Publish(verdict);
         if (medium.CallbackUrl is not null)
         {
-            Callback(medium, CallbackEventNames.VerdictReached, (id, at) => new VerdictCallback(
-                id, CallbackEventNames.VerdictReached, at, medium.Id, medium.ExternalId, medium.Sha256, verdict.Decision, verdict.ByReviewer,
-                verdict.DecidedEarly, verdict.Maxima, verdict.FramesScored, verdict.ModelName, verdict.ModelVersion, verdict.Policy,
-                verdict.PolicyVersion, verdict.DecidedAt, verdict.Segments));
+            Callback(medium, CallbackEventNames.VerdictReached, (id, at) => VerdictCallback.Of(id, CallbackEventNames.VerdictReached, at, medium.Sha256, verdict));
         }
     }
 

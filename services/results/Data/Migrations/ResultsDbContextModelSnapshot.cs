@@ -1451,8 +1451,10 @@ namespace Moderation.Results.Data.Migrations
 
                     b.Property<string>("Matches")
                         .IsRequired()
+                        .ValueGeneratedOnAdd()
                         .HasColumnType("jsonb")
-                        .HasColumnName("matches");
+                        .HasColumnName("matches")
+                        .HasDefaultValueSql("'[]'::jsonb");
 
                     b.Property<string>("Maxima")
                         .IsRequired()
@@ -1559,6 +1561,13 @@ namespace Moderation.Results.Data.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("frames_scored");
 
+                    b.Property<string>("Matches")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("matches")
+                        .HasDefaultValueSql("'[]'::jsonb");
+
                     b.Property<string>("Maxima")
                         .IsRequired()
                         .HasColumnType("jsonb")
@@ -1572,8 +1581,8 @@ namespace Moderation.Results.Data.Migrations
 
                     b.Property<string>("ModelVersion")
                         .IsRequired()
-                        .HasMaxLength(128)
-                        .HasColumnType("character varying(128)")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
                         .HasColumnName("model_version");
 
                     b.Property<string>("PolicyName")
@@ -1591,6 +1600,26 @@ namespace Moderation.Results.Data.Migrations
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)")
                         .HasColumnName("previous_decision");
+
+                    b.Property<Guid?>("ReusedFromMediaId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("reused_from_media_id");
+
+                    b.Property<string>("Segments")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("segments")
+                        .HasDefaultValueSql("'[]'::jsonb");
+
+                    b.Property<string>("TriggerClass")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("trigger_class");
+
+                    b.Property<int?>("TriggerFrameIndex")
+                        .HasColumnType("integer")
+                        .HasColumnName("trigger_frame_index");
 
                     b.HasKey("MediaId", "Revision")
                         .HasName("pk_verdict_revisions");
