@@ -15,7 +15,10 @@ public static class QueueNames
     /// <summary>Ingest answers <c>AuthenticateApiKey</c> requests (results' API authentication).</summary>
     public const string AuthenticateApiKey = "authenticate-api-key";
 
-    /// <summary>Ingest fetches the <c>SourceUrl</c> of a <c>MediaSubmitted</c> published without a blob.</summary>
+    /// <summary>
+    /// Ingest fetches the URL of a <c>SubmitMediaByUrl</c> (and of the previous, URL-only <c>MediaSubmitted</c> while
+    /// deployments roll). The name predates <c>SubmitMediaByUrl</c> and is kept, so old and new ingest share the queue.
+    /// </summary>
     public const string FetchSourceUrl = "fetch-source-url";
 
     /// <summary>The frame extractor's submissions queue (<c>MediaSubmitted</c>): stills are answered here.</summary>

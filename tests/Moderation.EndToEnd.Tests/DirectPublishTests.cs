@@ -1,6 +1,5 @@
 using System.Net;
 using System.Security.Cryptography;
-using System.Text.Json.Nodes;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -43,11 +42,11 @@ public sealed class DirectPublishTests(ClusterFixture fixture)
         await PublishAsync(message(id, files.Url, callbacks.Url + "by-url"));
 
         using var results = fixture.Cluster.Client(Cluster.Results);
-        var details = await WaitForVerdictAsync(results, id);
+        var details = await Verdicts.WaitForVerdictAsync(results, id, VerdictTimeout);
         var sha256 = Convert.ToHexStringLower(SHA256.HashData(jpeg));
         Assert.Equal((sha256, "image/jpeg", (long)jpeg.Length),
             (details["sha256"]?.GetValue<string>(), details["contentType"]?.GetValue<string>(), details["sizeBytes"]!.GetValue<long>()));
-        var callback = await WaitForAsync(() => Task.FromResult(callbacks.Received.FirstOrDefault(c => c.MediaId == id)), "the verdict callback");
+        var callback = await Verdicts.WaitForAsync(() => Task.FromResult(callbacks.Received.FirstOrDefault(c => c.MediaId == id)), "the verdict callback", VerdictTimeout);
         Assert.Equal(sha256, callback.Json?["sha256"]?.GetValue<string>());
     }
 
@@ -70,39 +69,6 @@ public sealed class DirectPublishTests(ClusterFixture fixture)
         finally
         {
             await bus.StopAsync();
-        }
-    }
-
-    private static async Task<JsonNode> WaitForVerdictAsync(HttpClient results, Guid id)
-    {
-        JsonNode? details = null;
-        return await WaitForAsync(async () =>
-        {
-            using var response = await results.GetAsync($"/media/{id}");
-            if (response.StatusCode == HttpStatusCode.NotFound)
-            {
-                return null;
-            }
-
-            details = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
-            Assert.NotEqual(MediaStates.Failed, details["state"]!.GetValue<string>());
-            return details["state"]!.GetValue<string>() == MediaStates.Completed ? details : null;
-        }, $"a verdict for {id} (last seen: {details?.ToJsonString()})");
-    }
-
-    private static async Task<T> WaitForAsync<T>(Func<Task<T?>> probe, string what)
-        where T : class
-    {
-        var deadline = DateTime.UtcNow + VerdictTimeout;
-        while (true)
-        {
-            if (await probe() is { } found)
-            {
-                return found;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what}.");
-            await Task.Delay(200);
         }
     }
 
