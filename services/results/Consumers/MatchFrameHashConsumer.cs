@@ -16,35 +16,8 @@ namespace Moderation.Results.Consumers;
 /// </summary>
 public sealed class MatchFrameHashConsumer(FrameHashMatching matching, ILogger<MatchFrameHashConsumer> logger) : IConsumer<Batch<MatchFrameHash>>
 {
-    public async Task Consume(ConsumeContext<Batch<MatchFrameHash>> context)
-    {
-        var questions = context.Message;
-        try
-        {
-            await AnswerAsync([.. questions], context.CancellationToken);
-        }
-        catch (Exception e) when (questions.Length > 1 && e is not OperationCanceledException)
-        {
-            logger.LogWarning(e, "A batch of {Count} frame hashes failed as a whole; answering them one by one", questions.Length);
-            List<Exception> failures = [];
-            foreach (var question in questions)
-            {
-                try
-                {
-                    await AnswerAsync([question], context.CancellationToken);
-                }
-                catch (Exception failure) when (failure is not OperationCanceledException)
-                {
-                    failures.Add(failure);
-                }
-            }
-
-            if (failures.Count > 0)
-            {
-                throw new AggregateException($"{failures.Count} of {questions.Length} frame hashes failed on their own.", failures);
-            }
-        }
-    }
+    public Task Consume(ConsumeContext<Batch<MatchFrameHash>> context) =>
+        PipelineBatchConsumer<MatchFrameHash>.HandleWithFallbackAsync([.. context.Message], AnswerAsync, logger, context.CancellationToken);
 
     private async Task AnswerAsync(IReadOnlyList<ConsumeContext<MatchFrameHash>> questions, CancellationToken cancellationToken)
     {

@@ -14,22 +14,29 @@ namespace Moderation.Results.Consumers;
 public abstract class PipelineBatchConsumer<TMessage>(ILogger logger) : IConsumer<Batch<TMessage>>
     where TMessage : class
 {
-    public async Task Consume(ConsumeContext<Batch<TMessage>> context)
+    public Task Consume(ConsumeContext<Batch<TMessage>> context) =>
+        HandleWithFallbackAsync([.. context.Message.Select(m => m.Message)], HandleAsync, logger, context.CancellationToken);
+
+    /// <summary>
+    /// Handles <paramref name="items"/> as one batch; if the batch fails as a whole, each item alone, so the good ones are
+    /// stored, and then fails with the failures of those that still fail (retried and dead-lettered).
+    /// </summary>
+    internal static async Task HandleWithFallbackAsync<TItem>(IReadOnlyList<TItem> items, Func<IReadOnlyList<TItem>, CancellationToken, Task> handle,
+        ILogger logger, CancellationToken cancellationToken)
     {
-        var messages = context.Message.Select(m => m.Message).ToList();
         try
         {
-            await HandleAsync(messages, context.CancellationToken);
+            await handle(items, cancellationToken);
         }
-        catch (Exception e) when (messages.Count > 1 && e is not OperationCanceledException)
+        catch (Exception e) when (items.Count > 1 && e is not OperationCanceledException)
         {
-            logger.LogWarning(e, "A batch of {Count} {MessageType} failed as a whole; handling its messages one by one", messages.Count, typeof(TMessage).Name);
+            logger.LogWarning(e, "A batch of {Count} {MessageType} failed as a whole; handling its messages one by one", items.Count, typeof(TMessage).Name);
             List<Exception> failures = [];
-            foreach (var message in messages)
+            foreach (var item in items)
             {
                 try
                 {
-                    await HandleAsync([message], context.CancellationToken);
+                    await handle([item], cancellationToken);
                 }
                 catch (Exception failure) when (failure is not OperationCanceledException)
                 {
@@ -40,7 +47,7 @@ public abstract class PipelineBatchConsumer<TMessage>(ILogger logger) : IConsume
             // Every good message is stored; the batch still fails, so the bad one is retried and dead-lettered.
             if (failures.Count > 0)
             {
-                throw new AggregateException($"{failures.Count} of {messages.Count} {typeof(TMessage).Name} messages failed on their own.", failures);
+                throw new AggregateException($"{failures.Count} of {items.Count} {typeof(TMessage).Name} messages failed on their own.", failures);
             }
         }
     }
