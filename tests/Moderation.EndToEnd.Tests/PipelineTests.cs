@@ -57,6 +57,34 @@ public sealed class PipelineTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task With_wait_the_submission_answers_with_the_verdict_or_the_failure_once_the_medium_concludes()
+    {
+        var jpeg = TestMedia.UniqueCopy(await TestMedia.JpegAsync(640, 480));
+        var (status, body, response) = await fixture.Ingest.SubmitAsync(jpeg, configure: WaitFor(60_000 / 2));
+        Assert.True(status == HttpStatusCode.OK, $"{status}: {body}");
+        Assert.Equal(("completed", false), (body!["status"]!.GetValue<string>(), body["duplicate"]!.GetValue<bool>()));
+        Assert.Contains(body["verdict"]!["decision"]!.GetValue<string>(), new[] { "allow", "review", "block" });
+        Assert.Equal(5, body["verdict"]!["maxima"]!.AsArray().Count);
+        Assert.Equal(body["statusUrl"]!.GetValue<string>(), response.Headers.Location!.ToString());
+
+        // A picture the classifier cannot decode fails in results alone (no event announces it): the wait still sees it.
+        var truncated = await TestMedia.TruncatedAsync(TestMedia.UniqueCopy(await TestMedia.JpegAsync(640, 480)), 0.5);
+        (status, body, _) = await fixture.Ingest.SubmitAsync(truncated, configure: WaitFor(30_000));
+        Assert.True(status == HttpStatusCode.OK, $"{status}: {body}");
+        Assert.Equal("failed", body!["status"]!.GetValue<string>());
+        Assert.False(string.IsNullOrWhiteSpace(body["failure"]!["reason"]!.GetValue<string>()));
+
+        // Without wait, as before: 202 at once.
+        (status, _, _) = await fixture.Ingest.SubmitAsync(TestMedia.UniqueCopy(await TestMedia.JpegAsync(320, 240)));
+        Assert.Equal(HttpStatusCode.Accepted, status);
+        (status, body, _) = await fixture.Ingest.SubmitAsync(jpeg, configure: WaitFor(-1));
+        Assert.True(status == HttpStatusCode.BadRequest, $"{status}: {body}");
+    }
+
+    private static Action<HttpRequestMessage> WaitFor(int milliseconds) =>
+        request => request.RequestUri = new Uri($"/media?wait={milliseconds}", UriKind.Relative);
+
+    [Fact]
     public async Task Truncated_mp4_ends_in_MediaFailed_with_a_reason_not_a_hang()
     {
         var truncated = await TestMedia.TruncatedAsync(await TestMedia.VideoAsync(20, 320, 240, 10, 2), 0.3);

@@ -1,6 +1,7 @@
 using MassTransit;
 using Moderation.Contracts.V1;
 using Moderation.FrameExtractor.Extraction;
+using Moderation.ServiceDefaults;
 
 namespace Moderation.FrameExtractor.Consumers;
 

@@ -2,6 +2,7 @@ using MassTransit;
 using Moderation.BlobStorage;
 using Moderation.Contracts.V1;
 using Moderation.FrameExtractor.Extraction;
+using Moderation.ServiceDefaults;
 
 namespace Moderation.FrameExtractor.Consumers;
 

@@ -14,7 +14,11 @@ public sealed record SubmissionResponse(
     long SizeBytes,
     string? ExternalId,
     SubmissionPriority Priority,
-    MediaVerdict? Verdict);
+    MediaVerdict? Verdict)
+{
+    [Description("Why the medium failed, when a request that waited (wait=…) saw it fail.")]
+    public MediaFailure? Failure { get; init; }
+}
 
 /// <summary>Status, progress and verdict of one medium.</summary>
 public sealed record MediaStatusResponse(

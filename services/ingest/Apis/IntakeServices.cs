@@ -1,3 +1,4 @@
+using Moderation.Ingest.Waiting;
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Moderation.Contracts.V1;
@@ -19,6 +20,7 @@ public sealed record IntakeServices(
     UrgentCeiling UrgentCeiling,
     IngestDbContext Db,
     IRequestClient<GetMediaStatus> Status,
+    VerdictWaiters Waiters,
     IOptions<IngestOptions> IngestOptions,
     IOptions<IntakeOptions> IntakeOptions,
     IOptions<ResultsClientOptions> ResultsOptions);

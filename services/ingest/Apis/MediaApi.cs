@@ -68,10 +68,13 @@ public static class MediaApi
         [FromQuery] string? callbackUrl,
         [FromQuery] string? priority,
         [FromQuery] string? policy,
+        [FromQuery] int? wait,
         [FromHeader(Name = SubmissionValidation.IdempotencyKeyHeader)] string? idempotencyKey,
         [AsParameters] IntakeServices services,
         CancellationToken cancellationToken)
     {
+        var waitFor = WaitFor(wait);
+
         // Sized for the largest allowed medium; the per-format limit is enforced while streaming.
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
         {
@@ -94,7 +97,7 @@ public static class MediaApi
             priority ?? fields.GetValueOrDefault("priority"), policy ?? fields.GetValueOrDefault("policy"), sourceUrl: null);
         if (await services.Submissions.FindRetryAsync(request.ClientId, request.IdempotencyKey, request.ExternalId, cancellationToken) is { } previous)
         {
-            return await RespondAsync(http, services, previous, cancellationToken);
+            return await RespondAsync(http, services, previous, waitFor, cancellationToken);
         }
 
         request = services.UrgentCeiling.Apply(request);
@@ -110,28 +113,30 @@ public static class MediaApi
             throw Invalid("multipart", "Put metadata fields before the file part, and send a single file.");
         }
 
-        return Respond(http, services, await services.Submissions.SubmitAsync(staged, request, cancellationToken));
+        return await RespondAsync(http, services, await services.Submissions.SubmitAsync(staged, request, cancellationToken), waitFor, cancellationToken);
     }
 
     public static async Task<Results<Accepted<SubmissionResponse>, Ok<SubmissionResponse>>> SubmitUrlAsync(
         HttpContext http,
         UrlSubmission body,
+        [FromQuery] int? wait,
         [FromHeader(Name = SubmissionValidation.IdempotencyKeyHeader)] string? idempotencyKey,
         [AsParameters] IntakeServices services,
         CancellationToken cancellationToken)
     {
+        var waitFor = WaitFor(wait);
         var request = SubmissionValidation.Validate(http.User.ClientId(), SubmissionSource.Url, idempotencyKey, body.ExternalId, body.CallbackUrl,
             body.Priority?.ToString(), body.Policy, body.Url ?? "");
-        return await SubmitFromUrlAsync(http, request, services, cancellationToken);
+        return await SubmitFromUrlAsync(http, request, services, cancellationToken, waitFor);
     }
 
     /// <summary>Shared by <c>/media:by-url</c> and the upload hook: fetch through the SSRF guard, stage, submit.</summary>
     public static async Task<Results<Accepted<SubmissionResponse>, Ok<SubmissionResponse>>> SubmitFromUrlAsync(
-        HttpContext http, SubmissionRequest request, IntakeServices services, CancellationToken cancellationToken)
+        HttpContext http, SubmissionRequest request, IntakeServices services, CancellationToken cancellationToken, TimeSpan waitFor = default)
     {
         if (await services.Submissions.FindRetryAsync(request.ClientId, request.IdempotencyKey, request.ExternalId, cancellationToken) is { } previous)
         {
-            return await RespondAsync(http, services, previous, cancellationToken);
+            return await RespondAsync(http, services, previous, waitFor, cancellationToken);
         }
 
         request = services.UrgentCeiling.Apply(request);
@@ -143,7 +148,7 @@ public static class MediaApi
         var allowed = await services.Sources.ForClientAsync(request.ClientId, cancellationToken);
         var staged = await services.Fetcher.FetchAsync(new Uri(request.SourceUrl!), allowed,
             (response, token) => services.Intake.StageAsync(response.Content, response.ContentLength, token), cancellationToken);
-        return Respond(http, services, await services.Submissions.SubmitAsync(staged, request, cancellationToken));
+        return await RespondAsync(http, services, await services.Submissions.SubmitAsync(staged, request, cancellationToken), waitFor, cancellationToken);
     }
 
     public static async Task<Results<Ok<MediaStatusResponse>, ProblemHttpResult>> GetAsync(
@@ -175,16 +180,52 @@ public static class MediaApi
             status.PlannedFrames, status.FramesScored, status.Progress, status.Verdict, status.Failure) { Hashes = status.Hashes });
     }
 
+    /// <summary>The longest a submission may wait for its verdict (<c>wait</c>, in milliseconds).</summary>
+    public const int MaxWaitMilliseconds = 30_000;
+
+    private static TimeSpan WaitFor(int? wait) => wait switch
+    {
+        null or 0 => TimeSpan.Zero,
+        > 0 and <= MaxWaitMilliseconds => TimeSpan.FromMilliseconds(wait.Value),
+        _ => throw Invalid("wait", $"wait is how many milliseconds to wait for the verdict: 0 to {MaxWaitMilliseconds}."),
+    };
+
     private static async Task<Results<Accepted<SubmissionResponse>, Ok<SubmissionResponse>>> RespondAsync(
-        HttpContext http, IntakeServices services, Submission previous, CancellationToken cancellationToken)
+        HttpContext http, IntakeServices services, Submission previous, TimeSpan waitFor, CancellationToken cancellationToken)
     {
         if (previous.State != SubmissionState.Duplicate)
         {
-            return Respond(http, services, new AcceptedSubmission(previous));
+            return await RespondAsync(http, services, new AcceptedSubmission(previous), waitFor, cancellationToken);
         }
 
         var existing = await AskResultsAsync(services, new GetMediaStatus(previous.MediaId), cancellationToken);
         return Respond(http, services, new DuplicateSubmission(previous, existing));
+    }
+
+    /// <summary>
+    /// The answer to a submission: with <c>wait</c>, once the medium concluded within that time, 200 with its verdict or
+    /// failure (as <c>GET /media/{id}</c> would give it); otherwise 202 and the status URL.
+    /// </summary>
+    private static async Task<Results<Accepted<SubmissionResponse>, Ok<SubmissionResponse>>> RespondAsync(
+        HttpContext http, IntakeServices services, SubmissionOutcome outcome, TimeSpan waitFor, CancellationToken cancellationToken)
+    {
+        if (outcome is not AcceptedSubmission || waitFor <= TimeSpan.Zero)
+        {
+            return Respond(http, services, outcome);
+        }
+
+        var s = outcome.Submission;
+        var status = await services.Waiters.WaitAsync(s.MediaId, waitFor, token => AskResultsAsync(services, new GetMediaStatus(s.MediaId), token),
+            status => status.State is MediaStates.Completed or MediaStates.Failed, cancellationToken);
+        if (status.State is not (MediaStates.Completed or MediaStates.Failed))
+        {
+            return Respond(http, services, outcome);
+        }
+
+        var statusUrl = services.IngestOptions.Value.StatusUrl(s.MediaId);
+        http.Response.Headers.Location = statusUrl;
+        return TypedResults.Ok(new SubmissionResponse(s.MediaId, status.State, statusUrl, false, s.Sha256, s.ContentType, s.SizeBytes, s.ExternalId,
+            s.Priority, status.Verdict) { Failure = status.Failure });
     }
 
     private static Results<Accepted<SubmissionResponse>, Ok<SubmissionResponse>> Respond(HttpContext http, IntakeServices services, SubmissionOutcome outcome)

@@ -1,3 +1,4 @@
+using Moderation.Ingest.Waiting;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authentication;
 using Moderation.Auth;
@@ -65,6 +66,7 @@ public static class Extensions
             .AddRequirements(new ScopeRequirement(ModerationScopes.Submit)));
 
         services.AddSingleton<RefusalMetrics>();
+        services.AddSingleton<VerdictWaiters>();
         services.AddExceptionHandler<IntakeExceptionHandler>();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase)));
         services.AddOpenApi(o => o.AddDocumentTransformer<SecuritySchemeTransformer>());
@@ -73,6 +75,7 @@ public static class Extensions
         {
             x.AddConsumer<AuthenticateApiKeyConsumer>(typeof(AuthenticateApiKeyConsumerDefinition));
             x.AddConsumer<FetchSourceUrlConsumer>(typeof(FetchSourceUrlConsumerDefinition));
+            x.AddConsumer<MediumConcludedConsumer>(typeof(MediumConcludedConsumerDefinition));
             x.AddRequestClient<GetMediaStatus>();
             x.AddRequestClient<FindVerdictByContent>();
             x.AddRequestClient<ReuseVerdict>();

@@ -1,6 +1,6 @@
 using MassTransit;
 
-namespace Moderation.FrameExtractor.Consumers;
+namespace Moderation.ServiceDefaults;
 
 /// <summary>
 /// For events every replica must hear (only the one extracting the medium acts on them): each replica gets its own
