@@ -35,6 +35,35 @@ public static class Kubectl
         return YamlDocuments.Parse(yaml);
     }
 
+    /// <summary>
+    /// Renders a directory under deploy/k8s as an overlay on top of it would with <c>Messaging__QueuePrefix</c> set and
+    /// components/queue-prefix added (the way docs/deploy.md tells a second deployment on a shared broker to), uncached.
+    /// </summary>
+    public static async Task<IReadOnlyList<JsonObject>> RenderWithQueuePrefixAsync(string relativeDirectory, string prefix)
+    {
+        var directory = Directory.CreateTempSubdirectory("moderation-prefix-").FullName;
+        try
+        {
+            // kustomize takes relative paths only.
+            string Relative(string path) => Path.GetRelativePath(directory, Path.Combine(RepoPaths.Root, "deploy", "k8s", path));
+            await File.WriteAllTextAsync(Path.Combine(directory, "kustomization.yaml"), $"""
+                apiVersion: kustomize.config.k8s.io/v1beta1
+                kind: Kustomization
+                resources: [{Relative(relativeDirectory)}]
+                configMapGenerator:
+                - name: moderation-common
+                  behavior: merge
+                  literals: [Messaging__QueuePrefix={prefix}]
+                components: [{Relative("components/queue-prefix")}]
+                """);
+            return await RenderDirectoryAsync(directory);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     private static async Task<string> FindAsync()
     {
         var configured = Environment.GetEnvironmentVariable("MODERATION_KUBECTL");

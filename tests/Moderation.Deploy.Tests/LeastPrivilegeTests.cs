@@ -104,7 +104,53 @@ public sealed class LeastPrivilegeTests
     [MemberData(nameof(Overlays))]
     public async Task RabbitMQ_permissions_cover_what_each_service_declares_and_nothing_of_the_others(string overlay)
     {
-        var objects = await Kubectl.RenderAsync($"overlays/{overlay}");
+        var (topologies, permissions) = ServicePermissions(await Kubectl.RenderAsync($"overlays/{overlay}"));
+
+        var problems = TopologyProblems(topologies, permissions);
+        Assert.True(problems.Count == 0, $"overlays/{overlay}:\n" + string.Join("\n", problems));
+    }
+
+    /// <summary>
+    /// Several deployments share a broker by queue prefix (components/queue-prefix): the permissions then cover the
+    /// prefixed queues the services declare, and none of the queues of a deployment without the prefix.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Overlays))]
+    public async Task With_a_queue_prefix_RabbitMQ_permissions_cover_the_prefixed_queues_and_not_the_unprefixed_ones(string overlay)
+    {
+        const string prefix = "blue";
+        var objects = await Kubectl.RenderWithQueuePrefixAsync($"overlays/{overlay}", prefix);
+        var (topologies, permissions) = ServicePermissions(objects);
+        var (unprefixed, _) = ServicePermissions(await Kubectl.RenderAsync($"overlays/{overlay}"));
+
+        var problems = TopologyProblems(topologies, permissions);
+        foreach (var (service, topology) in topologies)
+        {
+            // The services read the prefix from the rendered configuration: what is checked is what they declare.
+            Assert.All(topology.Queues.Concat(topology.TemporaryQueues), q => Assert.StartsWith(prefix + "-", q, StringComparison.Ordinal));
+            var permission = permissions[service];
+            foreach (var (other, theirs) in unprefixed)
+            {
+                foreach (var name in theirs.OwnNames.Where(n => n != theirs.ReplyEndpoint))
+                {
+                    foreach (var (right, expression) in new[] { ("configure", permission.ConfigureRegex), ("write", permission.WriteRegex), ("read", permission.ReadRegex) })
+                    {
+                        if (expression.IsMatch(name))
+                        {
+                            problems.Add($"{service}: {right} matches '{name}' (the unprefixed deployment's {other} queue)");
+                        }
+                    }
+                }
+            }
+        }
+
+        Assert.True(problems.Count == 0, $"overlays/{overlay} with Messaging__QueuePrefix={prefix}:\n" + string.Join("\n", problems));
+        Assert.DoesNotContain(objects.OfKind("ConfigMap"), c => c["metadata"]!["name"].Text() == "moderation-queue-prefix");
+    }
+
+    /// <summary>Each RabbitMQ-using service's topology (from its rendered configuration) and its Permission's expressions.</summary>
+    private static (Dictionary<ServiceCatalog, MessageTopology> Topologies, Dictionary<ServiceCatalog, Permissions> Permissions) ServicePermissions(IReadOnlyList<JsonObject> objects)
+    {
         var topologies = new Dictionary<ServiceCatalog, MessageTopology>();
         var permissions = new Dictionary<ServiceCatalog, Permissions>();
         foreach (var deployment in objects.OfKind("Deployment"))
@@ -123,8 +169,7 @@ public sealed class LeastPrivilegeTests
             permissions[service] = new Permissions(spec["configure"].Text(), spec["write"].Text(), spec["read"].Text());
         }
 
-        var problems = TopologyProblems(topologies, permissions);
-        Assert.True(problems.Count == 0, $"overlays/{overlay}:\n" + string.Join("\n", problems));
+        return (topologies, permissions);
     }
 
     [Fact]

@@ -115,6 +115,39 @@ public sealed class SourceAllowListTests(NoLoopbackIngestFixture ingest) : IClas
     }
 
     [Fact]
+    public async Task Entries_from_the_command_line_open_and_close_the_source_like_the_apis()
+    {
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var admin = await ingest.CreateKeyAsync("ops-" + run, ModerationScopes.Admin);
+        var wikiKey = await ingest.CreateKeyAsync("wiki-" + run, ModerationScopes.Submit);
+        var png = await File.ReadAllBytesAsync(await TestMedia.PngAsync("olive", 48 + Random.Shared.Next(40), 32));
+        var url = ingest.MediaServer.Url(ingest.MediaServer.Serve(png));
+        await AssertRefusedAsync(wikiKey, url, "before any entry");
+
+        var (code, stdout, stderr) = await CommandLineTests.RunAsync(ingest.DatabaseConnectionString,
+            "sources", "add", "--client", "wiki-" + run, "--source", "127.0.0.0/8", "--reason", "test wiki", "--by", "alice");
+        Assert.True(code == 0, stderr);
+        var id = Guid.Parse(stdout.Trim());
+
+        using (var accepted = await ingest.Client(wikiKey).PostAsJsonAsync("/media:by-url", new { url }))
+        {
+            var submission = await Http.AssertAcceptedAsync(accepted);
+            await ingest.Pipeline.State.WaitForSubmittedAsync(m => m.MediaId == submission.MediaId);
+        }
+
+        var (removeCode, _, removeError) = await CommandLineTests.RunAsync(ingest.DatabaseConnectionString, "sources", "remove", id.ToString(), "--reason", "done", "--by", "bob");
+        Assert.True(removeCode == 0, removeError);
+        var attempts = ingest.Connector.Attempts.Count;
+        await AssertRefusedAsync(wikiKey, ingest.MediaServer.Url(ingest.MediaServer.Serve(png[..^1])), "after the command line revoked it");
+        Assert.Equal(attempts, ingest.Connector.Attempts.Count);
+
+        var history = Assert.Single(await Http.ReadAsync<List<SourceAllowanceResponse>>(
+            await ingest.Client(admin).GetAsync($"/admin/sources?clientId=wiki-{run}&includeRevoked=true")));
+        Assert.Equal((id, "127.0.0.0/8", "test wiki", "alice (command line)", "bob (command line)", "done"),
+            (history.Id, history.Source, history.Reason, history.CreatedBy, history.RevokedBy, history.RevokeReason));
+    }
+
+    [Fact]
     public async Task Only_administrators_change_the_allow_list_and_bad_entries_are_refused()
     {
         var admin = await ingest.CreateKeyAsync("ops", ModerationScopes.Admin);
