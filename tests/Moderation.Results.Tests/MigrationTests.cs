@@ -13,17 +13,9 @@ public sealed class MigrationTests
         var servers = await TestServers.GetAsync();
         var name = "results_migrate_" + Guid.NewGuid().ToString("N")[..12];
         var connection = new NpgsqlConnectionStringBuilder(servers.PostgresConnectionString) { Database = name }.ConnectionString;
-        var dll = Path.Combine(AppContext.BaseDirectory, "Moderation.Results.dll");
-        var info = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(dll);
-        info.ArgumentList.Add("migrate");
-        info.Environment["ConnectionStrings__postgres"] = connection;
-        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        using var process = System.Diagnostics.Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
-        Assert.True(process.ExitCode == 0, await output + await errors);
+
+        var (code, output) = await RunWithDatabaseAsync(connection, "migrate");
+        Assert.True(code == 0, output);
 
         await using var db = new NpgsqlConnection(connection);
         await db.OpenAsync();
