@@ -1,5 +1,7 @@
 # syntax=docker/dockerfile:1
-# Results service and reviewer dashboard; `migrate` as the command applies the database migrations and exits.
+# Results service and reviewer dashboard; `migrate` as the command applies the database migrations and exits. The image
+# also carries tools/head-training, the feedback head's training job, under /app/head-training with its own entry point
+# (the CronJob runs `dotnet /app/head-training/Moderation.HeadTraining.dll`): it reads results' database and settings.
 #   docker build -f deploy/docker/results.Dockerfile -t moderation-results .
 ARG DOTNET_VERSION=10.0
 # Ubuntu chiseled: the .NET runtime and what it needs, no shell, no package manager, non-root (1654) by default.
@@ -11,11 +13,14 @@ WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props ./
 COPY shared/ shared/
 COPY services/results/Moderation.Results.csproj services/results/
+COPY tools/head-training/Moderation.HeadTraining.csproj tools/head-training/
 RUN --mount=type=cache,id=nuget,target=/root/.nuget/packages \
-    dotnet restore services/results/Moderation.Results.csproj
+    dotnet restore tools/head-training/Moderation.HeadTraining.csproj
 COPY services/results/ services/results/
+COPY tools/head-training/ tools/head-training/
 RUN --mount=type=cache,id=nuget,target=/root/.nuget/packages \
-    dotnet publish services/results/Moderation.Results.csproj -c Release --no-restore -o /app -p:UseAppHost=false
+    dotnet publish services/results/Moderation.Results.csproj -c Release --no-restore -o /app -p:UseAppHost=false \
+ && dotnet publish tools/head-training/Moderation.HeadTraining.csproj -c Release --no-restore -o /app/head-training -p:UseAppHost=false
 
 FROM ${RUNTIME_IMAGE}
 WORKDIR /app

@@ -113,7 +113,7 @@ public sealed class ClassifierOptions
 
     /// <summary>
     /// Empty (default): ask results over RabbitMQ for the newest published head. A path: read that <c>head.json</c>
-    /// instead (a head pinned by hand, or results' <c>FeedbackHead:OutputDirectory</c> on one machine).
+    /// instead (a head pinned by hand, or tools/head-training's <c>FeedbackHead:OutputDirectory</c> on one machine).
     /// </summary>
     public string? FeedbackHeadPath { get; set; }
 

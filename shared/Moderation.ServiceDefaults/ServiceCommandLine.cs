@@ -5,7 +5,7 @@ namespace Moderation.ServiceDefaults;
 
 /// <summary>
 /// The command host of every command line here — the services' one-shot commands (<c>migrate</c>, <c>keys create</c>,
-/// <c>train-head</c> …), tools/model-import and the benchmarks — on System.CommandLine: unknown commands, misspelt
+/// …), tools/model-import, tools/head-training and the benchmarks — on System.CommandLine: unknown commands, misspelt
 /// options, values of the wrong type or out of range and missing values are errors with a usage message and exit code 1,
 /// and <c>--help</c> works at every level. For a service, anything that starts with an option (<c>--urls …</c>, or
 /// nothing at all) is the host's and means "serve".

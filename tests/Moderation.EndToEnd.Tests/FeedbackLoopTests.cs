@@ -34,7 +34,7 @@ public sealed class FeedbackLoopTests : OwnClusterTests
             DateTimeOffset.UtcNow, [drawing]);
         Assert.Null(await HeadInForceAsync());
 
-        // A head as `train-head --no-publish` leaves it, then published by an admin through the API.
+        // A head as `tools/head-training --no-publish` leaves it, then published by an admin through the API.
         await ExecuteAsync("INSERT INTO model_heads (version, base_model_name, base_model_version, head_json, report_json, published, created_at) " +
             "VALUES ($1, $2, $3, $4::jsonb, '{}'::jsonb, false, now())", head.Version, manifest.Name, manifest.Version, head.ToJson());
         await Task.Delay(TimeSpan.FromSeconds(3));

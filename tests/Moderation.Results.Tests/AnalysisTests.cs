@@ -1,5 +1,5 @@
+using Moderation.HeadTraining;
 using Moderation.Results.Evaluation;
-using Moderation.Results.Feedback;
 using Xunit;
 
 namespace Moderation.Results.Tests;

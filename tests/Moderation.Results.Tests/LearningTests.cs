@@ -1,10 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Moderation.Contracts.Heads;
 using Moderation.Contracts.V1;
+using Moderation.HeadTraining;
 using Moderation.Results.Apis;
 using Moderation.Results.Evaluation;
-using Moderation.Results.Feedback;
 using Moderation.Results.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
@@ -22,11 +23,7 @@ public sealed class LearningFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         // Every verdict is audited, so reviewers label allows and blocks as well as the grey zone.
-        App = await ResultsApp.StartAsync(new Dictionary<string, string?>
-        {
-            ["Review:AuditSampleRate"] = "1",
-            ["FeedbackHead:OutputDirectory"] = HeadDirectory,
-        });
+        App = await ResultsApp.StartAsync(new Dictionary<string, string?> { ["Review:AuditSampleRate"] = "1" });
         Probe = await BusProbe.StartAsync(App.RabbitMq);
     }
 
@@ -153,10 +150,15 @@ public sealed class LearningTests(LearningFixture fixture, ITestOutputHelper out
         Assert.Equal(80, await Reviewer.ReviewAllAsync(App, id => (Decision.Allow, new() { ["Drawing"] = truth[id] })));
         output.WriteLine($"80 reviews done after {watch.Elapsed.TotalSeconds:0.0} s");
 
-        using var admin = App.Client(ResultsApp.AdminKey);
-        var response = await admin.PostAsync($"/models/heads/train?publish=true&baseModelVersion={Version}", null);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var report = (await response.Content.ReadFromJsonAsync<HeadTrainingReport>(ResultsApp.Json))!;
+        // First without publishing: a report and a stored, unpublished head, no file for the classifiers.
+        var trial = await TrainAsync("--no-publish", "--base-model-version", Version);
+        Assert.False(trial.Published);
+        Assert.Null(trial.FilePath);
+        Assert.False(File.Exists(Path.Combine(fixture.HeadDirectory, "mobilenet_v2", "head.json")));
+        var stored = await App.GetAsync<List<ModelHeadSummary>>("/models/heads", ResultsApp.ReadKey);
+        Assert.Contains(stored, h => h.Version == trial.Version && !h.Published);
+
+        var report = await TrainAsync("--base-model-version", Version);
         output.WriteLine($"head trained after {watch.Elapsed.TotalSeconds:0.0} s");
         var drawing = Assert.Single(report.Classes, c => c.Class == "Drawing");
         output.WriteLine($"Drawing head on {drawing.HeldOutMedia} held-out media (trained on {drawing.TrainMedia} media, {drawing.TrainFrames} frames): " +
@@ -181,6 +183,18 @@ public sealed class LearningTests(LearningFixture fixture, ITestOutputHelper out
         using var reader = App.Client(ResultsApp.ReadKey);
         var served = HeadFile.Parse(await reader.GetStringAsync($"/models/heads/{Uri.EscapeDataString(report.Version!)}"));
         Assert.Equal(head.Classes[0].Weights, served.Classes[0].Weights);
+    }
+
+    /// <summary>Runs tools/head-training as the CronJob does, on this fixture's database; its report.</summary>
+    private async Task<HeadTrainingReport> TrainAsync(params string[] arguments)
+    {
+        var (code, stdout, errors) = await EntryPoint.RunAsync(EntryPoint.HeadTraining, new Dictionary<string, string>
+        {
+            ["ConnectionStrings__postgres"] = App.Database,
+            ["FeedbackHead__OutputDirectory"] = fixture.HeadDirectory,
+        }, arguments);
+        Assert.True(code == 0, stdout + errors);
+        return JsonSerializer.Deserialize<HeadTrainingReport>(stdout, HeadFile.Json)!;
     }
 
     private static float[] UnitVector(Random random)

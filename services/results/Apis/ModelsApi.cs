@@ -4,12 +4,15 @@ using Microsoft.EntityFrameworkCore;
 using Moderation.Auth;
 using Moderation.Results.Audit;
 using Moderation.Results.Data;
-using Moderation.Results.Feedback;
 
 namespace Moderation.Results.Apis;
 
 public sealed record ModelHeadSummary(string Version, string BaseModelName, string BaseModelVersion, bool Published, string? FilePath, DateTimeOffset CreatedAt);
 
+/// <summary>
+/// The feedback heads tools/head-training trained: listed, served to classifiers, published and withdrawn. Training itself
+/// is no request this service answers (a nightly job, docs/model.md).
+/// </summary>
 public static class ModelsApi
 {
     public static RouteGroupBuilder MapModelsApi(this IEndpointRouteBuilder app)
@@ -17,25 +20,19 @@ public static class ModelsApi
         var group = app.MapGroup("/models/heads").WithTags("Models").RequireAuthorization(ModerationScopes.Read);
         group.MapGet("/", ListAsync);
         group.MapGet("/{version}", GetAsync);
-        group.MapPost("/train", TrainAsync).RequireAuthorization(ModerationScopes.Admin);
-        group.MapPost("/{version}/publish", (string version, ClaimsPrincipal user, ResultsDbContext db, AuditLog audit, ILogger<HeadTrainer> logger,
-            CancellationToken cancellationToken) => SetPublishedAsync(version, true, user, db, audit, logger, cancellationToken)).RequireAuthorization(ModerationScopes.Admin);
-        group.MapPost("/{version}/withdraw", (string version, ClaimsPrincipal user, ResultsDbContext db, AuditLog audit, ILogger<HeadTrainer> logger,
-            CancellationToken cancellationToken) => SetPublishedAsync(version, false, user, db, audit, logger, cancellationToken)).RequireAuthorization(ModerationScopes.Admin);
+        group.MapPost("/{version}/publish", (string version, ClaimsPrincipal user, ResultsDbContext db, AuditLog audit, ILoggerFactory loggers,
+            CancellationToken cancellationToken) => SetPublishedAsync(version, true, user, db, audit, loggers, cancellationToken)).RequireAuthorization(ModerationScopes.Admin);
+        group.MapPost("/{version}/withdraw", (string version, ClaimsPrincipal user, ResultsDbContext db, AuditLog audit, ILoggerFactory loggers,
+            CancellationToken cancellationToken) => SetPublishedAsync(version, false, user, db, audit, loggers, cancellationToken)).RequireAuthorization(ModerationScopes.Admin);
         return group;
     }
-
-    /// <summary>Trains the feedback head now; with <c>publish=true</c> an improving head becomes a new model version.</summary>
-    public static async Task<Ok<HeadTrainingReport>> TrainAsync(HeadTrainer trainer, ClaimsPrincipal user, CancellationToken cancellationToken, bool publish = true,
-        string? baseModelVersion = null) =>
-        TypedResults.Ok(await trainer.TrainAsync(publish, baseModelVersion, AuditActor.From(user), cancellationToken));
 
     /// <summary>
     /// Publishes a head (classifiers pick the newest published one for their base model within a minute) or withdraws it
     /// (they fall back to the next newest published head, or the base model): a rollback needs no retraining.
     /// </summary>
     public static async Task<Results<Ok<ModelHeadSummary>, NotFound>> SetPublishedAsync(
-        string version, bool published, ClaimsPrincipal user, ResultsDbContext db, AuditLog audit, ILogger<HeadTrainer> logger, CancellationToken cancellationToken)
+        string version, bool published, ClaimsPrincipal user, ResultsDbContext db, AuditLog audit, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var head = await db.ModelHeads.SingleOrDefaultAsync(h => h.Version == version, cancellationToken);
         if (head is null)
@@ -47,7 +44,7 @@ public static class ModelsApi
             new { version, baseModelVersion = head.BaseModelVersion, wasPublished = head.Published });
         head.Published = published;
         await db.SaveChangesAsync(cancellationToken);
-        logger.LogInformation("Feedback head {Version} {Action}", version, published ? "published" : "withdrawn");
+        loggers.CreateLogger(typeof(ModelsApi)).LogInformation("Feedback head {Version} {Action}", version, published ? "published" : "withdrawn");
         return TypedResults.Ok(new ModelHeadSummary(head.Version, head.BaseModelName, head.BaseModelVersion, head.Published, head.FilePath, head.CreatedAt));
     }
 

@@ -15,7 +15,6 @@ using Moderation.Results.Callbacks;
 using Moderation.Results.Consumers;
 using Moderation.Results.Data;
 using Moderation.Results.Evaluation;
-using Moderation.Results.Feedback;
 using Moderation.Results.Lifecycle;
 using Moderation.Results.Outbox;
 using Moderation.Results.Policies;
@@ -42,7 +41,6 @@ public static class Extensions
         builder.AddValidatedOptions<OutboxOptions>(OutboxOptions.Section);
         builder.AddValidatedOptions<CallbackOptions>(CallbackOptions.Section);
         builder.AddValidatedOptions<AuthOptions>(AuthOptions.Section);
-        builder.AddValidatedOptions<FeedbackHeadOptions>(FeedbackHeadOptions.Section);
         builder.AddValidatedOptions<BacklogMetricsOptions>(BacklogMetricsOptions.Section);
         builder.AddValidatedOptions<BackfillOptions>(BackfillOptions.Section);
         builder.AddValidatedOptions<BankOptions>(BankOptions.Section);
@@ -59,7 +57,6 @@ public static class Extensions
         services.AddScoped<MediaQueries>();
         services.AddScoped<VerdictReuse>();
         services.AddScoped<EvaluationService>();
-        services.AddScoped<HeadTrainer>();
         services.AddScoped<ErasureService>();
         services.AddScoped<LegalHoldService>();
         services.AddScoped<RetentionService>();

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Moderation.Contracts.Heads;
 using Moderation.Results.Audit;
@@ -8,7 +9,7 @@ using Moderation.Results.Data;
 using Moderation.Results.Evaluation;
 using Moderation.Results.Policies;
 
-namespace Moderation.Results.Feedback;
+namespace Moderation.HeadTraining;
 
 public sealed record ClassHeadReport(
     string Class,

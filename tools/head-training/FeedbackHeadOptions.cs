@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Moderation.Results.Feedback;
+namespace Moderation.HeadTraining;
 
 /// <summary>Section <c>FeedbackHead</c>: training and publishing of the feedback-adapted head.</summary>
 public sealed class FeedbackHeadOptions

@@ -1,4 +1,4 @@
-namespace Moderation.Results.Feedback;
+namespace Moderation.HeadTraining;
 
 /// <summary>p = sigmoid(w·x + b) over raw embeddings (standardisation is folded into the weights).</summary>
 public sealed record LogisticModel(float[] Weights, float Bias)
