@@ -171,6 +171,7 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
             b.Property(f => f.Comment).HasMaxLength(4096);
             b.Property(f => f.ModelVersion).HasMaxLength(256);
             b.Property(f => f.PolicyName).HasMaxLength(64);
+            b.Property(f => f.ReasonCode).HasMaxLength(64);
             Json(b.Property(f => f.Labels));
             b.HasOne<Medium>().WithMany().HasForeignKey(f => f.MediaId).OnDelete(DeleteBehavior.Cascade);
             b.HasOne<ReviewTask>().WithMany().HasForeignKey(f => f.TaskId).OnDelete(DeleteBehavior.Cascade);
@@ -205,6 +206,8 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
             b.Property(p => p.Comment).HasMaxLength(1024);
             Json(b.Property(p => p.BlockThresholds));
             Json(b.Property(p => p.ReviewThresholds));
+            b.Property(p => p.Description).HasMaxLength(4096);
+            Json(b.Property(p => p.ReasonCodes)).HasDefaultValueSql("'[]'::jsonb");
             b.Property(p => p.Models).HasMaxLength(32).HasDefaultValue(Contracts.V1.ModelConfigurations.MobileNetV2);
             // The sentinel is no margin a policy can have, so an explicit 0 is written rather than replaced by the default.
             b.Property(p => p.CascadeMargin).HasDefaultValue(Moderation.Results.Policies.ModerationPolicy.DefaultCascadeMargin).HasSentinel(-1f);

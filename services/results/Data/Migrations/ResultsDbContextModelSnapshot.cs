@@ -1026,6 +1026,11 @@ namespace Moderation.Results.Data.Migrations
                         .HasColumnType("character varying(128)")
                         .HasColumnName("created_by");
 
+                    b.Property<string>("Description")
+                        .HasMaxLength(4096)
+                        .HasColumnType("character varying(4096)")
+                        .HasColumnName("description");
+
                     b.Property<bool>("EarlyExit")
                         .HasColumnType("boolean")
                         .HasColumnName("early_exit");
@@ -1037,6 +1042,17 @@ namespace Moderation.Results.Data.Migrations
                         .HasColumnType("character varying(32)")
                         .HasDefaultValue("mobilenet_v2")
                         .HasColumnName("models");
+
+                    b.Property<string>("ReasonCodes")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("reason_codes")
+                        .HasDefaultValueSql("'[]'::jsonb");
+
+                    b.Property<bool>("RequireBlockReason")
+                        .HasColumnType("boolean")
+                        .HasColumnName("require_block_reason");
 
                     b.Property<string>("ReviewThresholds")
                         .IsRequired()
@@ -1068,6 +1084,8 @@ namespace Moderation.Results.Data.Migrations
                             CreatedBy = "seed",
                             EarlyExit = true,
                             Models = "mobilenet_v2",
+                            ReasonCodes = "[]",
+                            RequireBlockReason = false,
                             ReviewThresholds = "{\"Porn\":0.5,\"Hentai\":0.5,\"Sexy\":0.5}",
                             SmoothingWindow = 1
                         });
@@ -1187,6 +1205,11 @@ namespace Moderation.Results.Data.Migrations
                     b.Property<int>("PolicyVersion")
                         .HasColumnType("integer")
                         .HasColumnName("policy_version");
+
+                    b.Property<string>("ReasonCode")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("reason_code");
 
                     b.Property<string>("Reviewer")
                         .IsRequired()
