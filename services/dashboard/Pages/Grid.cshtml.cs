@@ -53,7 +53,12 @@ public sealed class GridModel(ResultsClient results, ExposureTracker exposure, I
     }
 
     /// <summary>Decides every selected tile the same way; tiles results refuses (not looked at, lease lost) stay on the grid.</summary>
-    public async Task<IActionResult> OnPostDecideAsync(Guid[] taskIds, Decision decision, bool blind, string? comment, CancellationToken cancellationToken)
+    /// <summary>The policy every tile is decided under, when they share one: its reason codes are offered for the batch.</summary>
+    public ReviewPolicyView? SharedPolicy => Tasks.Select(t => t.Policy).DistinctBy(p => (p?.Name, p?.Version)).ToList() is [{ } only] ? only : null;
+
+    /// <param name="reasonCode">One of the shared policy's reason codes, for every tile of the batch.</param>
+    public async Task<IActionResult> OnPostDecideAsync(Guid[] taskIds, Decision decision, bool blind, string? comment, string? reasonCode,
+        CancellationToken cancellationToken)
     {
         if (decision is not (Decision.Allow or Decision.Block) || taskIds.Length is 0 or > Size)
         {
@@ -67,7 +72,7 @@ public sealed class GridModel(ResultsClient results, ExposureTracker exposure, I
             try
             {
                 await results.DecideAsync(taskId, new ReviewDecisionRequest(decision, null, string.IsNullOrWhiteSpace(comment) ? null : comment.Trim(), null,
-                    blind ? true : null), cancellationToken);
+                    blind ? true : null, ReasonCode: string.IsNullOrWhiteSpace(reasonCode) ? null : reasonCode), cancellationToken);
                 exposure.RecordItem(taskId);
                 decided++;
             }

@@ -89,10 +89,11 @@ public sealed class ReviewModel(ResultsClient results, ExposureTracker exposure,
     }
 
     /// <param name="labels">Class → "true" (applies) or "false" (does not); classes left empty were not judged.</param>
-        /// <param name="addToBank">A hash bank to add the medium's hash to; undoing the decision removes it.</param>
+    /// <param name="addToBank">A hash bank to add the medium's hash to; undoing the decision removes it.</param>
     /// <param name="blind">The reviewer decides without having revealed anything; results refuses a decision that is neither looked at nor blind.</param>
+    /// <param name="reasonCode">One of the policy's reason codes; results refuses a block without one where the policy requires it.</param>
     public async Task<IActionResult> OnPostDecideAsync(Guid taskId, Decision decision, Dictionary<string, string>? labels, string? comment,
-        double? timeSpentSeconds, bool blind, string? addToBank, CancellationToken cancellationToken)
+        double? timeSpentSeconds, bool blind, string? addToBank, string? reasonCode, CancellationToken cancellationToken)
     {
         if (decision is not (Decision.Allow or Decision.Block))
         {
@@ -103,7 +104,8 @@ public sealed class ReviewModel(ResultsClient results, ExposureTracker exposure,
         try
         {
             await results.DecideAsync(taskId, new ReviewDecisionRequest(decision, judged, string.IsNullOrWhiteSpace(comment) ? null : comment.Trim(),
-                timeSpentSeconds is > 0 and < 86_400 ? timeSpentSeconds : null, blind ? true : null, string.IsNullOrWhiteSpace(addToBank) ? null : addToBank), cancellationToken);
+                timeSpentSeconds is > 0 and < 86_400 ? timeSpentSeconds : null, blind ? true : null, string.IsNullOrWhiteSpace(addToBank) ? null : addToBank,
+                string.IsNullOrWhiteSpace(reasonCode) ? null : reasonCode), cancellationToken);
         }
         catch (ResultsApiException e) when (e.Status is HttpStatusCode.Conflict or HttpStatusCode.NotFound or HttpStatusCode.BadRequest)
         {
