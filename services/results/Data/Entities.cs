@@ -326,6 +326,27 @@ public sealed class ReviewerExposure
     public int Reveals { get; set; }
 }
 
+/// <summary>
+/// A reviewer's own wellbeing settings for the desk: how strongly pictures are blurred and whether they are grey until
+/// revealed. Kept in results (the dashboard has no database), so they follow the reviewer across sign-ins and replicas.
+/// </summary>
+public sealed class ReviewerSettings
+{
+    public const int DefaultBlurPixels = 24;
+
+    public const int MaxBlurPixels = 64;
+
+    public string Reviewer { get; set; } = "";
+
+    /// <summary>Blur radius in CSS pixels of unrevealed pictures (0–<see cref="MaxBlurPixels"/>).</summary>
+    public int BlurPixels { get; set; } = DefaultBlurPixels;
+
+    /// <summary>Unrevealed pictures are shown without colour.</summary>
+    public bool Greyscale { get; set; } = true;
+
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
 /// <summary>One version of a moderation policy. Versions are append-only; the highest version of a name is in force.</summary>
 public sealed class PolicyVersion
 {

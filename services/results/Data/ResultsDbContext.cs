@@ -30,6 +30,8 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
 
     public DbSet<ReviewerExposure> ReviewerExposure => Set<ReviewerExposure>();
 
+    public DbSet<ReviewerSettings> ReviewerSettings => Set<ReviewerSettings>();
+
     public DbSet<PolicyVersion> Policies => Set<PolicyVersion>();
 
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
@@ -197,6 +199,13 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
             b.Property(e => e.Reviewer).HasMaxLength(128);
         });
 
+        modelBuilder.Entity<ReviewerSettings>(b =>
+        {
+            b.ToTable("reviewer_settings");
+            b.HasKey(e => e.Reviewer);
+            b.Property(e => e.Reviewer).HasMaxLength(128);
+        });
+
         modelBuilder.Entity<PolicyVersion>(b =>
         {
             b.ToTable("policies");
@@ -247,6 +256,8 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
             b.Property(a => a.Details).HasColumnType("jsonb");
             b.HasIndex(a => new { a.MediaId, a.Id });
             b.HasIndex(a => new { a.Action, a.Id });
+            // One person's history: the audit log by reviewer, and their statistics (undos, skips).
+            b.HasIndex(a => new { a.ClientId, a.Id });
             b.HasIndex(a => a.At);
         });
 

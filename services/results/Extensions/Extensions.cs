@@ -52,6 +52,7 @@ public static class Extensions
         services.AddScoped<LifecycleRecorder>();
         services.AddSingleton(sp => new MediumLifecycle(sp.GetRequiredService<IOptions<ReviewOptions>>().Value.AuditSampleRate));
         services.AddScoped<PolicyStore>();
+        services.AddScoped<ReviewerStatistics>();
         services.AddScoped<OutboxWriter>();
         services.AddScoped<ReviewService>();
         services.AddScoped<ReviewUndoService>();
@@ -130,6 +131,7 @@ public static class Extensions
         app.MapReviewsApi();
         app.MapReviewUndoApi();
         app.MapReviewRevealsApi();
+        app.MapReviewerStatsApi();
         app.MapIdentityApi();
         app.MapStatsApi();
         app.MapPoliciesApi();

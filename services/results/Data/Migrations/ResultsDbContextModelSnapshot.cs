@@ -71,6 +71,9 @@ namespace Moderation.Results.Data.Migrations
                     b.HasIndex("Action", "Id")
                         .HasDatabaseName("ix_audit_log_action_id");
 
+                    b.HasIndex("ClientId", "Id")
+                        .HasDatabaseName("ix_audit_log_client_id_id");
+
                     b.HasIndex("MediaId", "Id")
                         .HasDatabaseName("ix_audit_log_media_id_id");
 
@@ -1384,6 +1387,31 @@ namespace Moderation.Results.Data.Migrations
                         .HasName("pk_reviewer_exposure");
 
                     b.ToTable("reviewer_exposure", (string)null);
+                });
+
+            modelBuilder.Entity("Moderation.Results.Data.ReviewerSettings", b =>
+                {
+                    b.Property<string>("Reviewer")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("reviewer");
+
+                    b.Property<int>("BlurPixels")
+                        .HasColumnType("integer")
+                        .HasColumnName("blur_pixels");
+
+                    b.Property<bool>("Greyscale")
+                        .HasColumnType("boolean")
+                        .HasColumnName("greyscale");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Reviewer")
+                        .HasName("pk_reviewer_settings");
+
+                    b.ToTable("reviewer_settings", (string)null);
                 });
 
             modelBuilder.Entity("Moderation.Results.Data.Verdict", b =>
