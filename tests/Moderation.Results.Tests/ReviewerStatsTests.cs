@@ -89,6 +89,20 @@ public sealed class ReviewerStatsTests(AppWithBusFixture fixture) : IClassFixtur
         Assert.Equal((0, (double?)null, (double?)null), (empty.Decisions, empty.DecisionsPerHour, empty.MedianHandlingSeconds));
     }
 
+    [Fact]
+    public async Task Desk_settings_are_each_reviewers_own_with_defaults_and_bounds()
+    {
+        using var alice = App.Client(ResultsApp.ReviewerKey);
+        using var bob = App.Client(ResultsApp.SecondReviewerKey);
+        Assert.Equal(ReviewerSettingsView.Default, await alice.GetFromJsonAsync<ReviewerSettingsView>("/reviews/settings", ResultsApp.Json));
+        Assert.Equal(HttpStatusCode.BadRequest, (await alice.PutAsJsonAsync("/reviews/settings", new ReviewerSettingsView(65, true), ResultsApp.Json)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await alice.PutAsJsonAsync("/reviews/settings", new ReviewerSettingsView(40, false), ResultsApp.Json)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await alice.PutAsJsonAsync("/reviews/settings", new ReviewerSettingsView(8, false), ResultsApp.Json)).StatusCode);
+        Assert.Equal(new ReviewerSettingsView(8, false), await alice.GetFromJsonAsync<ReviewerSettingsView>("/reviews/settings", ResultsApp.Json));
+        Assert.Equal(ReviewerSettingsView.Default, await bob.GetFromJsonAsync<ReviewerSettingsView>("/reviews/settings", ResultsApp.Json));
+        Assert.Equal(HttpStatusCode.Forbidden, (await App.Client(ResultsApp.ReadKey).GetAsync("/reviews/settings")).StatusCode);
+    }
+
     /// <summary>A second reviewer's decision on an audit-sample task of the same medium, as the review queue records one.</summary>
     private Task<int> SecondOpinionAsync(Guid mediaId, string reviewer, Decision decision) => App.QueryAsync(async db =>
     {

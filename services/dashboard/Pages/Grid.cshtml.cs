@@ -39,8 +39,12 @@ public sealed class GridModel(ResultsClient results, ExposureTracker exposure, I
     [TempData]
     public string? Notice { get; set; }
 
+    /// <summary>The reviewer's blur strength and greyscale, kept by results.</summary>
+    public ReviewerSettingsView Pictures { get; private set; } = null!;
+
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
+        Pictures = await results.ReviewerSettingsAsync(cancellationToken);
         Exposure = exposure.Current();
         Break = exposure.DueBreak(Exposure);
         Queues = await results.QueuesAsync(cancellationToken);

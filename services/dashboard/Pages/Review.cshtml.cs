@@ -64,8 +64,12 @@ public sealed class ReviewModel(ResultsClient results, ExposureTracker exposure,
 
     public DashboardOptions Options => options.Value;
 
+    /// <summary>The reviewer's blur strength and greyscale, kept by results.</summary>
+    public ReviewerSettingsView Pictures { get; private set; } = null!;
+
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
+        Pictures = await results.ReviewerSettingsAsync(cancellationToken);
         Exposure = exposure.Current();
         Break = exposure.DueBreak(Exposure);
         Recent = await results.RecentAsync(cancellationToken);
@@ -195,6 +199,22 @@ public sealed class ReviewModel(ResultsClient results, ExposureTracker exposure,
         }
 
         return RedirectToPage("/Index");
+    }
+
+    /// <summary>Saves the reviewer's blur strength and greyscale in results and goes back to the desk or grid it came from.</summary>
+    public async Task<IActionResult> OnPostSettingsAsync(int blurPixels, bool greyscale, string? returnTo, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await results.SaveReviewerSettingsAsync(new ReviewerSettingsView(Math.Clamp(blurPixels, 0, ReviewerSettingsView.MaxBlurPixels), greyscale), cancellationToken);
+            Notice = "Picture settings saved.";
+        }
+        catch (ResultsApiException e) when (e.Status is HttpStatusCode.BadRequest)
+        {
+            Notice = $"Not saved: {e.Message}";
+        }
+
+        return LocalRedirect(returnTo is { Length: > 0 } && Url.IsLocalUrl(returnTo) ? returnTo : "/Review");
     }
 
     /// <summary>The reviewer has had (or declined) the reminded break; counting towards the next one starts now.</summary>

@@ -220,3 +220,19 @@ public sealed record AuditQuery(Guid? MediaId = null, string? ClientId = null, s
 
 /// <summary>A decision (<c>decide</c>) or skip of the reviewer's that may still be undone.</summary>
 public sealed record RecentReview(Guid TaskId, Guid MediaId, string? ExternalId, string Action, Decision? Decision, DateTimeOffset At, DateTimeOffset UndoableUntil);
+
+/// <summary>A reviewer's desk settings: blur strength (CSS pixels) and greyscale of pictures not revealed.</summary>
+public sealed record ReviewerSettingsView(int BlurPixels, bool Greyscale)
+{
+    public const int MaxBlurPixels = 64;
+}
+
+/// <summary>One UTC day of a reviewer's work and exposure (<c>GET /reviews/reviewers/{reviewer}/stats</c>).</summary>
+public sealed record ReviewerDay(DateOnly Day, int Decisions, int Blocks, int ActiveHours, double? DecisionsPerHour, double? MedianHandlingSeconds,
+    double HandlingSeconds, int Items, int Reveals);
+
+/// <summary>Agreement with other reviewers on the same media, overall and on audit samples.</summary>
+public sealed record ReviewerAgreement(int Pairs, int Agreed, double? Rate, int AuditPairs, int AuditAgreed, double? AuditRate);
+
+public sealed record ReviewerStats(string Reviewer, DateOnly From, DateOnly To, int Decisions, int Blocks, int Blind, int Undone, int Skips,
+    double? DecisionsPerHour, double? MedianHandlingSeconds, double? P90HandlingSeconds, ReviewerAgreement Agreement, IReadOnlyList<ReviewerDay> Days);

@@ -132,6 +132,7 @@ public static class Extensions
         app.MapReviewUndoApi();
         app.MapReviewRevealsApi();
         app.MapReviewerStatsApi();
+        app.MapReviewerSettingsApi();
         app.MapIdentityApi();
         app.MapStatsApi();
         app.MapPoliciesApi();
