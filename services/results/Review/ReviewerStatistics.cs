@@ -39,6 +39,7 @@ public sealed class ReviewerStatistics(ResultsDbContext db, TimeProvider clock)
         var to = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
         var from = to.AddDays(1 - days);
         var since = new DateTimeOffset(from.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        var audit = ReviewReasons.Audit;
 
         var perDay = await db.Database.SqlQuery<DayRow>(
             $"""
@@ -64,17 +65,19 @@ public sealed class ReviewerStatistics(ResultsDbContext db, TimeProvider clock)
             WHERE f.reviewer = {reviewer} AND f.created_at >= {since}
             """).SingleAsync(cancellationToken);
 
+        // Pairs first (the reviewer's rows, then the same media's other decisions, both by index), then the tasks of each
+        // pair by primary key: joining the tasks before the pairs made PostgreSQL hash the whole review_tasks table.
         var agreement = await db.Database.SqlQuery<AgreementRow>(
             $"""
             SELECT count(*)::int AS pairs,
-                   count(*) FILTER (WHERE mine.decision = other.decision)::int AS agreed,
-                   count(*) FILTER (WHERE mt.reason = 'audit' OR ot.reason = 'audit')::int AS audit_pairs,
-                   count(*) FILTER (WHERE (mt.reason = 'audit' OR ot.reason = 'audit') AND mine.decision = other.decision)::int AS audit_agreed
-            FROM review_feedback mine
-            JOIN review_feedback other ON other.media_id = mine.media_id AND other.reviewer <> mine.reviewer
-            JOIN review_tasks mt ON mt.id = mine.task_id
-            JOIN review_tasks ot ON ot.id = other.task_id
-            WHERE mine.reviewer = {reviewer} AND mine.created_at >= {since}
+                   count(*) FILTER (WHERE agreed)::int AS agreed,
+                   count(*) FILTER (WHERE audit)::int AS audit_pairs,
+                   count(*) FILTER (WHERE audit AND agreed)::int AS audit_agreed
+            FROM (SELECT mine.decision = other.decision AS agreed,
+                         EXISTS (SELECT 1 FROM review_tasks t WHERE t.id IN (mine.task_id, other.task_id) AND t.reason = {audit}) AS audit
+                  FROM review_feedback mine
+                  JOIN review_feedback other ON other.media_id = mine.media_id AND other.reviewer <> mine.reviewer
+                  WHERE mine.reviewer = {reviewer} AND mine.created_at >= {since}) pairs
             """).SingleAsync(cancellationToken);
 
         var (undo, skip) = (AuditActions.ReviewUndone, AuditActions.ReviewSkipped);
