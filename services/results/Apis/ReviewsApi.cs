@@ -64,13 +64,18 @@ public static class ReviewsApi
     /// score, then age), in the queue chosen by <c>policy</c>, <c>kind</c> (still, video, animation) and <c>reason</c>
     /// (policy, audit); 204 when that queue is empty.
     /// </summary>
-    public static async Task<Results<Ok<ClaimedReview>, NoContent, ValidationProblem>> NextAsync(ClaimsPrincipal user, ReviewService reviews, MediaQueries media,
-        RevealService reveals, AuditLog audit, PolicyStore policies, CancellationToken cancellationToken, string? policy = null, string? kind = null,
-        string? reason = null)
+    public static async Task<Results<Ok<ClaimedReview>, NoContent, ValidationProblem, ProblemHttpResult>> NextAsync(ClaimsPrincipal user, ReviewService reviews,
+        MediaQueries media, RevealService reveals, AuditLog audit, PolicyStore policies, BreakService breaks, CancellationToken cancellationToken,
+        string? policy = null, string? kind = null, string? reason = null)
     {
         if (Filter(policy, kind, reason) is not { } filter)
         {
             return FilterProblem();
+        }
+
+        if (await breaks.RefusalAsync(user.ClientId(), cancellationToken) is { } pause)
+        {
+            return BreakProblem(pause.Problem);
         }
 
         var task = await reviews.ClaimNextAsync(user.ClientId(), cancellationToken, filter);
@@ -83,9 +88,9 @@ public static class ReviewsApi
     }
 
     /// <summary>Claims up to <c>count</c> tasks of the queue at once (the grid of stills decided in batches); an empty list when it is empty.</summary>
-    public static async Task<Results<Ok<List<ClaimedReview>>, ValidationProblem>> BatchAsync(ClaimsPrincipal user, ReviewService reviews, MediaQueries media,
-        RevealService reveals, AuditLog audit, PolicyStore policies, IOptions<ReviewOptions> options, CancellationToken cancellationToken, int count = 12,
-        string? policy = null, string? kind = null, string? reason = null)
+    public static async Task<Results<Ok<List<ClaimedReview>>, ValidationProblem, ProblemHttpResult>> BatchAsync(ClaimsPrincipal user, ReviewService reviews,
+        MediaQueries media, RevealService reveals, AuditLog audit, PolicyStore policies, BreakService breaks, IOptions<ReviewOptions> options,
+        CancellationToken cancellationToken, int count = 12, string? policy = null, string? kind = null, string? reason = null)
     {
         if (count < 1 || count > options.Value.MaxBatch)
         {
@@ -95,6 +100,11 @@ public static class ReviewsApi
         if (Filter(policy, kind, reason) is not { } filter)
         {
             return FilterProblem();
+        }
+
+        if (await breaks.RefusalAsync(user.ClientId(), cancellationToken) is { } pause)
+        {
+            return BreakProblem(pause.Problem);
         }
 
         var claimed = new List<ClaimedReview>();
@@ -131,6 +141,10 @@ public static class ReviewsApi
         return new ReviewQueueFilter(string.IsNullOrEmpty(policy) ? null : policy, kind is { Length: > 0 } ? parsed.ToString() : null,
             string.IsNullOrEmpty(reason) ? null : reason);
     }
+
+    /// <summary>409: the reviewer's enforced break is due (<c>GET /reviews/break</c> says until when).</summary>
+    public static ProblemHttpResult BreakProblem(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status409Conflict, title: "A break is due.");
 
     private static ValidationProblem FilterProblem() => TypedResults.ValidationProblem(new Dictionary<string, string[]>
     {
@@ -194,6 +208,7 @@ public static class ReviewsApi
             ReviewOutcome.NotFound => TypedResults.NotFound(),
             ReviewOutcome.InvalidReasonCode => TypedResults.Problem(result.Problem, statusCode: StatusCodes.Status400BadRequest,
                 title: "The decision needs one of the policy's reason codes.", extensions: new Dictionary<string, object?> { ["reasonCodes"] = result.ReasonCodes }),
+            ReviewOutcome.BreakDue => BreakProblem(result.Problem!),
             ReviewOutcome.Unseen => TypedResults.Problem(result.Problem, statusCode: StatusCodes.Status409Conflict, title: "The task's media was not looked at."),
             _ => TypedResults.Problem(result.Problem, statusCode: StatusCodes.Status409Conflict, title: "The task cannot be decided."),
         };

@@ -53,6 +53,7 @@ public static class Extensions
         services.AddSingleton(sp => new MediumLifecycle(sp.GetRequiredService<IOptions<ReviewOptions>>().Value.AuditSampleRate));
         services.AddScoped<PolicyStore>();
         services.AddScoped<ReviewerStatistics>();
+        services.AddScoped<BreakService>();
         services.AddScoped<OutboxWriter>();
         services.AddScoped<ReviewService>();
         services.AddScoped<ReviewUndoService>();

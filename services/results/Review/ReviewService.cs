@@ -21,6 +21,9 @@ public enum ReviewOutcome
 
     /// <summary>The decision's reason code is unknown to the policy, or a block lacks one the policy requires.</summary>
     InvalidReasonCode,
+
+    /// <summary>The reviewer's enforced break is due (<see cref="BreakService"/>).</summary>
+    BreakDue,
 }
 
 /// <param name="ReasonCodes">With <see cref="ReviewOutcome.InvalidReasonCode"/>: the codes the policy allows.</param>
@@ -48,6 +51,7 @@ public sealed class ReviewService(
     AuditLog audit,
     BankStore banks,
     PolicyStore policies,
+    BreakService breaks,
     TimeProvider clock,
     ILogger<ReviewService> logger)
 {
@@ -134,6 +138,11 @@ public sealed class ReviewService(
             if (LeaseProblem(task, reviewer, now) is { } problem)
             {
                 return new ReviewResult<ReviewFeedback>(ReviewOutcome.Conflict, null, problem);
+            }
+
+            if (await breaks.RefusalAsync(reviewer, cancellationToken) is { } pause)
+            {
+                return new ReviewResult<ReviewFeedback>(ReviewOutcome.BreakDue, null, pause.Problem);
             }
 
             var verdict = await db.Verdicts.AsNoTracking().SingleAsync(v => v.MediaId == medium.Id, cancellationToken);
