@@ -48,9 +48,22 @@ public sealed class GridModel(ResultsClient results, ExposureTracker exposure, I
         Exposure = exposure.Current();
         Break = exposure.DueBreak(Exposure);
         Queues = await results.QueuesAsync(cancellationToken);
+        if (await results.BreakAsync(cancellationToken) is { Due: true })
+        {
+            // results refuses claims during the enforced break; the desk says until when.
+            return RedirectToPage("/Review", new { Policy });
+        }
+
         if (Break is null)
         {
-            Tasks = await results.ClaimBatchAsync(Size, Filter, cancellationToken);
+            try
+            {
+                Tasks = await results.ClaimBatchAsync(Size, Filter, cancellationToken);
+            }
+            catch (ResultsApiException e) when (e.Status == HttpStatusCode.Conflict)
+            {
+                return RedirectToPage("/Review", new { Policy });
+            }
         }
 
         return Page();

@@ -26,6 +26,9 @@ public sealed class ReviewModel(ResultsClient results, ExposureTracker exposure,
 
     public BreakReminder? Break { get; private set; }
 
+    /// <summary>The break results enforces: when due, the desk shows when it opens again and offers nothing to decide.</summary>
+    public BreakState? EnforcedBreak { get; private set; }
+
     public ReviewQueueStats? Queue { get; private set; }
 
     /// <summary>The queue worked: one policy and kind of medium, or all.</summary>
@@ -73,6 +76,12 @@ public sealed class ReviewModel(ResultsClient results, ExposureTracker exposure,
         Exposure = exposure.Current();
         Break = exposure.DueBreak(Exposure);
         Recent = await results.RecentAsync(cancellationToken);
+        if (await results.BreakAsync(cancellationToken) is { Due: true } due)
+        {
+            EnforcedBreak = due;
+            return Page();
+        }
+
         if (Break is not null)
         {
             // Nothing is claimed while the reviewer is asked to pause, so no task waits on them.
@@ -80,7 +89,17 @@ public sealed class ReviewModel(ResultsClient results, ExposureTracker exposure,
         }
 
         Queues = await results.QueuesAsync(cancellationToken);
-        Task = await results.ClaimNextAsync(Filter, cancellationToken);
+        try
+        {
+            Task = await results.ClaimNextAsync(Filter, cancellationToken);
+        }
+        catch (ResultsApiException e) when (e.Status == HttpStatusCode.Conflict)
+        {
+            // The break fell due between the two questions.
+            EnforcedBreak = await results.BreakAsync(cancellationToken);
+            return Page();
+        }
+
         if (Task is null)
         {
             Queue = await results.ReviewStatsAsync(cancellationToken);

@@ -168,6 +168,9 @@ public sealed class ResultsClient(HttpClient http)
     /// <summary>The reviewers active in the last <paramref name="days"/> days (administrators).</summary>
     public Task<List<string>> ReviewersAsync(int days, CancellationToken cancellationToken) => GetAsync<List<string>>($"reviews/reviewers?days={days}", cancellationToken);
 
+    /// <summary>The caller's enforced break as results decides it (<c>GET /reviews/break</c>).</summary>
+    public Task<BreakState> BreakAsync(CancellationToken cancellationToken) => GetAsync<BreakState>("reviews/break", cancellationToken);
+
     /// <summary>The caller's own desk settings (blur, greyscale), kept by results.</summary>
     public Task<ReviewerSettingsView> ReviewerSettingsAsync(CancellationToken cancellationToken) => GetAsync<ReviewerSettingsView>("reviews/settings", cancellationToken);
 

@@ -236,3 +236,6 @@ public sealed record ReviewerAgreement(int Pairs, int Agreed, double? Rate, int 
 
 public sealed record ReviewerStats(string Reviewer, DateOnly From, DateOnly To, int Decisions, int Blocks, int Blind, int Undone, int Skips,
     double? DecisionsPerHour, double? MedianHandlingSeconds, double? P90HandlingSeconds, ReviewerAgreement Agreement, IReadOnlyList<ReviewerDay> Days);
+
+/// <summary>The reviewer's enforced break (results' <c>Review:BreakAfterExposure</c>): while due, results refuses claims, reveals and decisions.</summary>
+public sealed record BreakState(bool Due, double ExposureMinutes, DateTimeOffset? ResumeAt, double? AfterMinutes, double BreakMinutes);
