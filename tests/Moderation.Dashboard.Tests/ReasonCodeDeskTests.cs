@@ -66,6 +66,7 @@ public sealed class ReasonCodeDeskTests(DashboardFixture fixture)
         await page.Keyboard.PressAsync("ArrowDown");
         await page.Keyboard.PressAsync("ArrowDown");
         await Expect(page.Locator("[data-testid=reason-gore-drawing]")).ToBeCheckedAsync();
+        await Browser.ScreenshotAsync(page, "reason-codes");
         await page.Keyboard.PressAsync("b");
         await Expect(page.Locator("[data-testid=last-decision]")).ToHaveTextAsync("block");
         Assert.Equal(1, await stack.CountAsync(
