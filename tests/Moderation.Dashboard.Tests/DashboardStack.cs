@@ -56,7 +56,8 @@ public sealed class DashboardStack : IAsyncDisposable
     public const string IngestAdminName = "erasing-admin";
 
     /// <param name="dashboard">Extra dashboard settings (env-var style keys).</param>
-    public static async Task<DashboardStack> StartAsync(IReadOnlyDictionary<string, string>? dashboard = null)
+    /// <param name="results">Extra results settings (env-var style keys).</param>
+    public static async Task<DashboardStack> StartAsync(IReadOnlyDictionary<string, string>? dashboard = null, IReadOnlyDictionary<string, string>? results = null)
     {
         var servers = await TestServers.GetAsync();
         var stack = new DashboardStack(System.IO.Directory.CreateTempSubdirectory("moderation-dashboard-").FullName);
@@ -76,7 +77,7 @@ public sealed class DashboardStack : IAsyncDisposable
             stack.Ingest = await stack.StartAsync("ingest", Cluster.AssemblyPath(Cluster.Ingest), ingest);
             stack.IngestAdminKey = (await RunOnceAsync(Cluster.AssemblyPath(Cluster.Ingest), ingest,
                 "keys", "create", "--client", IngestAdminName, "--scopes", "read,review,admin,submit", "--quiet")).Trim();
-            stack.Results = await stack.StartAsync("results", Cluster.AssemblyPath(Cluster.Results), new Dictionary<string, string>
+            var resultsSettings = new Dictionary<string, string>
             {
                 ["ConnectionStrings__rabbitmq"] = stack.RabbitMqUri,
                 ["ConnectionStrings__postgres"] = stack.ResultsDatabase,
@@ -101,7 +102,13 @@ public sealed class DashboardStack : IAsyncDisposable
                 ["Auth__StaticKeys__3__Scopes__0"] = "read",
                 ["Review__AuditSampleRate"] = "0",
                 ["Review__UndoWindow"] = "00:01:00",
-            });
+            };
+            foreach (var (key, value) in results ?? new Dictionary<string, string>())
+            {
+                resultsSettings[key] = value;
+            }
+
+            stack.Results = await stack.StartAsync("results", Cluster.AssemblyPath(Cluster.Results), resultsSettings);
             var settings = new Dictionary<string, string>
             {
                 ["Dashboard__ResultsUrl"] = stack.Results.ToString(),

@@ -39,21 +39,43 @@ public sealed class GridModel(ResultsClient results, ExposureTracker exposure, I
     [TempData]
     public string? Notice { get; set; }
 
+    /// <summary>The reviewer's blur strength and greyscale, kept by results.</summary>
+    public ReviewerSettingsView Pictures { get; private set; } = null!;
+
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
+        Pictures = await results.ReviewerSettingsAsync(cancellationToken);
         Exposure = exposure.Current();
         Break = exposure.DueBreak(Exposure);
         Queues = await results.QueuesAsync(cancellationToken);
+        if (await results.BreakAsync(cancellationToken) is { Due: true })
+        {
+            // results refuses claims during the enforced break; the desk says until when.
+            return RedirectToPage("/Review", new { Policy });
+        }
+
         if (Break is null)
         {
-            Tasks = await results.ClaimBatchAsync(Size, Filter, cancellationToken);
+            try
+            {
+                Tasks = await results.ClaimBatchAsync(Size, Filter, cancellationToken);
+            }
+            catch (ResultsApiException e) when (e.Status == HttpStatusCode.Conflict)
+            {
+                return RedirectToPage("/Review", new { Policy });
+            }
         }
 
         return Page();
     }
 
     /// <summary>Decides every selected tile the same way; tiles results refuses (not looked at, lease lost) stay on the grid.</summary>
-    public async Task<IActionResult> OnPostDecideAsync(Guid[] taskIds, Decision decision, bool blind, string? comment, CancellationToken cancellationToken)
+    /// <summary>The policy every tile is decided under, when they share one: its reason codes are offered for the batch.</summary>
+    public ReviewPolicyView? SharedPolicy => Tasks.Select(t => t.Policy).DistinctBy(p => (p?.Name, p?.Version)).ToList() is [{ } only] ? only : null;
+
+    /// <param name="reasonCode">One of the shared policy's reason codes, for every tile of the batch.</param>
+    public async Task<IActionResult> OnPostDecideAsync(Guid[] taskIds, Decision decision, bool blind, string? comment, string? reasonCode,
+        CancellationToken cancellationToken)
     {
         if (decision is not (Decision.Allow or Decision.Block) || taskIds.Length is 0 or > Size)
         {
@@ -67,7 +89,7 @@ public sealed class GridModel(ResultsClient results, ExposureTracker exposure, I
             try
             {
                 await results.DecideAsync(taskId, new ReviewDecisionRequest(decision, null, string.IsNullOrWhiteSpace(comment) ? null : comment.Trim(), null,
-                    blind ? true : null), cancellationToken);
+                    blind ? true : null, ReasonCode: string.IsNullOrWhiteSpace(reasonCode) ? null : reasonCode), cancellationToken);
                 exposure.RecordItem(taskId);
                 decided++;
             }

@@ -26,6 +26,9 @@ public sealed class ReviewModel(ResultsClient results, ExposureTracker exposure,
 
     public BreakReminder? Break { get; private set; }
 
+    /// <summary>The break results enforces: when due, the desk shows when it opens again and offers nothing to decide.</summary>
+    public BreakState? EnforcedBreak { get; private set; }
+
     public ReviewQueueStats? Queue { get; private set; }
 
     /// <summary>The queue worked: one policy and kind of medium, or all.</summary>
@@ -64,11 +67,21 @@ public sealed class ReviewModel(ResultsClient results, ExposureTracker exposure,
 
     public DashboardOptions Options => options.Value;
 
+    /// <summary>The reviewer's blur strength and greyscale, kept by results.</summary>
+    public ReviewerSettingsView Pictures { get; private set; } = null!;
+
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
+        Pictures = await results.ReviewerSettingsAsync(cancellationToken);
         Exposure = exposure.Current();
         Break = exposure.DueBreak(Exposure);
         Recent = await results.RecentAsync(cancellationToken);
+        if (await results.BreakAsync(cancellationToken) is { Due: true } due)
+        {
+            EnforcedBreak = due;
+            return Page();
+        }
+
         if (Break is not null)
         {
             // Nothing is claimed while the reviewer is asked to pause, so no task waits on them.
@@ -76,7 +89,17 @@ public sealed class ReviewModel(ResultsClient results, ExposureTracker exposure,
         }
 
         Queues = await results.QueuesAsync(cancellationToken);
-        Task = await results.ClaimNextAsync(Filter, cancellationToken);
+        try
+        {
+            Task = await results.ClaimNextAsync(Filter, cancellationToken);
+        }
+        catch (ResultsApiException e) when (e.Status == HttpStatusCode.Conflict)
+        {
+            // The break fell due between the two questions.
+            EnforcedBreak = await results.BreakAsync(cancellationToken);
+            return Page();
+        }
+
         if (Task is null)
         {
             Queue = await results.ReviewStatsAsync(cancellationToken);
@@ -89,10 +112,11 @@ public sealed class ReviewModel(ResultsClient results, ExposureTracker exposure,
     }
 
     /// <param name="labels">Class → "true" (applies) or "false" (does not); classes left empty were not judged.</param>
-        /// <param name="addToBank">A hash bank to add the medium's hash to; undoing the decision removes it.</param>
+    /// <param name="addToBank">A hash bank to add the medium's hash to; undoing the decision removes it.</param>
     /// <param name="blind">The reviewer decides without having revealed anything; results refuses a decision that is neither looked at nor blind.</param>
+    /// <param name="reasonCode">One of the policy's reason codes; results refuses a block without one where the policy requires it.</param>
     public async Task<IActionResult> OnPostDecideAsync(Guid taskId, Decision decision, Dictionary<string, string>? labels, string? comment,
-        double? timeSpentSeconds, bool blind, string? addToBank, CancellationToken cancellationToken)
+        double? timeSpentSeconds, bool blind, string? addToBank, string? reasonCode, CancellationToken cancellationToken)
     {
         if (decision is not (Decision.Allow or Decision.Block))
         {
@@ -103,7 +127,8 @@ public sealed class ReviewModel(ResultsClient results, ExposureTracker exposure,
         try
         {
             await results.DecideAsync(taskId, new ReviewDecisionRequest(decision, judged, string.IsNullOrWhiteSpace(comment) ? null : comment.Trim(),
-                timeSpentSeconds is > 0 and < 86_400 ? timeSpentSeconds : null, blind ? true : null, string.IsNullOrWhiteSpace(addToBank) ? null : addToBank), cancellationToken);
+                timeSpentSeconds is > 0 and < 86_400 ? timeSpentSeconds : null, blind ? true : null, string.IsNullOrWhiteSpace(addToBank) ? null : addToBank,
+                string.IsNullOrWhiteSpace(reasonCode) ? null : reasonCode), cancellationToken);
         }
         catch (ResultsApiException e) when (e.Status is HttpStatusCode.Conflict or HttpStatusCode.NotFound or HttpStatusCode.BadRequest)
         {
@@ -193,6 +218,22 @@ public sealed class ReviewModel(ResultsClient results, ExposureTracker exposure,
         }
 
         return RedirectToPage("/Index");
+    }
+
+    /// <summary>Saves the reviewer's blur strength and greyscale in results and goes back to the desk or grid it came from.</summary>
+    public async Task<IActionResult> OnPostSettingsAsync(int blurPixels, bool greyscale, string? returnTo, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await results.SaveReviewerSettingsAsync(new ReviewerSettingsView(Math.Clamp(blurPixels, 0, ReviewerSettingsView.MaxBlurPixels), greyscale), cancellationToken);
+            Notice = "Picture settings saved.";
+        }
+        catch (ResultsApiException e) when (e.Status is HttpStatusCode.BadRequest)
+        {
+            Notice = $"Not saved: {e.Message}";
+        }
+
+        return LocalRedirect(returnTo is { Length: > 0 } && Url.IsLocalUrl(returnTo) ? returnTo : "/Review");
     }
 
     /// <summary>The reviewer has had (or declined) the reminded break; counting towards the next one starts now.</summary>

@@ -161,6 +161,26 @@ public sealed class ResultsClient(HttpClient http)
         GetAsync<StatsOverview>(
             $"stats/overview?hours={window.TotalHours.ToString(CultureInfo.InvariantCulture)}&bucketMinutes={(int)bucket.TotalMinutes}", cancellationToken);
 
+    /// <summary>A reviewer's statistics (<c>GET /reviews/reviewers/{reviewer}/stats</c>): administrators read anyone's, a reviewer their own.</summary>
+    public Task<ReviewerStats> ReviewerStatsAsync(string reviewer, int days, CancellationToken cancellationToken) =>
+        GetAsync<ReviewerStats>($"reviews/reviewers/{Uri.EscapeDataString(reviewer)}/stats?days={days}", cancellationToken);
+
+    /// <summary>The reviewers active in the last <paramref name="days"/> days (administrators).</summary>
+    public Task<List<string>> ReviewersAsync(int days, CancellationToken cancellationToken) => GetAsync<List<string>>($"reviews/reviewers?days={days}", cancellationToken);
+
+    /// <summary>The caller's enforced break as results decides it (<c>GET /reviews/break</c>).</summary>
+    public Task<BreakState> BreakAsync(CancellationToken cancellationToken) => GetAsync<BreakState>("reviews/break", cancellationToken);
+
+    /// <summary>The caller's own desk settings (blur, greyscale), kept by results.</summary>
+    public Task<ReviewerSettingsView> ReviewerSettingsAsync(CancellationToken cancellationToken) => GetAsync<ReviewerSettingsView>("reviews/settings", cancellationToken);
+
+    public async Task<ReviewerSettingsView> SaveReviewerSettingsAsync(ReviewerSettingsView settings, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, "reviews/settings") { Content = JsonContent.Create(settings, options: Json) };
+        using var response = await SendAsync(request, cancellationToken);
+        return await ReadAsync<ReviewerSettingsView>(response, cancellationToken);
+    }
+
     private async Task<T> GetAsync<T>(string path, CancellationToken cancellationToken)
     {
         using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Get, path), cancellationToken);

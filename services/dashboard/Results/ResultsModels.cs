@@ -78,7 +78,8 @@ public sealed record FeedbackView(
     string? Comment,
     double TimeSpentSeconds,
     DateTimeOffset CreatedAt,
-    bool Blind = false);
+    bool Blind = false,
+    string? ReasonCode = null);
 
 public sealed record FrameView(int FrameIndex, double TimestampSeconds, string ModelName, string ModelVersion, IReadOnlyDictionary<string, float> Scores,
     DateTimeOffset ClassifiedAt)
@@ -103,8 +104,9 @@ public sealed record MediaSummary(
 
 public sealed record MediaPage(IReadOnlyList<MediaSummary> Items, DateTimeOffset? NextBefore);
 
+/// <param name="Policy">The policy the decision is taken under: its description and reason codes.</param>
 public sealed record ClaimedReview(Guid TaskId, Guid MediaId, string Reason, double Priority, DateTimeOffset CreatedAt, DateTimeOffset LeaseExpiresAt,
-    MediaDetails Media, IReadOnlyList<FrameView> Frames, IReadOnlyList<string>? Revealed = null)
+    MediaDetails Media, IReadOnlyList<FrameView> Frames, IReadOnlyList<string>? Revealed = null, ReviewPolicyView? Policy = null)
 {
     /// <summary>The reviewer already looked at some of it (a decision needs that, or "blind").</summary>
     public bool Looked => Revealed is { Count: > 0 };
@@ -113,8 +115,15 @@ public sealed record ClaimedReview(Guid TaskId, Guid MediaId, string Reason, dou
     public bool LookedMoving => Revealed?.Any(k => k is "frame" or "player") == true;
 }
 
+/// <summary>A reason a reviewer may give for a decision under a policy (admin-managed, per policy).</summary>
+public sealed record ReasonCode(string Code, string Label, string? Description = null);
+
+/// <summary>What the desk shows of the policy a task is decided under.</summary>
+/// <param name="RequireBlockReason">A block must carry one of <paramref name="ReasonCodes"/>; results refuses it otherwise.</param>
+public sealed record ReviewPolicyView(string Name, int Version, string? Description, IReadOnlyList<ReasonCode> ReasonCodes, bool RequireBlockReason);
+
 public sealed record ReviewDecisionRequest(Decision Decision, Dictionary<string, bool>? Labels, string? Comment, double? TimeSpentSeconds, bool? Blind = null,
-    string? AddToBank = null);
+    string? AddToBank = null, string? ReasonCode = null);
 
 /// <summary>A reviewer's exposure on one UTC day, as results counts it.</summary>
 public sealed record ExposureDay(DateOnly Day, int Items, int Reveals);
@@ -137,7 +146,8 @@ public sealed record QueueFilter(string? Policy, string? Kind)
 }
 
 public sealed record PolicyView(string Name, int Version, IReadOnlyDictionary<string, float> Block, IReadOnlyDictionary<string, float> Review, bool EarlyExit,
-    DateTimeOffset CreatedAt, string CreatedBy, string? Comment);
+    DateTimeOffset CreatedAt, string CreatedBy, string? Comment, string? Description = null, IReadOnlyList<ReasonCode>? ReasonCodes = null,
+    bool RequireBlockReason = false);
 
 public sealed record RateSummary(int TruePositives, int FalsePositives, int FalseNegatives, int TrueNegatives, double? Precision, double? Recall,
     double? FalsePositiveRate, double? F1);
@@ -210,3 +220,22 @@ public sealed record AuditQuery(Guid? MediaId = null, string? ClientId = null, s
 
 /// <summary>A decision (<c>decide</c>) or skip of the reviewer's that may still be undone.</summary>
 public sealed record RecentReview(Guid TaskId, Guid MediaId, string? ExternalId, string Action, Decision? Decision, DateTimeOffset At, DateTimeOffset UndoableUntil);
+
+/// <summary>A reviewer's desk settings: blur strength (CSS pixels) and greyscale of pictures not revealed.</summary>
+public sealed record ReviewerSettingsView(int BlurPixels, bool Greyscale)
+{
+    public const int MaxBlurPixels = 64;
+}
+
+/// <summary>One UTC day of a reviewer's work and exposure (<c>GET /reviews/reviewers/{reviewer}/stats</c>).</summary>
+public sealed record ReviewerDay(DateOnly Day, int Decisions, int Blocks, int ActiveHours, double? DecisionsPerHour, double? MedianHandlingSeconds,
+    double HandlingSeconds, int Items, int Reveals);
+
+/// <summary>Agreement with other reviewers on the same media, overall and on audit samples.</summary>
+public sealed record ReviewerAgreement(int Pairs, int Agreed, double? Rate, int AuditPairs, int AuditAgreed, double? AuditRate);
+
+public sealed record ReviewerStats(string Reviewer, DateOnly From, DateOnly To, int Decisions, int Blocks, int Blind, int Undone, int Skips,
+    double? DecisionsPerHour, double? MedianHandlingSeconds, double? P90HandlingSeconds, ReviewerAgreement Agreement, IReadOnlyList<ReviewerDay> Days);
+
+/// <summary>The reviewer's enforced break (results' <c>Review:BreakAfterExposure</c>): while due, results refuses claims, reveals and decisions.</summary>
+public sealed record BreakState(bool Due, double ExposureMinutes, DateTimeOffset? ResumeAt, double? AfterMinutes, double BreakMinutes);

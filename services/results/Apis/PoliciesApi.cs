@@ -14,19 +14,26 @@ namespace Moderation.Results.Apis;
 /// <param name="CorroborationFrames">Videos and animations block only on this many samples over a block threshold …</param>
 /// <param name="CorroborationSeconds">… or on a run of them spanning this many seconds; otherwise they go to review.</param>
 /// <param name="SmoothingWindow">Samples averaged around each one before thresholds apply (1: none).</param>
+/// <param name="Description">What the policy is for, shown to reviewers on the desk.</param>
+/// <param name="ReasonCodes">The reasons a reviewer's decision may carry (<c>reasonCode</c> of a decision).</param>
+/// <param name="RequireBlockReason">A block must carry one of <paramref name="ReasonCodes"/>.</param>
 public sealed record PolicyView(string Name, int Version, IReadOnlyDictionary<string, float> Block, IReadOnlyDictionary<string, float> Review, bool EarlyExit,
     DateTimeOffset CreatedAt, string CreatedBy, string? Comment, string Models, float CascadeMargin, int CorroborationFrames, double CorroborationSeconds,
-    int SmoothingWindow)
+    int SmoothingWindow, string? Description, IReadOnlyList<ReasonCode> ReasonCodes, bool RequireBlockReason)
 {
     public static PolicyView From(PolicyVersion p) => new(p.Name, p.Version, p.BlockThresholds, p.ReviewThresholds, p.EarlyExit, p.CreatedAt, p.CreatedBy, p.Comment,
-        p.Models, p.CascadeMargin, p.CorroborationFrames, p.CorroborationSeconds, p.SmoothingWindow);
+        p.Models, p.CascadeMargin, p.CorroborationFrames, p.CorroborationSeconds, p.SmoothingWindow, p.Description, p.ReasonCodes, p.RequireBlockReason);
 }
 
 /// <summary>A new policy version; absent temporal rules take their defaults (2 frames, 2 s, no smoothing).</summary>
 /// <param name="Models">The model configuration; <c>mobilenet_v2</c> when absent.</param>
 /// <param name="CascadeMargin">The cascade's band margin; <see cref="ModerationPolicy.DefaultCascadeMargin"/> when absent.</param>
+/// <param name="Description">What the policy is for, for reviewers; kept from the version in force when absent, "" clears it.</param>
+/// <param name="ReasonCodes">The reason codes reviewers give; kept from the version in force when absent, <c>[]</c> clears them.</param>
+/// <param name="RequireBlockReason">A block must carry a reason code; kept from the version in force when absent.</param>
 public sealed record PolicyRequest(string Name, Dictionary<string, float>? Block, Dictionary<string, float>? Review, bool? EarlyExit, string? Comment,
-    string? Models = null, float? CascadeMargin = null, int? CorroborationFrames = null, double? CorroborationSeconds = null, int? SmoothingWindow = null);
+    string? Models = null, float? CascadeMargin = null, int? CorroborationFrames = null, double? CorroborationSeconds = null, int? SmoothingWindow = null,
+    string? Description = null, List<ReasonCode>? ReasonCodes = null, bool? RequireBlockReason = null);
 
 public enum ThresholdLevel
 {
@@ -75,8 +82,13 @@ public static partial class PoliciesApi
         var models = new PolicyModels(request.Models ?? ModelConfigurations.MobileNetV2, request.CascadeMargin ?? ModerationPolicy.DefaultCascadeMargin);
         var temporal = new TemporalRules(request.CorroborationFrames ?? PolicyDefaults.CorroborationFrames,
             request.CorroborationSeconds ?? PolicyDefaults.CorroborationSeconds, request.SmoothingWindow ?? PolicyDefaults.SmoothingWindow);
+        var current = string.IsNullOrEmpty(request.Name) ? null : await store.LatestAsync(request.Name, cancellationToken);
+        var guidance = new PolicyGuidance(
+            request.Description is null ? current?.Description : request.Description.Length == 0 ? null : request.Description,
+            request.ReasonCodes ?? current?.ReasonCodes ?? [],
+            request.RequireBlockReason ?? current?.RequireBlockReason ?? false);
         var errors = ModerationPolicy.Validate(block, review).Concat(ModerationPolicy.ValidateModels(models.Models, models.CascadeMargin))
-            .Concat(temporal.Validate()).ToList();
+            .Concat(temporal.Validate()).Concat(ModerationPolicy.ValidateGuidance(guidance)).ToList();
         if (string.IsNullOrEmpty(request.Name) || !PolicyName().IsMatch(request.Name))
         {
             errors.Add("name: 1–64 characters of a-z, 0-9, '-', '_' or '.', starting with a letter or digit.");
@@ -93,7 +105,7 @@ public static partial class PoliciesApi
         }
 
         var policy = await store.AddVersionAsync(request.Name, block, review, request.EarlyExit ?? true, temporal, AuditActor.From(user), request.Comment, cancellationToken,
-            models);
+            models, guidance);
         return TypedResults.Created($"/policies/{policy.Name}/versions/{policy.Version}", PolicyView.From(policy));
     }
 
@@ -136,7 +148,7 @@ public static partial class PoliciesApi
         var comment = request.Comment ?? $"{request.Level} threshold of {request.Class} set to {threshold:0.####} for {request.Target} {request.Value:0.####} " +
             $"(measured recall {recommendation.Recommendation.Point.Recall:0.###}, FPR {recommendation.Recommendation.Point.FalsePositiveRate:0.###}).";
         var policy = await store.AddVersionAsync(name, block, review, current.EarlyExit, TemporalRules.Of(current), AuditActor.From(user), comment, cancellationToken,
-            new PolicyModels(current.Models, current.CascadeMargin));
+            new PolicyModels(current.Models, current.CascadeMargin), PolicyGuidance.Of(current));
         return TypedResults.Created($"/policies/{policy.Name}/versions/{policy.Version}", new AppliedRecommendation(PolicyView.From(policy), recommendation));
     }
 

@@ -21,6 +21,7 @@ public static class ReviewRevealsApi
         var group = app.MapGroup("/reviews").WithTags("Reviews").RequireAuthorization(ModerationScopes.Review);
         group.MapPost("/{taskId:guid}/reveals", RevealAsync);
         group.MapGet("/exposure", ExposureAsync);
+        group.MapGet("/break", BreakAsync);
         return group;
     }
 
@@ -46,9 +47,14 @@ public static class ReviewRevealsApi
         {
             ReviewOutcome.Done => TypedResults.Ok(result.Value!),
             ReviewOutcome.NotFound => TypedResults.NotFound(),
+            ReviewOutcome.BreakDue => ReviewsApi.BreakProblem(result.Problem!),
             _ => TypedResults.Problem(result.Problem, statusCode: StatusCodes.Status409Conflict, title: "The task is not yours to look at."),
         };
     }
+
+    /// <summary>The caller's enforced break: whether it is due, the current stretch of work, when the desk opens again.</summary>
+    public static async Task<Ok<BreakState>> BreakAsync(ClaimsPrincipal user, BreakService breaks, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await breaks.StateAsync(user.ClientId(), cancellationToken));
 
     /// <summary>The caller's exposure: today and each of the last <paramref name="days"/> days with any.</summary>
     public static async Task<Results<Ok<ExposureHistory>, ValidationProblem>> ExposureAsync(ClaimsPrincipal user, RevealService reveals, TimeProvider clock,

@@ -6,6 +6,7 @@ using Moderation.Auth;
 using Moderation.Contracts.V1;
 using Moderation.Results.Audit;
 using Moderation.Results.Data;
+using Moderation.Results.Policies;
 using Moderation.Results.Queries;
 using Moderation.Results.Review;
 
@@ -13,8 +14,16 @@ namespace Moderation.Results.Apis;
 
 /// <summary>A claimed task with what the reviewer needs to decide.</summary>
 /// <param name="Revealed">What the claimer already revealed of it (<c>frame</c>, <c>original</c>, <c>player</c>), e.g. before an undo.</param>
+/// <param name="Policy">The policy the decision is taken under (the version in force of the verdict's policy): its description and reason codes.</param>
 public sealed record ClaimedReview(Guid TaskId, Guid MediaId, string Reason, double Priority, DateTimeOffset CreatedAt, DateTimeOffset LeaseExpiresAt,
-    MediaDetails Media, IReadOnlyList<FrameView> Frames, IReadOnlyList<string>? Revealed = null);
+    MediaDetails Media, IReadOnlyList<FrameView> Frames, IReadOnlyList<string>? Revealed = null, ReviewPolicyView? Policy = null);
+
+/// <summary>What a reviewer needs to know of the policy a task is decided under.</summary>
+/// <param name="RequireBlockReason">A block must carry one of <paramref name="ReasonCodes"/>.</param>
+public sealed record ReviewPolicyView(string Name, int Version, string? Description, IReadOnlyList<ReasonCode> ReasonCodes, bool RequireBlockReason)
+{
+    public static ReviewPolicyView From(PolicyVersion p) => new(p.Name, p.Version, p.Description, p.ReasonCodes, p.RequireBlockReason);
+}
 
 /// <param name="Labels">Per class: does it truly apply? Classes left out are "not judged".</param>
 /// <param name="TimeSpentSeconds">Measured by the client; defaults to the time since the claim.</param>
@@ -23,8 +32,12 @@ public sealed record ClaimedReview(Guid TaskId, Guid MediaId, string Reason, dou
 /// whose media the reviewer revealed is refused. A video or animation is never allowed blind.
 /// </param>
 /// <param name="AddToBank">Optionally, a hash bank that gets the medium's PDQ hash (of <paramref name="BankFrameIndex"/> for a video); undo removes it.</param>
+/// <param name="ReasonCode">
+/// One of the policy's reason codes (<see cref="ReviewPolicyView.ReasonCodes"/>). A policy may require one for a block: a
+/// block without one is then answered 400 with the allowed codes in <c>reasonCodes</c>.
+/// </param>
 public sealed record ReviewDecisionRequest(Decision Decision, Dictionary<string, bool>? Labels, string? Comment, double? TimeSpentSeconds, bool? Blind = null,
-    string? AddToBank = null, int? BankFrameIndex = null);
+    string? AddToBank = null, int? BankFrameIndex = null, string? ReasonCode = null);
 
 public sealed record ReviewQueueStats(int Open, int Claimed, int Done, double? OldestOpenAgeSeconds);
 
@@ -51,12 +64,18 @@ public static class ReviewsApi
     /// score, then age), in the queue chosen by <c>policy</c>, <c>kind</c> (still, video, animation) and <c>reason</c>
     /// (policy, audit); 204 when that queue is empty.
     /// </summary>
-    public static async Task<Results<Ok<ClaimedReview>, NoContent, ValidationProblem>> NextAsync(ClaimsPrincipal user, ReviewService reviews, MediaQueries media,
-        RevealService reveals, AuditLog audit, CancellationToken cancellationToken, string? policy = null, string? kind = null, string? reason = null)
+    public static async Task<Results<Ok<ClaimedReview>, NoContent, ValidationProblem, ProblemHttpResult>> NextAsync(ClaimsPrincipal user, ReviewService reviews,
+        MediaQueries media, RevealService reveals, AuditLog audit, PolicyStore policies, BreakService breaks, CancellationToken cancellationToken,
+        string? policy = null, string? kind = null, string? reason = null)
     {
         if (Filter(policy, kind, reason) is not { } filter)
         {
             return FilterProblem();
+        }
+
+        if (await breaks.RefusalAsync(user.ClientId(), cancellationToken) is { } pause)
+        {
+            return BreakProblem(pause.Problem);
         }
 
         var task = await reviews.ClaimNextAsync(user.ClientId(), cancellationToken, filter);
@@ -65,13 +84,13 @@ public static class ReviewsApi
             return TypedResults.NoContent();
         }
 
-        return TypedResults.Ok(await ClaimedAsync(task, user, media, reveals, audit, cancellationToken));
+        return TypedResults.Ok(await ClaimedAsync(task, user, media, reveals, audit, policies, cancellationToken));
     }
 
     /// <summary>Claims up to <c>count</c> tasks of the queue at once (the grid of stills decided in batches); an empty list when it is empty.</summary>
-    public static async Task<Results<Ok<List<ClaimedReview>>, ValidationProblem>> BatchAsync(ClaimsPrincipal user, ReviewService reviews, MediaQueries media,
-        RevealService reveals, AuditLog audit, IOptions<ReviewOptions> options, CancellationToken cancellationToken, int count = 12, string? policy = null,
-        string? kind = null, string? reason = null)
+    public static async Task<Results<Ok<List<ClaimedReview>>, ValidationProblem, ProblemHttpResult>> BatchAsync(ClaimsPrincipal user, ReviewService reviews,
+        MediaQueries media, RevealService reveals, AuditLog audit, PolicyStore policies, BreakService breaks, IOptions<ReviewOptions> options,
+        CancellationToken cancellationToken, int count = 12, string? policy = null, string? kind = null, string? reason = null)
     {
         if (count < 1 || count > options.Value.MaxBatch)
         {
@@ -83,10 +102,15 @@ public static class ReviewsApi
             return FilterProblem();
         }
 
+        if (await breaks.RefusalAsync(user.ClientId(), cancellationToken) is { } pause)
+        {
+            return BreakProblem(pause.Problem);
+        }
+
         var claimed = new List<ClaimedReview>();
         foreach (var task in await reviews.ClaimAsync(user.ClientId(), count, filter, cancellationToken))
         {
-            claimed.Add(await ClaimedAsync(task, user, media, reveals, audit, cancellationToken));
+            claimed.Add(await ClaimedAsync(task, user, media, reveals, audit, policies, cancellationToken));
         }
 
         return TypedResults.Ok(claimed);
@@ -118,19 +142,25 @@ public static class ReviewsApi
             string.IsNullOrEmpty(reason) ? null : reason);
     }
 
+    /// <summary>409: the reviewer's enforced break is due (<c>GET /reviews/break</c> says until when).</summary>
+    public static ProblemHttpResult BreakProblem(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status409Conflict, title: "A break is due.");
+
     private static ValidationProblem FilterProblem() => TypedResults.ValidationProblem(new Dictionary<string, string[]>
     {
         ["queue"] = [$"kind is one of {string.Join(", ", Enum.GetNames<MediaKind>())}; reason is {ReviewReasons.Policy} or {ReviewReasons.Audit}; policy has at most 64 characters."],
     });
 
     private static async Task<ClaimedReview> ClaimedAsync(ReviewTask task, ClaimsPrincipal user, MediaQueries media, RevealService reveals, AuditLog audit,
-        CancellationToken cancellationToken)
+        PolicyStore policies, CancellationToken cancellationToken)
     {
         var details = await media.DetailsAsync(task.MediaId, ownerClientId: null, cancellationToken);
         var frames = await media.FramesAsync(task.MediaId, ownerClientId: null, cancellationToken);
         await audit.CrossTenantReadAsync(user, task.MediaId, "review-task", cancellationToken, ownerKnown: true, details?.ClientId);
         var revealed = await reveals.KindsAsync(task.Id, user.ClientId(), cancellationToken);
-        return new ClaimedReview(task.Id, task.MediaId, task.Reason, task.Priority, task.CreatedAt, task.LeaseExpiresAt!.Value, details!, frames ?? [], revealed);
+        var policy = await policies.CurrentAsync(details!.Verdict?.Policy ?? details.Policy, cancellationToken);
+        return new ClaimedReview(task.Id, task.MediaId, task.Reason, task.Priority, task.CreatedAt, task.LeaseExpiresAt!.Value, details, frames ?? [], revealed,
+            ReviewPolicyView.From(policy));
     }
 
     public static async Task<Results<Ok<FeedbackView>, NotFound, ValidationProblem, ProblemHttpResult>> DecideAsync(
@@ -168,13 +198,17 @@ public static class ReviewsApi
         }
 
         var decision = new ReviewDecision(request.Decision, request.Labels ?? [], request.Comment,
-            request.TimeSpentSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null, request.Blind ?? false, request.AddToBank, request.BankFrameIndex);
+            request.TimeSpentSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null, request.Blind ?? false, request.AddToBank, request.BankFrameIndex,
+            string.IsNullOrEmpty(request.ReasonCode) ? null : request.ReasonCode);
         var result = await reviews.DecideAsync(taskId, AuditActor.From(user), decision, cancellationToken);
         return result.Outcome switch
         {
             ReviewOutcome.Done => TypedResults.Ok(new FeedbackView(result.Value!.Id, result.Value.Reviewer, result.Value.Decision, result.Value.Labels,
-                result.Value.Comment, result.Value.TimeSpent.TotalSeconds, result.Value.CreatedAt, result.Value.Blind)),
+                result.Value.Comment, result.Value.TimeSpent.TotalSeconds, result.Value.CreatedAt, result.Value.Blind, result.Value.ReasonCode)),
             ReviewOutcome.NotFound => TypedResults.NotFound(),
+            ReviewOutcome.InvalidReasonCode => TypedResults.Problem(result.Problem, statusCode: StatusCodes.Status400BadRequest,
+                title: "The decision needs one of the policy's reason codes.", extensions: new Dictionary<string, object?> { ["reasonCodes"] = result.ReasonCodes }),
+            ReviewOutcome.BreakDue => BreakProblem(result.Problem!),
             ReviewOutcome.Unseen => TypedResults.Problem(result.Problem, statusCode: StatusCodes.Status409Conflict, title: "The task's media was not looked at."),
             _ => TypedResults.Problem(result.Problem, statusCode: StatusCodes.Status409Conflict, title: "The task cannot be decided."),
         };

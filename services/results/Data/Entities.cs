@@ -279,6 +279,9 @@ public sealed class ReviewFeedback
 
     /// <summary>Decided without revealing any of the task's media (the reviewer said so explicitly).</summary>
     public bool Blind { get; set; }
+
+    /// <summary>One of the policy's <see cref="PolicyVersion.ReasonCodes"/>, when the reviewer gave one.</summary>
+    public string? ReasonCode { get; set; }
 }
 
 /// <summary>What a reviewer may unblur or play while holding a task.</summary>
@@ -331,6 +334,27 @@ public sealed class ReviewerExposure
     public int Reveals { get; set; }
 }
 
+/// <summary>
+/// A reviewer's own wellbeing settings for the desk: how strongly pictures are blurred and whether they are grey until
+/// revealed. Kept in results (the dashboard has no database), so they follow the reviewer across sign-ins and replicas.
+/// </summary>
+public sealed class ReviewerSettings
+{
+    public const int DefaultBlurPixels = 24;
+
+    public const int MaxBlurPixels = 64;
+
+    public string Reviewer { get; set; } = "";
+
+    /// <summary>Blur radius in CSS pixels of unrevealed pictures (0–<see cref="MaxBlurPixels"/>).</summary>
+    public int BlurPixels { get; set; } = DefaultBlurPixels;
+
+    /// <summary>Unrevealed pictures are shown without colour.</summary>
+    public bool Greyscale { get; set; } = true;
+
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
 /// <summary>One version of a moderation policy. Versions are append-only; the highest version of a name is in force.</summary>
 public sealed class PolicyVersion
 {
@@ -374,8 +398,24 @@ public sealed class PolicyVersion
 
     public string CreatedBy { get; set; } = "";
 
+    /// <summary>Why this version was made (the change), as against <see cref="Description"/> (what the policy is for).</summary>
     public string? Comment { get; set; }
+
+    /// <summary>What the policy is for and how to apply it, in the words reviewers read on the desk.</summary>
+    public string? Description { get; set; }
+
+    /// <summary>The reasons a reviewer may give for a decision under this policy (admin-managed, versioned with it).</summary>
+    public List<ReasonCode> ReasonCodes { get; set; } = [];
+
+    /// <summary>A block decision must carry one of <see cref="ReasonCodes"/>; without one it is refused with the codes allowed.</summary>
+    public bool RequireBlockReason { get; set; }
 }
+
+/// <summary>One reason a reviewer may give for a decision, e.g. <c>nudity-explicit</c>.</summary>
+/// <param name="Code">Stable machine name: what API clients send and the audit log records.</param>
+/// <param name="Label">What the desk shows.</param>
+/// <param name="Description">When it applies, for reviewers in doubt.</param>
+public sealed record ReasonCode(string Code, string Label, string? Description = null);
 
 public static class OutboxKinds
 {

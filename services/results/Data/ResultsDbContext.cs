@@ -30,6 +30,8 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
 
     public DbSet<ReviewerExposure> ReviewerExposure => Set<ReviewerExposure>();
 
+    public DbSet<ReviewerSettings> ReviewerSettings => Set<ReviewerSettings>();
+
     public DbSet<PolicyVersion> Policies => Set<PolicyVersion>();
 
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
@@ -166,6 +168,7 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
             b.Property(f => f.Comment).HasMaxLength(4096);
             b.Property(f => f.ModelVersion).HasMaxLength(256);
             b.Property(f => f.PolicyName).HasMaxLength(64);
+            b.Property(f => f.ReasonCode).HasMaxLength(64);
             Json(b.Property(f => f.Labels));
             b.HasOne<Medium>().WithMany().HasForeignKey(f => f.MediaId).OnDelete(DeleteBehavior.Cascade);
             b.HasOne<ReviewTask>().WithMany().HasForeignKey(f => f.TaskId).OnDelete(DeleteBehavior.Cascade);
@@ -191,6 +194,13 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
             b.Property(e => e.Reviewer).HasMaxLength(128);
         });
 
+        modelBuilder.Entity<ReviewerSettings>(b =>
+        {
+            b.ToTable("reviewer_settings");
+            b.HasKey(e => e.Reviewer);
+            b.Property(e => e.Reviewer).HasMaxLength(128);
+        });
+
         modelBuilder.Entity<PolicyVersion>(b =>
         {
             b.ToTable("policies");
@@ -200,6 +210,8 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
             b.Property(p => p.Comment).HasMaxLength(1024);
             Json(b.Property(p => p.BlockThresholds));
             Json(b.Property(p => p.ReviewThresholds));
+            b.Property(p => p.Description).HasMaxLength(4096);
+            Json(b.Property(p => p.ReasonCodes)).HasDefaultValueSql("'[]'::jsonb");
             b.Property(p => p.Models).HasMaxLength(32).HasDefaultValue(Contracts.V1.ModelConfigurations.MobileNetV2);
             // The sentinel is no margin a policy can have, so an explicit 0 is written rather than replaced by the default.
             b.Property(p => p.CascadeMargin).HasDefaultValue(Moderation.Results.Policies.ModerationPolicy.DefaultCascadeMargin).HasSentinel(-1f);
@@ -239,6 +251,8 @@ public sealed class ResultsDbContext(DbContextOptions<ResultsDbContext> options)
             b.Property(a => a.Details).HasColumnType("jsonb");
             b.HasIndex(a => new { a.MediaId, a.Id });
             b.HasIndex(a => new { a.Action, a.Id });
+            // One person's history: the audit log by reviewer, and their statistics (undos, skips).
+            b.HasIndex(a => new { a.ClientId, a.Id });
             b.HasIndex(a => a.At);
         });
 

@@ -50,6 +50,8 @@ public static class Extensions
         services.AddScoped<LifecycleRecorder>();
         services.AddSingleton(sp => new MediumLifecycle(sp.GetRequiredService<IOptions<ReviewOptions>>().Value.AuditSampleRate));
         services.AddScoped<PolicyStore>();
+        services.AddScoped<ReviewerStatistics>();
+        services.AddScoped<BreakService>();
         services.AddScoped<OutboxWriter>();
         services.AddScoped<ReviewService>();
         services.AddScoped<ReviewUndoService>();
@@ -127,6 +129,8 @@ public static class Extensions
         app.MapReviewsApi();
         app.MapReviewUndoApi();
         app.MapReviewRevealsApi();
+        app.MapReviewerStatsApi();
+        app.MapReviewerSettingsApi();
         app.MapIdentityApi();
         app.MapStatsApi();
         app.MapPoliciesApi();

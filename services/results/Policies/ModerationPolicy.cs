@@ -11,7 +11,7 @@ public sealed record PolicyDecision(Decision Decision, string? TriggerClass, flo
 /// Per-class thresholds → <c>allow | review | block</c>. Class names are whatever the model's scores carry; a class
 /// without a threshold never triggers anything.
 /// </summary>
-public static class ModerationPolicy
+public static partial class ModerationPolicy
 {
     /// <summary>
     /// How far below a class's review threshold the cascade's uncertain band starts by default; measured on the benign
@@ -106,6 +106,76 @@ public static class ModerationPolicy
 
         return errors;
     }
+
+    /// <summary>The most reason codes one policy defines: a desk shows them all, so the list stays short enough to read.</summary>
+    public const int MaxReasonCodes = 32;
+
+    /// <summary>Validation messages for a policy's description and reason codes; empty when they are sound.</summary>
+    public static IReadOnlyList<string> ValidateGuidance(PolicyGuidance guidance)
+    {
+        var errors = new List<string>();
+        if (guidance.Description is { Length: > 4096 })
+        {
+            errors.Add("description: at most 4096 characters.");
+        }
+
+        if (guidance.ReasonCodes.Count > MaxReasonCodes)
+        {
+            errors.Add($"reasonCodes: at most {MaxReasonCodes}.");
+        }
+
+        foreach (var code in guidance.ReasonCodes)
+        {
+            if (code.Code is null || !ReasonCodeName().IsMatch(code.Code))
+            {
+                errors.Add($"reasonCodes: code '{code.Code}' must be 1–64 characters of a-z, 0-9, '-', '_' or '.', starting with a letter or digit.");
+            }
+
+            if (string.IsNullOrWhiteSpace(code.Label) || code.Label.Length > 128)
+            {
+                errors.Add($"reasonCodes.{code.Code}: a label of 1–128 characters.");
+            }
+
+            if (code.Description is { Length: > 1024 })
+            {
+                errors.Add($"reasonCodes.{code.Code}: a description of at most 1024 characters.");
+            }
+        }
+
+        foreach (var duplicate in guidance.ReasonCodes.GroupBy(c => c.Code, StringComparer.Ordinal).Where(g => g.Count() > 1))
+        {
+            errors.Add($"reasonCodes: '{duplicate.Key}' is defined twice.");
+        }
+
+        if (guidance.RequireBlockReason && guidance.ReasonCodes.Count == 0)
+        {
+            errors.Add("requireBlockReason: define the reason codes a block may carry.");
+        }
+
+        return errors;
+    }
+
+    /// <summary>
+    /// Why a reviewer's decision cannot carry <paramref name="reasonCode"/> under <paramref name="policy"/>, or null when it
+    /// can: an unknown code, or none on a block where the policy requires one.
+    /// </summary>
+    public static string? ReasonCodeProblem(PolicyVersion policy, Decision decision, string? reasonCode)
+    {
+        var allowed = policy.ReasonCodes.Select(c => c.Code).ToList();
+        var list = allowed.Count == 0 ? "it defines none" : "one of " + string.Join(", ", allowed);
+        if (reasonCode is not null)
+        {
+            return allowed.Contains(reasonCode, StringComparer.Ordinal) ? null
+                : $"Reason code '{reasonCode}' is not one of policy '{policy.Name}' (v{policy.Version}): {list}.";
+        }
+
+        return decision == Decision.Block && policy.RequireBlockReason
+            ? $"Policy '{policy.Name}' (v{policy.Version}) requires a reason code for block: send \"reasonCode\", {list}."
+            : null;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$")]
+    private static partial System.Text.RegularExpressions.Regex ReasonCodeName();
 
     private static (string Class, float Score)? Highest(Dictionary<string, float> thresholds, IReadOnlyDictionary<string, float> maxima)
     {

@@ -48,8 +48,10 @@ public sealed class PolicyStore(ResultsDbContext db, AuditLog audit, TimeProvide
         AuditActor actor,
         string? comment,
         CancellationToken cancellationToken,
-        PolicyModels? models = null)
+        PolicyModels? models = null,
+        PolicyGuidance? guidance = null)
     {
+        guidance ??= PolicyGuidance.None;
         models ??= new PolicyModels(Contracts.V1.ModelConfigurations.MobileNetV2, ModerationPolicy.DefaultCascadeMargin);
         var createdBy = actor.ClientId;
         for (var attempt = 0; ; attempt++)
@@ -70,6 +72,9 @@ public sealed class PolicyStore(ResultsDbContext db, AuditLog audit, TimeProvide
                 CreatedAt = clock.GetUtcNow(),
                 CreatedBy = createdBy,
                 Comment = comment,
+                Description = guidance.Description,
+                ReasonCodes = [.. guidance.ReasonCodes],
+                RequireBlockReason = guidance.RequireBlockReason,
             };
             db.Policies.Add(policy);
             var record = audit.Add(actor, AuditActions.PolicyChanged, null, new
@@ -85,6 +90,9 @@ public sealed class PolicyStore(ResultsDbContext db, AuditLog audit, TimeProvide
                 temporal.CorroborationSeconds,
                 temporal.SmoothingWindow,
                 comment,
+                description = guidance.Description,
+                reasonCodes = guidance.ReasonCodes.Select(c => c.Code),
+                requireBlockReason = guidance.RequireBlockReason,
             });
             try
             {
@@ -104,3 +112,11 @@ public sealed class PolicyStore(ResultsDbContext db, AuditLog audit, TimeProvide
 
 /// <summary>A policy version's model configuration and the cascade's band margin.</summary>
 public sealed record PolicyModels(string Models, float CascadeMargin);
+
+/// <summary>What reviewers read and give under a policy: its description and the reason codes a decision may (for a block: must) carry.</summary>
+public sealed record PolicyGuidance(string? Description, IReadOnlyList<ReasonCode> ReasonCodes, bool RequireBlockReason)
+{
+    public static readonly PolicyGuidance None = new(null, [], false);
+
+    public static PolicyGuidance Of(PolicyVersion policy) => new(policy.Description, policy.ReasonCodes, policy.RequireBlockReason);
+}

@@ -182,7 +182,7 @@ public sealed class MediaQueries(ResultsDbContext db)
         };
 
     private static FeedbackView ToView(ReviewFeedback f) =>
-        new(f.Id, f.Reviewer, f.Decision, f.Labels, f.Comment, f.TimeSpent.TotalSeconds, f.CreatedAt, f.Blind);
+        new(f.Id, f.Reviewer, f.Decision, f.Labels, f.Comment, f.TimeSpent.TotalSeconds, f.CreatedAt, f.Blind, f.ReasonCode);
 
     private static MediaFailure? Failure(Medium medium) =>
         medium.State == MediaStates.Failed

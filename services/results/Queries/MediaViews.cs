@@ -84,7 +84,8 @@ public sealed record FeedbackView(
     string? Comment,
     double TimeSpentSeconds,
     DateTimeOffset CreatedAt,
-    bool Blind = false);
+    bool Blind = false,
+    string? ReasonCode = null);
 
 /// <summary>One row of the dashboard's timeline: <c>GET /media/{id}/frames</c>.</summary>
 /// <param name="Scores">The final scores, those the policy judged.</param>

@@ -13,7 +13,7 @@ public sealed record ExposureDay(DateOnly Day, int Items, int Reveals);
 /// reviewer's explicit word that it is blind (<see cref="ReviewService.DecideAsync"/>); every reveal counts towards the
 /// reviewer's exposure of the day and is audited.
 /// </summary>
-public sealed class RevealService(ResultsDbContext db, AuditLog audit, TimeProvider clock, ILogger<RevealService> logger)
+public sealed class RevealService(ResultsDbContext db, AuditLog audit, BreakService breaks, TimeProvider clock, ILogger<RevealService> logger)
 {
     /// <summary>Records the reveal once per task, reviewer and thing; the answer is the reviewer's exposure today.</summary>
     public async Task<ReviewResult<ExposureDay>> RevealAsync(Guid taskId, AuditActor actor, string kind, int? frameIndex, CancellationToken cancellationToken)
@@ -30,6 +30,11 @@ public sealed class RevealService(ResultsDbContext db, AuditLog audit, TimeProvi
         if (ReviewService.LeaseProblem(task, reviewer, now) is { } problem)
         {
             return new(ReviewOutcome.Conflict, null, problem);
+        }
+
+        if (await breaks.RefusalAsync(reviewer, cancellationToken) is { } pause)
+        {
+            return new(ReviewOutcome.BreakDue, null, pause.Problem);
         }
 
         var frame = kind == RevealKinds.Frame ? frameIndex : null;

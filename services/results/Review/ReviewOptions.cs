@@ -36,6 +36,18 @@ public sealed class ReviewOptions
     [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
     public TimeSpan BulkTarget { get; set; } = TimeSpan.FromHours(24);
 
+    /// <summary>
+    /// The enforced break: after this long a stretch of review work (reveals and decisions without a pause of
+    /// <see cref="BreakLength"/>), results refuses the reviewer's claims, reveals and decisions until they have paused for
+    /// <see cref="BreakLength"/>. Zero (the default) enforces no break.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan BreakAfterExposure { get; set; } = TimeSpan.Zero;
+
+    /// <summary>How long a pause counts as a break.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan BreakLength { get; set; } = TimeSpan.FromMinutes(15);
+
     /// <summary>The most tasks one claim may take (the dashboard's grid of stills).</summary>
     [Range(1, 100)]
     public int MaxBatch { get; set; } = 48;

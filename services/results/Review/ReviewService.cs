@@ -6,6 +6,7 @@ using Moderation.Results.Audit;
 using Moderation.Results.Banks;
 using Moderation.Results.Data;
 using Moderation.Results.Lifecycle;
+using Moderation.Results.Policies;
 
 namespace Moderation.Results.Review;
 
@@ -17,16 +18,24 @@ public enum ReviewOutcome
 
     /// <summary>The decision was refused because nobody looked at the media.</summary>
     Unseen,
+
+    /// <summary>The decision's reason code is unknown to the policy, or a block lacks one the policy requires.</summary>
+    InvalidReasonCode,
+
+    /// <summary>The reviewer's enforced break is due (<see cref="BreakService"/>).</summary>
+    BreakDue,
 }
 
-public sealed record ReviewResult<T>(ReviewOutcome Outcome, T? Value, string? Problem = null);
+/// <param name="ReasonCodes">With <see cref="ReviewOutcome.InvalidReasonCode"/>: the codes the policy allows.</param>
+public sealed record ReviewResult<T>(ReviewOutcome Outcome, T? Value, string? Problem = null, IReadOnlyList<string>? ReasonCodes = null);
 
 /// <summary>A reviewer's verdict on a claimed task.</summary>
 /// <param name="Blind">The reviewer decides without having revealed any of the task's media, and says so.</param>
 /// <param name="AddToBank">A hash bank to add the medium's hash to (undoing the decision removes it again).</param>
 /// <param name="BankFrameIndex">Which frame's hash: by default a still's one picture, or the frame that decided a video.</param>
+/// <param name="ReasonCode">One of the policy's reason codes; required for a block when the policy says so.</param>
 public sealed record ReviewDecision(Decision Decision, IReadOnlyDictionary<string, bool> Labels, string? Comment, TimeSpan? TimeSpent, bool Blind = false,
-    string? AddToBank = null, int? BankFrameIndex = null);
+    string? AddToBank = null, int? BankFrameIndex = null, string? ReasonCode = null);
 
 /// <summary>
 /// The human-review queue: claim the most urgent open task with a lease, decide or skip it. A decision lands in the
@@ -41,6 +50,8 @@ public sealed class ReviewService(
     RevealService reveals,
     AuditLog audit,
     BankStore banks,
+    PolicyStore policies,
+    BreakService breaks,
     TimeProvider clock,
     ILogger<ReviewService> logger)
 {
@@ -115,7 +126,8 @@ public sealed class ReviewService(
 
     /// <summary>
     /// Records the decision, overrides the decision in force when it differs, and audits it, all in the medium's transaction.
-    /// A decision needs a look: refused when the reviewer revealed none of the task's media and did not mark it blind.
+    /// A decision needs a look: refused when the reviewer revealed none of the task's media and did not mark it blind. Its
+    /// reason code is checked against the policy in force for the medium's verdict (codes change with new versions).
     /// </summary>
     public async Task<ReviewResult<ReviewFeedback>> DecideAsync(Guid taskId, AuditActor actor, ReviewDecision decision, CancellationToken cancellationToken)
     {
@@ -128,13 +140,24 @@ public sealed class ReviewService(
                 return new ReviewResult<ReviewFeedback>(ReviewOutcome.Conflict, null, problem);
             }
 
+            if (await breaks.RefusalAsync(reviewer, cancellationToken) is { } pause)
+            {
+                return new ReviewResult<ReviewFeedback>(ReviewOutcome.BreakDue, null, pause.Problem);
+            }
+
+            var verdict = await db.Verdicts.AsNoTracking().SingleAsync(v => v.MediaId == medium.Id, cancellationToken);
+            var policy = await policies.CurrentAsync(verdict.PolicyName, cancellationToken);
+            if (ModerationPolicy.ReasonCodeProblem(policy, decision.Decision, decision.ReasonCode) is { } reasonProblem)
+            {
+                return new ReviewResult<ReviewFeedback>(ReviewOutcome.InvalidReasonCode, null, reasonProblem, [.. policy.ReasonCodes.Select(c => c.Code)]);
+            }
+
             if (await reveals.UnseenProblemAsync(task.Id, reviewer, medium.Kind, decision.Decision, decision.Blind, cancellationToken) is { } unseen)
             {
                 return new ReviewResult<ReviewFeedback>(ReviewOutcome.Unseen, null, unseen);
             }
 
             var blind = !await reveals.AnyAsync(task.Id, reviewer, cancellationToken);
-            var verdict = await db.Verdicts.AsNoTracking().SingleAsync(v => v.MediaId == medium.Id, cancellationToken);
             var feedback = new ReviewFeedback
             {
                 Id = Guid.CreateVersion7(),
@@ -151,6 +174,7 @@ public sealed class ReviewService(
                 PolicyName = verdict.PolicyName,
                 PolicyVersion = verdict.PolicyVersion,
                 Blind = blind,
+                ReasonCode = decision.ReasonCode,
             };
             if (decision.AddToBank is { } bankName)
             {
@@ -178,6 +202,7 @@ public sealed class ReviewService(
                 automatic = verdict.Decision,
                 owner = medium.ClientId,
                 blind,
+                reasonCode = decision.ReasonCode,
                 comment = decision.Comment,
                 timeSpentSeconds = Math.Round(feedback.TimeSpent.TotalSeconds, 1),
                 labels = decision.Labels,

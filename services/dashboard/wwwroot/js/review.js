@@ -87,7 +87,9 @@
 
   function isTyping(e) {
     const t = e.target;
-    return e.ctrlKey || e.metaKey || e.altKey || (t instanceof HTMLElement && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName)));
+    // A radio button or check box takes no text: the decision keys still work on it.
+    const typing = t instanceof HTMLInputElement ? !['radio', 'checkbox'].includes(t.type) : ['TEXTAREA', 'SELECT'].includes(t?.tagName);
+    return e.ctrlKey || e.metaKey || e.altKey || (t instanceof HTMLElement && (t.isContentEditable || typing));
   }
 
   function submit(form, button) {
@@ -213,12 +215,21 @@
   const form = document.getElementById('decide');
   const refusal = document.getElementById('refusal');
   const blind = document.getElementById('blind');
+  const reasons = document.getElementById('reasons');
+  const chosenReason = () => form?.querySelector('input[name="reasonCode"]:checked')?.value ?? '';
+  // C: into the policy's reason codes, on the one chosen; the arrow keys move between them.
+  function focusReasons() {
+    (reasons?.querySelector('input[name="reasonCode"]:checked') ?? reasons?.querySelector('input[name="reasonCode"]'))?.focus();
+  }
 
   // A decision needs a look: refused here (and by results) until a frame was revealed, unless the reviewer ticks "blind";
   // a video or animation is never allowed blind. Waits for reveal reports still on their way, so R then A is not refused.
   function refusalFor(decision) {
     if (decision === 'Allow' && moving && !lookedMoving) return 'A video is allowed only after a look: reveal a frame first (R, or hover one).';
     if (!looked && !blind?.checked) return 'Look first: reveal a frame (R, or hover one), or tick "Decide blind" to record a decision taken without looking.';
+    if (decision === 'Block' && reasons?.dataset.requiredForBlock === 'true' && !chosenReason()) {
+      return 'This policy needs a reason code to block: choose one (C, then the arrow keys).';
+    }
     return null;
   }
   form?.addEventListener('submit', e => {
@@ -233,6 +244,7 @@
         refusal.textContent = why;
         refusal.hidden = false;
         delete form.dataset.sent;
+        if (why.includes('reason code')) focusReasons();
         return;
       }
       form.dataset.checked = '1';
@@ -247,9 +259,15 @@
       return;
     }
     const key = e.key.toLowerCase();
+    if (e.target instanceof HTMLInputElement && e.target.type === 'radio') {
+      // The arrows move between reason codes; Enter would submit the form with its first button (allow).
+      if (key.startsWith('arrow')) return;
+      if (key === 'enter') { e.preventDefault(); return; }
+    }
     if (key === 'a' || key === 'b' || key === 's') { e.preventDefault(); if (form && button(key)) submit(form, button(key)); }
     else if (key === 'u') { const u = document.getElementById('undo'); if (u) { e.preventDefault(); submit(u); } }
     else if (key === 'r') { e.preventDefault(); revealNext(); }
+    else if (key === 'c' && reasons) { e.preventDefault(); focusReasons(); }
     else if (key === 'h' && heatmapToggle) { e.preventDefault(); toggleHeatmap(); }
     else if (key === 'escape') { blurAll(); }
     else if (key === 'arrowright') { e.preventDefault(); step(1); }

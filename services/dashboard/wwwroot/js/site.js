@@ -15,6 +15,23 @@
     const again = () => { if (document.visibilityState === 'visible') window.location.reload(); else setTimeout(again, seconds * 1000); };
     setTimeout(again, seconds * 1000);
   }
+  // The reviewer's blur strength and greyscale (kept by results) for every blurred picture of the page; the range shows its value as it moves.
+  const pictures = document.querySelector('[data-desk-blur]');
+  if (pictures) {
+    const apply = (blur, grey) => {
+      document.documentElement.style.setProperty('--desk-blur', `${Number(blur)}px`);
+      document.documentElement.style.setProperty('--desk-grey', grey ? '1' : '0');
+    };
+    apply(pictures.dataset.deskBlur, pictures.dataset.deskGreyscale === 'true');
+    const range = pictures.querySelector('input[type=range]');
+    const grey = pictures.querySelector('input[name=greyscale]');
+    const preview = () => {
+      pictures.querySelector('output').textContent = `${range.value} px`;
+      apply(range.value, grey.checked);
+    };
+    range?.addEventListener('input', preview);
+    grey?.addEventListener('change', preview);
+  }
   // Forms that change things for everyone ask first.
   document.addEventListener('submit', e => {
     const form = e.target;

@@ -71,6 +71,9 @@ namespace Moderation.Results.Data.Migrations
                     b.HasIndex("Action", "Id")
                         .HasDatabaseName("ix_audit_log_action_id");
 
+                    b.HasIndex("ClientId", "Id")
+                        .HasDatabaseName("ix_audit_log_client_id_id");
+
                     b.HasIndex("MediaId", "Id")
                         .HasDatabaseName("ix_audit_log_media_id_id");
 
@@ -1075,6 +1078,11 @@ namespace Moderation.Results.Data.Migrations
                         .HasColumnType("character varying(128)")
                         .HasColumnName("created_by");
 
+                    b.Property<string>("Description")
+                        .HasMaxLength(4096)
+                        .HasColumnType("character varying(4096)")
+                        .HasColumnName("description");
+
                     b.Property<bool>("EarlyExit")
                         .HasColumnType("boolean")
                         .HasColumnName("early_exit");
@@ -1086,6 +1094,17 @@ namespace Moderation.Results.Data.Migrations
                         .HasColumnType("character varying(32)")
                         .HasDefaultValue("mobilenet_v2")
                         .HasColumnName("models");
+
+                    b.Property<string>("ReasonCodes")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("reason_codes")
+                        .HasDefaultValueSql("'[]'::jsonb");
+
+                    b.Property<bool>("RequireBlockReason")
+                        .HasColumnType("boolean")
+                        .HasColumnName("require_block_reason");
 
                     b.Property<string>("ReviewThresholds")
                         .IsRequired()
@@ -1117,6 +1136,8 @@ namespace Moderation.Results.Data.Migrations
                             CreatedBy = "seed",
                             EarlyExit = true,
                             Models = "mobilenet_v2",
+                            ReasonCodes = "[]",
+                            RequireBlockReason = false,
                             ReviewThresholds = "{\"Porn\":0.5,\"Hentai\":0.5,\"Sexy\":0.5}",
                             SmoothingWindow = 1
                         });
@@ -1236,6 +1257,11 @@ namespace Moderation.Results.Data.Migrations
                     b.Property<int>("PolicyVersion")
                         .HasColumnType("integer")
                         .HasColumnName("policy_version");
+
+                    b.Property<string>("ReasonCode")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("reason_code");
 
                     b.Property<string>("Reviewer")
                         .IsRequired()
@@ -1410,6 +1436,31 @@ namespace Moderation.Results.Data.Migrations
                         .HasName("pk_reviewer_exposure");
 
                     b.ToTable("reviewer_exposure", (string)null);
+                });
+
+            modelBuilder.Entity("Moderation.Results.Data.ReviewerSettings", b =>
+                {
+                    b.Property<string>("Reviewer")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("reviewer");
+
+                    b.Property<int>("BlurPixels")
+                        .HasColumnType("integer")
+                        .HasColumnName("blur_pixels");
+
+                    b.Property<bool>("Greyscale")
+                        .HasColumnType("boolean")
+                        .HasColumnName("greyscale");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Reviewer")
+                        .HasName("pk_reviewer_settings");
+
+                    b.ToTable("reviewer_settings", (string)null);
                 });
 
             modelBuilder.Entity("Moderation.Results.Data.Verdict", b =>
