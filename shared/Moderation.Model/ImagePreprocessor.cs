@@ -87,53 +87,12 @@ public sealed class ImagePreprocessor
     /// same pixels, such as a perceptual hash, without a second decode.
     /// </param>
     /// <exception cref="ImageDecodeException">The bytes are not a complete image Skia can decode, or it is too large.</exception>
-    public unsafe void Preprocess(ReadOnlySpan<byte> encodedImage, Span<float> destination, DecodedPicture? decoded = null)
+    public void Preprocess(ReadOnlySpan<byte> encodedImage, Span<float> destination, DecodedPicture? decoded = null)
     {
         CheckDestination(destination);
-        if (encodedImage.IsEmpty)
-        {
-            throw new ImageDecodeException("The image is empty.");
-        }
-
-        using var data = SKData.CreateCopy(encodedImage);
-
-        // The codec takes ownership of the stream, also when it fails.
-        using var codec = SKCodec.Create(new SKMemoryStream(data), out var createResult)
-            ?? throw new ImageDecodeException($"The bytes are not an image format that can be decoded ({createResult}).",
-                createResult == SKCodecResult.IncompleteInput ? ImageDecodeFailure.Truncated : ImageDecodeFailure.Unreadable);
-
-        var width = codec.Info.Width;
-        var height = codec.Info.Height;
-        if (width < 1 || height < 1 || (long)width * height > maxSourcePixels)
-        {
-            throw new ImageDecodeException($"The image is {width}×{height} pixels; at most {maxSourcePixels} pixels are decoded.", ImageDecodeFailure.TooManyPixels);
-        }
-
-        var decodeInfo = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        var byteCount = checked((int)decodeInfo.BytesSize64);
-        var pixels = ArrayPool<byte>.Shared.Rent(byteCount);
-        try
-        {
-            SKCodecResult decodeResult;
-            fixed (byte* pixelPointer = pixels)
-            {
-                decodeResult = codec.GetPixels(decodeInfo, (IntPtr)pixelPointer);
-            }
-
-            // A truncated file decodes partially (IncompleteInput); classifying the grey remainder would be a guess.
-            if (decodeResult != SKCodecResult.Success)
-            {
-                throw new ImageDecodeException($"The {width}×{height} image could not be decoded completely ({decodeResult}).",
-                    decodeResult == SKCodecResult.IncompleteInput ? ImageDecodeFailure.Truncated : ImageDecodeFailure.Unreadable);
-            }
-
-            PreprocessRgba(pixels.AsSpan(0, byteCount), width, height, decodeInfo.RowBytes, codec.EncodedOrigin, destination);
-            decoded?.Invoke(pixels.AsSpan(0, byteCount), width, height, decodeInfo.RowBytes);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(pixels);
-        }
+        using var image = ImageDecoding.Decode(encodedImage, maxSourcePixels);
+        PreprocessRgba(image.Pixels, image.Width, image.Height, image.RowBytes, image.Origin, destination);
+        decoded?.Invoke(image.Pixels, image.Width, image.Height, image.RowBytes);
     }
 
     /// <summary>

@@ -1,4 +1,3 @@
-using System.Buffers;
 using Moderation.Model;
 using SkiaSharp;
 
@@ -92,57 +91,15 @@ public static class PdqHasher
         return PdqAlgorithm.Compute(pixels, PixelView.Create(bitmap.Width, bitmap.Height, bitmap.RowBytes, format.Value), hashes, dihedrals);
     }
 
-    private static unsafe int DecodeAndCompute(
+    private static int DecodeAndCompute(
         ReadOnlySpan<byte> encoded, PdqOrientation orientation, long maxSourcePixels, Span<PdqHash> hashes, bool dihedrals)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxSourcePixels, 1);
-        if (encoded.IsEmpty)
-        {
-            throw new ImageDecodeException("The image is empty.");
-        }
-
-        using var data = SKData.CreateCopy(encoded);
-
-        // The codec takes ownership of the stream, also when it fails.
-        using var codec = SKCodec.Create(new SKMemoryStream(data), out var createResult)
-            ?? throw new ImageDecodeException($"The bytes are not an image format that can be decoded ({createResult}).",
-                createResult == SKCodecResult.IncompleteInput ? ImageDecodeFailure.Truncated : ImageDecodeFailure.Unreadable);
-
-        var width = codec.Info.Width;
-        var height = codec.Info.Height;
-        if (width < 1 || height < 1 || (long)width * height > maxSourcePixels)
-        {
-            throw new ImageDecodeException($"The image is {width}×{height} pixels; at most {maxSourcePixels} pixels are decoded.", ImageDecodeFailure.TooManyPixels);
-        }
-
         // Grey pictures stay one channel, as the reference reads them (its luma of a grey pixel is the grey value);
         // colours are decoded as stored: unpremultiplied, no colour management.
-        var format = codec.Info.ColorType == SKColorType.Gray8 ? PdqPixelFormat.Gray8 : PdqPixelFormat.Rgba8888;
-        var decodeInfo = new SKImageInfo(width, height, format == PdqPixelFormat.Gray8 ? SKColorType.Gray8 : SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        var byteCount = checked((int)decodeInfo.BytesSize64);
-        var pixels = ArrayPool<byte>.Shared.Rent(byteCount);
-        try
-        {
-            SKCodecResult decodeResult;
-            fixed (byte* pixelPointer = pixels)
-            {
-                decodeResult = codec.GetPixels(decodeInfo, (IntPtr)pixelPointer);
-            }
-
-            // A truncated file decodes partially (IncompleteInput); hashing the grey remainder would bank a guess.
-            if (decodeResult != SKCodecResult.Success)
-            {
-                throw new ImageDecodeException($"The {width}×{height} image could not be decoded completely ({decodeResult}).",
-                    decodeResult == SKCodecResult.IncompleteInput ? ImageDecodeFailure.Truncated : ImageDecodeFailure.Unreadable);
-            }
-
-            var exifOrientation = orientation == PdqOrientation.Displayed ? (int)codec.EncodedOrigin : 1;
-            var view = PixelView.Create(width, height, decodeInfo.RowBytes, format, exifOrientation);
-            return PdqAlgorithm.Compute(pixels.AsSpan(0, byteCount), view, hashes, dihedrals);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(pixels);
-        }
+        using var image = ImageDecoding.Decode(encoded, maxSourcePixels, keepGrey: true);
+        var format = image.Grey ? PdqPixelFormat.Gray8 : PdqPixelFormat.Rgba8888;
+        var exifOrientation = orientation == PdqOrientation.Displayed ? (int)image.Origin : 1;
+        var view = PixelView.Create(image.Width, image.Height, image.RowBytes, format, exifOrientation);
+        return PdqAlgorithm.Compute(image.Pixels, view, hashes, dihedrals);
     }
 }
