@@ -187,14 +187,21 @@ public sealed class MediaMessages
     public void Add(IMediaMessage message)
     {
         _messages.Enqueue(message);
-        if (message is FrameExtractionCompleted or MediaFailed
+
+        // The observer handles messages concurrently, so a completion may be recorded before the last frames it counts:
+        // the medium has ended once those frames are here too.
+        if (Failed is not null
+            || (Completed is { } completed && Frames.Count >= completed.FrameCount)
             || (Planned is { ExtractionComplete: true } plan && Frames.Count >= plan.PlannedFrames))
         {
             _ended.TrySetResult();
         }
     }
 
-    /// <summary>Waits for the medium's last message (completion or failure; for a still, its final plan and its frame).</summary>
+    /// <summary>
+    /// Waits for the medium's last message (a failure; or the completion with every frame it counts; for a still, its
+    /// final plan and its frame).
+    /// </summary>
     public async Task<MediaMessages> EndedAsync(TimeSpan? timeout = null)
     {
         await _ended.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(90));
