@@ -193,9 +193,19 @@ public sealed class DashboardStack : IAsyncDisposable
         return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is not built.");
     }
 
+    /// <summary>
+    /// Starts a service with the settings catalogue's values (deploy/settings, as scripts/up, compose, Kubernetes and the
+    /// end-to-end cluster read it), then this stack's own.
+    /// </summary>
     private async Task<Uri> StartAsync(string name, string assembly, IReadOnlyDictionary<string, string> environment)
     {
-        var process = ServiceProcess.Start(name, assembly, environment, Path.Combine(Directory, name + ".log"));
+        var settings = new Dictionary<string, string>(SettingsCatalogue.For(name), StringComparer.Ordinal);
+        foreach (var (key, value) in environment)
+        {
+            settings[key] = value;
+        }
+
+        var process = ServiceProcess.Start(name, assembly, settings, Path.Combine(Directory, name + ".log"));
         _processes.Add(process);
         await process.WaitReadyAsync(TimeSpan.FromMinutes(2));
         return new Uri(process.BaseAddress, "/");
