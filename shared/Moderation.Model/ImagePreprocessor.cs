@@ -82,18 +82,20 @@ public sealed class ImagePreprocessor
     public int TensorLength => Input.TensorLength;
 
     /// <summary>Decodes <paramref name="encodedImage"/> and writes one preprocessed image into <paramref name="destination"/>.</summary>
-    /// <param name="decoded">
-    /// Also given the decoded picture (unpremultiplied RGBA as stored, before EXIF orientation), for work that needs the
-    /// same pixels, such as a perceptual hash, without a second decode.
-    /// </param>
     /// <exception cref="ImageDecodeException">The bytes are not a complete image Skia can decode, or it is too large.</exception>
-    public void Preprocess(ReadOnlySpan<byte> encodedImage, Span<float> destination, DecodedPicture? decoded = null)
+    public void Preprocess(ReadOnlySpan<byte> encodedImage, Span<float> destination)
     {
         CheckDestination(destination);
         using var image = ImageDecoding.Decode(encodedImage, maxSourcePixels);
-        PreprocessRgba(image.Pixels, image.Width, image.Height, image.RowBytes, image.Origin, destination);
-        decoded?.Invoke(image.Pixels, image.Width, image.Height, image.RowBytes);
+        Preprocess(image, destination);
     }
+
+    /// <summary>
+    /// Writes one preprocessed image from a picture decoded by <see cref="ImageDecoding"/>, so work that needs the same
+    /// pixels (a perceptual hash) shares the decode.
+    /// </summary>
+    public void Preprocess(in DecodedImage image, Span<float> destination) =>
+        PreprocessRgba(image.Pixels, image.Width, image.Height, image.RowBytes, image.Origin, destination);
 
     /// <summary>
     /// Writes one preprocessed image from already decoded, unpremultiplied RGBA pixels (alpha ignored), stored in
@@ -248,9 +250,6 @@ public sealed class ImagePreprocessor
         }
     }
 }
-
-/// <summary>A decoded picture: unpremultiplied RGBA rows of <paramref name="rowBytes"/> bytes, in stored orientation.</summary>
-public delegate void DecodedPicture(ReadOnlySpan<byte> rgba, int width, int height, int rowBytes);
 
 /// <summary>Why an image could not be decoded.</summary>
 public enum ImageDecodeFailure

@@ -38,6 +38,7 @@ public readonly record struct FrameSlot(int Slot, string? Error, string? Reason 
 public sealed class FramePreprocessor
 {
     private readonly ImagePreprocessor image;
+    private readonly long maxFramePixels;
     private readonly ParallelOptions parallel;
 
     public FramePreprocessor(IFrameClassifier classifier, IOptions<ClassifierOptions> options)
@@ -49,6 +50,7 @@ public sealed class FramePreprocessor
     internal FramePreprocessor(ModelInput input, ClassifierOptions options)
     {
         image = new ImagePreprocessor(input, options.MaxFramePixels);
+        maxFramePixels = options.MaxFramePixels;
         parallel = new ParallelOptions { MaxDegreeOfParallelism = options.EffectivePreprocessParallelism };
     }
 
@@ -80,10 +82,12 @@ public sealed class FramePreprocessor
 
             try
             {
-                PdqDihedralResult? hash = null;
-                image.Preprocess(frames[i].Image.Span, batch.InputOf(i), frames[i].Hash
-                    ? (rgba, width, height, rowBytes) => hash = PdqHasher.HashWithDihedrals(rgba, width, height, rowBytes, PdqPixelFormat.Rgba8888)
-                    : null);
+                // One decode for the model and, when asked, the PDQ hash of the same stored pixels.
+                using var decoded = ImageDecoding.Decode(frames[i].Image.Span, maxFramePixels);
+                image.Preprocess(decoded, batch.InputOf(i));
+                var hash = frames[i].Hash
+                    ? PdqHasher.HashWithDihedrals(decoded.Pixels, decoded.Width, decoded.Height, decoded.RowBytes, PdqPixelFormat.Rgba8888)
+                    : null;
                 slots[i] = new FrameSlot(i, null, null, hash);
             }
             catch (ImageDecodeException ex)
